@@ -1,0 +1,8 @@
+/**
+ * `@deepsc/native`: DeepSC's C++/CUDA engine. Tensors are float32, NCDHW at the API, conv
+ * weights `[K, C/groups, kD, kH, kW]` (PyTorch's layout, so weights move both ways).
+ * @packageDocumentation
+ */
+export type { Attrs, AttrValue, EngineInfo, NativeBinding, RawTensor } from './binding.js';
+export { addonPath, loadBinding, packageVersion } from './binding.js';
+export * from './ops.js';

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Builds and runs the standalone C++ kernel tests (test/cpp), by default under
+// AddressSanitizer + UndefinedBehaviorSanitizer. These need no Node.js addon.
+//   node scripts/native-tests.mjs [--sanitize] [--filter NAME]
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const sanitize = argv.includes('--sanitize');
+const fi = argv.indexOf('--filter');
+const filter = fi >= 0 ? argv[fi + 1] : undefined;
+const buildDir = join(root, 'build', sanitize ? 'asan' : 'tests');
+const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+
+run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=' + (sanitize ? 'RelWithDebInfo' : 'Release'),
+  '-DDEEPSC_BUILD_TESTS=ON', `-DDEEPSC_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, '-DDEEPSC_CUDA=OFF']);
+run('cmake', ['--build', buildDir, '--target', 'deepsc_native_tests', '--parallel', String(availableParallelism())]);
+const env = sanitize
+  ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' }
+  : {};
+run(join(buildDir, 'deepsc_native_tests'), filter ? [filter] : [], env);

@@ -1,0 +1,51 @@
+#pragma once
+// JS <-> engine conversions shared by the binding files. Everything that touches N-API lives
+// under src/binding/.
+#include <napi.h>
+
+#include <string>
+#include <vector>
+
+#include "deepsc/attrs.h"
+#include "deepsc/error.h"
+#include "deepsc/shape.h"
+#include "deepsc/tensor.h"
+
+namespace deepsc::binding {
+
+/// Runs `fn`, turning deepsc::Error into TypeError / RangeError / Error and any other C++
+/// exception into Error, so no exception escapes into N-API (which would abort).
+template <class F>
+Napi::Value guarded(const Napi::Env& env, F&& fn) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const Error& e) {
+    switch (e.kind()) {
+      case ErrorKind::Type: throw Napi::TypeError::New(env, e.what());
+      case ErrorKind::Range: throw Napi::RangeError::New(env, e.what());
+      default: throw Napi::Error::New(env, e.what());
+    }
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "deepsc: out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("deepsc: ") + e.what());
+  }
+}
+
+/// A shape from a JS array of non-negative safe integers.
+Shape to_shape(const Napi::Value& v, const std::string& op, const std::string& what);
+Napi::Array from_shape(const Napi::Env& env, const Shape& s);
+
+/// Attributes from a plain JS object (numbers, booleans, strings, arrays of numbers).
+Attrs to_attrs(const Napi::Value& v, const std::string& op);
+
+/// A view of { data: Float32Array, shape: number[] } (zero-copy), or an absent view for
+/// null/undefined. Checks dtype and that the length matches the shape.
+TensorView to_view(const Napi::Value& v, const std::string& op, const std::string& what, bool* present);
+
+/// A new { data: Float32Array, shape } of zeros, and the view that writes into it.
+Napi::Object new_tensor(const Napi::Env& env, const Shape& s, TensorView* view);
+
+}  // namespace deepsc::binding

@@ -1,0 +1,124 @@
+// Eager, synchronous op calls on JS-owned Float32Arrays (zero-copy). Used by the op tests,
+// the kernel benchmarks and small host-side computations; training goes through the graph
+// executor instead.
+#include "binding/ops.h"
+
+#include "binding/convert.h"
+#include "deepsc/registry.h"
+
+namespace deepsc::binding {
+
+namespace {
+
+struct Inputs {
+  std::vector<TensorView> views;
+  std::vector<Shape> shapes;
+  std::vector<bool> present;
+};
+
+Inputs read_inputs(const Napi::Value& v, const OpInstance& op, const std::string& what) {
+  const char* name = op_name(op.kind);
+  if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
+  Napi::Array a = v.As<Napi::Array>();
+  const OpSignature& sig = op_signature(op.kind);
+  Inputs r;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
+    std::string label = what == "inputs" && !sig.inputs.empty()
+                            ? "input '" + std::string(sig.inputs[spec].name) + "'"
+                            : what + "[" + std::to_string(i) + "]";
+    bool present = false;
+    r.views.push_back(to_view(a.Get(i), name, label, &present));
+    r.shapes.push_back(r.views.back().shape);
+    r.present.push_back(present);
+  }
+  return r;
+}
+
+}  // namespace
+
+Napi::Value infer_shapes_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    OpInstance op = make_op(name, to_attrs(info[1], name));
+    Napi::Array a = info[2].As<Napi::Array>();
+    std::vector<Shape> shapes;
+    std::vector<bool> present;
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value s = a.Get(i);
+      present.push_back(!(s.IsNull() || s.IsUndefined()));
+      shapes.push_back(present.back() ? to_shape(s, name, "input " + std::to_string(i)) : Shape{});
+    }
+    auto out = infer_shapes(op, shapes, present);
+    Napi::Array r = Napi::Array::New(env, out.size());
+    for (size_t i = 0; i < out.size(); ++i) r.Set(static_cast<uint32_t>(i), from_shape(env, out[i]));
+    return r;
+  });
+}
+
+Napi::Value run_forward_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 3 || !info[0].IsString()) fail(ErrorKind::Type, "runForward", "expected (op, attrs, inputs)");
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    OpInstance op = make_op(name, to_attrs(info[1], name));
+    Inputs in = read_inputs(info[2], op, "inputs");
+    auto shapes = infer_shapes(op, in.shapes, in.present);
+    Napi::Array result = Napi::Array::New(env, shapes.size());
+    std::vector<TensorView> outs(shapes.size());
+    for (size_t i = 0; i < shapes.size(); ++i) result.Set(static_cast<uint32_t>(i), new_tensor(env, shapes[i], &outs[i]));
+    int64_t wsf = workspace_floats(op, in.shapes, Pass::forward);
+    AlignedBuffer ws = wsf > 0 ? alloc_floats(wsf, name) : AlignedBuffer();
+    run_forward(Backend::cpu, op, OpArgs{in.views, outs, Workspace{ws.get(), wsf}});
+    return result;
+  });
+}
+
+Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 6 || !info[0].IsString())
+      fail(ErrorKind::Type, "runBackward", "expected (op, attrs, inputs, outputs, gradOutputs, needGrad)");
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    OpInstance op = make_op(name, to_attrs(info[1], name));
+    Inputs in = read_inputs(info[2], op, "inputs");
+    auto shapes = infer_shapes(op, in.shapes, in.present);
+    Inputs out = read_inputs(info[3], op, "outputs");
+    Inputs gout = read_inputs(info[4], op, "gradOutputs");
+    if (out.views.size() != shapes.size() || gout.views.size() != shapes.size())
+      fail(ErrorKind::Type, name, "expected " + std::to_string(shapes.size()) + " outputs and gradOutputs");
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (!out.present[i] || out.shapes[i] != shapes[i])
+        fail(ErrorKind::Type, name, "outputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
+      if (gout.present[i] && gout.shapes[i] != shapes[i])
+        fail(ErrorKind::Type, name, "gradOutputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
+    }
+    // Absent output gradients are zero: give the kernel real zeros so it needs no special case.
+    std::vector<AlignedBuffer> zeros;
+    for (size_t i = 0; i < shapes.size(); ++i)
+      if (!gout.present[i]) {
+        zeros.push_back(alloc_floats(shapes[i].size(), name));
+        std::fill_n(zeros.back().get(), shapes[i].size(), 0.f);
+        gout.views[i] = {zeros.back().get(), shapes[i]};
+      }
+    Napi::Array need = info[5].As<Napi::Array>();
+    const OpSignature& sig = op_signature(op.kind);
+    Napi::Array result = Napi::Array::New(env, in.views.size());
+    std::vector<TensorView> grads(in.views.size());
+    for (uint32_t i = 0; i < in.views.size(); ++i) {
+      const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
+      bool want = i < need.Length() && need.Get(i).ToBoolean().Value();
+      if (want && !spec.differentiable)
+        fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
+      if (want && in.present[i]) result.Set(i, new_tensor(env, in.shapes[i], &grads[i]));
+      else result.Set(i, env.Null());
+    }
+    int64_t wsf = workspace_floats(op, in.shapes, Pass::backward);
+    AlignedBuffer ws = wsf > 0 ? alloc_floats(wsf, name) : AlignedBuffer();
+    run_backward(Backend::cpu, op, OpGradArgs{in.views, out.views, gout.views, grads, Workspace{ws.get(), wsf}});
+    return result;
+  });
+}
+
+}  // namespace deepsc::binding

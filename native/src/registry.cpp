@@ -1,0 +1,164 @@
+#include "deepsc/registry.h"
+
+#include "cpu/kernels.h"
+#ifdef DEEPSC_HAVE_CUDA
+#include "cuda/kernels.h"
+#endif
+
+namespace deepsc {
+
+namespace {
+
+struct OpEntry {
+  const char* name;
+  OpSignature signature;
+};
+
+const std::vector<OpEntry>& entries() {
+  static const std::vector<OpEntry> e = {
+#define DEEPSC_OP(name, Type) {Type::kName, Type::signature()},
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  };
+  return e;
+}
+
+void check_inputs(const char* name, const OpSignature& sig, std::span<const Shape> in, const std::vector<bool>& present) {
+  const size_t fixed = sig.inputs.size();
+  const bool count_ok = sig.variadic ? in.size() >= fixed : in.size() == fixed;
+  if (!count_ok) {
+    std::string names;
+    for (const auto& s : sig.inputs) names += (names.empty() ? "" : ", ") + std::string(s.name) + (s.optional ? "?" : "");
+    fail(ErrorKind::Type, name,
+         "expected " + std::string(sig.variadic ? "at least " : "") + std::to_string(fixed) + " inputs (" + names +
+             "), got " + std::to_string(in.size()));
+  }
+  for (size_t i = 0; i < in.size(); ++i) {
+    const InputSpec& spec = sig.inputs[i < fixed ? i : fixed - 1];
+    if (!present[i] && !spec.optional) fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' is required");
+    if (present[i]) in[i].numel(name);  // rejects negative dims and overflowing products
+  }
+}
+
+}  // namespace
+
+OpKind op_kind(const std::string& name) {
+  const auto& e = entries();
+  for (size_t i = 0; i < e.size(); ++i)
+    if (name == e[i].name) return static_cast<OpKind>(i);
+  std::string list;
+  for (const auto& x : e) list += (list.empty() ? "" : ", ") + std::string(x.name);
+  fail(ErrorKind::Type, "op", "unknown op '" + name + "' (known: " + list + ")");
+}
+
+const char* op_name(OpKind kind) { return entries()[static_cast<size_t>(kind)].name; }
+
+std::vector<std::string> op_names() {
+  std::vector<std::string> v;
+  for (const auto& e : entries()) v.emplace_back(e.name);
+  return v;
+}
+
+const OpSignature& op_signature(OpKind kind) { return entries()[static_cast<size_t>(kind)].signature; }
+
+OpInstance make_op(const std::string& name, const Attrs& attrs_in) {
+  OpKind kind = op_kind(name);
+  Attrs attrs = attrs_in;
+  attrs.set_op(name);
+  switch (kind) {
+#define DEEPSC_OP(n, Type) \
+  case OpKind::Type: return {kind, AnyParams(std::in_place_type<Type##Params>, Type::parse(attrs))};
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  }
+  fail(ErrorKind::Type, name, "unhandled op");
+}
+
+std::vector<Shape> infer_shapes(const OpInstance& op, std::span<const Shape> in, const std::vector<bool>& present) {
+  if (present.size() != in.size()) fail(ErrorKind::Type, op_name(op.kind), "presence flags do not match the inputs");
+  const char* name = op_name(op.kind);
+  check_inputs(name, op_signature(op.kind), in, present);
+  std::vector<Shape> out;
+  switch (op.kind) {
+#define DEEPSC_OP(n, Type) \
+  case OpKind::Type: out = Type::infer(std::get<Type##Params>(op.params), in); break;
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  }
+  for (const Shape& s : out) s.numel(name);
+  return out;
+}
+
+int64_t workspace_floats(const OpInstance& op, std::span<const Shape> in, Pass pass) {
+  switch (op.kind) {
+#define DEEPSC_OP(n, Type) \
+  case OpKind::Type: return Type::workspace_floats(std::get<Type##Params>(op.params), in, pass);
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  }
+  return 0;
+}
+
+const char* backend_name(Backend b) { return b == Backend::cuda ? "cuda" : "cpu"; }
+
+bool backend_available(Backend b) {
+  switch (b) {
+    case Backend::cpu: return true;
+    case Backend::cuda:
+#ifdef DEEPSC_HAVE_CUDA
+      return cuda::device_count() > 0;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+bool supports_op(Backend b, OpKind kind) {
+  switch (b) {
+    case Backend::cpu: return true;  // the CPU is the reference: every op has a CPU kernel
+    case Backend::cuda:
+#ifdef DEEPSC_HAVE_CUDA
+      return cuda::supports(kind);
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+void run_forward(Backend b, const OpInstance& op, const OpArgs& a) {
+  if (b == Backend::cuda) {
+#ifdef DEEPSC_HAVE_CUDA
+    cuda::run_forward(op, a);
+    return;
+#else
+    fail(ErrorKind::Runtime, op_name(op.kind), "this build has no CUDA backend");
+#endif
+  }
+  switch (op.kind) {
+#define DEEPSC_OP(n, Type) \
+  case OpKind::Type: cpu::n##_forward(std::get<Type##Params>(op.params), a); return;
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  }
+}
+
+void run_backward(Backend b, const OpInstance& op, const OpGradArgs& a) {
+  if (b == Backend::cuda) {
+#ifdef DEEPSC_HAVE_CUDA
+    cuda::run_backward(op, a);
+    return;
+#else
+    fail(ErrorKind::Runtime, op_name(op.kind), "this build has no CUDA backend");
+#endif
+  }
+  switch (op.kind) {
+#define DEEPSC_OP(n, Type) \
+  case OpKind::Type: cpu::n##_backward(std::get<Type##Params>(op.params), a); return;
+#include "deepsc/ops.def"
+#undef DEEPSC_OP
+  }
+}
+
+}  // namespace deepsc
