@@ -39,8 +39,13 @@ cmakeArgs.push(`--CDDEEPSC_CUDA=${nvcc ? 'ON' : 'OFF'}`);
 if (nvcc) cmakeArgs.push(`--CDCMAKE_CUDA_COMPILER=${nvcc}`);
 
 console.log(`[deepsc/native] building the addon (CUDA ${nvcc ? `on: ${nvcc}` : 'off'})`);
+// Concurrent builds (two shells, two turbo runs) would corrupt the cmake tree: serialise them
+// with flock(1) where it exists.
+mkdirSync(join(root, 'build'), { recursive: true });
+const hasFlock = spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
+const [cmd, argv] = hasFlock ? ['flock', [join(root, 'build', '.lock'), process.execPath, ...cmakeArgs]] : [process.execPath, cmakeArgs];
 try {
-  execFileSync(process.execPath, cmakeArgs, {
+  execFileSync(cmd, argv, {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(availableParallelism()) },

@@ -3,6 +3,7 @@
 // AddressSanitizer + UndefinedBehaviorSanitizer. These need no Node.js addon.
 //   node scripts/native-tests.mjs [--sanitize] [--filter NAME]
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +16,12 @@ const filter = fi >= 0 ? argv[fi + 1] : undefined;
 const buildDir = join(root, 'build', sanitize ? 'asan' : 'tests');
 const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 
-run('cmake', ['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=' + (sanitize ? 'RelWithDebInfo' : 'Release'),
-  '-DDEEPSC_BUILD_TESTS=ON', `-DDEEPSC_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, '-DDEEPSC_CUDA=OFF']);
-run('cmake', ['--build', buildDir, '--target', 'deepsc_native_tests', '--parallel', String(availableParallelism())]);
+mkdirSync(buildDir, { recursive: true });
+const lock = join(buildDir, '.lock');
+const locked = (args) => ['flock', [lock, 'cmake', ...args]];
+run(...locked(['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=' + (sanitize ? 'RelWithDebInfo' : 'Release'),
+  '-DDEEPSC_BUILD_TESTS=ON', `-DDEEPSC_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, '-DDEEPSC_CUDA=OFF']));
+run(...locked(['--build', buildDir, '--target', 'deepsc_native_tests', '--parallel', String(availableParallelism())]));
 const env = sanitize
   ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' }
   : {};

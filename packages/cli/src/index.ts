@@ -1,5 +1,7 @@
 /**
- * @deepsc/cli: The deepsc command: demo, train, predict, eval, synth, inspect, convert, bench, info.
+ * `@deepsc/cli`: the `deepsc` command. The program can also be embedded: {@link main} runs it
+ * on an argv and returns the exit code.
  * @packageDocumentation
  */
-export const version = '0.1.0';
+export { CliError, ExitCode } from './errors.js';
+export { buildProgram, main } from './program.js';

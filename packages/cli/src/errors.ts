@@ -1,0 +1,28 @@
+/**
+ * Errors the CLI reports without a stack trace (unless `--verbose`), and their exit codes.
+ * @module
+ */
+
+/** Exit codes of the `deepsc` command. */
+export const ExitCode = {
+  ok: 0,
+  /** Unexpected failure (a bug): the stack is printed with --verbose. */
+  failure: 1,
+  /** Bad usage: unknown option, missing or invalid argument, invalid config. */
+  usage: 2,
+  /** Bad input data: unreadable, corrupt or unsupported file. */
+  data: 3,
+  /** Interrupted (Ctrl-C) after saving what could be saved. */
+  interrupted: 130,
+} as const;
+
+/** An error meant for the user: printed as `deepsc: <message>` and exits with `code`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code: number = ExitCode.usage,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The `deepsc` program: one file per command under `commands/`, registered here.
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { registerInfo } from './commands/info.js';
+import { CliError, ExitCode } from './errors.js';
+
+/** Builds the commander program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('deepsc')
+    .description('DeepSC: joint 3D lesion segmentation and COVID-19 / CAP / non-pneumonia classification of chest CT')
+    .version('0.1.0')
+    .option('--verbose', 'print stack traces of errors')
+    .showHelpAfterError()
+    .exitOverride();
+  registerInfo(program);
+  return program;
+}
+
+/**
+ * Runs the program on `argv` (as process.argv) and returns the exit code; never throws.
+ * Errors are printed as one line (with the stack when `--verbose` is given).
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const verbose = argv.includes('--verbose');
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit with code 0; usage errors were already printed by commander
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof CliError) {
+      console.error(`deepsc: ${err.message}`);
+      if (verbose && err.stack) console.error(err.stack);
+      return err.code;
+    }
+    const e = err as Error;
+    console.error(`deepsc: ${e?.message ?? String(err)}`);
+    if (verbose && e?.stack) console.error(e.stack);
+    else console.error('(run with --verbose for details)');
+    return ExitCode.failure;
+  }
+}
