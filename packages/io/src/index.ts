@@ -1,5 +1,6 @@
 /**
- * @deepsc/io: NIfTI and DICOM IO, CT preprocessing, lung masks, a synthetic COVID-19/CAP/non-pneumonia cohort and the dataset loader.
+ * `@deepsc/io`: NIfTI and DICOM IO, CT preprocessing, lung masks, a synthetic
+ * COVID-19 / CAP / non-pneumonia cohort and the dataset loader.
  * @packageDocumentation
  */
-export const version = '0.1.0';
+export * from './volume.js';
