@@ -1,0 +1,248 @@
+/**
+ * Reading NIfTI-1 and NIfTI-2 files (`.nii`, `.nii.gz`) into a {@link NiftiVolume}.
+ * @module
+ */
+import { open, stat } from 'node:fs/promises';
+import { FormatError } from '../format-error.js';
+import { DEFAULT_MAX_BYTES, gunzipBounded, gunzipBoundedSync, isGzip } from '../fs/gzip.js';
+import { type Affine, createVolume, type VoxelArray } from '../volume.js';
+import { type AffineSource, baseAffine, bestAffine, qformAffine } from './affine.js';
+import { datatypeFromCode } from './datatypes.js';
+import { HEADER_SIZE, type NiftiHeader, parseNiftiHeader } from './header.js';
+import type { NiftiVolume } from './volume.js';
+
+/** Options of {@link parseNifti} and {@link readNifti}. */
+export interface NiftiReadOptions {
+  /**
+   * Largest file accepted, compressed and decompressed, and largest voxel buffer allocated,
+   * in bytes; default 2 GiB. Larger files fail with a RangeError before anything big is
+   * allocated.
+   */
+  maxBytes?: number;
+  /** `apply` (default): scale by scl_slope / scl_inter as nibabel does. `raw`: return the stored values. */
+  scaling?: 'apply' | 'raw';
+  /**
+   * What to do with a 4D+ file holding more than one 3D volume: `reject` (default) throws,
+   * `first` returns the first volume and adds a warning. Files whose extra dimensions are all
+   * 1 are always accepted.
+   */
+  extraVolumes?: 'reject' | 'first';
+  /** How to name the data in messages; default `nifti` (readNifti uses the path). */
+  name?: string;
+}
+
+const VALID_XFORM_CODES = new Set([0, 1, 2, 3, 4, 5]);
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Applies nibabel's load-time header fixes (its `check_fix` battery), returning a fixed copy
+ * and one warning per fix: zero voxel sizes become 1, negative ones their absolute value,
+ * a qfac other than ±1 becomes 1, an invalid qform/sform code becomes 0, a bitpix that does not
+ * match the datatype is corrected.
+ */
+export function fixNiftiHeader(
+  h: NiftiHeader,
+  bytesPerVoxel: number,
+  what = 'nifti',
+): { header: NiftiHeader; warnings: string[] } {
+  const warnings: string[] = [];
+  const header: NiftiHeader = { ...h, pixdim: [...h.pixdim], dim: [...h.dim] };
+  for (let i = 1; i <= 3; i++) {
+    const p = header.pixdim[i] as number;
+    if (p === 0) {
+      header.pixdim[i] = 1;
+      warnings.push(`${what}: pixdim[${i}] is 0; set to 1`);
+    } else if (p < 0) {
+      header.pixdim[i] = -p;
+      warnings.push(`${what}: pixdim[${i}] is ${p}; set to its absolute value`);
+    } else if (!Number.isFinite(p)) {
+      throw new FormatError('nifti', `${what}: pixdim[${i}] is ${p}, expected a positive voxel size`);
+    }
+  }
+  if (header.pixdim[0] !== 1 && header.pixdim[0] !== -1) {
+    warnings.push(`${what}: qfac (pixdim[0]) is ${header.pixdim[0]}, expected 1 or -1; set to 1`);
+    header.pixdim[0] = 1;
+  }
+  for (const key of ['qformCode', 'sformCode'] as const) {
+    if (!VALID_XFORM_CODES.has(header[key])) {
+      warnings.push(
+        `${what}: ${key === 'qformCode' ? 'qform_code' : 'sform_code'} ${header[key]} is not valid (0-5); set to 0`,
+      );
+      header[key] = 0;
+    }
+  }
+  if (header.bitpix !== bytesPerVoxel * 8) {
+    warnings.push(
+      `${what}: bitpix ${header.bitpix} does not match datatype ${header.datatype}; set to ${bytesPerVoxel * 8}`,
+    );
+    header.bitpix = bytesPerVoxel * 8;
+  }
+  return { header, warnings };
+}
+
+/** The valid affine nearest to nibabel's choice: unusable (singular, non-finite) ones fall back to the next source. */
+function chooseAffine(
+  h: NiftiHeader,
+  what: string,
+  warnings: string[],
+): { affine: Affine; source: AffineSource } {
+  const usable = (a: Affine) => {
+    if (!a.every((r) => r.every(Number.isFinite))) return false;
+    const [[a0, a1, a2], [b0, b1, b2], [c0, c1, c2]] = a;
+    const det = a0 * (b1 * c2 - b2 * c1) - a1 * (b0 * c2 - b2 * c0) + a2 * (b0 * c1 - b1 * c0);
+    return Math.abs(det) > 1e-12;
+  };
+  const best = bestAffine(h, what);
+  if (usable(best.affine)) return best;
+  if (best.source === 'sform' && h.qformCode !== 0) {
+    const q = qformAffine(h, what);
+    if (usable(q)) {
+      warnings.push(`${what}: the sform is singular or not finite; using the qform`);
+      return { affine: q, source: 'qform' };
+    }
+  }
+  warnings.push(`${what}: the ${best.source} is singular or not finite; using the voxel-size (base) affine`);
+  return { affine: baseAffine(h), source: 'base' };
+}
+
+function byteSwap(bytes: Uint8Array, width: number): void {
+  for (let i = 0; i + width <= bytes.length; i += width) {
+    for (let a = i, b = i + width - 1; a < b; a++, b--) {
+      const t = bytes[a] as number;
+      bytes[a] = bytes[b] as number;
+      bytes[b] = t;
+    }
+  }
+}
+
+/** Checked product of dims; RangeError beyond 2^53. */
+function product(values: readonly number[], what: string, label: string): number {
+  let n = 1;
+  for (const v of values) {
+    n *= v;
+    if (n > Number.MAX_SAFE_INTEGER)
+      throw new RangeError(`${what}: ${label} [${values.join(', ')}] overflow (more than 2^53)`);
+  }
+  return n;
+}
+
+/**
+ * Parses a NIfTI-1 or NIfTI-2 file held in memory (gzip-compressed or not, detected from
+ * the bytes), as nibabel would load it: header fixes as nibabel's `check_fix`, the affine of
+ * `get_best_affine`, scaling of `get_fdata` (float32 output for 8/16-bit and float32 data,
+ * float64 for 32-bit integers and float64; unscaled data keeps its type).
+ *
+ * A 1D or 2D image becomes a volume with trailing dims of 1. Byte order is detected from
+ * `sizeof_hdr`; data are returned in the host's order.
+ *
+ * @param bytes - the file's bytes.
+ * @param options - see {@link NiftiReadOptions}.
+ * @throws FormatError for anything malformed (bad magic, truncated data, inconsistent
+ * header, lying vox_offset, corrupt gzip); UnsupportedDatatypeError for datatypes other than
+ * (u)int8/16/32 and float32/64; RangeError when the data would exceed `maxBytes`.
+ */
+export function parseNifti(bytes: Uint8Array, options: NiftiReadOptions = {}): NiftiVolume {
+  const what = options.name ?? 'nifti';
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > maxBytes)
+    throw new RangeError(`${what}: ${bytes.length} bytes exceed maxBytes ${maxBytes}`);
+  const raw = isGzip(bytes) ? gunzipBoundedSync(bytes, maxBytes, what) : bytes;
+  return decode(raw, options, what, maxBytes);
+}
+
+function decode(raw: Uint8Array, options: NiftiReadOptions, what: string, maxBytes: number): NiftiVolume {
+  const parsed = parseNiftiHeader(raw, what);
+  const ndim = parsed.dim[0] as number;
+  if (!Number.isInteger(ndim) || ndim < 1 || ndim > 7) {
+    throw new FormatError('nifti', `${what}: dim[0] is ${ndim}, expected 1 to 7 dimensions`);
+  }
+  const sizes = parsed.dim.slice(1, ndim + 1);
+  for (const [i, s] of sizes.entries()) {
+    if (!Number.isInteger(s) || s < 1)
+      throw new FormatError('nifti', `${what}: dim[${i + 1}] is ${s}, expected a positive size`);
+  }
+  const dims: [number, number, number] = [sizes[0] ?? 1, sizes[1] ?? 1, sizes[2] ?? 1];
+  const dt = datatypeFromCode(parsed.datatype, what);
+  const { header, warnings } = fixNiftiHeader(parsed, dt.bytes, what);
+  const extra = product(sizes.slice(3), what, 'dims');
+  const voxels = product(dims, what, 'dims');
+  const volumeBytes = voxels * dt.bytes;
+  if (volumeBytes > maxBytes || volumeBytes > 2 ** 32) {
+    throw new RangeError(
+      `${what}: dims [${sizes.join(', ')}] of ${dt.name} need ${volumeBytes} bytes, more than maxBytes ${maxBytes} (raise maxBytes if the file is genuine)`,
+    );
+  }
+  if (extra > 1) {
+    if ((options.extraVolumes ?? 'reject') === 'reject') {
+      throw new FormatError(
+        'nifti',
+        `${what}: holds ${extra} volumes (dims [${sizes.join(', ')}]); expected one 3D volume (pass extraVolumes: 'first' to read the first)`,
+      );
+    }
+    warnings.push(`${what}: holds ${extra} volumes (dims [${sizes.join(', ')}]); read the first only`);
+  }
+  const offset = header.voxOffset;
+  const minOffset = HEADER_SIZE[header.version] + 4;
+  if (!Number.isInteger(offset) || offset < minOffset) {
+    throw new FormatError(
+      'nifti',
+      `${what}: vox_offset ${offset} is not valid for a single-file NIfTI-${header.version} (expected an integer >= ${minOffset})`,
+    );
+  }
+  if (offset + volumeBytes > raw.length) {
+    throw new FormatError(
+      'nifti',
+      `${what}: truncated: the header promises ${volumeBytes} bytes of voxels at offset ${offset} but the file has ${Math.max(0, raw.length - offset)} after it`,
+    );
+  }
+  const data = new dt.array(voxels);
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  view.set(raw.subarray(offset, offset + volumeBytes));
+  if (dt.bytes > 1 && (header.endianness === 'little') !== littleEndianHost) byteSwap(view, dt.bytes);
+
+  let out: VoxelArray = data;
+  let scaling: 'applied' | 'raw' = 'applied';
+  if ((options.scaling ?? 'apply') === 'raw') {
+    scaling = 'raw';
+  } else {
+    const slope = header.sclSlope;
+    const inter = header.sclInter;
+    if (slope !== 0 && Number.isFinite(slope)) {
+      if (!Number.isFinite(inter)) {
+        throw new FormatError('nifti', `${what}: scl_slope ${slope} is valid but scl_inter is ${inter}`);
+      }
+      if (slope !== 1 || inter !== 0) {
+        const wide = dt.bytes >= 4 && dt.name !== 'float32';
+        out = wide ? new Float64Array(voxels) : new Float32Array(voxels);
+        for (let i = 0; i < voxels; i++) out[i] = (data[i] as number) * slope + inter;
+      }
+    }
+  }
+  const { affine, source } = chooseAffine(header, what, warnings);
+  const volume = createVolume(out, dims, affine);
+  return { ...volume, header, scaling, affineSource: source, warnings };
+}
+
+/**
+ * Reads a `.nii` or `.nii.gz` file (compression detected from the bytes, not the name).
+ *
+ * @param path - the file.
+ * @param options - see {@link NiftiReadOptions}; `name` defaults to the path.
+ * @throws as {@link parseNifti}; RangeError when the file is larger than `maxBytes`; the fs
+ * error when it cannot be read.
+ */
+export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<NiftiVolume> {
+  const what = options.name ?? path;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = (await stat(path)).size;
+  if (size > maxBytes) throw new RangeError(`${what}: ${size} bytes exceed maxBytes ${maxBytes}`);
+  const handle = await open(path, 'r');
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
+  const raw = isGzip(bytes) ? await gunzipBounded(bytes, maxBytes, what) : bytes;
+  return decode(raw, options, what, maxBytes);
+}
