@@ -3,3 +3,25 @@
  * @packageDocumentation
  */
 export const version = '0.1.0';
+
+export * from './classification/classification-metrics.js';
+export * from './classification/confusion.js';
+export * from './classification/input.js';
+export * from './classification/roc.js';
+export * from './findings/cohort-findings.js';
+export * from './findings/components.js';
+export * from './findings/hu-histogram.js';
+export * from './findings/scan-findings.js';
+export * from './segmentation/aggregate.js';
+export * from './segmentation/bbox.js';
+export * from './segmentation/distance-metrics.js';
+export * from './segmentation/edt.js';
+export * from './segmentation/mask.js';
+export * from './segmentation/overlap.js';
+export * from './segmentation/segmentation-metrics.js';
+export * from './segmentation/surface.js';
+export * from './segmentation/surface-distance.js';
+export * from './stats/bootstrap.js';
+export * from './stats/percentile.js';
+export * from './stats/rng.js';
+export * from './stats/summary.js';
