@@ -6,10 +6,24 @@
  */
 import { type Attrs, loadBinding, type RawTensor } from './binding.js';
 
+/** Attributes of `leaky_relu`. */
+export interface LeakyReluAttrs {
+  /** Slope for x <= 0 (PyTorch's `negative_slope`); default 0.01. */
+  slope?: number;
+}
+
 /** Attributes of every op, by op name. */
 export interface OpAttrs {
   /** `relu`: y = max(x, 0). */
   relu: Record<string, never>;
+  /** `leaky_relu`: y = x for x > 0, else slope * x; any shape. */
+  leaky_relu: LeakyReluAttrs;
+  /** `sigmoid`: y = 1 / (1 + exp(-x)), any shape, overflow-free for large |x|. */
+  sigmoid: Record<string, never>;
+  /** `softmax` over the channel axis 1 of x `[N, C, ...]` (max-subtracted, so it never overflows). */
+  softmax: Record<string, never>;
+  /** `log_softmax` over the channel axis 1 of x `[N, C, ...]` (max-subtracted: finite for any finite x). */
+  log_softmax: Record<string, never>;
 }
 
 /** Name of a registered op. */

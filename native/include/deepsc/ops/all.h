@@ -1,3 +1,7 @@
 #pragma once
 // Every op declaration; one line per entry of ops.def.
+#include "deepsc/ops/leaky_relu.h"
+#include "deepsc/ops/log_softmax.h"
 #include "deepsc/ops/relu.h"
+#include "deepsc/ops/sigmoid.h"
+#include "deepsc/ops/softmax.h"

@@ -1,0 +1,51 @@
+#include <cmath>
+
+#include "cpu/channel_blocks.h"
+#include "cpu/kernels.h"
+
+namespace deepsc::cpu {
+
+void log_softmax_forward(const LogSoftmaxParams&, const OpArgs& a) {
+  const ChannelLayout l = channel_layout(a.in[0].shape);
+  const float* x = a.in[0].data;
+  float* y = a.out[0].data;
+  for_channel_blocks(l, [&](int64_t n, int64_t s0, int64_t s1) {
+    const int64_t len = s1 - s0;
+    const float* xb = x + n * l.c * l.s + s0;
+    float* yb = y + n * l.c * l.s + s0;
+    float mx[kChannelBlock], sum[kChannelBlock];
+    for (int64_t k = 0; k < len; ++k) mx[k] = xb[k];
+    for (int64_t c = 1; c < l.c; ++c)
+      for (int64_t k = 0; k < len; ++k) mx[k] = std::fmax(mx[k], xb[c * l.s + k]);
+    for (int64_t k = 0; k < len; ++k) sum[k] = 0.f;
+    for (int64_t c = 0; c < l.c; ++c)
+      for (int64_t k = 0; k < len; ++k) sum[k] += std::exp(xb[c * l.s + k] - mx[k]);
+    // sum >= 1 (the max term is exp(0)), so the log is finite. (x - max) - log(sum) rather
+    // than x - (max + log(sum)): the latter loses log(sum)'s digits when |max| is large.
+    for (int64_t k = 0; k < len; ++k) sum[k] = std::log(sum[k]);
+    for (int64_t c = 0; c < l.c; ++c)
+      for (int64_t k = 0; k < len; ++k) yb[c * l.s + k] = (xb[c * l.s + k] - mx[k]) - sum[k];
+  });
+}
+
+void log_softmax_backward(const LogSoftmaxParams&, const OpGradArgs& a) {
+  if (!a.grad_in[0].present()) return;
+  const ChannelLayout l = channel_layout(a.in[0].shape);
+  const float* y = a.out[0].data;
+  const float* g = a.grad_out[0].data;
+  float* dx = a.grad_in[0].data;
+  for_channel_blocks(l, [&](int64_t n, int64_t s0, int64_t s1) {
+    const int64_t len = s1 - s0, off = n * l.c * l.s + s0;
+    float gs[kChannelBlock];
+    for (int64_t k = 0; k < len; ++k) gs[k] = 0.f;
+    for (int64_t c = 0; c < l.c; ++c)
+      for (int64_t k = 0; k < len; ++k) gs[k] += g[off + c * l.s + k];
+    for (int64_t c = 0; c < l.c; ++c)
+      for (int64_t k = 0; k < len; ++k) {
+        const int64_t i = off + c * l.s + k;
+        dx[i] = g[i] - std::exp(y[i]) * gs[k];
+      }
+  });
+}
+
+}  // namespace deepsc::cpu
