@@ -78,7 +78,7 @@ describe('lesion findings against scipy (fixtures/make_fixtures.py)', () => {
 });
 
 describe('lesion findings on constructed scans', () => {
-  // 40 x 40 x 40 voxels of 2 mm: lungs fill i in [2, 17] (patient right, RAS x small) and [22, 37] (left)
+  // 40 x 40 x 40 voxels of 2 mm: lungs fill i in [2, 17] (RAS x small: patient left) and [22, 37] (right)
   const dims: Triple = [40, 40, 40];
   const sp: Triple = [2, 2, 2];
   const lungs = fromPredicate(
@@ -104,8 +104,8 @@ describe('lesion findings on constructed scans', () => {
       minLesionMm3: 10,
     });
     expect(f.lesionCount).toBe(1);
-    expect(f.laterality).toBe('right');
-    expect(f.rightFraction).toBe(1);
+    expect(f.laterality).toBe('left');
+    expect(f.leftFraction).toBe(1);
     expect(run((i, j, k) => i === 30 && j === 30 && k === 30, { minLesionMm3: 8 }).lesionCount).toBe(1);
   });
 
@@ -117,11 +117,12 @@ describe('lesion findings on constructed scans', () => {
     expect(run(ball([19.5, 19.5, 19.5], 1.5), { peripheralDistanceMm: 45 }, big).peripheralFraction).toBe(1);
   });
 
-  it('left / right by RAS x and bilateral', () => {
-    const right = run(ball([8, 20, 20], 3));
-    expect(right).toMatchObject({ laterality: 'right', rightFraction: 1, leftFraction: 0 });
-    const left = run(ball([30, 20, 20], 3));
-    expect(left).toMatchObject({ laterality: 'left', leftFraction: 1 });
+  it('left / right by RAS x (+x = patient right) and bilateral', () => {
+    // the identity-like affine puts small i at small RAS x: the patient's left
+    const left = run(ball([8, 20, 20], 3));
+    expect(left).toMatchObject({ laterality: 'left', leftFraction: 1, rightFraction: 0 });
+    const right = run(ball([30, 20, 20], 3));
+    expect(right).toMatchObject({ laterality: 'right', rightFraction: 1 });
     const both = run((i, j, k) => ball([8, 20, 20], 3)(i, j, k) || ball([30, 20, 20], 3)(i, j, k));
     expect(both.laterality).toBe('bilateral');
     expect(both.leftFraction).toBeCloseTo(0.5, 12);
@@ -137,17 +138,17 @@ describe('lesion findings on constructed scans', () => {
     const f = lesionFindings(
       scan(dims, sp, lungs, fromPredicate(dims, ball([8, 20, 20], 3)), undefined, flipped),
     );
-    expect(f.laterality).toBe('left');
+    expect(f.laterality).toBe('right');
   });
 
   it('lung labels decide the side when given', () => {
     const labelled = new Uint8Array(lungs.length);
-    // label the lung at small i as "left" (2): the labels win over RAS x
+    // label the lung at small i (RAS left) as "right" (1): the labels win over RAS x
     lungs.forEach((v, n) => {
-      if (v) labelled[n] = n % 40 < 20 ? 2 : 1;
+      if (v) labelled[n] = n % 40 < 20 ? 1 : 2;
     });
     const f = run(ball([8, 20, 20], 3), { lungLabels: { right: 1, left: 2 } }, labelled);
-    expect(f.laterality).toBe('left');
+    expect(f.laterality).toBe('right');
   });
 
   it.each([

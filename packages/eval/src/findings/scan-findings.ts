@@ -31,7 +31,7 @@ export interface FindingsOptions {
   readonly minLesionMm3?: number;
   /** Lesion volume within this distance of the lung edge counts as peripheral (mm). Default 35. */
   readonly peripheralDistanceMm?: number;
-  /** How the lung mask tells the sides apart. Default 'binary' (split at the lungs' centroid x). */
+  /** How the lung mask tells the sides apart. Default 'binary' (split at the lungs' centroid in RAS x). */
   readonly lungLabels?: LungLabels;
 }
 
@@ -79,7 +79,7 @@ export interface ScanFindings {
  * 4. location: fraction within `peripheralDistanceMm` (default 35 mm) of the lung edge, where
  *    the distance is the exact 3D Euclidean distance from a voxel of lung ∪ lesion to the
  *    nearest voxel outside it (outside the scan counts as outside); left/right by RAS x (the
- *    patient's left is +x) against the lung centroid, or by lung labels; upper/middle/lower by
+ *    patient's right is +x in RAS+) against the lung centroid, or by lung labels; upper/middle/lower by
  *    thirds of the lung's RAS z extent (voxel centres).
  * @throws RangeError when the volumes are not on one grid, the lung mask is empty or an option is
  *   out of range.
@@ -217,14 +217,14 @@ export function lesionFindings(input: FindingsInput, options: FindingsOptions = 
 
 /**
  * The patient side of a lesion voxel: by lung label when the mask has side labels and the
- * voxel lies in a labelled lung, else by RAS x against the lungs' centroid (+x = left).
+ * voxel lies in a labelled lung, else by RAS x against the lungs' centroid (RAS+ x grows toward the patient's right).
  */
 function sideOf(labels: LungLabels, lungValue: number, x: number, midX: number): 'left' | 'right' {
   if (labels !== 'binary') {
     if (lungValue === labels.left) return 'left';
     if (lungValue === labels.right) return 'right';
   }
-  return x > midX ? 'left' : 'right';
+  return x > midX ? 'right' : 'left';
 }
 
 /** Visits the voxels of `box` that lie inside the volume: full index v, crop index c and (i, j, k). */
