@@ -17,6 +17,7 @@ export {
 export * from './nifti/affine.js';
 export * from './nifti/datatypes.js';
 export * from './nifti/header.js';
+export * from './nifti/orientation.js';
 export { fixNiftiHeader, type NiftiReadOptions, parseNifti, readNifti } from './nifti/read.js';
 export type { NiftiVolume } from './nifti/volume.js';
 export { encodeNifti, type NiftiWriteOptions, niftiHeaderFor, writeNifti } from './nifti/write.js';
