@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MemoryStats, NativeModelConstructor } from './graph.js';
 
 /** A float32 tensor as the engine sees it: contiguous row-major data and its shape. */
 export interface RawTensor {
@@ -62,6 +63,17 @@ export interface NativeBinding {
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
   ): (RawTensor | null)[];
+  /** A zero-filled Float32Array of `numel` floats in counted native memory (64-byte aligned). */
+  allocTensor(numel: number): Float32Array;
+  /**
+   * Frees native memory from {@link NativeBinding.allocTensor} now and detaches the buffer (views
+   * read as empty). Returns false for JS-owned or already released memory.
+   */
+  releaseTensor(data: Float32Array): boolean;
+  /** Live native bytes by category, for leak checks. */
+  memoryStats(): MemoryStats;
+  /** Compiled graphs: see `graph.ts`. */
+  NativeModel: NativeModelConstructor;
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -5,4 +5,5 @@
  */
 export type { Attrs, AttrValue, EngineInfo, NativeBinding, RawTensor } from './binding.js';
 export { addonPath, loadBinding, packageVersion } from './binding.js';
+export type * from './graph.js';
 export * from './ops.js';

@@ -1,5 +1,62 @@
 /**
- * @deepsc/core: Typed tensors, the graph builder over the native executor, optimizers, the DeepSC-COVID network and its task-aware loss.
+ * @deepsc/core: typed tensors, the graph builder over the native executor, optimizers, and
+ * (to come) the DeepSC-COVID network and its task-aware loss.
+ *
+ * API in one paragraph (for those building networks on it):
+ * - `new GraphBuilder({ seed })`; `g.input(name, shape)`, `g.parameter(name, shape, init)`
+ *   (inits: `pytorchDefaultWeight()`, `pytorchDefaultBias(weightShape)`, `kaimingNormal()`,
+ *   `kaimingUniform()`, `zeros()`, `ones()`, `constant(v)`), `g.state(...)`, `g.constant(...)`;
+ *   `g.scoped('stem')` prefixes names (`stem.conv.weight`, PyTorch state-dict names).
+ * - Ops: one method per op (`g.relu(x)`, `g.groupNorm(x, gamma, beta, { groups })`, ...) or
+ *   `g.op(name, attrs, inputs)` for any registered op (returns all outputs). Every value is a
+ *   `GraphValue` with its `shape` known immediately; bad shapes throw at the call.
+ * - `g.output(name, v)`, `g.loss(scalar)`; `const m = g.compile({ device: 'cpu', mode,
+ *   optimizer: { kind: 'adam', lr: 2e-3, groups: [{ params: (n) => n.startsWith('lesion.'), lr: 5e-3 }] } })`.
+ * - `await m.forward({ x: Tensor })` -> `{ name: Tensor }`; `await m.backward()`;
+ *   `await m.step()` (or `await m.trainStep(inputs)`); `m.gradient(name)`, `m.parameter(name)`,
+ *   `m.setParameter(name, t)`, `m.setLearningRate(lr, group)`, `m.save(path)` / `m.load(path)`
+ *   (safetensors), `m.memory.arenaBytes`, `m.dispose()`.
+ * - `Tensor.from(values, shape)`, `Tensor.zeros(shape)`, `t.data`, `t.dispose()`,
+ *   `scope(async (s) => ...)` with `s.track(t)`; `nativeMemory()` for leak checks.
  * @packageDocumentation
  */
+
+export { type BuilderOptions, type CompileOptions, GraphBuilder, type ParameterOptions } from './builder.js';
+export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
+export { GraphValue } from './graph-value.js';
+export {
+  constant,
+  fans,
+  type Initializer,
+  initialize,
+  kaimingNormal,
+  kaimingUniform,
+  ones,
+  pytorchDefaultBias,
+  pytorchDefaultWeight,
+  zeros,
+} from './init.js';
+export { liveTensorBytes, type MemoryStats, nativeMemory } from './memory.js';
+export {
+  CompiledModel,
+  type ForwardOptions,
+  type LoadOptions,
+  type ModelMemory,
+  type OptimizerState,
+  type StepReport,
+} from './model.js';
+export type { HyperParams, OptimizerConfig, ParamGroupConfig, ParamSelector } from './optimizer.js';
+export { resolveOptimizer } from './optimizer.js';
+export { mulberry32, normalFrom, streamSeed, type Uniform } from './random.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  type SafetensorsContent,
+  saveSafetensors,
+} from './safetensors.js';
+export { type Disposable, Scope, scope } from './scope.js';
+export { type DType, type Shape, type Shape2, type Shape5, Tensor, type TensorOptions } from './tensor.js';
+
+/** Version of this package. */
 export const version = '0.1.0';

@@ -1,0 +1,161 @@
+/**
+ * Types of the engine's compiled-graph interface (`NativeModel`) and of its tensor memory
+ * functions. `@deepsc/core` wraps these in `GraphBuilder` and `CompiledModel`; use those.
+ * @module
+ */
+import type { Attrs, RawTensor } from './binding.js';
+
+/** Kinds of leaves. Inputs are fed at each forward; the others live outside the arena. */
+export type LeafKind = 'input' | 'parameter' | 'constant' | 'state';
+
+/** A leaf of a graph description. */
+export interface LeafItem {
+  kind: LeafKind;
+  /** Unique among leaves; parameters and state use PyTorch's state-dict names. */
+  name: string;
+  shape: readonly number[];
+  /** Parameters only; default true. Frozen parameters are saved but never updated. */
+  trainable?: boolean;
+  /** Initial data (required for parameters, constants and state; row-major, `shape`'s element count). */
+  data?: Float32Array;
+}
+
+/** An op node of a graph description. Value ids count leaves and node outputs in item order. */
+export interface NodeItem {
+  kind: 'node';
+  op: string;
+  name: string;
+  attrs: Attrs;
+  /** Value ids in the op's input order; null for an absent optional input. */
+  inputs: readonly (number | null)[];
+  /** The ids its outputs get (checked against the engine's numbering). */
+  outputs: readonly number[];
+}
+
+/** A whole graph as the builder hands it to the engine. */
+export interface GraphDesc {
+  items: readonly (LeafItem | NodeItem)[];
+  outputs: readonly { name: string; value: number }[];
+  /** Value id of the scalar loss, if any. */
+  loss?: number;
+}
+
+/** One parameter group of a native optimizer configuration (PyTorch's `param_groups`). */
+export interface NativeParamGroup {
+  params: readonly string[];
+  lr: number;
+  weightDecay?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  betas?: readonly [number, number];
+  eps?: number;
+}
+
+/** A native optimizer configuration. */
+export interface NativeOptimizerConfig {
+  kind: 'sgd' | 'adam' | 'adamw';
+  groups: readonly NativeParamGroup[];
+  /** > 0: clip the global L2 norm of all gradients to this (0 or absent: no clipping). */
+  clipGradNorm?: number;
+}
+
+/** Options of `new NativeModel(desc, options)`. */
+export interface NativeCompileOptions {
+  device?: 'cpu' | 'cuda';
+  mode?: 'train' | 'infer';
+  inputGradients?: readonly string[];
+  seedOutputs?: readonly string[];
+  /** `greedy` (default): greedy-by-size buffer reuse; `none`: one buffer per value (for comparison). */
+  reuse?: 'greedy' | 'none';
+  optimizer?: NativeOptimizerConfig;
+}
+
+/** What a compiled model reports about itself. */
+export interface NativeModelInfo {
+  /** The arena's size: the peak of activation, gradient and workspace memory. */
+  arenaBytes: number;
+  /** What the arena would take with one buffer per value (no reuse). */
+  arenaBytesWithoutReuse: number;
+  /** Parameters, constants and state. */
+  persistentBytes: number;
+  steps: number;
+  forwardSteps: number;
+  mode: 'train' | 'infer';
+  /** Trainable parameters the loss does not reach (the optimizer skips them). */
+  parametersWithoutGradient: string[];
+}
+
+/** A leaf as the compiled model lists it. */
+export interface NativeLeafInfo {
+  name: string;
+  kind: LeafKind;
+  shape: number[];
+  trainable: boolean;
+}
+
+/** What one optimizer step did. */
+export interface StepReport {
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Factor the gradients were multiplied by (1 when not clipped). */
+  clipScale: number;
+  /** Parameters updated (those with a gradient). */
+  updated: number;
+}
+
+/** An optimizer's state, for checkpoints with an exact resume. */
+export interface OptimizerState {
+  kind: 'sgd' | 'adam' | 'adamw';
+  /** Learning rate per group. */
+  lr: number[];
+  /** Per parameter: updates received, and its buffers (`momentum_buffer`, or `exp_avg` and `exp_avg_sq`). */
+  params: Record<string, { step: number; buffers: Record<string, RawTensor> }>;
+}
+
+/** A compiled graph in the engine. All tensors returned are copies in counted native memory. */
+export interface NativeModelHandle {
+  info(): NativeModelInfo;
+  leaves(): NativeLeafInfo[];
+  forward(
+    inputs: Readonly<Record<string, RawTensor>>,
+    outputs?: readonly string[],
+    checkFinite?: boolean,
+  ): Promise<Record<string, RawTensor>>;
+  backward(seeds?: Readonly<Record<string, RawTensor>>): Promise<void>;
+  step(): Promise<StepReport>;
+  trainStep(
+    inputs: Readonly<Record<string, RawTensor>>,
+    outputs?: readonly string[],
+    checkFinite?: boolean,
+  ): Promise<{ outputs: Record<string, RawTensor>; report: StepReport }>;
+  gradient(name: string): RawTensor;
+  read(name: string): RawTensor;
+  write(name: string, value: RawTensor): void;
+  setOptimizer(config: NativeOptimizerConfig): void;
+  setLearningRate(group: number, lr: number): void;
+  optimizerState(): OptimizerState;
+  setOptimizerState(state: OptimizerState): void;
+  dispose(): void;
+  readonly busy: boolean;
+  readonly disposed: boolean;
+}
+
+/** The `NativeModel` class: compiles on construction (throws on a bad graph). */
+export type NativeModelConstructor = new (
+  desc: GraphDesc,
+  options: NativeCompileOptions,
+  shareWith?: NativeModelHandle,
+) => NativeModelHandle;
+
+/** Live native bytes by category. */
+export interface MemoryStats {
+  /** Tensors handed to JS (allocTensor, model outputs, parameter copies). */
+  tensors: number;
+  /** Arenas of compiled models. */
+  arenas: number;
+  /** Parameters, constants and state of compiled models. */
+  persistent: number;
+  /** Optimizer state. */
+  optimizer: number;
+}

@@ -1,0 +1,769 @@
+// Compiled graphs for JS: `new NativeModel(desc, options, shareWith?)` compiles a graph
+// declared by the TS builder; forward / backward / step / trainStep run on a libuv worker
+// thread and return promises, so the event loop keeps going. Inputs are validated and copied
+// into the arena on the calling thread before anything is queued; requested outputs are
+// copied out into new native tensors when the run completes. One run at a time per model
+// (and per group of models sharing parameters): a second one is rejected.
+#include "binding/graph.h"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "binding/convert.h"
+#include "binding/tensor.h"
+#include "graph/executor.h"
+
+namespace deepsc::binding {
+
+namespace {
+
+using graph::Executor;
+using graph::ValueKind;
+
+std::string str_of(const Napi::Object& o, const char* key, const std::string& where) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsString()) fail(ErrorKind::Type, "compile", where + "." + key + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+double num_of(const Napi::Object& o, const char* key, double dflt, const std::string& where) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  if (!v.IsNumber()) fail(ErrorKind::Type, where, std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+std::vector<std::string> strings_of(const Napi::Value& v, const std::string& where) {
+  std::vector<std::string> out;
+  if (v.IsUndefined() || v.IsNull()) return out;
+  if (!v.IsArray()) fail(ErrorKind::Type, "compile", where + " must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    if (!a.Get(i).IsString()) fail(ErrorKind::Type, "compile", where + "[" + std::to_string(i) + "] must be a string");
+    out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+int value_id(const Napi::Value& v, const std::string& where) {
+  if (!v.IsNumber()) fail(ErrorKind::Type, "compile", where + " must be a value id (a number)");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d != std::floor(d) || d < 0 || d > 2e9) fail(ErrorKind::Range, "compile", where + " is not a valid value id");
+  return static_cast<int>(d);
+}
+
+ValueKind leaf_kind(const std::string& k, const std::string& where) {
+  if (k == "input") return ValueKind::input;
+  if (k == "parameter") return ValueKind::parameter;
+  if (k == "constant") return ValueKind::constant;
+  if (k == "state") return ValueKind::state;
+  fail(ErrorKind::Range, "compile", where + ".kind is '" + k + "', expected 'input', 'parameter', 'constant', 'state' or 'node'");
+}
+
+Napi::Object copy_out(Napi::Env env, const TensorView& v) {
+  Napi::Float32Array f = alloc_native_f32(env, v.numel());
+  if (v.numel() > 0) std::memcpy(f.Data(), v.data, static_cast<size_t>(v.numel()) * sizeof(float));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("data", f);
+  o.Set("shape", from_shape(env, v.shape));
+  return o;
+}
+
+Napi::Value error_value(Napi::Env env, ErrorKind kind, const std::string& msg) {
+  switch (kind) {
+    case ErrorKind::Type: return Napi::TypeError::New(env, msg).Value();
+    case ErrorKind::Range: return Napi::RangeError::New(env, msg).Value();
+    default: return Napi::Error::New(env, msg).Value();
+  }
+}
+
+graph::OptimizerConfig parse_optimizer(const Napi::Value& v, const Executor& ex) {
+  if (!v.IsObject()) fail(ErrorKind::Type, "optimizer", "config must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  graph::OptimizerConfig cfg;
+  const std::string kind = o.Get("kind").IsString() ? o.Get("kind").As<Napi::String>().Utf8Value() : "";
+  if (kind == "sgd") cfg.kind = graph::OptimizerKind::sgd;
+  else if (kind == "adam") cfg.kind = graph::OptimizerKind::adam;
+  else if (kind == "adamw") cfg.kind = graph::OptimizerKind::adamw;
+  else fail(ErrorKind::Range, "optimizer", "kind is '" + kind + "', expected 'sgd', 'adam' or 'adamw'");
+  cfg.clip_grad_norm = num_of(o, "clipGradNorm", 0, "optimizer");
+  if (!o.Get("groups").IsArray()) fail(ErrorKind::Type, "optimizer", "groups must be an array");
+  Napi::Array groups = o.Get("groups").As<Napi::Array>();
+  const auto& g = ex.graph();
+  for (uint32_t i = 0; i < groups.Length(); ++i) {
+    const std::string where = "optimizer group " + std::to_string(i);
+    if (!groups.Get(i).IsObject()) fail(ErrorKind::Type, "optimizer", where + " must be an object");
+    Napi::Object go = groups.Get(i).As<Napi::Object>();
+    graph::ParamGroup pg;
+    for (const auto& name : strings_of(go.Get("params"), where + ".params")) {
+      const int id = g.find_leaf(name);
+      if (id < 0 || g.values()[static_cast<size_t>(id)].kind != ValueKind::parameter)
+        fail(ErrorKind::Type, "optimizer", where + " names '" + name + "', which is not a parameter of the graph");
+      pg.params.push_back(id);
+    }
+    pg.lr = num_of(go, "lr", 1e-3, where);
+    pg.weight_decay = num_of(go, "weightDecay", cfg.kind == graph::OptimizerKind::adamw ? 1e-2 : 0.0, where);
+    pg.momentum = num_of(go, "momentum", 0, where);
+    pg.dampening = num_of(go, "dampening", 0, where);
+    Napi::Value nest = go.Get("nesterov");
+    pg.nesterov = nest.IsBoolean() && nest.As<Napi::Boolean>().Value();
+    Napi::Value betas = go.Get("betas");
+    if (betas.IsArray()) {
+      Napi::Array b = betas.As<Napi::Array>();
+      if (b.Length() != 2 || !b.Get(0u).IsNumber() || !b.Get(1u).IsNumber())
+        fail(ErrorKind::Type, "optimizer", where + ".betas must be two numbers");
+      pg.beta1 = b.Get(0u).As<Napi::Number>().DoubleValue();
+      pg.beta2 = b.Get(1u).As<Napi::Number>().DoubleValue();
+    }
+    pg.eps = num_of(go, "eps", 1e-8, where);
+    cfg.groups.push_back(std::move(pg));
+  }
+  return cfg;
+}
+
+class NativeModel;
+
+/// Runs a job on the libuv pool and settles a promise; clears the busy flag when done.
+class RunWorker : public Napi::AsyncWorker {
+ public:
+  RunWorker(Napi::Env env, Napi::Object self, std::shared_ptr<graph::SharedState> shared, std::function<void()> job,
+            std::function<Napi::Value(Napi::Env)> done)
+      : Napi::AsyncWorker(env, "deepsc:run"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        self_(Napi::Persistent(self)),
+        shared_(std::move(shared)),
+        job_(std::move(job)),
+        done_(std::move(done)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      job_();
+    } catch (const Error& e) {
+      kind_ = e.kind();
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      kind_ = ErrorKind::Range;
+      SetError("deepsc: out of memory");
+    } catch (const std::exception& e) {
+      kind_ = ErrorKind::Runtime;
+      SetError(std::string("deepsc: ") + e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      Napi::Value v = done_(env);
+      shared_->busy.store(false);
+      deferred_.Resolve(v);
+    } catch (const Napi::Error& e) {
+      shared_->busy.store(false);
+      deferred_.Reject(e.Value());
+    } catch (const Error& e) {
+      shared_->busy.store(false);
+      deferred_.Reject(error_value(env, e.kind(), e.what()));
+    } catch (const std::exception& e) {
+      shared_->busy.store(false);
+      deferred_.Reject(error_value(env, ErrorKind::Runtime, std::string("deepsc: ") + e.what()));
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    shared_->busy.store(false);
+    deferred_.Reject(error_value(Env(), kind_, e.Message()));
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;  // keeps the model alive while the job runs
+  std::shared_ptr<graph::SharedState> shared_;
+  std::function<void()> job_;
+  std::function<Napi::Value(Napi::Env)> done_;
+  ErrorKind kind_ = ErrorKind::Runtime;
+};
+
+class NativeModel : public Napi::ObjectWrap<NativeModel> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeModel",
+                       {
+                           InstanceMethod("info", &NativeModel::info),
+                           InstanceMethod("leaves", &NativeModel::leaves),
+                           InstanceMethod("forward", &NativeModel::forward),
+                           InstanceMethod("backward", &NativeModel::backward),
+                           InstanceMethod("step", &NativeModel::step),
+                           InstanceMethod("trainStep", &NativeModel::train_step),
+                           InstanceMethod("gradient", &NativeModel::gradient),
+                           InstanceMethod("read", &NativeModel::read),
+                           InstanceMethod("write", &NativeModel::write),
+                           InstanceMethod("setOptimizer", &NativeModel::set_optimizer),
+                           InstanceMethod("setLearningRate", &NativeModel::set_learning_rate),
+                           InstanceMethod("optimizerState", &NativeModel::optimizer_state),
+                           InstanceMethod("setOptimizerState", &NativeModel::set_optimizer_state),
+                           InstanceMethod("dispose", &NativeModel::dispose),
+                           InstanceAccessor("busy", &NativeModel::busy, nullptr),
+                           InstanceAccessor("disposed", &NativeModel::disposed, nullptr),
+                       });
+  }
+
+  explicit NativeModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeModel>(info) {
+    Napi::Env env = info.Env();
+    guarded(env, [&]() -> Napi::Value {
+      compile(info);
+      return env.Undefined();
+    });
+  }
+
+ private:
+  std::shared_ptr<Executor> ex_;
+
+  Executor& live(const char* what) {
+    if (!ex_) fail(ErrorKind::Runtime, what, "the model was disposed");
+    return *ex_;
+  }
+
+  /// Takes the busy flag or throws; released by the worker (or by `Release` for sync calls).
+  void acquire(Executor& ex, const char* what) {
+    bool expected = false;
+    if (!ex.shared()->busy.compare_exchange_strong(expected, true))
+      fail(ErrorKind::Runtime, what,
+           "the model is busy: a forward, backward or step on it (or on a model sharing its parameters) is still "
+           "running; await it before starting another");
+  }
+
+  void check_idle(Executor& ex, const char* what) {
+    if (ex.shared()->busy.load())
+      fail(ErrorKind::Runtime, what, "the model is busy running; await the pending call first");
+  }
+
+  void compile(const Napi::CallbackInfo& info) {
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject())
+      fail(ErrorKind::Type, "compile", "expected (graph, options[, shareWith])");
+    Napi::Object desc = info[0].As<Napi::Object>();
+    Napi::Object opts = info[1].As<Napi::Object>();
+    graph::Graph g;
+    std::map<std::string, const float*> init;
+    std::vector<Napi::Reference<Napi::Value>> keep;  // init data stays reachable during compile
+    if (!desc.Get("items").IsArray()) fail(ErrorKind::Type, "compile", "graph.items must be an array");
+    Napi::Array items = desc.Get("items").As<Napi::Array>();
+    for (uint32_t i = 0; i < items.Length(); ++i) {
+      const std::string where = "graph.items[" + std::to_string(i) + "]";
+      if (!items.Get(i).IsObject()) fail(ErrorKind::Type, "compile", where + " must be an object");
+      Napi::Object it = items.Get(i).As<Napi::Object>();
+      const std::string kind = str_of(it, "kind", where);
+      const std::string name = it.Get("name").IsString() ? it.Get("name").As<Napi::String>().Utf8Value() : "";
+      if (kind == "node") {
+        const std::string op = str_of(it, "op", where);
+        OpInstance inst;
+        try {
+          inst = make_op(op, to_attrs(it.Get("attrs"), op));
+        } catch (const Error& e) {
+          throw Error(e.kind(), "node '" + name + "': " + e.what());
+        }
+        if (!it.Get("inputs").IsArray()) fail(ErrorKind::Type, "compile", where + ".inputs must be an array");
+        Napi::Array in = it.Get("inputs").As<Napi::Array>();
+        std::vector<int> ids;
+        for (uint32_t k = 0; k < in.Length(); ++k) {
+          Napi::Value x = in.Get(k);
+          ids.push_back(x.IsNull() || x.IsUndefined() ? -1 : value_id(x, where + ".inputs[" + std::to_string(k) + "]"));
+        }
+        auto outs = g.add_node(std::move(inst), name, ids);
+        Napi::Value expect = it.Get("outputs");
+        if (expect.IsArray()) {
+          Napi::Array e = expect.As<Napi::Array>();
+          bool same = e.Length() == outs.size();
+          for (uint32_t k = 0; same && k < e.Length(); ++k) same = value_id(e.Get(k), where + ".outputs") == outs[k];
+          if (!same) fail(ErrorKind::Type, "compile", where + ": output value ids do not match the graph's numbering");
+        }
+      } else {
+        const ValueKind vk = leaf_kind(kind, where);
+        const Shape shape = to_shape(it.Get("shape"), "compile", where);
+        const bool trainable = vk == ValueKind::parameter && !(it.Get("trainable").IsBoolean() && !it.Get("trainable").As<Napi::Boolean>().Value());
+        g.add_leaf(name, vk, shape, trainable);
+        if (vk != ValueKind::input) {
+          Napi::Value data = it.Get("data");
+          if (!data.IsUndefined() && !data.IsNull()) {
+            if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+              fail(ErrorKind::Type, "compile", kind + " '" + name + "' data must be a Float32Array");
+            Napi::Float32Array f = data.As<Napi::Float32Array>();
+            if (static_cast<int64_t>(f.ElementLength()) != shape.size())
+              fail(ErrorKind::Type, "compile",
+                   kind + " '" + name + "' has " + std::to_string(f.ElementLength()) + " values but shape " + shape.str() +
+                       " needs " + std::to_string(shape.size()));
+            init[name] = f.Data();
+            keep.push_back(Napi::Persistent(data));
+          }
+        }
+      }
+    }
+    if (desc.Get("outputs").IsArray()) {
+      Napi::Array outs = desc.Get("outputs").As<Napi::Array>();
+      for (uint32_t i = 0; i < outs.Length(); ++i) {
+        Napi::Object o = outs.Get(i).As<Napi::Object>();
+        g.add_output(str_of(o, "name", "graph.outputs[" + std::to_string(i) + "]"), value_id(o.Get("value"), "output"));
+      }
+    }
+    if (desc.Get("loss").IsNumber()) g.set_loss(value_id(desc.Get("loss"), "graph.loss"));
+
+    graph::CompileOptions co;
+    const std::string device = opts.Get("device").IsString() ? opts.Get("device").As<Napi::String>().Utf8Value() : "cpu";
+    if (device == "cpu") co.backend = Backend::cpu;
+    else if (device == "cuda") co.backend = Backend::cuda;
+    else fail(ErrorKind::Range, "compile", "device is '" + device + "', expected 'cpu' or 'cuda'");
+    const std::string mode = opts.Get("mode").IsString() ? opts.Get("mode").As<Napi::String>().Utf8Value() : "infer";
+    if (mode != "train" && mode != "infer") fail(ErrorKind::Range, "compile", "mode is '" + mode + "', expected 'train' or 'infer'");
+    co.backward = mode == "train";
+    co.input_grads = strings_of(opts.Get("inputGradients"), "inputGradients");
+    co.seed_outputs = strings_of(opts.Get("seedOutputs"), "seedOutputs");
+    const std::string reuse = opts.Get("reuse").IsString() ? opts.Get("reuse").As<Napi::String>().Utf8Value() : "greedy";
+    if (reuse != "greedy" && reuse != "none") fail(ErrorKind::Range, "compile", "reuse is '" + reuse + "', expected 'greedy' or 'none'");
+    co.reuse = reuse == "none" ? graph::Reuse::none : graph::Reuse::greedy_by_size;
+
+    const Executor* share = nullptr;
+    if (info.Length() > 2 && info[2].IsObject()) {
+      NativeModel* other = Napi::ObjectWrap<NativeModel>::Unwrap(info[2].As<Napi::Object>());
+      share = &other->live("compile");
+    }
+    ex_ = std::make_shared<Executor>(std::move(g), co, init, share);
+    if (opts.Get("optimizer").IsObject()) ex_->set_optimizer(parse_optimizer(opts.Get("optimizer"), *ex_));
+  }
+
+  Napi::Value info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("info");
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("arenaBytes", static_cast<double>(ex.plan().floats * 4));
+      o.Set("arenaBytesWithoutReuse", static_cast<double>(ex.plan().floats_without_reuse * 4));
+      o.Set("persistentBytes", static_cast<double>(ex.persistent_bytes()));
+      o.Set("steps", static_cast<double>(ex.program().steps.size()));
+      o.Set("forwardSteps", static_cast<double>(ex.program().forward_steps));
+      o.Set("mode", ex.has_backward() ? "train" : "infer");
+      Napi::Array dead = Napi::Array::New(env);
+      for (int v : ex.program().dead_parameters)
+        dead.Set(dead.Length(), ex.graph().values()[static_cast<size_t>(v)].name);
+      o.Set("parametersWithoutGradient", dead);
+      return o;
+    });
+  }
+
+  Napi::Value leaves(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("leaves");
+      Napi::Array a = Napi::Array::New(env);
+      for (const auto& v : ex.graph().values()) {
+        if (v.kind == ValueKind::node) continue;
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("name", v.name);
+        o.Set("kind", graph::kind_name(v.kind));
+        o.Set("shape", from_shape(env, v.shape));
+        o.Set("trainable", v.trainable);
+        a.Set(a.Length(), o);
+      }
+      return a;
+    });
+  }
+
+  /// Validates every input by name and copies it into the arena.
+  void load_inputs(Executor& ex, const Napi::Value& v, bool check_finite) {
+    if (!v.IsObject()) fail(ErrorKind::Type, "forward", "inputs must be an object of { name: tensor }");
+    Napi::Object o = v.As<Napi::Object>();
+    const auto& values = ex.graph().values();
+    std::vector<std::pair<int, TensorView>> views;
+    Napi::Array keys = o.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+      const int id = ex.graph().find_leaf(k);
+      if (id < 0 || values[static_cast<size_t>(id)].kind != ValueKind::input) {
+        std::string list;
+        for (const auto& val : values)
+          if (val.kind == ValueKind::input) list += (list.empty() ? "" : ", ") + val.name;
+        fail(ErrorKind::Type, "forward", "'" + k + "' is not an input of the graph (inputs: " + list + ")");
+      }
+    }
+    for (size_t id = 0; id < values.size(); ++id) {
+      const auto& val = values[id];
+      if (val.kind != ValueKind::input) continue;
+      if (!o.Has(val.name) || o.Get(val.name).IsUndefined())
+        fail(ErrorKind::Type, "forward", "input '" + val.name + "' " + val.shape.str() + " is missing");
+      bool present = false;
+      TensorView t = to_view(o.Get(val.name), "forward", "input '" + val.name + "'", &present);
+      if (!present) fail(ErrorKind::Type, "forward", "input '" + val.name + "' is missing");
+      if (t.shape != val.shape)
+        fail(ErrorKind::Type, "forward", "input '" + val.name + "' has shape " + t.shape.str() + ", the graph expects " + val.shape.str());
+      if (check_finite)
+        for (int64_t j = 0; j < t.numel(); ++j)
+          if (!std::isfinite(t.data[j]))
+            fail(ErrorKind::Range, "forward",
+                 "input '" + val.name + "' holds a non-finite value (" + std::to_string(t.data[j]) + ") at flat index " +
+                     std::to_string(j));
+      views.emplace_back(static_cast<int>(id), t);
+    }
+    for (const auto& [id, t] : views) {
+      TensorView dst = ex.value_view(id);
+      if (t.numel() > 0) std::memcpy(dst.data, t.data, static_cast<size_t>(t.numel()) * sizeof(float));
+    }
+  }
+
+  std::vector<int> requested_outputs(Executor& ex, const Napi::Value& v) {
+    std::vector<int> ids;
+    const auto& g = ex.graph();
+    if (v.IsUndefined() || v.IsNull()) {
+      for (const auto& [_, id] : g.outputs()) ids.push_back(id);
+      return ids;
+    }
+    for (const auto& name : strings_of(v, "outputs")) {
+      const int id = g.find_output(name);
+      if (id < 0) {
+        std::string list;
+        for (const auto& [n, _] : g.outputs()) list += (list.empty() ? "" : ", ") + n;
+        fail(ErrorKind::Type, "forward", "'" + name + "' is not an output of the graph (outputs: " + list + ")");
+      }
+      ids.push_back(id);
+    }
+    return ids;
+  }
+
+  std::vector<std::string> output_names(Executor& ex, const std::vector<int>& ids, const Napi::Value& v) {
+    if (!(v.IsUndefined() || v.IsNull())) return strings_of(v, "outputs");
+    std::vector<std::string> names;
+    for (const auto& [n, _] : ex.graph().outputs()) names.push_back(n);
+    (void)ids;
+    return names;
+  }
+
+  /// Queues `job`; on success resolves with `done()`. The busy flag must be held.
+  Napi::Value queue(const Napi::CallbackInfo& info, std::shared_ptr<Executor> ex, std::function<void()> job,
+                    std::function<Napi::Value(Napi::Env)> done) {
+    auto* w = new RunWorker(info.Env(), info.This().As<Napi::Object>(), ex->shared(), std::move(job), std::move(done));
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  /// Runs `prepare` holding the busy flag; releases it if `prepare` throws.
+  template <class F>
+  void prepare_busy(Executor& ex, const char* what, F&& prepare) {
+    acquire(ex, what);
+    try {
+      prepare();
+    } catch (...) {
+      ex.shared()->busy.store(false);
+      throw;
+    }
+  }
+
+  Napi::Value forward(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("forward");
+      auto exp = ex_;
+      std::vector<int> ids;
+      std::vector<std::string> names;
+      prepare_busy(ex, "forward", [&] {
+        ids = requested_outputs(ex, info[1]);
+        names = output_names(ex, ids, info[1]);
+        load_inputs(ex, info[0], info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value());
+      });
+      return queue(info, exp, [exp] { exp->forward(); },
+                   [exp, ids, names](Napi::Env e) -> Napi::Value {
+                     Napi::Object r = Napi::Object::New(e);
+                     for (size_t i = 0; i < ids.size(); ++i) r.Set(names[i], copy_out(e, exp->value_view(ids[i])));
+                     return r;
+                   });
+    });
+  }
+
+  std::vector<std::vector<float>> read_seeds(Executor& ex, const Napi::Value& v) {
+    const auto& seeds = ex.program().seed_values;
+    const auto& g = ex.graph();
+    std::vector<std::vector<float>> out;
+    Napi::Object o = v.IsObject() ? v.As<Napi::Object>() : Napi::Object();
+    for (int id : seeds) {
+      std::string name;
+      for (const auto& [n, vid] : g.outputs())
+        if (vid == id) name = n;
+      if (name.empty()) name = g.values()[static_cast<size_t>(id)].name;
+      if (!v.IsObject() || !o.Has(name))
+        fail(ErrorKind::Type, "backward", "missing the seed gradient for '" + name + "' (declared in seedOutputs)");
+      bool present = false;
+      TensorView t = to_view(o.Get(name), "backward", "seed '" + name + "'", &present);
+      const Shape& want = g.values()[static_cast<size_t>(id)].shape;
+      if (!present || t.shape != want)
+        fail(ErrorKind::Type, "backward", "seed '" + name + "' must have shape " + want.str() + (present ? ", got " + t.shape.str() : ""));
+      out.emplace_back(t.data, t.data + t.numel());
+    }
+    return out;
+  }
+
+  Napi::Value backward(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("backward");
+      auto exp = ex_;
+      auto seeds = std::make_shared<std::vector<std::vector<float>>>();
+      prepare_busy(ex, "backward", [&] {
+        ex.check_can_backward();
+        *seeds = read_seeds(ex, info[0]);
+      });
+      return queue(info, exp, [exp, seeds] { exp->backward(*seeds); }, [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
+    });
+  }
+
+  static Napi::Object report_js(Napi::Env env, const graph::StepReport& r) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("gradNorm", r.grad_norm);
+    o.Set("clipScale", r.clip_scale);
+    o.Set("updated", r.updated);
+    return o;
+  }
+
+  Napi::Value step(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("step");
+      auto exp = ex_;
+      auto report = std::make_shared<graph::StepReport>();
+      prepare_busy(ex, "step", [&] { ex.check_can_step(); });
+      return queue(info, exp, [exp, report] { *report = exp->step(); },
+                   [report](Napi::Env e) -> Napi::Value { return report_js(e, *report); });
+    });
+  }
+
+  Napi::Value train_step(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("trainStep");
+      auto exp = ex_;
+      std::vector<int> ids;
+      std::vector<std::string> names;
+      auto report = std::make_shared<graph::StepReport>();
+      prepare_busy(ex, "trainStep", [&] {
+        if (!ex.has_backward()) fail(ErrorKind::Runtime, "trainStep", "this model was compiled with mode 'infer'");
+        if (!ex.optimizer()) fail(ErrorKind::Runtime, "trainStep", "no optimizer: pass one to compile() or call setOptimizer()");
+        if (!ex.program().seed_values.empty())
+          fail(ErrorKind::Runtime, "trainStep", "the model has seeded outputs: call forward(), backward(seeds), step()");
+        ids = requested_outputs(ex, info[1]);
+        names = output_names(ex, ids, info[1]);
+        load_inputs(ex, info[0], info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value());
+      });
+      return queue(
+          info, exp,
+          [exp, report] {
+            exp->forward();
+            exp->backward({});
+            *report = exp->step();
+          },
+          [exp, ids, names, report](Napi::Env e) -> Napi::Value {
+            Napi::Object r = Napi::Object::New(e);
+            Napi::Object outs = Napi::Object::New(e);
+            for (size_t i = 0; i < ids.size(); ++i) outs.Set(names[i], copy_out(e, exp->value_view(ids[i])));
+            r.Set("outputs", outs);
+            r.Set("report", report_js(e, *report));
+            return r;
+          });
+    });
+  }
+
+  int named_leaf(Executor& ex, const Napi::Value& v, const char* what) {
+    if (!v.IsString()) fail(ErrorKind::Type, what, "expected a name");
+    const std::string name = v.As<Napi::String>().Utf8Value();
+    const int id = ex.graph().find_leaf(name);
+    if (id < 0 || ex.graph().values()[static_cast<size_t>(id)].kind == ValueKind::input) {
+      std::string list;
+      int n = 0;
+      for (const auto& val : ex.graph().values())
+        if (val.kind != ValueKind::node && val.kind != ValueKind::input && n++ < 12) list += (list.empty() ? "" : ", ") + val.name;
+      fail(ErrorKind::Type, what, "'" + name + "' is not a parameter, constant or state of the graph (some: " + list + ")");
+    }
+    return id;
+  }
+
+  Napi::Value gradient(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("gradient");
+      check_idle(ex, "gradient");
+      if (!info[0].IsString()) fail(ErrorKind::Type, "gradient", "expected a name");
+      const std::string name = info[0].As<Napi::String>().Utf8Value();
+      const int id = ex.graph().find_leaf(name);
+      if (id < 0) fail(ErrorKind::Type, "gradient", "'" + name + "' is not a parameter or input of the graph");
+      ex.check_gradients_ready();
+      TensorView g = ex.grad_view(id);
+      if (!g.present())
+        fail(ErrorKind::Type, "gradient",
+             "'" + name + "' has no gradient (not trainable, not in inputGradients, or the loss does not depend on it)");
+      return copy_out(env, g);
+    });
+  }
+
+  Napi::Value read(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("read");
+      check_idle(ex, "read");
+      const int id = named_leaf(ex, info[0], "read");
+      return copy_out(env, ex.value_view(id));
+    });
+  }
+
+  Napi::Value write(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("write");
+      check_idle(ex, "write");
+      const int id = named_leaf(ex, info[0], "write");
+      const auto& val = ex.graph().values()[static_cast<size_t>(id)];
+      bool present = false;
+      TensorView t = to_view(info[1], "write", "'" + val.name + "'", &present);
+      if (!present || t.shape != val.shape)
+        fail(ErrorKind::Type, "write", "'" + val.name + "' must have shape " + val.shape.str() + (present ? ", got " + t.shape.str() : ""));
+      TensorView dst = ex.value_view(id);
+      if (t.numel() > 0) std::memcpy(dst.data, t.data, static_cast<size_t>(t.numel()) * sizeof(float));
+      ex.parameters_changed();
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value set_optimizer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("setOptimizer");
+      check_idle(ex, "setOptimizer");
+      ex.set_optimizer(parse_optimizer(info[0], ex));
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value set_learning_rate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("setLearningRate");
+      check_idle(ex, "setLearningRate");
+      if (!ex.optimizer()) fail(ErrorKind::Runtime, "setLearningRate", "no optimizer is set");
+      if (!info[0].IsNumber() || !info[1].IsNumber()) fail(ErrorKind::Type, "setLearningRate", "expected (group, lr)");
+      const double gi = info[0].As<Napi::Number>().DoubleValue();
+      if (gi < 0 || gi != std::floor(gi)) fail(ErrorKind::Range, "setLearningRate", "group must be a non-negative integer");
+      ex.optimizer()->set_lr(static_cast<size_t>(gi), info[1].As<Napi::Number>().DoubleValue());
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value optimizer_state(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("optimizerState");
+      check_idle(ex, "optimizerState");
+      graph::Optimizer* opt = ex.optimizer();
+      if (!opt) fail(ErrorKind::Runtime, "optimizerState", "no optimizer is set");
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("kind", graph::optimizer_name(opt->config().kind));
+      Napi::Array lrs = Napi::Array::New(env);
+      for (const auto& g : opt->config().groups) lrs.Set(lrs.Length(), g.lr);
+      o.Set("lr", lrs);
+      Napi::Object params = Napi::Object::New(env);
+      const auto names = opt->buffer_names();
+      for (auto& [id, st] : opt->states()) {
+        Napi::Object p = Napi::Object::New(env);
+        p.Set("step", static_cast<double>(st.step));
+        Napi::Object bufs = Napi::Object::New(env);
+        const Shape& shape = ex.graph().values()[static_cast<size_t>(id)].shape;
+        if (names.size() >= 1 && st.buf1.data()) bufs.Set(names[0], copy_out(env, {st.buf1.data(), shape}));
+        if (names.size() >= 2 && st.buf2.data()) bufs.Set(names[1], copy_out(env, {st.buf2.data(), shape}));
+        p.Set("buffers", bufs);
+        params.Set(ex.graph().values()[static_cast<size_t>(id)].name, p);
+      }
+      o.Set("params", params);
+      return o;
+    });
+  }
+
+  Napi::Value set_optimizer_state(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("setOptimizerState");
+      check_idle(ex, "setOptimizerState");
+      graph::Optimizer* opt = ex.optimizer();
+      if (!opt) fail(ErrorKind::Runtime, "setOptimizerState", "no optimizer is set: set the same optimizer first");
+      if (!info[0].IsObject()) fail(ErrorKind::Type, "setOptimizerState", "expected a state object");
+      Napi::Object o = info[0].As<Napi::Object>();
+      const std::string kind = o.Get("kind").IsString() ? o.Get("kind").As<Napi::String>().Utf8Value() : "";
+      if (kind != graph::optimizer_name(opt->config().kind))
+        fail(ErrorKind::Type, "setOptimizerState",
+             "the state is for '" + kind + "' but the model's optimizer is '" + graph::optimizer_name(opt->config().kind) + "'");
+      if (!o.Get("params").IsObject()) fail(ErrorKind::Type, "setOptimizerState", "state.params must be an object");
+      Napi::Object params = o.Get("params").As<Napi::Object>();
+      const auto names = opt->buffer_names();
+      // Validate everything before changing anything.
+      struct Pending {
+        graph::ParamState* st;
+        int64_t step;
+        std::vector<TensorView> bufs;
+      };
+      std::vector<Pending> pending;
+      for (auto& [id, st] : opt->states()) {
+        const auto& val = ex.graph().values()[static_cast<size_t>(id)];
+        if (!params.Has(val.name) || !params.Get(val.name).IsObject())
+          fail(ErrorKind::Type, "setOptimizerState", "no state for parameter '" + val.name + "'");
+        Napi::Object p = params.Get(val.name).As<Napi::Object>();
+        const double step = num_of(p, "step", -1, "setOptimizerState");
+        if (step < 0 || step != std::floor(step))
+          fail(ErrorKind::Range, "setOptimizerState", "'" + val.name + "'.step must be a non-negative integer");
+        Pending pd{&st, static_cast<int64_t>(step), {}};
+        Napi::Object bufs = p.Get("buffers").IsObject() ? p.Get("buffers").As<Napi::Object>() : Napi::Object::New(env);
+        for (const auto& bn : names) {
+          bool present = false;
+          TensorView t = to_view(bufs.Get(bn), "setOptimizerState", "'" + val.name + "'." + bn, &present);
+          if (!present || t.shape != val.shape)
+            fail(ErrorKind::Type, "setOptimizerState",
+                 "'" + val.name + "'." + bn + " must have shape " + val.shape.str() + (present ? ", got " + t.shape.str() : ""));
+          pd.bufs.push_back(t);
+        }
+        pending.push_back(std::move(pd));
+      }
+      Napi::Value lr = o.Get("lr");
+      std::vector<double> lrs;
+      if (lr.IsArray()) {
+        Napi::Array a = lr.As<Napi::Array>();
+        if (a.Length() != opt->config().groups.size())
+          fail(ErrorKind::Type, "setOptimizerState",
+               "state has " + std::to_string(a.Length()) + " learning rates, the optimizer has " +
+                   std::to_string(opt->config().groups.size()) + " groups");
+        for (uint32_t i = 0; i < a.Length(); ++i) lrs.push_back(a.Get(i).As<Napi::Number>().DoubleValue());
+      }
+      for (size_t i = 0; i < lrs.size(); ++i) opt->set_lr(i, lrs[i]);
+      for (auto& pd : pending) {
+        pd.st->step = pd.step;
+        graph::TrackedBuffer* dst[2] = {&pd.st->buf1, &pd.st->buf2};
+        for (size_t k = 0; k < pd.bufs.size() && k < 2; ++k)
+          if (dst[k]->data()) std::memcpy(dst[k]->data(), pd.bufs[k].data, static_cast<size_t>(pd.bufs[k].numel()) * sizeof(float));
+      }
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      if (!ex_) return env.Undefined();
+      check_idle(*ex_, "dispose");
+      ex_.reset();
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value busy(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), ex_ && ex_->shared()->busy.load());
+  }
+  Napi::Value disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !ex_); }
+};
+
+}  // namespace
+
+void init_graph(Napi::Env env, Napi::Object exports) { exports.Set("NativeModel", NativeModel::define(env)); }
+
+}  // namespace deepsc::binding

@@ -1,0 +1,233 @@
+#include "graph/executor.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "deepsc/threadpool.h"
+
+namespace deepsc::graph {
+
+namespace {
+
+int find_named(const Graph& g, const std::string& name, const char* what) {
+  int v = g.find_output(name);
+  if (v < 0) v = g.find_leaf(name);
+  if (v < 0) fail(ErrorKind::Type, "compile", std::string(what) + " '" + name + "' is not a declared output or input");
+  return v;
+}
+
+}  // namespace
+
+Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::string, const float*>& init,
+                   const Executor* share_from)
+    : graph_(std::move(g)), backend_(opt.backend) {
+  if (backend_ == Backend::cuda) {
+    if (!backend_available(Backend::cuda))
+      fail(ErrorKind::Runtime, "compile",
+           "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
+    fail(ErrorKind::Runtime, "compile",
+         "device 'cuda': the graph executor runs on the CPU only in this version; use device 'cpu'");
+  }
+  BuildOptions bo;
+  bo.backward = opt.backward;
+  for (const auto& name : opt.input_grads) {
+    const int v = graph_.find_leaf(name);
+    if (v < 0 || graph_.values()[static_cast<size_t>(v)].kind != ValueKind::input)
+      fail(ErrorKind::Type, "compile", "inputGradients names '" + name + "', which is not a graph input");
+    bo.input_grads.push_back(v);
+  }
+  for (const auto& name : opt.seed_outputs) bo.seed_outputs.push_back(find_named(graph_, name, "seedOutputs entry"));
+  if (opt.backward && graph_.loss() < 0 && bo.seed_outputs.empty())
+    fail(ErrorKind::Type, "compile", "mode 'train' needs a loss (builder.loss(value)) or seeded outputs");
+  has_backward_ = opt.backward;
+  program_ = build_program(graph_, bo);
+  plan_ = plan_arena(program_, opt.reuse);
+
+  shared_ = share_from ? share_from->shared_ : std::make_shared<SharedState>();
+  const auto& values = graph_.values();
+  leaves_.resize(values.size());
+  for (size_t v = 0; v < values.size(); ++v) {
+    const Value& val = values[v];
+    if (val.kind == ValueKind::input || val.kind == ValueKind::node) continue;
+    if (share_from) {
+      const int o = share_from->graph_.find_leaf(val.name);
+      if (o >= 0 && share_from->leaves_[static_cast<size_t>(o)]) {
+        const auto& other = share_from->leaves_[static_cast<size_t>(o)];
+        if (other->kind != val.kind || other->shape != val.shape)
+          fail(ErrorKind::Type, "compile",
+               std::string(kind_name(val.kind)) + " '" + val.name + "' " + val.shape.str() + " cannot share the " +
+                   kind_name(other->kind) + " of that name " + other->shape.str() + " in the other model");
+        leaves_[v] = other;
+        continue;
+      }
+    }
+    auto it = init.find(val.name);
+    if (it == init.end() || !it->second)
+      fail(ErrorKind::Type, "compile", std::string(kind_name(val.kind)) + " '" + val.name + "' has no initial data");
+    auto p = std::make_shared<Persistent>();
+    p->name = val.name;
+    p->kind = val.kind;
+    p->shape = val.shape;
+    p->trainable = val.trainable;
+    p->data = TrackedBuffer(val.shape.size(), MemoryCategory::persistent, "compile");
+    std::memcpy(p->data.data(), it->second, static_cast<size_t>(val.shape.size()) * sizeof(float));
+    leaves_[v] = std::move(p);
+  }
+
+  arena_ = TrackedBuffer(plan_.floats, MemoryCategory::arenas, "compile");
+  ptrs_.resize(program_.buffers.size());
+  for (size_t b = 0; b < program_.buffers.size(); ++b) {
+    const Buffer& buf = program_.buffers[b];
+    ptrs_[b] = buf.place == Place::arena ? arena_.data() + buf.offset : leaves_[static_cast<size_t>(buf.leaf)]->data.data();
+  }
+
+  // Views are built once: running a step allocates nothing.
+  views_.resize(program_.steps.size());
+  for (size_t s = 0; s < program_.steps.size(); ++s) {
+    const Step& st = program_.steps[s];
+    if (st.kind != StepKind::forward && st.kind != StepKind::backward) continue;
+    const Node& node = graph_.nodes()[static_cast<size_t>(st.node)];
+    StepViews& sv = views_[s];
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const int id = node.inputs[i];
+      const Shape shape = id >= 0 ? values[static_cast<size_t>(id)].shape : Shape{};
+      sv.in.push_back({ptr(st.in[i]), shape});
+      if (st.kind == StepKind::backward) sv.grad_in.push_back({ptr(st.grad_in[i]), shape});
+    }
+    for (size_t k = 0; k < node.outputs.size(); ++k) {
+      const Shape& shape = values[static_cast<size_t>(node.outputs[k])].shape;
+      sv.out.push_back({ptr(st.out[k]), shape});
+      if (st.kind == StepKind::backward) sv.grad_out.push_back({ptr(st.grad_out[k]), shape});
+    }
+    if (st.workspace >= 0)
+      sv.ws = Workspace{ptr(st.workspace), program_.buffers[static_cast<size_t>(st.workspace)].floats};
+  }
+}
+
+Executor::~Executor() = default;
+
+int64_t Executor::persistent_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& l : leaves_)
+    if (l) bytes += l->data.floats() * 4;
+  return bytes;
+}
+
+TensorView Executor::value_view(int value) const {
+  const int b = program_.value_buf[static_cast<size_t>(value)];
+  return {ptr(b), graph_.values()[static_cast<size_t>(value)].shape};
+}
+
+TensorView Executor::grad_view(int value) const {
+  const int b = program_.grad_buf[static_cast<size_t>(value)];
+  if (b < 0) return {};
+  return {ptr(b), graph_.values()[static_cast<size_t>(value)].shape};
+}
+
+void Executor::check_can_backward() const {
+  if (!has_backward_)
+    fail(ErrorKind::Runtime, "backward", "this model was compiled with mode 'infer'; compile with mode 'train'");
+  if (!forward_at_)
+    fail(ErrorKind::Runtime, "backward", "needs a forward() first (each forward() allows one backward())");
+  if (*forward_at_ != shared_->param_version.load())
+    fail(ErrorKind::Runtime, "backward",
+         "the parameters changed since the last forward() (a step or a write); run forward() again");
+}
+
+void Executor::check_gradients_ready() const {
+  if (!gradients_at_ || *gradients_at_ != shared_->param_version.load())
+    fail(ErrorKind::Runtime, "gradients",
+         "no current gradients: run forward() then backward() (a forward, a step or a parameter write discards them)");
+}
+
+void Executor::check_can_step() const {
+  if (!optimizer_) fail(ErrorKind::Runtime, "step", "no optimizer: pass one to compile() or call setOptimizer()");
+  if (!gradients_at_ || *gradients_at_ != shared_->param_version.load())
+    fail(ErrorKind::Runtime, "step", "needs gradients: run forward() then backward() before each step()");
+}
+
+void Executor::forward() {
+  // The forward pass reuses memory of the previous backward's gradients.
+  gradients_at_.reset();
+  forward_at_.reset();
+  run_steps(0, program_.forward_steps, nullptr);
+  forward_at_ = shared_->param_version.load();
+}
+
+void Executor::backward(const std::vector<std::vector<float>>& seeds) {
+  check_can_backward();
+  if (seeds.size() != program_.seed_values.size())
+    fail(ErrorKind::Type, "backward",
+         "expected " + std::to_string(program_.seed_values.size()) + " seed gradients, got " + std::to_string(seeds.size()));
+  const uint64_t at = *forward_at_;
+  // Backward overwrites activations whose forward use is over: one backward per forward.
+  forward_at_.reset();
+  run_steps(program_.forward_steps, static_cast<int>(program_.steps.size()), &seeds);
+  gradients_at_ = at;
+}
+
+StepReport Executor::step() {
+  check_can_step();
+  StepReport r = optimizer_->step([&](int id) {
+    Persistent* p = leaves_[static_cast<size_t>(id)].get();
+    return ParamRef{p->data.data(), grad_view(id).data, p->data.floats()};
+  });
+  gradients_at_.reset();
+  parameters_changed();
+  return r;
+}
+
+void Executor::set_optimizer(OptimizerConfig cfg) {
+  for (const auto& g : cfg.groups)
+    for (int id : g.params) {
+      if (id < 0 || static_cast<size_t>(id) >= leaves_.size() || !leaves_[static_cast<size_t>(id)] ||
+          leaves_[static_cast<size_t>(id)]->kind != ValueKind::parameter || !leaves_[static_cast<size_t>(id)]->trainable)
+        fail(ErrorKind::Type, "optimizer",
+             "value " + std::to_string(id) + (id >= 0 && static_cast<size_t>(id) < leaves_.size() ? " (" + graph_.describe(id) + ")" : "") +
+                 " is not a trainable parameter");
+    }
+  optimizer_ = std::make_unique<Optimizer>(std::move(cfg), [&](int id) { return leaves_[static_cast<size_t>(id)]->data.floats(); });
+}
+
+void Executor::parameters_changed() {
+  shared_->param_version.fetch_add(1);
+}
+
+void Executor::run_steps(int begin, int end, const std::vector<std::vector<float>>* seeds) {
+  const auto& nodes = graph_.nodes();
+  for (int s = begin; s < end; ++s) {
+    const Step& st = program_.steps[static_cast<size_t>(s)];
+    StepViews& sv = views_[static_cast<size_t>(s)];
+    switch (st.kind) {
+      case StepKind::forward:
+        run_forward(backend_, nodes[static_cast<size_t>(st.node)].op, OpArgs{sv.in, sv.out, sv.ws});
+        break;
+      case StepKind::backward:
+        for (int z : st.zero) std::fill_n(ptr(z), program_.buffers[static_cast<size_t>(z)].floats, 0.f);
+        run_backward(backend_, nodes[static_cast<size_t>(st.node)].op, OpGradArgs{sv.in, sv.out, sv.grad_out, sv.grad_in, sv.ws});
+        break;
+      case StepKind::accumulate: {
+        float* d = ptr(st.dst);
+        const float* x = ptr(st.src);
+        parallel_for(program_.buffers[static_cast<size_t>(st.dst)].floats, 1 << 15, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) d[i] += x[i];
+        });
+        break;
+      }
+      case StepKind::seed: {
+        const int64_t n = program_.buffers[static_cast<size_t>(st.dst)].floats;
+        if (st.seed < 0) std::fill_n(ptr(st.dst), n, 1.f);
+        else {
+          const auto& data = (*seeds)[static_cast<size_t>(st.seed)];
+          if (static_cast<int64_t>(data.size()) != n)
+            fail(ErrorKind::Type, "backward", "seed " + std::to_string(st.seed) + " has " + std::to_string(data.size()) +
+                                                  " elements, expected " + std::to_string(n));
+          std::memcpy(ptr(st.dst), data.data(), static_cast<size_t>(n) * sizeof(float));
+        }
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace deepsc::graph

@@ -1,0 +1,109 @@
+#pragma once
+// The executor: owns a compiled program, its one arena and the persistent tensors
+// (parameters, constants, state), and runs forward, backward and the optimizer step with no
+// allocation. It enforces the order of calls (backward needs a forward at the current
+// parameters; step needs fresh gradients) because the arena reuses memory: a backward pass
+// overwrites activations that died, and a forward pass overwrites gradients.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "graph/memory.h"
+#include "graph/optimizer.h"
+#include "graph/planner.h"
+#include "graph/program.h"
+
+namespace deepsc::graph {
+
+/// A leaf that lives outside the arena. Shared between executors compiled with `share_from`.
+struct Persistent {
+  std::string name;
+  ValueKind kind;
+  Shape shape;
+  TrackedBuffer data;
+  bool trainable = false;
+};
+
+/// What executors that share parameters also share: one run at a time across all of them,
+/// and the version of the parameters (bumped by every step and every write).
+struct SharedState {
+  std::atomic<bool> busy{false};
+  std::atomic<uint64_t> param_version{0};
+};
+
+struct CompileOptions {
+  Backend backend = Backend::cpu;
+  bool backward = false;
+  std::vector<std::string> input_grads;
+  std::vector<std::string> seed_outputs;
+  Reuse reuse = Reuse::greedy_by_size;
+};
+
+class Executor {
+ public:
+  /// Compiles `g`. `init` gives the data of every parameter, constant and state leaf (by
+  /// name; element count checked by the caller). With `share_from`, leaves of the same name,
+  /// kind and shape use that executor's storage (their `init` is ignored) and the two
+  /// executors share one busy flag.
+  Executor(Graph g, const CompileOptions& opt, const std::map<std::string, const float*>& init,
+           const Executor* share_from = nullptr);
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  const Graph& graph() const { return graph_; }
+  const Program& program() const { return program_; }
+  const ArenaPlan& plan() const { return plan_; }
+  bool has_backward() const { return has_backward_; }
+  int64_t persistent_bytes() const;
+  const std::shared_ptr<SharedState>& shared() const { return shared_; }
+
+  /// Where a value's data lives (inputs: the arena slot to fill before forward()).
+  TensorView value_view(int value) const;
+  /// A value's gradient; absent when it has none.
+  TensorView grad_view(int value) const;
+  /// A persistent leaf (parameter, constant, state); nullptr for inputs and node outputs.
+  Persistent* leaf(int value) const { return leaves_[static_cast<size_t>(value)].get(); }
+
+  /// Throws (Error, naming what to call first) when the call may not run now.
+  void check_can_backward() const;
+  void check_can_step() const;
+  void check_gradients_ready() const;
+
+  void forward();
+  /// `seeds[k]` holds the gradient of program().seed_values[k] (its element count).
+  void backward(const std::vector<std::vector<float>>& seeds);
+  StepReport step();
+
+  /// Replaces the optimizer (its state starts fresh).
+  void set_optimizer(OptimizerConfig cfg);
+  Optimizer* optimizer() const { return optimizer_.get(); }
+  /// Call after writing parameters or state from outside: stale activations and gradients
+  /// must not be used.
+  void parameters_changed();
+
+ private:
+  struct StepViews {
+    std::vector<TensorView> in, out, grad_out, grad_in;
+    Workspace ws;
+  };
+  float* ptr(int buffer) const { return buffer < 0 ? nullptr : ptrs_[static_cast<size_t>(buffer)]; }
+  void run_steps(int begin, int end, const std::vector<std::vector<float>>* seeds);
+
+  Graph graph_;
+  Program program_;
+  ArenaPlan plan_;
+  Backend backend_;
+  bool has_backward_ = false;
+  TrackedBuffer arena_;
+  std::vector<std::shared_ptr<Persistent>> leaves_;
+  std::vector<float*> ptrs_;
+  std::vector<StepViews> views_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::shared_ptr<SharedState> shared_;
+  std::optional<uint64_t> forward_at_;   // param version of the last forward whose activations are intact
+  std::optional<uint64_t> gradients_at_; // param version the current gradients were computed at
+};
+
+}  // namespace deepsc::graph

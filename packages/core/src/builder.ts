@@ -1,0 +1,410 @@
+/**
+ * The graph builder: declares inputs, parameters (with seeded initialisers), constants,
+ * state, op nodes, named outputs and a scalar loss, then compiles the whole graph natively.
+ * Shapes are inferred (and every op validated) as nodes are added, so a mistake fails at the
+ * line that makes it.
+ * @module
+ */
+import {
+  type Attrs,
+  type LeafItem,
+  loadBinding,
+  type NodeItem,
+  type OpAttrs,
+  type OpName,
+} from '@deepsc/native';
+import type { Device } from './device.js';
+import { type GraphIdentity, GraphValue } from './graph-value.js';
+import { type Initializer, initialize } from './init.js';
+import { CompiledModel } from './model.js';
+import type { OptimizerConfig } from './optimizer.js';
+import { type Shape, Tensor } from './tensor.js';
+
+/** Options of a {@link GraphBuilder}. */
+export interface BuilderOptions {
+  /** Seed of the parameter initialisers; default 0. Each parameter draws from its own stream (seed, name). */
+  seed?: number;
+}
+
+/** Options of {@link GraphBuilder.parameter}. */
+export interface ParameterOptions {
+  /** Default true; frozen parameters are saved and loaded but never updated. */
+  trainable?: boolean;
+}
+
+/** Options of {@link GraphBuilder.compile}. */
+export interface CompileOptions {
+  /** Default `cpu`. `cuda` throws where no GPU is available, and in this version the executor runs on the CPU only. */
+  device?: Device;
+  /**
+   * `train`: plan the backward pass (gradients of trainable parameters and of `inputGradients`)
+   * and keep what it needs; `infer`: forward only, activations freed as early as possible.
+   * Default: `train` when a loss or `seedOutputs` is declared, else `infer`.
+   */
+  mode?: 'train' | 'infer';
+  /** The optimizer run by `step()` (can also be set later with `setOptimizer`). */
+  optimizer?: OptimizerConfig;
+  /** Inputs whose gradients `gradient(name)` should return (e.g. for saliency or tests). */
+  inputGradients?: readonly string[];
+  /**
+   * Outputs whose gradients the caller supplies to `backward(seeds)` (instead of, or besides,
+   * the loss's gradient of 1), e.g. to backpropagate a loss computed elsewhere.
+   */
+  seedOutputs?: readonly string[];
+  /**
+   * Share parameters, constants and state (same name, kind and shape) with another compiled
+   * model, e.g. an inference graph at another size beside the training graph. Both then run
+   * one call at a time.
+   */
+  shareParametersWith?: CompiledModel;
+  /** `greedy` (default): greedy-by-size buffer reuse in the arena; `none`: one buffer per value (for comparison). */
+  reuse?: 'greedy' | 'none';
+}
+
+type LeafDecl = Omit<LeafItem, 'data'> & { init?: Initializer; data?: Float32Array };
+
+interface BuilderState {
+  identity: GraphIdentity;
+  seed: number;
+  items: (LeafDecl | NodeItem)[];
+  values: GraphValue[];
+  leafNames: Map<string, GraphValue>;
+  nodeNames: Set<string>;
+  outputs: { name: string; value: number }[];
+  loss?: GraphValue;
+}
+
+let graphCounter = 0;
+
+/**
+ * Declares a graph. Methods named after ops (`relu`, `groupNorm`, ...) add one node each;
+ * `op(name, attrs, inputs)` adds any registered op.
+ *
+ * @example
+ * const g = new GraphBuilder({ seed: 1 });
+ * const x = g.input('x', [1, 4]);
+ * const w = g.parameter('fc.weight', [3, 4], pytorchDefaultWeight());
+ * const y = g.relu(g.op('linear', {}, [x, w, null])[0]);
+ * g.output('y', y);
+ * const model = g.compile({ mode: 'infer' });
+ */
+export class GraphBuilder {
+  readonly #s: BuilderState;
+  /** Prefix of parameter, constant, state and node names made by this builder ('' or 'stem.'). */
+  readonly prefix: string;
+
+  /** A new, empty graph. (`scope` is internal: how {@link GraphBuilder.scoped} shares the graph.) */
+  constructor(options: BuilderOptions = {}, scope?: { state: unknown; prefix: string }) {
+    this.#s = scope
+      ? (scope.state as BuilderState)
+      : {
+          identity: { id: ++graphCounter },
+          seed: options.seed ?? 0,
+          items: [],
+          values: [],
+          leafNames: new Map(),
+          nodeNames: new Set(),
+          outputs: [],
+        };
+    this.prefix = scope?.prefix ?? '';
+  }
+
+  /**
+   * A builder for the same graph whose parameter, constant, state and node names start with
+   * `prefix + '.'` (nestable), so names follow PyTorch's module paths: `g.scoped('stem').scoped('conv')`
+   * names its weight `stem.conv.weight`.
+   */
+  scoped(prefix: string): GraphBuilder {
+    if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
+      throw new TypeError(`scoped: prefix '${prefix}' must be letters, digits, '_', '-' or '.'`);
+    }
+    return new GraphBuilder({}, { state: this.#s, prefix: `${this.prefix}${prefix}.` });
+  }
+
+  /** Values declared so far (leaves and op outputs), in order. */
+  get values(): readonly GraphValue[] {
+    return this.#s.values;
+  }
+
+  /** Declared parameters: full name, shape, trainable. */
+  get parameters(): { name: string; shape: readonly number[]; trainable: boolean }[] {
+    return this.#s.items
+      .filter((i): i is LeafDecl => i.kind === 'parameter')
+      .map((i) => ({ name: i.name, shape: i.shape, trainable: i.trainable !== false }));
+  }
+
+  /**
+   * A graph input, fed at every forward call. Input names are global (never prefixed).
+   * @throws TypeError when the name is taken; RangeError for a bad shape.
+   */
+  input<const S extends Shape>(name: string, shape: S): GraphValue<S> {
+    return this.#leaf({ kind: 'input', name, shape: checkShape(shape, `input '${name}'`) }) as GraphValue<S>;
+  }
+
+  /**
+   * A parameter named `prefix + name` (use PyTorch's state-dict names: `conv1.weight`),
+   * initialised by `init` from the stream (builder seed, full name).
+   */
+  parameter<const S extends Shape>(
+    name: string,
+    shape: S,
+    init: Initializer,
+    options: ParameterOptions = {},
+  ): GraphValue<S> {
+    const full = this.prefix + name;
+    return this.#leaf({
+      kind: 'parameter',
+      name: full,
+      shape: checkShape(shape, `parameter '${full}'`),
+      trainable: options.trainable !== false,
+      init,
+    }) as GraphValue<S>;
+  }
+
+  /**
+   * Persistent, untrained values that ops may update (batch-norm running statistics). Saved
+   * with the model. Initialised by `init`.
+   */
+  state<const S extends Shape>(name: string, shape: S, init: Initializer): GraphValue<S> {
+    const full = this.prefix + name;
+    return this.#leaf({
+      kind: 'state',
+      name: full,
+      shape: checkShape(shape, `state '${full}'`),
+      init,
+    }) as GraphValue<S>;
+  }
+
+  /**
+   * Fixed data (copied now): class weights, a fixed mask. Not trained, not saved.
+   * @throws TypeError when the data does not fill the shape.
+   */
+  constant<const S extends Shape>(
+    name: string,
+    data: Tensor<S> | Float32Array | readonly number[],
+    shape?: S,
+  ): GraphValue<S> {
+    const full = this.prefix + name;
+    const s = data instanceof Tensor ? data.shape : shape;
+    if (!s) throw new TypeError(`constant '${full}': give a shape with array data`);
+    checkShape(s, `constant '${full}'`);
+    const values = data instanceof Tensor ? data.data : data;
+    const n = s.reduce((a, b) => a * b, 1);
+    if (values.length !== n) {
+      throw new TypeError(
+        `constant '${full}': ${values.length} values do not fill shape [${s.join(', ')}] (${n} elements)`,
+      );
+    }
+    return this.#leaf({
+      kind: 'constant',
+      name: full,
+      shape: s,
+      data: Float32Array.from(values),
+    }) as GraphValue<S>;
+  }
+
+  /**
+   * Adds a node running op `op` on `inputs` (in the op's input order; null for an absent
+   * optional input) and returns its outputs. Validates the attributes and shapes now.
+   * @param options.name - node name for messages (default `<op>_<n>`), prefixed.
+   * @throws TypeError / RangeError naming the node and the bad value.
+   */
+  op<K extends OpName>(
+    op: K,
+    attrs: OpAttrs[K],
+    inputs: readonly (GraphValue | null)[],
+    options: { name?: string } = {},
+  ): GraphValue[] {
+    const s = this.#s;
+    const name = this.prefix + (options.name ?? `${op}_${s.items.length}`);
+    if (s.nodeNames.has(name)) throw new TypeError(`node name '${name}' is used twice`);
+    for (const [i, v] of inputs.entries()) {
+      if (v !== null && !(v instanceof GraphValue))
+        throw new TypeError(`node '${name}' (${op}): input ${i} is not a graph value`);
+      if (v && v.graph !== s.identity) {
+        throw new TypeError(`node '${name}' (${op}): input ${i} (${v.label}) belongs to another graph`);
+      }
+    }
+    let shapes: number[][];
+    try {
+      shapes = loadBinding().inferShapes(
+        op,
+        attrs as Attrs,
+        inputs.map((v) => (v ? [...v.shape] : null)),
+      );
+    } catch (err) {
+      const e = err as Error;
+      const Ctor = e instanceof RangeError ? RangeError : e instanceof TypeError ? TypeError : Error;
+      throw new Ctor(`node '${name}': ${e.message}`);
+    }
+    const outputs = shapes.map((shape, k) => {
+      const v = new GraphValue(s.identity, s.values.length, shape, `output ${k} of '${name}' (${op})`);
+      s.values.push(v);
+      return v;
+    });
+    s.nodeNames.add(name);
+    s.items.push({
+      kind: 'node',
+      op,
+      name,
+      attrs: attrs as Attrs,
+      inputs: inputs.map((v) => (v ? v.id : null)),
+      outputs: outputs.map((v) => v.id),
+    });
+    return outputs;
+  }
+
+  /** `relu`: max(x, 0). */
+  relu<S extends Shape>(x: GraphValue<S>, name?: string): GraphValue<S> {
+    return this.#one('relu', {}, [x], name) as GraphValue<S>;
+  }
+
+  /** `leaky_relu`: x for x > 0, else slope x (slope default 0.01). */
+  leakyRelu<S extends Shape>(
+    x: GraphValue<S>,
+    attrs: OpAttrs['leaky_relu'] = {},
+    name?: string,
+  ): GraphValue<S> {
+    return this.#one('leaky_relu', attrs, [x], name) as GraphValue<S>;
+  }
+
+  /** `sigmoid`: 1 / (1 + exp(-x)). */
+  sigmoid<S extends Shape>(x: GraphValue<S>, name?: string): GraphValue<S> {
+    return this.#one('sigmoid', {}, [x], name) as GraphValue<S>;
+  }
+
+  /** `softmax` over the channel axis 1 of `[N, C, ...]`. */
+  softmax<S extends Shape>(x: GraphValue<S>, name?: string): GraphValue<S> {
+    return this.#one('softmax', {}, [x], name) as GraphValue<S>;
+  }
+
+  /** `log_softmax` over the channel axis 1 of `[N, C, ...]`. */
+  logSoftmax<S extends Shape>(x: GraphValue<S>, name?: string): GraphValue<S> {
+    return this.#one('log_softmax', {}, [x], name) as GraphValue<S>;
+  }
+
+  /** `group_norm` of x `[N, C, ...]` with optional affine gamma, beta `[C]` (null for none). */
+  groupNorm<S extends Shape>(
+    x: GraphValue<S>,
+    gamma: GraphValue | null,
+    beta: GraphValue | null,
+    attrs: OpAttrs['group_norm'],
+    name?: string,
+  ): GraphValue<S> {
+    return this.#one('group_norm', attrs, [x, gamma, beta], name) as GraphValue<S>;
+  }
+
+  /** `instance_norm` of x `[N, C, ...]` with optional affine gamma, beta `[C]`. */
+  instanceNorm<S extends Shape>(
+    x: GraphValue<S>,
+    gamma: GraphValue | null,
+    beta: GraphValue | null,
+    attrs: OpAttrs['instance_norm'] = {},
+    name?: string,
+  ): GraphValue<S> {
+    return this.#one('instance_norm', attrs, [x, gamma, beta], name) as GraphValue<S>;
+  }
+
+  /**
+   * `batch_norm` of x `[N, C, ...]`: gamma, beta (parameters) and runningMean, runningVar
+   * (declare them with {@link GraphBuilder.state}: mode `train` updates them in place at every forward).
+   */
+  batchNorm<S extends Shape>(
+    x: GraphValue<S>,
+    gamma: GraphValue | null,
+    beta: GraphValue | null,
+    runningMean: GraphValue | null,
+    runningVar: GraphValue | null,
+    attrs: OpAttrs['batch_norm'],
+    name?: string,
+  ): GraphValue<S> {
+    return this.#one('batch_norm', attrs, [x, gamma, beta, runningMean, runningVar], name) as GraphValue<S>;
+  }
+
+  /**
+   * Names `value` as an output: forward() returns it under `name`.
+   * @throws TypeError when the name is taken or the value belongs to another graph.
+   */
+  output(name: string, value: GraphValue): void {
+    this.#own(value, `output '${name}'`);
+    if (!name) throw new TypeError('output: a name is required');
+    if (this.#s.outputs.some((o) => o.name === name))
+      throw new TypeError(`output name '${name}' is used twice`);
+    this.#s.outputs.push({ name, value: value.id });
+  }
+
+  /**
+   * Declares the scalar loss (one element) that backward() differentiates. It is also an
+   * output named `loss` unless an output of that name exists.
+   * @throws TypeError when the value has more than one element.
+   */
+  loss(value: GraphValue): void {
+    this.#own(value, 'loss');
+    if (value.size !== 1) {
+      throw new TypeError(
+        `loss: must be a scalar (one element), but ${value.label} has shape [${value.shape.join(', ')}]`,
+      );
+    }
+    this.#s.loss = value;
+    if (!this.#s.outputs.some((o) => o.name === 'loss'))
+      this.#s.outputs.push({ name: 'loss', value: value.id });
+  }
+
+  /**
+   * Compiles the graph natively: shape inference, pruning, the backward pass (mode `train`),
+   * liveness and one arena with buffer reuse; parameters are initialised now.
+   * @throws TypeError / RangeError naming the bad node or option; Error for an unavailable device.
+   */
+  compile(options: CompileOptions = {}): CompiledModel {
+    const s = this.#s;
+    const hasSeeds = (options.seedOutputs?.length ?? 0) > 0;
+    const mode = options.mode ?? (s.loss || hasSeeds ? 'train' : 'infer');
+    const items = s.items.map((it) => {
+      if (it.kind === 'node' || it.kind === 'input') return it;
+      const { init, data, ...rest } = it;
+      return { ...rest, data: data ?? initialize(init as Initializer, it.shape, s.seed, it.name) };
+    });
+    const desc = { items, outputs: [...s.outputs], ...(s.loss ? { loss: s.loss.id } : {}) };
+    return CompiledModel.create(desc, {
+      device: options.device ?? 'cpu',
+      mode,
+      inputGradients: options.inputGradients ?? [],
+      seedOutputs: options.seedOutputs ?? [],
+      reuse: options.reuse ?? 'greedy',
+      ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+      ...(options.shareParametersWith ? { shareWith: options.shareParametersWith } : {}),
+    });
+  }
+
+  #one(op: OpName, attrs: unknown, inputs: readonly (GraphValue | null)[], name?: string): GraphValue {
+    const outs = this.op(op, attrs as never, inputs, name === undefined ? {} : { name });
+    return outs[0] as GraphValue;
+  }
+
+  #own(value: GraphValue, what: string): void {
+    if (!(value instanceof GraphValue) || value.graph !== this.#s.identity) {
+      throw new TypeError(`${what}: the value is not from this graph`);
+    }
+  }
+
+  #leaf(decl: LeafDecl): GraphValue {
+    const s = this.#s;
+    if (!decl.name) throw new TypeError(`${decl.kind}: a name is required`);
+    const taken = s.leafNames.get(decl.name);
+    if (taken) throw new TypeError(`${decl.kind} name '${decl.name}' is already used by ${taken.label}`);
+    const v = new GraphValue(s.identity, s.values.length, decl.shape, `${decl.kind} '${decl.name}'`);
+    s.values.push(v);
+    s.leafNames.set(decl.name, v);
+    s.items.push(decl);
+    return v;
+  }
+}
+
+function checkShape<S extends Shape>(shape: S, what: string): S {
+  if (!Array.isArray(shape)) throw new TypeError(`${what}: shape must be an array of integers`);
+  for (const [i, d] of shape.entries()) {
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new RangeError(`${what}: shape[${i}] = ${d} is not a non-negative integer`);
+  }
+  return shape;
+}
