@@ -4,6 +4,15 @@
  * @packageDocumentation
  */
 
+export * from './dicom/geometry.js';
+export * from './dicom/read-series.js';
+export {
+  type DicomSliceInfo,
+  decodeSlicePixels,
+  isDicomPart10,
+  parseDicomSliceInfo,
+} from './dicom/slice.js';
+export * from './dicom/transfer-syntax.js';
 export * from './format-error.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
 export {
