@@ -3,7 +3,9 @@
  * @module
  */
 import { Command, CommanderError } from 'commander';
+import { registerConvert } from './commands/convert.js';
 import { registerInfo } from './commands/info.js';
+import { registerInspect } from './commands/inspect.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** Builds the commander program with every command registered. */
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerInfo(program);
+  registerInspect(program);
+  registerConvert(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export * from './dataset/splits.js';
 export * from './dicom/geometry.js';
 export * from './dicom/read-series.js';
 export {
@@ -23,6 +24,11 @@ export {
   gzipBytesSync,
   isGzip,
 } from './fs/gzip.js';
+export * from './lung/connected-components.js';
+export * from './lung/distance-transform.js';
+export * from './lung/lung-mask.js';
+export * from './lung/mask-overlap.js';
+export * from './lung/morphology.js';
 export * from './nifti/affine.js';
 export * from './nifti/datatypes.js';
 export * from './nifti/header.js';
@@ -30,4 +36,25 @@ export * from './nifti/orientation.js';
 export { fixNiftiHeader, type NiftiReadOptions, parseNifti, readNifti } from './nifti/read.js';
 export type { NiftiVolume } from './nifti/volume.js';
 export { encodeNifti, type NiftiWriteOptions, niftiHeaderFor, writeNifti } from './nifti/write.js';
+export * from './preprocess/affine-math.js';
+export * from './preprocess/apply-mask.js';
+export * from './preprocess/augment.js';
+export * from './preprocess/crop-pad.js';
+export * from './preprocess/crop-to-mask.js';
+export * from './preprocess/interpolation.js';
+export * from './preprocess/normalize.js';
+export * from './preprocess/patch.js';
+export * from './preprocess/resample.js';
+export * from './preprocess/warp.js';
+export * from './preprocess/window.js';
+// CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
+export * from './random.js';
+export { type ReadVolumeOptions, readVolume, type VolumeSource } from './read-volume.js';
+export * from './synth/anatomy.js';
+export * from './synth/cohort.js';
+export type { CohortReply, CohortTask } from './synth/cohort-worker.js';
+export type { ConfounderParams } from './synth/confounders.js';
+export * from './synth/generate-scan.js';
+export type { LesionParams } from './synth/lesions.js';
+export * from './synth/profiles.js';
 export * from './volume.js';
