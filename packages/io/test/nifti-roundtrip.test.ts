@@ -81,20 +81,49 @@ describe('NIfTI write -> read round trips', () => {
     }
   });
 
-  it('the qform written beside the sform gives the same affine when there is no shear', () => {
-    const v = createVolume(
-      new Float32Array(8),
-      [2, 2, 2],
+  const rigid: readonly (readonly [string, Affine])[] = [
+    [
+      'permuted axes',
       [
         [0, 0, -2, 10],
         [0, 1.5, 0, 20],
         [0.5, 0, 0, -5],
         [0, 0, 0, 1],
       ],
-    );
+    ],
+    [
+      'LPS (negative determinant, qfac -1)',
+      [
+        [-0.8, 0, 0, 120],
+        [0, -0.7, 0, 95.5],
+        [0, 0, 2.5, -200],
+        [0, 0, 0, 1],
+      ],
+    ],
+    [
+      'oblique, 180 degree rotation',
+      [
+        [-0.7, 0, 0, 1],
+        [0, -0.7, 0, 2],
+        [0, 0, 1.25, 3],
+        [0, 0, 0, 1],
+      ],
+    ],
+    [
+      'oblique rotation about two axes',
+      [
+        [0.9396926, -0.3213938 * 0.8, 0.1169778 * 2, -85.5],
+        [0.3420201, 0.8830222 * 0.8, -0.3213938 * 2, 112.25],
+        [0, 0.3420201 * 0.8, 0.9396926 * 2, -40],
+        [0, 0, 0, 1],
+      ],
+    ],
+  ];
+  it.each(rigid)('the qform written beside the sform gives the same affine (%s)', (_name, affine) => {
+    const v = createVolume(new Float32Array(8), [2, 2, 2], affine);
     const back = parseNifti(encodeNifti(v, { version: 2, header: { sformCode: 0 } }));
     expect(back.affineSource).toBe('qform');
-    expect(maxAbsDiff(back.affine, v.affine)).toBeLessThan(1e-12);
+    expect(maxAbsDiff(back.affine, v.affine)).toBeLessThan(1e-6);
   });
 
   it('keeps the original header fields when writing back a read volume', async () => {
