@@ -30,7 +30,8 @@ export class FormatError extends Error {
 export class UnsupportedDatatypeError extends FormatError {
   /**
    * @param code - the NIfTI datatype code found in the header.
-   * @param name - its name in the NIfTI standard (or `unknown`).
+   * @param datatypeName - its name in the NIfTI standard (or `unknown`).
+   * @param message - the full message, naming the file and the supported datatypes.
    */
   constructor(
     readonly code: number,
@@ -47,6 +48,7 @@ export class UnsupportedTransferSyntaxError extends FormatError {
   /**
    * @param transferSyntaxUid - the UID from the file meta information (0002,0010).
    * @param transferSyntaxName - its name (for example `JPEG Baseline (Process 1)`).
+   * @param message - the full message, naming the file and the supported syntaxes.
    */
   constructor(
     readonly transferSyntaxUid: string,

@@ -50,6 +50,14 @@ function deflateBomb(size: number): Uint8Array {
   return Buffer.concat([src.subarray(0, bodyStart), deflateRawSync(new Uint8Array(size))]);
 }
 
+/** The first slice with its pixel data element's length replaced by `length` (implicit VR LE). */
+function lyingPixelLength(length: number): Buffer {
+  const b = Buffer.from(readFileSync(sorted[0] as string));
+  const at = b.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]));
+  b.writeUInt32LE(length, at + 4);
+  return b;
+}
+
 type Case = readonly [string, () => string, DicomReadOptions, new (...a: never[]) => Error, RegExp];
 
 const cases: Case[] = [
