@@ -4,8 +4,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerConvert } from './commands/convert.js';
+import { registerEval } from './commands/eval.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerReport } from './commands/report.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** Builds the commander program with every command registered. */
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerInspect(program);
   registerConvert(program);
+  registerEval(program);
+  registerReport(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ export * from './findings/components.js';
 export * from './findings/hu-histogram.js';
 export * from './findings/scan-findings.js';
 export * from './report/escape.js';
+export * from './report/example-run.js';
 export * from './report/palette.js';
 export * from './report/png.js';
 export * from './report/render-report.js';

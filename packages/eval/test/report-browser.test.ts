@@ -6,8 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { writeRunReport } from '../src/index.js';
-import { writeSyntheticRun } from './support/synthetic-run.js';
+import { writeExampleRun, writeRunReport } from '../src/index.js';
 
 const browser = '/usr/bin/chromium';
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-output');
@@ -33,7 +32,7 @@ describe('the report in headless Chromium', () => {
     });
     try {
       await mkdir(outDir, { recursive: true });
-      await writeSyntheticRun(join(tmp, 'run'));
+      await writeExampleRun(join(tmp, 'run'));
       const { path } = await writeRunReport(join(tmp, 'run'), join(outDir, 'report.html'), {
         bootstrap: { resamples: 200 },
       });

@@ -8,16 +8,16 @@ import {
   type ReportData,
   renderReportHtml,
   trainingCharts,
+  writeExampleRun,
   writeRunReport,
 } from '../src/index.js';
-import { writeSyntheticRun } from './support/synthetic-run.js';
 
 let dir: string;
 let data: ReportData;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'deepsc-report-'));
-  await writeSyntheticRun(join(dir, 'run'));
+  await writeExampleRun(join(dir, 'run'));
   data = await loadRunFolder(join(dir, 'run'), { bootstrap: { resamples: 200 } });
 });
 afterAll(async () => {
@@ -90,7 +90,7 @@ describe('loadRunFolder on a synthetic run', () => {
   });
 
   it('keeps going without scans: JSON files only', async () => {
-    await writeSyntheticRun(join(dir, 'bare'), 'none');
+    await writeExampleRun(join(dir, 'bare'), 'none');
     const d = await loadRunFolder(join(dir, 'bare'), { bootstrap: { resamples: 50 } });
     expect(d.classification?.scans).toBe(6);
     expect(d.segmentation).toBeUndefined();

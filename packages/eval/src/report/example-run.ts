@@ -1,12 +1,17 @@
 /**
  * A small synthetic run folder in the documented layout (run.json, metrics.jsonl,
- * predictions.json, scans/<id>/*.nii.gz), for report and CLI tests.
+ * predictions.json, scans/<id>/*.nii.gz): six 48 x 40 x 20 scans, two per class, with
+ * multifocal peripheral ground-glass lesions for COVID-19 and one consolidation for CAP. It
+ * shows the exact format a training run writes, and drives the report and CLI tests.
+ * @module
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createVolume, scaledAffine, writeNifti } from '@deepsc/io';
 
-export const classes = ['COVID-19', 'CAP', 'non-pneumonia'] as const;
+/** The classes of the example run. */
+export const exampleRunClasses = ['COVID-19', 'CAP', 'non-pneumonia'] as const;
+const classes = exampleRunClasses;
 const dims = [48, 40, 20] as const;
 const spacing = [4, 4, 8] as const;
 
@@ -60,13 +65,11 @@ const scans: { id: string; label: number; blobs: (Blob & { hu: number })[]; shif
 ];
 
 /**
- * Writes the run folder and returns its scan ids.
- * @param withScans `all` writes every volume; `none` only the JSON files.
+ * Writes the example run folder (creating it) and returns its scan ids.
+ * @param withScans `all` (default) writes every volume; `none` only the JSON files.
+ * @throws the fs error when the folder cannot be written.
  */
-export async function writeSyntheticRun(
-  folder: string,
-  withScans: 'all' | 'none' = 'all',
-): Promise<string[]> {
+export async function writeExampleRun(folder: string, withScans: 'all' | 'none' = 'all'): Promise<string[]> {
   await mkdir(folder, { recursive: true });
   await writeFile(
     join(folder, 'run.json'),

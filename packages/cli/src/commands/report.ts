@@ -1,0 +1,57 @@
+import { RunFolderError, writeRunReport } from '@deepsc/eval';
+import { FormatError } from '@deepsc/io';
+import type { Command } from 'commander';
+import { CliError, ExitCode } from '../errors.js';
+
+interface ReportOptions {
+  out?: string;
+  resamples: string;
+  seed: string;
+  maxScans: string;
+  nsdTolerance: string;
+}
+
+/**
+ * `deepsc report <run-folder> [--out file]`: builds the self-contained HTML report of a run
+ * folder (layout in docs/evaluation.md) and prints the path written.
+ */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'build the self-contained HTML report of a run folder (run.json, metrics.jsonl, predictions.json, scans/)',
+    )
+    .argument('<run-folder>', 'the run folder')
+    .option('--out <file>', 'HTML file to write (default <run-folder>/report.html)')
+    .option('--resamples <n>', 'bootstrap resamples of every interval', '1000')
+    .option('--seed <n>', 'bootstrap seed', '0')
+    .option('--max-scans <n>', 'scans shown with slice views', '12')
+    .option('--nsd-tolerance <mm>', 'tolerance of the normalised surface Dice in mm', '1')
+    .action(async (folder: string, opts: ReportOptions) => {
+      const int = (s: string, flag: string, min: number) => {
+        const x = Number(s);
+        if (!Number.isInteger(x) || x < min)
+          throw new CliError(`${flag} must be an integer >= ${min}, got ${s}`);
+        return x;
+      };
+      const tol = Number(opts.nsdTolerance);
+      if (!(tol >= 0 && Number.isFinite(tol)))
+        throw new CliError(`--nsd-tolerance must be a number of mm >= 0, got ${opts.nsdTolerance}`);
+      const options = {
+        bootstrap: { resamples: int(opts.resamples, '--resamples', 1), seed: int(opts.seed, '--seed', 0) },
+        maxScanViews: int(opts.maxScans, '--max-scans', 0),
+        nsdToleranceMm: tol,
+      };
+      try {
+        const r = await writeRunReport(folder, opts.out, options);
+        console.log(
+          `wrote ${r.path} (${(r.bytes / 1024).toFixed(0)} KiB; ${r.data.scans.length} scan views${r.data.warnings.length ? `; ${r.data.warnings.length} warnings in the report` : ''})`,
+        );
+      } catch (e) {
+        if (e instanceof RunFolderError || e instanceof FormatError)
+          throw new CliError(e.message, ExitCode.data);
+        if (e instanceof RangeError) throw new CliError(e.message, ExitCode.data);
+        throw e;
+      }
+    });
+}
