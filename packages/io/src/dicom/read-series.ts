@@ -98,7 +98,8 @@ async function readWhole(path: string, maxBytes: number): Promise<Uint8Array> {
   if (size > maxBytes) throw new RangeError(`${path}: ${size} bytes exceed maxBytes ${maxBytes}`);
   const handle = await open(path, 'r');
   try {
-    return new Uint8Array(await handle.readFile());
+    const buf = await handle.readFile();
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } finally {
     await handle.close();
   }

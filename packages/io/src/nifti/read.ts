@@ -239,7 +239,8 @@ export async function readNifti(path: string, options: NiftiReadOptions = {}): P
   const handle = await open(path, 'r');
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await handle.readFile());
+    const buf = await handle.readFile();
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } finally {
     await handle.close();
   }
