@@ -12,9 +12,12 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  assertSupportedTransferSyntax,
+  COMPRESSED_TRANSFER_SYNTAXES,
   type DicomReadOptions,
   FormatError,
   readDicomSeries,
+  SUPPORTED_TRANSFER_SYNTAXES,
   UnsupportedTransferSyntaxError,
 } from '../src/index.js';
 import { expected, FIXTURES } from './support/fixtures.js';
@@ -243,5 +246,27 @@ describe('DICOM errors', () => {
     }
     expect(outcomes.ok + outcomes.format + outcomes.range).toBe(300);
     expect(outcomes.format).toBeGreaterThan(10);
+  });
+});
+
+describe('transfer syntaxes', () => {
+  it.each(Object.entries(COMPRESSED_TRANSFER_SYNTAXES))('%s (%s) is refused by name', (uid, name) => {
+    const err = (() => {
+      try {
+        assertSupportedTransferSyntax(uid, 'x.dcm');
+      } catch (e) {
+        return e as UnsupportedTransferSyntaxError;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnsupportedTransferSyntaxError);
+    expect(err?.transferSyntaxUid).toBe(uid);
+    expect(err?.message).toContain(`${uid} (${name}) cannot be decoded`);
+  });
+  it('an unknown UID is refused as such; the four supported ones pass', () => {
+    expect(() => assertSupportedTransferSyntax('1.2.3.4', 'x.dcm')).toThrow(
+      /1\.2\.3\.4 \(unknown transfer syntax\)/,
+    );
+    for (const uid of Object.keys(SUPPORTED_TRANSFER_SYNTAXES))
+      expect(() => assertSupportedTransferSyntax(uid, 'x.dcm')).not.toThrow();
   });
 });
