@@ -4,7 +4,14 @@
  * @packageDocumentation
  */
 
+export * from './dataset/csv.js';
+export type { LoadReply, LoadRequest } from './dataset/load-one.js';
+export * from './dataset/loader.js';
+export * from './dataset/manifest.js';
+export * from './dataset/prepare.js';
+export * from './dataset/scan-cache.js';
 export * from './dataset/splits.js';
+export * from './threads/spawn-worker.js';
 export * from './dicom/geometry.js';
 export * from './dicom/read-series.js';
 export {
@@ -48,6 +55,7 @@ export * from './preprocess/resample.js';
 export * from './preprocess/warp.js';
 export * from './preprocess/window.js';
 // CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
+export * from './labels.js';
 export * from './random.js';
 export { type ReadVolumeOptions, readVolume, type VolumeSource } from './read-volume.js';
 export * from './synth/anatomy.js';

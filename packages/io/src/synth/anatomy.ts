@@ -43,13 +43,13 @@ export interface PatientParams {
 /** Draws a patient habitus. */
 export function drawPatient(rng: Rng): PatientParams {
   const size = rng.uniform(0.86, 1.14);
-  const bodyA = rng.normal(158, 10) * size;
-  const bodyB = rng.normal(112, 8) * size;
-  const fat = rng.uniform(5, 22) * size;
-  const cavA = bodyA - fat - rng.uniform(24, 30);
-  const cavB = bodyB - fat - rng.uniform(26, 32);
+  const bodyA = rng.normal(166, 10) * size;
+  const bodyB = rng.normal(120, 8) * size;
+  const fat = rng.uniform(5, 20) * size;
+  const cavA = bodyA - fat - rng.uniform(20, 26);
+  const cavB = bodyB - fat - rng.uniform(22, 28);
   const cavY = -0.06 * bodyB;
-  const height = rng.normal(225, 15) * size;
+  const height = rng.normal(240, 15) * size;
   const zBase = -height / 2;
   const zTop = height / 2;
   return {
@@ -65,7 +65,7 @@ export function drawPatient(rng: Rng): PatientParams {
     domeRight: rng.uniform(0.26, 0.32) * height,
     domeLeft: rng.uniform(0.2, 0.26) * height,
     lungHu: rng.normal(-855, 15),
-    mediastinumHalf: rng.uniform(18, 24) * size,
+    mediastinumHalf: rng.uniform(14, 20) * size,
     heart: [-0.2 * cavA, cavY + 0.3 * cavB, zBase + 0.24 * height, 0.43 * cavA, 0.55 * cavB, 0.2 * height],
   };
 }

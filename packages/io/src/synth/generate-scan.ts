@@ -3,6 +3,7 @@
  * @module
  */
 
+import type { ScanLabel } from '../labels.js';
 import { squaredDistanceToBackground } from '../lung/distance-transform.js';
 import { Rng, type Seed } from '../random.js';
 import { createVolume, type Volume } from '../volume.js';
@@ -10,7 +11,7 @@ import { drawPatient, LOBES, lungAt, type PatientParams, renderAnatomy } from '.
 import { type ConfounderParams, paintConfounders } from './confounders.js';
 import { makeGrid, type SynthGrid } from './grid.js';
 import { drawLesions, type LesionParams, type LungIndex, paintLesions } from './lesions.js';
-import { CAP_PROFILE, COVID_PROFILE, type ScanLabel } from './profiles.js';
+import { CAP_PROFILE, COVID_PROFILE } from './profiles.js';
 import { applyScanner, toInt16Hu } from './scanner.js';
 import { growTree, paintSegments, type Segment } from './tubes.js';
 

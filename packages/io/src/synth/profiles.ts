@@ -7,11 +7,6 @@
  */
 import type { Lobe } from './anatomy.js';
 
-/** Scan labels: COVID-19, community-acquired pneumonia, non-pneumonia. */
-export type ScanLabel = 'covid' | 'cap' | 'normal';
-/** Every label, in class-index order (0 covid, 1 cap, 2 normal). */
-export const SCAN_LABELS: readonly ScanLabel[] = ['covid', 'cap', 'normal'];
-
 /** How one pneumonia class draws its lesions. */
 export interface LesionProfile {
   /** Probability of a single lesion; otherwise 2 + Poisson(`extraMean`), capped at `maxCount`. */
@@ -44,7 +39,7 @@ export interface LesionProfile {
 /** COVID-19: multifocal, large, ground glass, peripheral, bilateral, lower lobes. */
 export const COVID_PROFILE: LesionProfile = {
   singleProbability: 0.05,
-  extraMean: 4.5,
+  extraMean: 5.5,
   maxCount: 14,
   volumeRatio: { median: 0.11, sigma: 0.75, min: 0.01, max: 0.6 },
   ggoHu: { mean: -760, sd: 45 },
@@ -58,14 +53,14 @@ export const COVID_PROFILE: LesionProfile = {
 
 /** CAP: mostly one lesion, small, with a consolidated core, central, unilateral, any lobe. */
 export const CAP_PROFILE: LesionProfile = {
-  singleProbability: 0.55,
+  singleProbability: 0.45,
   extraMean: 0.7,
   maxCount: 6,
   volumeRatio: { median: 0.025, sigma: 0.8, min: 0.002, max: 0.3 },
   ggoHu: { mean: -750, sd: 45 },
   consolidation: { a: 3, b: 3 },
   consolidationHu: { mean: 100, sd: 30 },
-  centreDepthMm: [22, 60],
+  centreDepthMm: [30, 70],
   radiusFactor: 1,
   unilateralProbability: 0.85,
   lobeWeights: { RUL: 0.24, RML: 0.1, RLL: 0.26, LUL: 0.2, LLL: 0.2 },

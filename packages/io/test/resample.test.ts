@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { applyAffine, invertAffine } from '../src/preprocess/affine-math.js';
+import { resampleToShape, resampleToSpacing } from '../src/preprocess/resample.js';
+import { type Affine, createVolume, type Volume, voxelToWorld } from '../src/volume.js';
+
+type V3 = [number, number, number];
+const oblique: Affine = [
+  [-0.7, 0.1, 0, 90],
+  [0.05, -0.8, 0.2, 100],
+  [0, 0.1, 2.5, -40],
+  [0, 0, 0, 1],
+];
+const diag: Affine = [
+  [2, 0, 0, -10],
+  [0, 1.5, 0, 5],
+  [0, 0, 3, 7],
+  [0, 0, 0, 1],
+];
+
+/** An image whose value is a linear function of the world position: trilinear sampling reproduces it exactly. */
+function linearImage(dims: V3, affine: Affine): Volume<Float32Array> {
+  const d = new Float32Array(dims[0] * dims[1] * dims[2]);
+  let o = 0;
+  for (let k = 0; k < dims[2]; k++)
+    for (let j = 0; j < dims[1]; j++)
+      for (let i = 0; i < dims[0]; i++) {
+        const [x, y, z] = voxelToWorld(affine, i, j, k);
+        d[o++] = 0.5 * x - 0.25 * y + 0.1 * z;
+      }
+  return createVolume(d, dims, affine);
+}
+
+describe('resampling keeps world positions of voxel centres', () => {
+  const cases: { name: string; dims: V3; affine: Affine; run: (v: Volume<Float32Array>) => Volume }[] = [
+    {
+      name: 'to a finer spacing',
+      dims: [12, 10, 6],
+      affine: diag,
+      run: (v) => resampleToSpacing(v, [1, 1, 1]),
+    },
+    {
+      name: 'to a coarser spacing',
+      dims: [12, 10, 6],
+      affine: diag,
+      run: (v) => resampleToSpacing(v, [3, 2.5, 4]),
+    },
+    {
+      name: 'to a shape, oblique affine',
+      dims: [9, 11, 5],
+      affine: oblique,
+      run: (v) => resampleToShape(v, [16, 7, 9]),
+    },
+    {
+      name: 'to the same shape (identity)',
+      dims: [6, 6, 6],
+      affine: oblique,
+      run: (v) => resampleToShape(v, [6, 6, 6]),
+    },
+  ];
+  it.each(cases)('$name', ({ dims, affine, run }) => {
+    const src = linearImage(dims, affine);
+    const out = run(src);
+    const toSrc = invertAffine(affine);
+    let checked = 0;
+    for (let k = 0; k < out.dims[2]; k++)
+      for (let j = 0; j < out.dims[1]; j++)
+        for (let i = 0; i < out.dims[0]; i++) {
+          const w = voxelToWorld(out.affine, i, j, k);
+          const p = applyAffine(toSrc, w);
+          // interior: no edge clamping involved
+          if (p.some((c, a) => c < 0 || c > (dims[a] as number) - 1)) continue;
+          const want = 0.5 * w[0] - 0.25 * w[1] + 0.1 * w[2];
+          expect(out.data[i + out.dims[0] * (j + out.dims[1] * k)]).toBeCloseTo(want, 3);
+          checked++;
+        }
+    expect(checked).toBeGreaterThan(10);
+  });
+  it('the field of view is kept: dims x spacing are equal and the centre does not move', () => {
+    const v = linearImage([12, 10, 6], diag);
+    const out = resampleToSpacing(v, [1, 1, 1]);
+    expect(out.dims).toEqual([24, 15, 18]);
+    expect(out.spacing.map((s) => +s.toFixed(9))).toEqual([1, 1, 1]);
+    const c0 = voxelToWorld(v.affine, 5.5, 4.5, 2.5);
+    const c1 = voxelToWorld(out.affine, 11.5, 7, 8.5);
+    c0.forEach((c, a) => {
+      expect(c1[a]).toBeCloseTo(c, 9);
+    });
+  });
+});
+
+describe('nearest-neighbour resampling of labels', () => {
+  it.each([{ to: [20, 20, 20] as V3 }, { to: [5, 3, 7] as V3 }, { to: [13, 9, 4] as V3 }])(
+    'keeps label values exactly (to $to)',
+    ({ to }) => {
+      const dims: V3 = [10, 8, 6];
+      const d = new Uint8Array(480);
+      for (let o = 0; o < d.length; o++) d[o] = [0, 1, 2, 7][o % 4] as number;
+      const out = resampleToShape(createVolume(d, dims, diag), to, { interpolation: 'nearest' });
+      expect(out.data).toBeInstanceOf(Uint8Array);
+      expect(new Set(out.data).size).toBeLessThanOrEqual(4);
+      expect([...new Set(out.data)].every((v) => [0, 1, 2, 7].includes(v))).toBe(true);
+    },
+  );
+  it('a label volume upsampled by 2 repeats each voxel', () => {
+    const d = Uint8Array.from([1, 2, 3, 4]);
+    const out = resampleToShape(createVolume(d, [4, 1, 1]), [8, 1, 1], { interpolation: 'nearest' });
+    expect(Array.from(out.data)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+  });
+});
+
+describe('resampling errors', () => {
+  const v = createVolume(new Float32Array(8), [2, 2, 2]);
+  it.each([
+    ['a zero spacing', () => resampleToSpacing(v, [1, 0, 1]), /spacing/],
+    ['a negative spacing', () => resampleToSpacing(v, [1, 1, -2]), /spacing/],
+    ['a fractional shape', () => resampleToShape(v, [2, 2.5, 2]), /dims/],
+    [
+      'an unknown interpolation',
+      () => resampleToShape(v, [2, 2, 2], { interpolation: 'cubic' as 'linear' }),
+      /interpolation/,
+    ],
+  ])('%s throws a RangeError naming it', (_, f, msg) => {
+    expect(f).toThrow(RangeError);
+    expect(f).toThrow(msg);
+  });
+});
