@@ -3,7 +3,7 @@
  * Run: cd packages/eval && npx tsx --conditions=source bench/metrics.ts
  * Prints one line per case: Dice alone, then every metric (Dice, IoU, HD95, ASSD, NSD).
  */
-import { overlapCounts, segmentationMetrics, type Triple } from '../src/index.js';
+import { boundingBox, boxDims, overlapCounts, segmentationMetrics, type Triple } from '../src/index.js';
 
 const dims: Triple = [512, 512, 300];
 const spacing: Triple = [0.7, 0.7, 1.0];
@@ -72,8 +72,9 @@ for (const c of cases) {
   const [counts, tDice] = time(() => overlapCounts(pred.data, truth.data));
   const [m, tAll] = time(() => segmentationMetrics(pred, truth, { nsdToleranceMm: 1 }));
   const voxels = counts.tp + counts.fp + counts.fn;
+  const box = boundingBox([pred.data, truth.data], dims);
   console.log(
-    `${c.name}: ${voxels} foreground voxels; Dice ${m.dice.toFixed(4)} in ${tDice.toFixed(2)} s; ` +
+    `${c.name}: ${voxels} foreground voxels in a ${box ? boxDims(box).join(' x ') : 'empty'} box; Dice ${m.dice.toFixed(4)} in ${tDice.toFixed(2)} s; ` +
       `all metrics (HD95 ${m.hd95.toFixed(2)} mm, ASSD ${m.assd.toFixed(2)} mm, NSD ${m.nsd.toFixed(3)}) in ${tAll.toFixed(2)} s`,
   );
 }
