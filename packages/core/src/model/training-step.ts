@@ -1,0 +1,114 @@
+/**
+ * One training step of DeepSC-COVID: native forward, the task-aware loss in TypeScript, native
+ * backward seeded with the loss's gradients, native optimizer step.
+ * @module
+ */
+import type { StepReport } from '../model.js';
+import { Tensor } from '../tensor.js';
+import type { DeepScCovidNetwork } from './network.js';
+import { type PatchRegion, regionInputs } from './region.js';
+import {
+  type LossArray,
+  type TaskAwareLossOptions,
+  type TaskAwareLossResult,
+  taskAwareLoss,
+} from './task-aware-loss.js';
+
+/** One batch (N = config.batch samples). Volumes are `[N, 1, D, H, W]` tensors. */
+export interface TrainingBatch {
+  /** Whole scans `[N, 1, ...wholeSize]` (variants with a classifier). */
+  whole?: Tensor;
+  /** Patches `[N, 1, ...patchSize]` (variants with segmentation). */
+  patch?: Tensor;
+  /** Where the patches lie in the whole scans (joint variants); one region for the batch. */
+  region?: PatchRegion;
+  /** Class index per sample (0 COVID-19, 1 CAP, 2 non-pneumonia). */
+  labels?: readonly number[];
+  /** Lesion masks `[N, 1, ...patchSize]` (values 0/1). */
+  lesionMask?: Tensor;
+  /** Lung masks `[N, 1, ...patchSize]`; default all ones. */
+  lungMask?: Tensor;
+  /** Per sample 1 when its lesion mask is known; default all 1 when `lesionMask` is given. */
+  hasMask?: readonly number[];
+}
+
+/** The network's inputs for a batch (region tensors are created here; the caller disposes the returned ones listed in `owned`). */
+export function networkInputs(
+  net: DeepScCovidNetwork,
+  b: Pick<TrainingBatch, 'whole' | 'patch' | 'region'>,
+): {
+  inputs: Record<string, Tensor>;
+  owned: Tensor[];
+} {
+  const c = net.config;
+  const inputs: Record<string, Tensor> = {};
+  const owned: Tensor[] = [];
+  if (c.variant !== 'segmentation-only') {
+    if (!b.whole) throw new TypeError(`variant ${c.variant} needs the whole scan ('whole')`);
+    inputs.whole = b.whole;
+  }
+  if (c.variant !== 'classification-only') {
+    if (!b.patch) throw new TypeError(`variant ${c.variant} needs a patch ('patch')`);
+    inputs.patch = b.patch;
+  }
+  if ((c.variant === 'joint' || c.variant === 'joint-without-task-aware') && c.regionAxes.length > 0) {
+    if (!b.region)
+      throw new TypeError(`variant ${c.variant} needs the patch's region in the whole scan ('region')`);
+    for (const [k, t] of Object.entries(regionInputs(c, b.region))) {
+      inputs[k] = t;
+      owned.push(t);
+    }
+  }
+  return { inputs, owned };
+}
+
+const arr = (t: Tensor | undefined): LossArray | undefined =>
+  t ? { data: t.data, shape: t.shape } : undefined;
+
+/**
+ * Runs forward, the loss, backward and one optimizer step.
+ * @param options.step - `false` to stop after backward (gradients inspectable); default true.
+ * @returns the loss with its terms, and the optimizer's report when stepped.
+ * @throws TypeError when the batch lacks what the variant needs; rejects with the engine's errors.
+ */
+export async function trainingStep(
+  net: DeepScCovidNetwork,
+  batch: TrainingBatch,
+  loss: TaskAwareLossOptions = {},
+  options: { step?: boolean } = {},
+): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
+  const { inputs, owned } = networkInputs(net, batch);
+  const seeds: Record<string, Tensor> = {};
+  let outs: Record<string, Tensor> = {};
+  try {
+    outs = await net.model.forward(inputs, { outputs: net.seedOutputs });
+    const hasMask =
+      batch.hasMask ?? (batch.lesionMask ? Array.from({ length: net.config.batch }, () => 1) : undefined);
+    const sides = ['side1', 'side2', 'side3'].map((n) => arr(outs[n]));
+    const ev = ['evidence1_patch', 'evidence2_patch', 'evidence3_patch'].map((n) => arr(outs[n]));
+    const result = taskAwareLoss(
+      net.config.variant,
+      {
+        ...(outs.logits ? { logits: arr(outs.logits) as LossArray } : {}),
+        ...(batch.labels ? { labels: batch.labels } : {}),
+        ...(outs.seg_logits ? { segLogits: arr(outs.seg_logits) as LossArray } : {}),
+        ...(batch.lesionMask ? { lesionMask: batch.lesionMask.data } : {}),
+        ...(batch.lungMask ? { lungMask: batch.lungMask.data } : {}),
+        ...(hasMask ? { hasMask } : {}),
+        ...(sides.every(Boolean) ? { sides: sides as [LossArray, LossArray, LossArray] } : {}),
+        ...(ev.every(Boolean) ? { evidenceInPatch: ev as [LossArray, LossArray, LossArray] } : {}),
+      },
+      loss,
+    );
+    for (const name of net.seedOutputs) {
+      const g = result.seeds[name];
+      const o = outs[name] as Tensor;
+      seeds[name] = g ? Tensor.from(g, o.shape) : Tensor.zeros(o.shape);
+    }
+    await net.model.backward(seeds);
+    const report = options.step === false ? undefined : await net.model.step();
+    return { loss: result, ...(report ? { report } : {}) };
+  } finally {
+    for (const t of [...owned, ...Object.values(seeds), ...Object.values(outs)]) t.dispose();
+  }
+}
