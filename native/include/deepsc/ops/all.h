@@ -1,5 +1,7 @@
 #pragma once
 // Every op declaration; one line per entry of ops.def.
+#include "deepsc/ops/conv3d.h"
+#include "deepsc/ops/conv_transpose3d.h"
 #include "deepsc/ops/leaky_relu.h"
 #include "deepsc/ops/log_softmax.h"
 #include "deepsc/ops/relu.h"

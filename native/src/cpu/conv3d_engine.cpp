@@ -1,0 +1,424 @@
+// The direct 3D convolution engine. Every pass is one "correlation job":
+//
+//   out[o][j] = sum over taps t and reduction channels c of  w[o][c][t] * in[c][j * s_in + off_t]
+//
+// over an output grid j = (jd, jh, jw), written to dst[o][o_phase + o_step * j]. conv3d's
+// forward is one job; its backward-data is s_d * s_h * s_w jobs, one per stride phase of the
+// input gradient (each dx element is touched by the taps whose offset divides by the stride, so
+// no zero-stuffed gradient is ever built); its backward-weight runs the forward job's geometry
+// and reduces over pixels instead of channels.
+//
+// Work unit: one output depth plane jd of one sample, and a chunk of `rows` output rows. For
+// each unit, the input rows the unit needs are copied into a "slab" (zero padding materialised,
+// H and W split by stride phase, channels-first), so every (tap, channel) pair is a constant
+// offset from the output pixel and pixels are contiguous: the micro-kernels vectorise along
+// output pixels (forward, backward-data) or along output channels (backward-weight) with no
+// bounds checks. Output rows are computed over the slab's full row width (a few garbage
+// columns at the right, dropped on copy-out), so a unit is one long contiguous pixel run.
+//
+// Workspace bound: each concurrent slot holds one slab plus one output (or transposed
+// gradient) buffer, both sized by kSlabBudget (one row minimum), never the whole volume; the
+// weight gradient adds kWgradGroups partial sums of the packed weights. See
+// docs/architecture.md, "Convolution".
+#include "cpu/conv3d_engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "cpu/isa/conv3d_isa.h"
+#include "deepsc/cpu_features.h"
+#include "deepsc/threadpool.h"
+
+namespace deepsc::cpu::conv {
+
+namespace {
+
+/// Target floats of a slab and of an output buffer (256 KiB: stays in L2 while the
+/// micro-kernels sweep it once per output-channel block). A unit holds at least one row.
+constexpr int64_t kSlabBudget = int64_t(1) << 16;
+/// Weight-gradient partial sums: a fixed number of task groups, each summing a fixed range of
+/// units in order, reduced in group order. Fixed, so results do not depend on the thread count.
+constexpr int64_t kWgradGroups = 8;
+
+int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+struct Axis {
+  int64_t J = 0;              ///< output grid size
+  int64_t s_in = 1;           ///< input index step per output index
+  std::vector<int64_t> off;   ///< input offset of each tap
+  std::vector<int64_t> tap;   ///< kernel index of each tap
+  int64_t o_phase = 0, o_step = 1;
+  int64_t lo() const { return off.empty() ? 0 : *std::min_element(off.begin(), off.end()); }
+  int64_t hi() const { return off.empty() ? 0 : *std::max_element(off.begin(), off.end()); }
+};
+
+struct Job {
+  int64_t Cs = 0;                 ///< reduction channels (per group)
+  int64_t Ko = 0;                 ///< output channels (per group)
+  std::array<int64_t, 3> S{};     ///< source dims
+  std::array<int64_t, 3> T{};     ///< destination dims
+  std::array<Axis, 3> ax;
+};
+
+struct Plan {
+  std::array<int64_t, 3> nt{};
+  int64_t E = 0, lo_h = 0, lo_w = 0, qw = 0, Wq = 1, rows = 1, chunks = 1, Hq = 1;
+  int64_t blk = 0, chanS = 0, planeS = 0, slab = 0, npix = 0, units = 0;
+};
+
+/// Sizes of one job's units. `row_channels`: channels of the per-unit output buffer.
+Plan make_plan(const Job& j, int64_t row_channels) {
+  Plan p;
+  for (int a = 0; a < 3; ++a) p.nt[a] = static_cast<int64_t>(j.ax[a].off.size());
+  p.E = p.nt[0] * p.nt[1] * p.nt[2] * j.Cs;
+  const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
+  p.lo_h = j.ax[1].lo();
+  p.lo_w = j.ax[2].lo();
+  const int64_t qh = (j.ax[1].hi() - p.lo_h) / sh;
+  p.qw = (j.ax[2].hi() - p.lo_w) / sw;
+  p.Wq = std::max<int64_t>(1, j.ax[2].J + p.qw);
+  const int64_t per_row = std::max<int64_t>(1, std::max(p.nt[0] * j.Cs * sh * sw, row_channels)) * p.Wq;
+  const int64_t J1 = std::max<int64_t>(1, j.ax[1].J);
+  p.rows = std::clamp<int64_t>(kSlabBudget / per_row, 1, J1);
+  p.chunks = ceil_div(J1, p.rows);
+  p.rows = ceil_div(J1, p.chunks);
+  p.Hq = p.rows + qh;
+  p.blk = p.Hq * p.Wq;
+  p.chanS = sh * sw * p.blk;
+  p.planeS = j.Cs * p.chanS;
+  p.npix = round_up(p.rows * p.Wq, kPixelAlign);
+  // Garbage pixels of the last rows read up to qw + kPixelAlign floats past the last block.
+  p.slab = round_up(p.nt[0] * p.planeS + p.Wq + kPixelAlign, 16);
+  p.units = j.ax[0].J * p.chunks;
+  return p;
+}
+
+std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
+  std::vector<int64_t> xoff(static_cast<size_t>(p.E));
+  const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
+  size_t e = 0;
+  for (int64_t td = 0; td < p.nt[0]; ++td)
+    for (int64_t th = 0; th < p.nt[1]; ++th)
+      for (int64_t tw = 0; tw < p.nt[2]; ++tw) {
+        const int64_t rh = j.ax[1].off[th] - p.lo_h, rw = j.ax[2].off[tw] - p.lo_w;
+        const int64_t base = td * p.planeS + ((rh % sh) * sw + rw % sw) * p.blk + (rh / sh) * p.Wq + rw / sw;
+        for (int64_t c = 0; c < j.Cs; ++c) xoff[e++] = base + c * p.chanS;
+      }
+  return xoff;
+}
+
+/// Copies the input rows of unit (jd, rows from jh0) into the slab; `src` is one sample's
+/// first reduction channel, channels `cstride` floats apart.
+void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, int64_t jd, int64_t jh0, float* slab) {
+  const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
+  const int64_t S0 = j.S[0], S1 = j.S[1], S2 = j.S[2];
+  const int64_t hb = jh0 * sh + p.lo_h, wb = p.lo_w;
+  for (int64_t td = 0; td < p.nt[0]; ++td) {
+    const int64_t sd = jd * j.ax[0].s_in + j.ax[0].off[td];
+    const bool plane_in = sd >= 0 && sd < S0;
+    for (int64_t c = 0; c < j.Cs; ++c) {
+      const float* plane = plane_in ? src + c * cstride + sd * S1 * S2 : nullptr;
+      for (int64_t ph = 0; ph < sh; ++ph)
+        for (int64_t pw = 0; pw < sw; ++pw) {
+          float* blk = slab + td * p.planeS + c * p.chanS + (ph * sw + pw) * p.blk;
+          for (int64_t q = 0; q < p.Hq; ++q) {
+            float* row = blk + q * p.Wq;
+            const int64_t h = hb + q * sh + ph;
+            if (!plane || h < 0 || h >= S1) {
+              std::memset(row, 0, sizeof(float) * p.Wq);
+              continue;
+            }
+            const float* srow = plane + h * S2;
+            if (sw == 1) {
+              const int64_t a = std::clamp<int64_t>(-wb, 0, p.Wq), b = std::clamp<int64_t>(S2 - wb, a, p.Wq);
+              std::memset(row, 0, sizeof(float) * a);
+              std::memcpy(row + a, srow + wb + a, sizeof(float) * (b - a));
+              std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
+            } else {
+              for (int64_t qw = 0; qw < p.Wq; ++qw) {
+                const int64_t w = wb + qw * sw + pw;
+                row[qw] = w >= 0 && w < S2 ? srow[w] : 0.f;
+              }
+            }
+          }
+        }
+    }
+  }
+  std::memset(slab + p.nt[0] * p.planeS, 0, sizeof(float) * (p.slab - p.nt[0] * p.planeS));
+}
+
+void corr_kernel(const CorrArgs& a) {
+  switch (active_isa()) {
+    case Isa::avx512: corr_avx512(a); break;
+    case Isa::avx2: corr_avx2(a); break;
+    default: corr_portable(a);
+  }
+}
+
+void wgrad_kernel(const WgradArgs& a) {
+  switch (active_isa()) {
+    case Isa::avx512: wgrad_avx512(a); break;
+    case Isa::avx2: wgrad_avx2(a); break;
+    default: wgrad_portable(a);
+  }
+}
+
+/// Packs weights for the correlation kernel: [ceil(Ko/8)][E][8], zero beyond Ko.
+/// wt(o, c, kd, kh, kw) reads the weight of output channel o, reduction channel c.
+template <class F>
+void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
+  const int64_t blocks = ceil_div(j.Ko, kOutBlock);
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* dst = out + b * p.E * kOutBlock;
+      int64_t e = 0;
+      for (int64_t td = 0; td < p.nt[0]; ++td)
+        for (int64_t th = 0; th < p.nt[1]; ++th)
+          for (int64_t tw = 0; tw < p.nt[2]; ++tw)
+            for (int64_t c = 0; c < j.Cs; ++c, ++e)
+              for (int64_t m = 0; m < kOutBlock; ++m) {
+                const int64_t o = b * kOutBlock + m;
+                dst[e * kOutBlock + m] = o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
+              }
+    }
+  });
+}
+
+int64_t corr_weights_floats(const Job& j, const Plan& p) { return ceil_div(j.Ko, kOutBlock) * kOutBlock * p.E; }
+int64_t corr_slot_floats(const Job& j, const Plan& p) { return p.slab + j.Ko * p.npix; }
+
+int64_t pool_slots() { return std::max(1, ThreadPool::global().size()); }
+
+/// Runs one correlation job over N samples. Slots come from what the workspace holds.
+void run_corr(const Job& j, const Plan& p, int64_t N, const float* src, int64_t src_n, int64_t src_c,
+              const float* wpacked, const float* bias, float* dst, int64_t dst_n, int64_t dst_c, float* ws,
+              int64_t ws_floats) {
+  if (j.ax[0].J == 0 || j.ax[1].J == 0 || j.ax[2].J == 0 || N == 0) return;
+  const std::vector<int64_t> xoff = make_xoff(j, p);
+  const int64_t per_slot = corr_slot_floats(j, p);
+  const int64_t total = N * p.units;
+  const int64_t slots = std::clamp<int64_t>(ws_floats / per_slot, 1, std::min<int64_t>(total, pool_slots()));
+  const int64_t T1 = j.T[1], T2 = j.T[2];
+  const Axis &A0 = j.ax[0], &A1 = j.ax[1], &A2 = j.ax[2];
+  std::atomic<int64_t> next{0};
+  // Units are handed out dynamically, but each output element is computed by exactly one
+  // unit in a fixed order, so the result does not depend on which slot ran it.
+  ThreadPool::global().run(slots, [&](int64_t slot, int) {
+    float* slab = ws + slot * per_slot;
+    float* ybuf = slab + p.slab;
+    for (;;) {
+      const int64_t u = next.fetch_add(1, std::memory_order_relaxed);
+      if (u >= total) break;
+      const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
+      const int64_t nrows = std::min(p.rows, A1.J - jh0);
+      fill_slab(j, p, src + n * src_n, src_c, jd, jh0, slab);
+      corr_kernel(CorrArgs{slab, xoff.data(), p.E, wpacked, bias, j.Ko, ybuf, p.npix, p.npix});
+      const int64_t d = A0.o_phase + A0.o_step * jd;
+      for (int64_t o = 0; o < j.Ko; ++o)
+        for (int64_t i = 0; i < nrows; ++i) {
+          const float* b = ybuf + o * p.npix + i * p.Wq;
+          float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
+          if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
+          else
+            for (int64_t w = 0; w < A2.J; ++w) out[w * A2.o_step] = b[w];
+        }
+    }
+  });
+}
+
+Job forward_job(const Geometry& g) {
+  Job j;
+  j.Cs = g.C / g.groups;
+  j.Ko = g.K / g.groups;
+  j.S = g.in;
+  j.T = g.out;
+  for (int a = 0; a < 3; ++a) {
+    Axis& x = j.ax[a];
+    x.J = g.out[a];
+    x.s_in = g.s[a];
+    for (int64_t r = 0; r < g.k[a]; ++r) {
+      x.off.push_back(r * g.d[a] - g.p[a]);
+      x.tap.push_back(r);
+    }
+  }
+  return j;
+}
+
+/// The job computing the input gradient at positions ph + s * j (per axis).
+Job backward_data_job(const Geometry& g, const std::array<int64_t, 3>& ph) {
+  Job j;
+  j.Cs = g.K / g.groups;
+  j.Ko = g.C / g.groups;
+  j.S = g.out;
+  j.T = g.in;
+  for (int a = 0; a < 3; ++a) {
+    Axis& x = j.ax[a];
+    x.J = g.in[a] > ph[a] ? ceil_div(g.in[a] - ph[a], g.s[a]) : 0;
+    x.s_in = 1;
+    x.o_phase = ph[a];
+    x.o_step = g.s[a];
+    for (int64_t r = 0; r < g.k[a]; ++r) {
+      const int64_t t = ph[a] + g.p[a] - r * g.d[a];
+      if (t - floor_div(t, g.s[a]) * g.s[a] != 0) continue;
+      x.off.push_back(floor_div(t, g.s[a]));
+      x.tap.push_back(r);
+    }
+  }
+  return j;
+}
+
+template <class F>
+void for_each_phase(const Geometry& g, F fn) {
+  for (int64_t a = 0; a < g.s[0]; ++a)
+    for (int64_t b = 0; b < g.s[1]; ++b)
+      for (int64_t c = 0; c < g.s[2]; ++c) fn(std::array<int64_t, 3>{a, b, c});
+}
+
+int64_t spatial(const std::array<int64_t, 3>& v) { return v[0] * v[1] * v[2]; }
+int64_t taps(const Geometry& g) { return g.k[0] * g.k[1] * g.k[2]; }
+
+int64_t corr_workspace(const Job& j) {
+  const Plan p = make_plan(j, j.Ko);
+  const int64_t units = std::max<int64_t>(1, p.units);
+  return corr_weights_floats(j, p) + std::min(units, pool_slots()) * corr_slot_floats(j, p);
+}
+
+/// Weight-gradient job sizes: per group a slab, a transposed gradient and a partial sum.
+struct WgradPlan {
+  Plan p;
+  int64_t Kpad = 0, dyT = 0, partial = 0, per_group = 0, groups = 1;
+};
+
+WgradPlan make_wgrad_plan(const Job& j, int64_t N) {
+  WgradPlan w;
+  w.Kpad = round_up(j.Ko, kGradBlock);
+  w.p = make_plan(j, w.Kpad);
+  w.dyT = w.p.npix * w.Kpad;
+  w.partial = w.p.E * w.Kpad;
+  w.per_group = w.p.slab + w.dyT + w.partial;
+  w.groups = std::clamp<int64_t>(N * w.p.units, 1, kWgradGroups);
+  return w;
+}
+
+}  // namespace
+
+int64_t forward_workspace(const Geometry& g) { return corr_workspace(forward_job(g)); }
+
+int64_t backward_data_workspace(const Geometry& g) {
+  int64_t most = 0;
+  for_each_phase(g, [&](const std::array<int64_t, 3>& ph) { most = std::max(most, corr_workspace(backward_data_job(g, ph))); });
+  return most;
+}
+
+int64_t backward_weight_workspace(const Geometry& g) {
+  const WgradPlan w = make_wgrad_plan(forward_job(g), g.N);
+  return w.groups * w.per_group;
+}
+
+void forward(const Geometry& g, const float* x, const float* w, const float* b, float* y, Workspace ws) {
+  const Job j = forward_job(g);
+  const Plan p = make_plan(j, j.Ko);
+  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
+  const int64_t wfl = corr_weights_floats(j, p);
+  for (int64_t gr = 0; gr < g.groups; ++gr) {
+    const float* wg = w + gr * Kg * Cg * tp;
+    pack_corr_weights(j, p, ws.data, [&](int64_t o, int64_t c, int64_t kd, int64_t kh, int64_t kw) {
+      return wg[(o * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
+    });
+    run_corr(j, p, g.N, x + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data, b ? b + gr * Kg : nullptr,
+             y + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data + wfl, ws.floats - wfl);
+  }
+}
+
+void backward_data(const Geometry& g, const float* dy, const float* w, const float* b, float* dx, Workspace ws) {
+  const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
+  for_each_phase(g, [&](const std::array<int64_t, 3>& ph) {
+    const Job j = backward_data_job(g, ph);
+    const Plan p = make_plan(j, j.Ko);
+    const int64_t wfl = corr_weights_floats(j, p);
+    for (int64_t gr = 0; gr < g.groups; ++gr) {
+      const float* wg = w + gr * Kg * Cg * tp;
+      pack_corr_weights(j, p, ws.data, [&](int64_t c, int64_t k, int64_t kd, int64_t kh, int64_t kw) {
+        return wg[(k * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
+      });
+      run_corr(j, p, g.N, dy + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data, b ? b + gr * Cg : nullptr,
+               dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl);
+    }
+  });
+}
+
+void backward_weight(const Geometry& g, const float* x, const float* dy, float* dw, Workspace ws) {
+  const Job j = forward_job(g);
+  const WgradPlan wp = make_wgrad_plan(j, g.N);
+  const Plan& p = wp.p;
+  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
+  const int64_t wsize = Kg * Cg * tp;
+  if (g.N == 0 || out_sp == 0) {
+    std::memset(dw, 0, sizeof(float) * wsize * g.groups);
+    return;
+  }
+  const std::vector<int64_t> xoff = make_xoff(j, p);
+  const int64_t total = g.N * p.units;
+  const Axis &A0 = j.ax[0], &A1 = j.ax[1], &A2 = j.ax[2];
+  for (int64_t gr = 0; gr < g.groups; ++gr) {
+    const float* xg = x + gr * Cg * in_sp;
+    const float* dyg = dy + gr * Kg * out_sp;
+    ThreadPool::global().run(wp.groups, [&](int64_t grp, int) {
+      float* slab = ws.data + grp * wp.per_group;
+      float* dyT = slab + p.slab;
+      float* part = dyT + wp.dyT;
+      std::memset(part, 0, sizeof(float) * wp.partial);
+      const int64_t u0 = grp * total / wp.groups, u1 = (grp + 1) * total / wp.groups;
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
+        const int64_t nrows = std::min(p.rows, A1.J - jh0);
+        fill_slab(j, p, xg + n * g.C * in_sp, in_sp, jd, jh0, slab);
+        std::memset(dyT, 0, sizeof(float) * wp.dyT);
+        for (int64_t k = 0; k < Kg; ++k)
+          for (int64_t i = 0; i < nrows; ++i) {
+            const float* src = dyg + n * g.K * out_sp + k * out_sp + (jd * A1.J + jh0 + i) * A2.J;
+            float* d = dyT + i * p.Wq * wp.Kpad + k;
+            for (int64_t w = 0; w < A2.J; ++w) d[w * wp.Kpad] = src[w];
+          }
+        wgrad_kernel(WgradArgs{slab, xoff.data(), p.E, dyT, wp.Kpad, p.npix, part});
+      }
+    });
+    // Reduce the partials in group order, straight into PyTorch's weight layout.
+    float* dwg = dw + gr * wsize;
+    parallel_for(p.E, 256, [&](int64_t e0, int64_t e1) {
+      for (int64_t e = e0; e < e1; ++e) {
+        const int64_t c = e % Cg, t = e / Cg;
+        const int64_t tw = t % p.nt[2], th = (t / p.nt[2]) % p.nt[1], td = t / (p.nt[2] * p.nt[1]);
+        const int64_t tap = A0.tap[td] * kHW + A1.tap[th] * g.k[2] + A2.tap[tw];
+        for (int64_t k = 0; k < Kg; ++k) {
+          float s = 0.f;
+          for (int64_t grp = 0; grp < wp.groups; ++grp)
+            s += ws.data[grp * wp.per_group + p.slab + wp.dyT + e * wp.Kpad + k];
+          dwg[(k * Cg + c) * tp + tap] = s;
+        }
+      }
+    });
+  }
+}
+
+void channel_sums(int64_t N, int64_t K, int64_t sp, const float* t, float* db) {
+  parallel_for(K, 1, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double s = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const float* row = t + (n * K + k) * sp;
+        for (int64_t i = 0; i < sp; ++i) s += row[i];
+      }
+      db[k] = static_cast<float>(s);
+    }
+  });
+}
+
+}  // namespace deepsc::cpu::conv

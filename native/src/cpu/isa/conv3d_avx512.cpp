@@ -1,0 +1,131 @@
+// AVX-512 micro-kernels of the convolution engine (see conv3d_isa.h). Compiled with
+// -mavx512f/dq/bw/vl; called only when active_isa() says the CPU has them.
+#include <immintrin.h>
+
+#include "cpu/isa/conv3d_isa.h"
+
+namespace deepsc::cpu::conv {
+
+namespace {
+
+// Correlation tile: MK output channels x NV vectors of 16 pixels in 8 x 3 = 24 accumulators;
+// per reduction entry, NV pixel loads and MK weight broadcasts feed MK * NV FMAs.
+template <int MK, int NV>
+inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const float* w, const float* bias, float* y,
+                      int64_t ypitch) {
+  __m512 acc[MK][NV];
+#pragma GCC unroll 8
+  for (int m = 0; m < MK; ++m) {
+    const __m512 b = bias ? _mm512_set1_ps(bias[m]) : _mm512_setzero_ps();
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[m][v] = b;
+  }
+  for (int64_t e = 0; e < E; ++e) {
+    const float* xe = x + xoff[e];
+    const float* we = w + e * kOutBlock;
+    __m512 xv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) xv[v] = _mm512_loadu_ps(xe + 16 * v);
+#pragma GCC unroll 8
+    for (int m = 0; m < MK; ++m) {
+      const __m512 b = _mm512_set1_ps(we[m]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_fmadd_ps(b, xv[v], acc[m][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int m = 0; m < MK; ++m)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ypitch + 16 * v, acc[m][v]);
+}
+
+template <int MK>
+void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) {
+  int64_t p = 0;
+  for (; p + 48 <= a.npix; p += 48) corr_tile<MK, 3>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+  if (a.npix - p == 32) corr_tile<MK, 2>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+  else if (a.npix - p == 16) corr_tile<MK, 1>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+}
+
+// Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,
+// MV gradient loads and NE input broadcasts feed NE * MV FMAs; the pixel sum stays in registers.
+template <int NE, int MV>
+inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, int64_t Kpad, int64_t npix, float* dw) {
+  __m512 acc[NE][MV];
+  const float* xe[NE];
+#pragma GCC unroll 24
+  for (int e = 0; e < NE; ++e) {
+    xe[e] = x + xoff[e];
+#pragma GCC unroll 4
+    for (int v = 0; v < MV; ++v) acc[e][v] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < npix; ++p) {
+    const float* d = dyT + p * Kpad;
+    __m512 dv[MV];
+#pragma GCC unroll 4
+    for (int v = 0; v < MV; ++v) dv[v] = _mm512_loadu_ps(d + 16 * v);
+#pragma GCC unroll 24
+    for (int e = 0; e < NE; ++e) {
+      const __m512 b = _mm512_set1_ps(xe[e][p]);
+#pragma GCC unroll 4
+      for (int v = 0; v < MV; ++v) acc[e][v] = _mm512_fmadd_ps(b, dv[v], acc[e][v]);
+    }
+  }
+#pragma GCC unroll 24
+  for (int e = 0; e < NE; ++e)
+#pragma GCC unroll 4
+    for (int v = 0; v < MV; ++v) {
+      float* o = dw + e * Kpad + 16 * v;
+      _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), acc[e][v]));
+    }
+}
+
+template <int MV, int NE>
+void wgrad_tail(int rem, const WgradArgs& a, int64_t e, int64_t k0) {
+  if constexpr (NE > 0) {
+    if (rem == NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
+    else wgrad_tail<MV, NE - 1>(rem, a, e, k0);
+  }
+}
+
+template <int MV>
+void wgrad_ktile(const WgradArgs& a, int64_t k0) {
+  constexpr int NE = MV == 1 ? 24 : MV == 2 ? 12 : MV == 3 ? 8 : 6;
+  int64_t e = 0;
+  for (; e + NE <= a.E; e += NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
+  if (e < a.E) wgrad_tail<MV, NE - 1>(static_cast<int>(a.E - e), a, e, k0);
+}
+
+}  // namespace
+
+void corr_avx512(const CorrArgs& a) {
+  for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
+    const float* w = a.w + kb * a.E * kOutBlock;
+    const float* bias = a.bias ? a.bias + kb * kOutBlock : nullptr;
+    float* y = a.y + kb * kOutBlock * a.ypitch;
+    switch (a.K - kb * kOutBlock >= kOutBlock ? kOutBlock : a.K - kb * kOutBlock) {
+      case 1: corr_block<1>(a, w, bias, y); break;
+      case 2: corr_block<2>(a, w, bias, y); break;
+      case 3: corr_block<3>(a, w, bias, y); break;
+      case 4: corr_block<4>(a, w, bias, y); break;
+      case 5: corr_block<5>(a, w, bias, y); break;
+      case 6: corr_block<6>(a, w, bias, y); break;
+      case 7: corr_block<7>(a, w, bias, y); break;
+      default: corr_block<8>(a, w, bias, y); break;
+    }
+  }
+}
+
+void wgrad_avx512(const WgradArgs& a) {
+  const int64_t kv = a.Kpad / 16;
+  int64_t v = 0;
+  for (; v + 4 <= kv; v += 4) wgrad_ktile<4>(a, v * 16);
+  switch (kv - v) {
+    case 3: wgrad_ktile<3>(a, v * 16); break;
+    case 2: wgrad_ktile<2>(a, v * 16); break;
+    case 1: wgrad_ktile<1>(a, v * 16); break;
+    default: break;
+  }
+}
+
+}  // namespace deepsc::cpu::conv

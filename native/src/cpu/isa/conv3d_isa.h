@@ -1,0 +1,53 @@
+#pragma once
+// The SIMD micro-kernels of the convolution engine (src/cpu/conv3d_engine.cpp), compiled once
+// per ISA in conv3d_{avx512,avx2,portable}.cpp and chosen at run time with active_isa().
+//
+// Both kernels read a "slab": a zero-padded, stride-phase-split copy of the input rows a
+// tile needs, channels-first, so every reduction entry e (a kernel tap and an input channel)
+// is one constant offset xoff[e] from the tile's pixel p, and pixels are contiguous.
+#include <cstdint>
+
+namespace deepsc::cpu::conv {
+
+/// Pixels are computed in multiples of this (the slab and output rows are padded to it).
+inline constexpr int64_t kPixelAlign = 64;
+/// Output channels are packed in blocks of this for the correlation kernel.
+inline constexpr int64_t kOutBlock = 8;
+/// Channel padding of the transposed gradient rows in the weight-gradient kernel.
+inline constexpr int64_t kGradBlock = 16;
+
+/// y[k][p] = bias[k] + sum_e w[k / 8][e][k % 8] * x[p + xoff[e]] for k < K, p < npix
+/// (npix a multiple of kPixelAlign), summed over e in order. w: [ceil(K/8)][E][8].
+/// y rows are `ypitch` floats apart. bias may be null (then 0).
+struct CorrArgs {
+  const float* x;
+  const int64_t* xoff;
+  int64_t E;
+  const float* w;
+  const float* bias;
+  int64_t K;
+  float* y;
+  int64_t ypitch;
+  int64_t npix;
+};
+
+/// dw[e][k] += sum_p x[p + xoff[e]] * dyT[p][k] for e < E, k < Kpad (a multiple of
+/// kGradBlock), p < npix (a multiple of kPixelAlign), summed over p in order per lane group.
+struct WgradArgs {
+  const float* x;
+  const int64_t* xoff;
+  int64_t E;
+  const float* dyT;
+  int64_t Kpad;
+  int64_t npix;
+  float* dw;
+};
+
+void corr_avx512(const CorrArgs& a);
+void corr_avx2(const CorrArgs& a);
+void corr_portable(const CorrArgs& a);
+void wgrad_avx512(const WgradArgs& a);
+void wgrad_avx2(const WgradArgs& a);
+void wgrad_portable(const WgradArgs& a);
+
+}  // namespace deepsc::cpu::conv

@@ -1,0 +1,43 @@
+// Portable micro-kernels of the convolution engine (see conv3d_isa.h): plain loops that any
+// compiler vectorises for the baseline ISA. The reference for the SIMD paths.
+#include "cpu/isa/conv3d_isa.h"
+
+namespace deepsc::cpu::conv {
+
+void corr_portable(const CorrArgs& a) {
+  for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
+    const int64_t mk = a.K - kb * kOutBlock < kOutBlock ? a.K - kb * kOutBlock : kOutBlock;
+    const float* w = a.w + kb * a.E * kOutBlock;
+    for (int64_t p = 0; p < a.npix; p += 16) {
+      float acc[kOutBlock][16];
+      for (int64_t m = 0; m < mk; ++m)
+        for (int l = 0; l < 16; ++l) acc[m][l] = a.bias ? a.bias[kb * kOutBlock + m] : 0.f;
+      for (int64_t e = 0; e < a.E; ++e) {
+        const float* xe = a.x + a.xoff[e] + p;
+        for (int64_t m = 0; m < mk; ++m) {
+          const float wv = w[e * kOutBlock + m];
+          for (int l = 0; l < 16; ++l) acc[m][l] += wv * xe[l];
+        }
+      }
+      for (int64_t m = 0; m < mk; ++m)
+        for (int l = 0; l < 16; ++l) a.y[(kb * kOutBlock + m) * a.ypitch + p + l] = acc[m][l];
+    }
+  }
+}
+
+void wgrad_portable(const WgradArgs& a) {
+  for (int64_t e = 0; e < a.E; ++e) {
+    const float* xe = a.x + a.xoff[e];
+    for (int64_t k0 = 0; k0 < a.Kpad; k0 += 16) {
+      float acc[16] = {};
+      for (int64_t p = 0; p < a.npix; ++p) {
+        const float xv = xe[p];
+        const float* d = a.dyT + p * a.Kpad + k0;
+        for (int l = 0; l < 16; ++l) acc[l] += xv * d[l];
+      }
+      for (int l = 0; l < 16; ++l) a.dw[e * a.Kpad + k0 + l] += acc[l];
+    }
+  }
+}
+
+}  // namespace deepsc::cpu::conv

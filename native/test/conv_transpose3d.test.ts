@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  backward,
+  type ConvTranspose3dAttrs,
+  forward,
+  inferShapes,
+  loadBinding,
+  type RawTensor,
+} from '../lib/index.js';
+import { convTranspose3dRef } from './support/conv-reference.js';
+import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+
+const reference =
+  (attrs: ConvTranspose3dAttrs) =>
+  ([x, w, b]: (Ref | null)[]): Ref[] => [convTranspose3dRef(x as Ref, w as Ref, b ?? null, attrs)];
+
+const r = rng(23);
+const t = (shape: number[]) => randTensor(shape, r);
+
+const cases: OpCase<'conv_transpose3d'>[] = [
+  {
+    name: 'stride 2 kernel 2 (U-Net upsampling)',
+    attrs: { stride: 2 },
+    inputs: [t([1, 4, 2, 3, 3]), t([4, 3, 2, 2, 2]), t([3])],
+  },
+  {
+    name: 'stride 2 kernel 3 pad 1 output_padding 1',
+    attrs: { stride: 2, padding: 1, output_padding: 1 },
+    inputs: [t([2, 2, 3, 2, 3]), t([2, 3, 3, 3, 3]), null],
+  },
+  {
+    name: 'stride 1 pad 1 (same size)',
+    attrs: { padding: 1 },
+    inputs: [t([1, 3, 3, 4, 5]), t([3, 2, 3, 3, 3]), t([2])],
+  },
+  {
+    name: 'dilation 2 with padding 2',
+    attrs: { dilation: 2, padding: 2 },
+    inputs: [t([1, 2, 3, 4, 3]), t([2, 2, 3, 3, 2]), t([2])],
+  },
+  {
+    name: 'groups 2',
+    attrs: { groups: 2, stride: [1, 2, 2] },
+    inputs: [t([1, 4, 2, 3, 3]), t([4, 3, 2, 2, 2]), t([6])],
+  },
+  {
+    name: 'size-1 dims, 9 output channels',
+    attrs: {},
+    inputs: [t([1, 2, 1, 1, 4]), t([2, 9, 1, 1, 2]), t([9])],
+  },
+  {
+    name: 'per-axis stride [3, 1, 2], output_padding [2, 0, 1]',
+    attrs: { stride: [3, 1, 2], output_padding: [2, 0, 1], padding: [1, 0, 0] },
+    inputs: [t([1, 2, 3, 2, 3]), t([2, 2, 3, 2, 2]), t([2])],
+  },
+  {
+    name: 'output_padding below the dilation (stride 1)',
+    attrs: { dilation: 3, output_padding: 2 },
+    inputs: [t([1, 1, 2, 2, 2]), t([1, 2, 2, 2, 2]), null],
+  },
+];
+
+const binding = loadBinding();
+const detected = binding.info().detectedIsa;
+const order = ['portable', 'avx2', 'avx512'] as const;
+const isas = order.slice(0, order.indexOf(detected) + 1);
+
+describe.each(isas)('conv_transpose3d on %s', (isa) => {
+  beforeAll(() => {
+    expect(binding.setIsa(isa)).toBe(isa);
+  });
+  afterAll(() => {
+    binding.setIsa(detected);
+  });
+  it.each(cases)('$name', (c) =>
+    checkOp(
+      'conv_transpose3d',
+      { ...c, tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } },
+      reference(c.attrs),
+    ),
+  );
+});
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('conv_transpose3d determinism', () => {
+  it('gives bitwise identical results on a second run and for 1 and 2 threads', () => {
+    const attrs: ConvTranspose3dAttrs = { stride: 2, padding: 1, output_padding: 1 };
+    const inputs = [t([2, 6, 3, 4, 5]), t([6, 5, 3, 3, 3]), t([5])];
+    const before = binding.info().threads;
+    const once = (threads: number) => {
+      binding.setNumThreads(threads);
+      const outs = forward('conv_transpose3d', attrs, inputs);
+      const dy = randTensor((outs[0] as RawTensor).shape, rng(3));
+      const grads = backward('conv_transpose3d', attrs, inputs, outs, [dy], [true, true, true]);
+      return [...outs, ...grads].map((g) => bits((g as RawTensor).data));
+    };
+    try {
+      const a = once(2);
+      expect(once(2)).toEqual(a);
+      expect(once(1)).toEqual(a);
+    } finally {
+      binding.setNumThreads(before);
+    }
+  });
+});
+
+describe('conv_transpose3d errors', () => {
+  const x = t([1, 4, 3, 3, 3]);
+  const w = t([4, 2, 3, 3, 3]);
+  const run = (attrs: ConvTranspose3dAttrs, inputs: readonly (RawTensor | null)[]) => () =>
+    forward('conv_transpose3d', attrs, inputs);
+  it.each([
+    [
+      'negative padding',
+      { padding: [0, -2, 0] },
+      [x, w, null],
+      RangeError,
+      ['conv_transpose3d', 'padding', 'H = -2'],
+    ],
+    ['zero stride', { stride: 0 }, [x, w, null], RangeError, ['conv_transpose3d', 'stride']],
+    [
+      'output_padding not below stride or dilation',
+      { stride: 2, output_padding: 2 },
+      [x, w, null],
+      RangeError,
+      ['conv_transpose3d', 'output_padding [2, 2, 2]', 'smaller than the stride'],
+    ],
+    [
+      'weight input channels not C',
+      {},
+      [x, t([3, 2, 3, 3, 3]), null],
+      TypeError,
+      ['conv_transpose3d', '4 input channels', 'got 3'],
+    ],
+    [
+      'channels not divisible by groups',
+      { groups: 3 },
+      [x, w, null],
+      TypeError,
+      ['conv_transpose3d', 'groups = 3'],
+    ],
+    [
+      'bias of the wrong length',
+      {},
+      [x, w, t([4])],
+      TypeError,
+      ['conv_transpose3d', 'b must have shape [2]'],
+    ],
+    [
+      'padding that leaves no output',
+      { padding: 3 },
+      [x, w, null],
+      RangeError,
+      ['conv_transpose3d', 'would be -1', 'padding is too large'],
+    ],
+    [
+      'unknown attribute',
+      { output_size: 4 } as ConvTranspose3dAttrs,
+      [x, w, null],
+      TypeError,
+      ["unknown attribute 'output_size'"],
+    ],
+  ] as const)('rejects %s', (_name, attrs, inputs, type, fragments) =>
+    expectThrows(run(attrs as ConvTranspose3dAttrs, inputs), type, ...fragments),
+  );
+  it('infers PyTorch output shapes', () => {
+    expect(
+      inferShapes('conv_transpose3d', { stride: 2 }, [[1, 64, 6, 32, 32], [64, 32, 2, 2, 2], [32]]),
+    ).toEqual([[1, 32, 12, 64, 64]]);
+    expect(
+      inferShapes('conv_transpose3d', { stride: 2, padding: 1, output_padding: 1 }, [
+        [1, 8, 5, 5, 5],
+        [8, 4, 3, 3, 3],
+        null,
+      ]),
+    ).toEqual([[1, 4, 10, 10, 10]]);
+  });
+});
