@@ -89,6 +89,19 @@ describe('loadRunFolder on a synthetic run', () => {
     expect(data.scans[0]!.images[0]!.index).toBe(10);
   });
 
+  it('warns about scans that lack the lung mask, and leaves them out of the findings', async () => {
+    await writeExampleRun(join(dir, 'nolung'));
+    await rm(join(dir, 'nolung', 'scans', 'cap-01', 'lung.nii.gz'));
+    const d = await loadRunFolder(join(dir, 'nolung'), { bootstrap: { resamples: 20 }, maxScanViews: 1 });
+    expect(d.warnings).toEqual([
+      'scan cap-01: no lung volume, so no findings from its truth mask',
+      'scan cap-01: no lung volume, so no findings from its prediction mask',
+    ]);
+    expect(d.findings[0]!.scans).toBe(5);
+    expect(d.scans).toHaveLength(1);
+    expect(renderReportHtml(d)).toContain('<li class="warn">scan cap-01: no lung volume');
+  });
+
   it('keeps going without scans: JSON files only', async () => {
     await writeExampleRun(join(dir, 'bare'), 'none');
     const d = await loadRunFolder(join(dir, 'bare'), { bootstrap: { resamples: 50 } });
