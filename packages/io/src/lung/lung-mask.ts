@@ -141,7 +141,8 @@ export function lungMask(ct: Volume<VoxelArray>, options: LungMaskOptions = {}):
       `the largest air component (${largest.toFixed(1)} mL) is below minLungMl (${minMl} mL): no lung found`,
     );
   }
-  const bodyX = bodyCentreX(ct, threshold);
+  // without a body outline (crops) the midline is taken as the scanner isocentre, x = 0, where patients are centred
+  const bodyX = outsideAir === 'remove' ? bodyCentreX(ct, threshold) : 0;
   const first = big[0] as { label: number; size: number };
   const second = big[1];
   const out = new Uint8Array(n);
@@ -184,7 +185,7 @@ export function lungMask(ct: Volume<VoxelArray>, options: LungMaskOptions = {}):
       const label = sx / first.size > bodyX ? 1 : 2;
       for (let o = 0; o < n; o++) if (cc.labels[o] === first.label) out[o] = label;
       warnings.push(
-        `only one lung found (${(first.size * mlPerVoxel).toFixed(0)} mL, ${label === 1 ? 'right' : 'left'} of the body centre)`,
+        `only one lung found (${(first.size * mlPerVoxel).toFixed(0)} mL), labelled ${label === 1 ? 'right' : 'left'} from its side of ${outsideAir === 'remove' ? 'the body centre' : 'the scanner isocentre x = 0 (no body outline with outsideAir: keep)'}`,
       );
     }
   }
@@ -211,6 +212,13 @@ export function lungMask(ct: Volume<VoxelArray>, options: LungMaskOptions = {}):
     for (let o = 0; o < n; o++) if (final[o] === label) c++;
     if (c > 0)
       lungs.push({ label, side: label === 1 ? 'right' : 'left', voxels: c, volumeMl: c * mlPerVoxel });
+  }
+  for (const l of lungs) {
+    if (l.volumeMl < 300) {
+      warnings.push(
+        `the ${l.side} lung is ${l.volumeMl.toFixed(1)} mL, far below an adult lung (about 1 to 3 L): the volume may be a crop, or the threshold wrong`,
+      );
+    }
   }
   return { mask: createVolume(final, dims, ct.affine), lungs, separation, airwayMl, warnings };
 }
