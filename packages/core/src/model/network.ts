@@ -7,7 +7,7 @@ import { GraphBuilder } from '../builder.js';
 import type { Device } from '../device.js';
 import type { CompiledModel } from '../model.js';
 import type { OptimizerConfig } from '../optimizer.js';
-import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig, type Variant } from './config.js';
 import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
 
 /** A compiled network and its resolved configuration. */
@@ -35,12 +35,16 @@ export interface CreateNetworkOptions {
   shareParametersWith?: DeepScCovidNetwork;
 }
 
-/** The paper's optimizer: Adam, lr 2e-3 for stems and classifier, 5e-3 for the lesion subnet and cross-stitch. */
-export function paperOptimizer(): OptimizerConfig {
+/**
+ * The paper's optimizer: Adam (0.9, 0.999), lr 2e-3 for the stems and the classifier, 5e-3 for
+ * the lesion subnet and the cross-stitch unit (one group when the variant has neither).
+ */
+export function paperOptimizer(variant: Variant = 'joint'): OptimizerConfig {
+  const fast = (n: string) => n.startsWith('lesion.') || n.startsWith('cross_stitch.');
   return {
     kind: 'adam',
     lr: 2e-3,
-    groups: [{ params: (n: string) => n.startsWith('lesion.') || n.startsWith('cross_stitch.'), lr: 5e-3 }],
+    ...(variant === 'classification-only' ? {} : { groups: [{ params: fast, lr: 5e-3 }] }),
   };
 }
 
@@ -68,7 +72,11 @@ export function createDeepScCovid(
   const mode = options.mode ?? 'train';
   const seedOutputs = mode === 'train' ? lossOutputs(c) : [];
   const optimizer =
-    options.optimizer === undefined ? (mode === 'train' ? paperOptimizer() : undefined) : options.optimizer;
+    options.optimizer === undefined
+      ? mode === 'train'
+        ? paperOptimizer(c.variant)
+        : undefined
+      : options.optimizer;
   const model = g.compile({
     mode,
     device: options.device ?? 'cpu',
