@@ -12,6 +12,8 @@ export interface LeakyReluAttrs {
   slope?: number;
 }
 
+}
+
 /** A convolution size per spatial axis `[D, H, W]`, or one number for all three. */
 export type ConvSize3 = number | readonly [number, number, number];
 
@@ -92,6 +94,16 @@ export interface OpAttrs {
   softmax: Record<string, never>;
   /** `log_softmax` over the channel axis 1 of x `[N, C, ...]` (max-subtracted: finite for any finite x). */
   log_softmax: Record<string, never>;
+  /** `crop`: x `[N, C, D, H, W]` -> the sub-volume at `offset` of extent `size`. */
+  crop: CropAttrs;
+  /** `paste`: base `[N, C, D, H, W]`, patch `[N, C, d, h, w]` -> base with the region at `offset` replaced by patch. */
+  paste: PasteAttrs;
+  /** `concat`: one or more inputs joined along `axis` (PyTorch's `torch.cat`). */
+  concat: ConcatAttrs;
+  /** `slice`: x[..., start:start+length, ...] along `axis` (PyTorch's `narrow`). */
+  slice: SliceAttrs;
+  /** `reshape`: the same elements under a new shape (row-major order). */
+  reshape: ReshapeAttrs;
 }
 
 /** Name of a registered op. */
