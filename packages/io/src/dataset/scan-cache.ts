@@ -2,7 +2,7 @@
  * The on-disk cache of preprocessed scans, keyed by the content of the scan's files and the
  * preprocessing options, so a changed file or option never serves a stale volume. Each entry is
  * uncompressed NIfTI (fast to read) written atomically; a small JSON marker, written last,
- * makes an entry visible only once all its files are complete.
+ * makes an entry visible only once all its files are complete, and keeps the exact affine.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readNifti } from '../nifti/read.js';
 import { writeNifti } from '../nifti/write.js';
-import type { Volume } from '../volume.js';
+import { type Affine, createVolume, type Volume } from '../volume.js';
 import type { PreparedScan, PreprocessOptions, ScanFiles } from './prepare.js';
 
 /** Bump when the preprocessing code changes what it produces, so old caches are not reused. */
@@ -89,7 +89,7 @@ export async function readCached(
   key: string,
   files: ScanFiles,
 ): Promise<PreparedScan | undefined> {
-  let marker: { masks: string[] };
+  let marker: { masks: string[]; affine: Affine };
   try {
     marker = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8'));
   } catch {
@@ -102,12 +102,8 @@ export async function readCached(
       : undefined;
   const lesion = await read('lesion');
   const lung = await read('lung');
-  const plain = <T extends Volume>(v: T) => ({
-    data: v.data,
-    dims: v.dims,
-    affine: v.affine,
-    spacing: v.spacing,
-  });
+  // NIfTI stores the affine in float32: the marker keeps the float64 one, so cached and fresh scans are identical
+  const plain = <T extends Volume>(v: T) => createVolume(v.data, v.dims, marker.affine);
   return {
     id: files.id,
     label: files.label,
@@ -130,5 +126,8 @@ export async function writeCached(dir: string, key: string, scan: PreparedScan):
     await writeNifti(join(dir, `${key}.lung.nii`), scan.lung);
     masks.push('lung');
   }
-  await writeFileAtomic(join(dir, `${key}.json`), JSON.stringify({ id: scan.id, masks }));
+  await writeFileAtomic(
+    join(dir, `${key}.json`),
+    JSON.stringify({ id: scan.id, masks, affine: scan.image.affine }),
+  );
 }
