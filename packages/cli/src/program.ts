@@ -8,12 +8,15 @@ import { registerEval } from './commands/eval.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerReport } from './commands/report.js';
+import { registerSynth } from './commands/synth.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** Builds the commander program with every command registered. */
 export function buildProgram(): Command {
   const program = new Command('deepsc')
-    .description('DeepSC: joint 3D lesion segmentation and COVID-19 / CAP / non-pneumonia classification of chest CT')
+    .description(
+      'DeepSC: joint 3D lesion segmentation and COVID-19 / CAP / non-pneumonia classification of chest CT',
+    )
     .version('0.1.0')
     .option('--verbose', 'print stack traces of errors')
     .showHelpAfterError()
@@ -23,6 +26,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerEval(program);
   registerReport(program);
+  registerSynth(program);
   return program;
 }
 

@@ -1,0 +1,91 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/program.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'deepsc-cli-synth-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out.push(String(s));
+    return true;
+  });
+  const l = vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(`${s.join(' ')}\n`));
+  const e = vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(`${s.join(' ')}\n`));
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err.push(String(s));
+    return true;
+  });
+  try {
+    const code = await main(['node', 'deepsc', ...args]);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    o.mockRestore();
+    l.mockRestore();
+    e.mockRestore();
+    se.mockRestore();
+  }
+}
+
+describe('deepsc synth', () => {
+  it('writes a cohort and prints where', async () => {
+    const out = join(tmp, 'c');
+    const r = await run(
+      'synth',
+      '--out',
+      out,
+      '--n',
+      '3',
+      '--seed',
+      '5',
+      '--in-plane',
+      '48',
+      '--slices',
+      '24-26',
+      '--workers',
+      '0',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.scans).toBe(3);
+    expect(j.counts.covid + j.counts.cap + j.counts.normal).toBe(3);
+    const manifest = JSON.parse(readFileSync(j.manifestJson, 'utf8'));
+    expect(manifest.scans).toHaveLength(3);
+    for (const s of manifest.scans) expect(existsSync(join(out, s.image))).toBe(true);
+    const text = await run(
+      'synth',
+      '--out',
+      join(tmp, 'd'),
+      '--n',
+      '1',
+      '--in-plane',
+      '48',
+      '--slices',
+      '24-24',
+      '--workers',
+      '0',
+    );
+    expect(text.out).toMatch(/wrote 1 scans .* to .*d in/);
+  });
+  it.each([
+    [['--n', '0'], /--n must be an integer >= 1/],
+    [['--slices', '10'], /--slices must look like 64-96/],
+    [['--slices', '40-20'], /lo <= hi/],
+    [['--atypical', '1.5'], /--atypical/],
+    [['--in-plane', '8'], /--in-plane/],
+  ])('%j exits 2 with a message', async (args, msg) => {
+    const r = await run('synth', '--out', join(tmp, 'bad'), ...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(msg);
+  });
+  it('requires --out', async () => {
+    const r = await run('synth', '--n', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--out/);
+  });
+});
