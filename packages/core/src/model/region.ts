@@ -59,7 +59,8 @@ export function pasteMatrices(
 
 /**
  * Checks a region against the config: finite, `0 <= lo < hi <= wholeSize`, full extent on the
- * axes where patch and whole sizes are equal, and at least one whole-scan feature cell inside.
+ * axes where patch and whole sizes are equal. (A region thinner than a whole-scan feature cell is
+ * allowed: the crop still interpolates, the paste then changes no cell.)
  * @throws RangeError naming the axis and the value.
  */
 export function validateRegion(c: ResolvedConfig, r: PatchRegion): void {
@@ -76,14 +77,6 @@ export function validateRegion(c: ResolvedConfig, r: PatchRegion): void {
       throw new RangeError(
         `region axis ${AXES[a]}: [${lo}, ${hi}) must be [0, ${n}): patchSize equals wholeSize on this axis, so the patch spans the scan`,
       );
-    }
-    if (c.regionAxes.includes(a)) {
-      const s = (c.scales[0] as Size3)[a] as number;
-      const cells = Math.floor(hi / s - 0.5) - Math.ceil(lo / s - 0.5) + 1;
-      if (cells < 1)
-        throw new RangeError(
-          `region axis ${AXES[a]}: [${lo}, ${hi}) covers no whole-scan feature cell (cells span ${s} voxels)`,
-        );
     }
   }
 }
