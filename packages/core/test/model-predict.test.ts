@@ -96,12 +96,13 @@ describe('predict', () => {
       { length: 256 },
       (_, i) => 1 / (1 + Math.exp((z[i] as number) - (z[256 + i] as number))),
     );
-    p.lesion?.data.forEach((x, i) => expect(x).toBeCloseTo(lesion[i] as number, 5));
+    for (const [i, x] of (p.lesion?.data ?? []).entries()) expect(x).toBeCloseTo(lesion[i] as number, 5);
     const logits = Array.from((out.logits as Tensor).data);
     const m = Math.max(...logits);
     const e = logits.map((x) => Math.exp(x - m));
     const s = e.reduce((a, b) => a + b, 0);
-    p.classProbabilities?.forEach((x, k) => expect(x).toBeCloseTo((e[k] as number) / s, 5));
+    for (const [k, x] of (p.classProbabilities ?? []).entries())
+      expect(x).toBeCloseTo((e[k] as number) / s, 5);
     for (const t of [whole, patch, ...owned, ...Object.values(out)]) t.dispose();
     net.model.dispose();
   });

@@ -133,8 +133,10 @@ export async function predict(
               }
         }
         const logits = outs[OUTPUT_NAMES.logits];
-        if (logits)
-          softmax(logits.data).forEach((p, k) => (probs[k] = (probs[k] as number) + p / starts.length));
+        if (logits) {
+          for (const [k, p] of softmax(logits.data).entries())
+            probs[k] = (probs[k] as number) + p / starts.length;
+        }
         for (let k = 0; k < evidence.length; k++) {
           const e = outs[OUTPUT_NAMES.evidence[k] as string];
           const dst = evidence[k] as Float32Array;

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadSafetensors, type Tensor } from '../src/index.js';
+import { createDeepScCovid } from '../src/model/network.js';
+import { presetConfig } from '../src/model/presets.js';
+import { regionInputs } from '../src/model/region.js';
+
+// Fixtures from packages/core/test/fixtures/make_twin_fixtures.py (PyTorch twin in
+// benchmarks/peers/deepsc_covid_torch.py, tiny preset).
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+const maxDiff = (a: Float32Array, b: Float32Array) =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+
+describe('DeepSC-COVID against its PyTorch twin', () => {
+  it('loads the twin weights by name and reproduces every output within 1e-4', async () => {
+    const net = createDeepScCovid(presetConfig('tiny'), { mode: 'infer', seed: 123 });
+    await net.model.load(fixture('twin_weights.safetensors')); // strict: every name must match
+    const io = await loadSafetensors(fixture('twin_io.safetensors'));
+    const t = io.tensors;
+    const lo = JSON.parse(io.metadata.region_lo as string);
+    const hi = JSON.parse(io.metadata.region_hi as string);
+    const region = regionInputs(net.config, { lo, hi });
+    // Our region matrices are the twin's.
+    for (const [name, m] of Object.entries(region)) {
+      expect(m.shape, name).toEqual((t[name] as Tensor).shape);
+      expect(maxDiff(m.data, (t[name] as Tensor).data), name).toBeLessThan(1e-7);
+    }
+    const outs = await net.model.forward({
+      whole: t['input.whole'] as Tensor,
+      patch: t['input.patch'] as Tensor,
+      ...region,
+    });
+    const names = Object.keys(t).filter((k) => k.startsWith('output.'));
+    expect(names.length).toBe(12);
+    for (const k of names) {
+      const ours = outs[k.slice('output.'.length)] as Tensor;
+      const theirs = t[k] as Tensor;
+      expect(ours.shape, k).toEqual(theirs.shape);
+      expect(maxDiff(ours.data, theirs.data), k).toBeLessThan(1e-4);
+    }
+    for (const x of [...Object.values(outs), ...Object.values(region), ...Object.values(t)]) x.dispose();
+    net.model.dispose();
+  });
+});
