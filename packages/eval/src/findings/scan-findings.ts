@@ -4,7 +4,7 @@
  * @module
  */
 import type { Affine } from '@deepsc/io';
-import { boundingBox, boxDims, cropMask, padBox } from '../segmentation/bbox.js';
+import { type Box, boundingBox, boxDims, cropMask, padBox } from '../segmentation/bbox.js';
 import { squaredDistanceTransform } from '../segmentation/edt.js';
 import { checkSameGrid, type MaskLike, voxelVolume } from '../segmentation/mask.js';
 import { connectedComponents26 } from './components.js';
@@ -159,8 +159,19 @@ export function lesionFindings(input: FindingsInput, options: FindingsOptions = 
   let lower = 0;
   let peripheral = 0;
   if (lesionBox && componentVolumesMm3.length > 0) {
-    // distance to the lung edge, on the box of lung ∪ lesion grown by one voxel of "outside"
-    const regionBox = padBox(boundingBox([region], dims) as NonNullable<ReturnType<typeof boundingBox>>, 1);
+    // Distance to the lung edge, on the box of lung ∪ lesion grown by one voxel of "outside",
+    // cut to the lesions' box grown by the peripheral distance: an outside voxel within that
+    // distance of a lesion voxel lies in the cut box (or its clamp onto the grown region box
+    // does, and is no farther), so the fraction is exact while small lesions stay cheap.
+    const grown = padBox(boundingBox([region], dims) as Box, 1);
+    const lo: [number, number, number] = [0, 0, 0];
+    const hi: [number, number, number] = [0, 0, 0];
+    for (const a of [0, 1, 2] as const) {
+      const reach = Math.ceil(periMm / spacing[a]) + 1;
+      lo[a] = Math.max(grown.lo[a], lesionBox.lo[a] - reach);
+      hi[a] = Math.min(grown.hi[a], lesionBox.hi[a] + reach);
+    }
+    const regionBox: Box = { lo, hi };
     const rd = boxDims(regionBox);
     const outside = cropMask(region, dims, regionBox).map((x) => 1 - x);
     const d2 = squaredDistanceTransform(outside, rd, spacing);

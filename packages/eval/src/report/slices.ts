@@ -3,7 +3,7 @@
  * with ground-truth and predicted lesion contours, and the evidence map as a heat overlay.
  * @module
  */
-import { reorient, type Volume } from '@deepsc/io';
+import { ioOrientation, type Orientation, type Volume } from '@deepsc/io';
 import { checkSameGrid } from '../segmentation/mask.js';
 import { encodePngBase64, type RgbaImage } from './png.js';
 
@@ -24,7 +24,7 @@ export interface SliceImage {
   readonly plane: 'axial' | 'coronal';
   /** `contours`: CT with truth (green) and prediction (magenta) outlines; `evidence`: CT with the heat map. */
   readonly layer: 'contours' | 'evidence';
-  /** Slice index along the plane's normal, in the displayed (LPS) orientation. */
+  /** Voxel index of the slice along the file's voxel axis nearest world z (axial) or y (coronal). */
   readonly index: number;
   readonly width: number;
   readonly height: number;
@@ -58,22 +58,27 @@ export function renderScanSlices(scan: ScanVolumes, options: SliceOptions = {}):
   ] as const) {
     if (v) checkSameGrid(v, scan.ct, [name, 'ct']);
   }
-  // LPS storage = radiological display: i to the patient's left (image right), j posterior (down), k superior
-  const ct = reorient(scan.ct, 'LPS');
-  const truth = scan.truth ? reorient(scan.truth, 'LPS') : undefined;
-  const pred = scan.prediction ? reorient(scan.prediction, 'LPS') : undefined;
-  const evidence = scan.evidence ? normalised(reorient(scan.evidence, 'LPS')) : undefined;
+  const { ct, truth, prediction: pred } = scan;
+  // voxel axis along each world axis (x, y, z) and whether the voxel index grows toward R / A / S
+  const orient = ioOrientation(ct.affine);
+  const along = [0, 1, 2].map((w) => orient.findIndex((o) => o.axis === w)) as [number, number, number];
+  const zAxis = along[2];
+  const yAxis = along[1];
+  const perZ = new Float64Array(ct.dims[zAxis] as number);
+  const perY = new Float64Array(ct.dims[yAxis] as number);
   const [ni, nj, nk] = ct.dims;
-  const lesionAt = (v: number) =>
-    ((truth?.data[v] ?? 0) as number) > 0 || ((pred?.data[v] ?? 0) as number) > 0;
-  const perK = new Float64Array(nk);
-  const perJ = new Float64Array(nj);
+  const ijk = [0, 0, 0];
   for (let k = 0; k < nk; k++) {
+    ijk[2] = k;
     for (let j = 0; j < nj; j++) {
+      ijk[1] = j;
+      const row = ni * (j + nj * k);
       for (let i = 0; i < ni; i++) {
-        if (lesionAt(i + ni * (j + nj * k))) {
-          perK[k]!++;
-          perJ[j]!++;
+        const v = row + i;
+        if (((truth?.data[v] ?? 0) as number) > 0 || ((pred?.data[v] ?? 0) as number) > 0) {
+          ijk[0] = i;
+          perZ[ijk[zAxis] as number]!++;
+          perY[ijk[yAxis] as number]!++;
         }
       }
     }
@@ -89,12 +94,13 @@ export function renderScanSlices(scan: ScanVolumes, options: SliceOptions = {}):
     });
     return best < 0 ? Math.floor(a.length / 2) : best;
   };
+  const evidence = scan.evidence ? normaliser(scan.evidence) : undefined;
   const win = options.windowHu ?? [-1350, 150];
   const maxSize = options.maxSize ?? 256;
   const out: SliceImage[] = [];
   for (const plane of ['axial', 'coronal'] as const) {
-    const index = plane === 'axial' ? argmax(perK) : argmax(perJ);
-    const g = planeGrid(plane, index, ct, maxSize);
+    const index = plane === 'axial' ? argmax(perZ) : argmax(perY);
+    const g = planeGrid(plane, index, ct, orient, along, maxSize);
     out.push({ plane, layer: 'contours', index, ...image(g, ct, win, truth, pred, undefined) });
     if (evidence)
       out.push({ plane, layer: 'evidence', index, ...image(g, ct, win, undefined, undefined, evidence) });
@@ -109,24 +115,45 @@ interface PlaneGrid {
   readonly voxel: Int32Array;
 }
 
-function planeGrid(plane: 'axial' | 'coronal', index: number, v: Volume, maxSize: number): PlaneGrid {
-  const [ni, nj, nk] = v.dims;
-  const [si, sj, sk] = v.spacing;
-  // horizontal axis: i; vertical: j (axial, top = anterior) or k reversed (coronal, top = superior)
-  const [nv, sv] = plane === 'axial' ? [nj, sj] : [nk, sk];
-  const wMm = ni * si;
+/**
+ * Maps display pixels to voxels without copying the volume: horizontal = world x with the
+ * patient's left on the right, vertical = world y (axial, posterior down) or z (coronal,
+ * inferior down); the slice is voxel `index` along the axis of world z (axial) or y (coronal).
+ */
+function planeGrid(
+  plane: 'axial' | 'coronal',
+  index: number,
+  v: Volume,
+  orient: Orientation,
+  along: readonly [number, number, number],
+  maxSize: number,
+): PlaneGrid {
+  const h = along[0];
+  const vert = plane === 'axial' ? along[1] : along[2];
+  const normal = plane === 'axial' ? along[2] : along[1];
+  const nh = v.dims[h] as number;
+  const nv = v.dims[vert] as number;
+  const sh = v.spacing[h] as number;
+  const sv = v.spacing[vert] as number;
+  const wMm = nh * sh;
   const hMm = nv * sv;
   // nearest-neighbour up- or down-sampling to the display size: pixels stay square in mm
   const scale = maxSize / Math.max(wMm, hMm);
   const width = Math.max(1, Math.round(wMm * scale));
   const height = Math.max(1, Math.round(hMm * scale));
+  // display coordinates grow toward the patient's left and down (posterior / inferior): against
+  // a voxel axis that grows toward R, A or S
+  const hFlip = (orient[h] as { flip: number }).flip === 1;
+  const vFlip = (orient[vert] as { flip: number }).flip === 1;
+  const stride = [1, v.dims[0], v.dims[0] * v.dims[1]] as const;
+  const base = index * (stride[normal as 0 | 1 | 2] as number);
   const voxel = new Int32Array(width * height);
   for (let y = 0; y < height; y++) {
     const r = Math.min(nv - 1, Math.floor((y + 0.5) / scale / sv));
+    const rv = (vFlip ? nv - 1 - r : r) * (stride[vert as 0 | 1 | 2] as number);
     for (let x = 0; x < width; x++) {
-      const i = Math.min(ni - 1, Math.floor((x + 0.5) / scale / si));
-      voxel[x + width * y] =
-        plane === 'axial' ? i + ni * (r + nj * index) : i + ni * (index + nj * (nk - 1 - r));
+      const c = Math.min(nh - 1, Math.floor((x + 0.5) / scale / sh));
+      voxel[x + width * y] = base + rv + (hFlip ? nh - 1 - c : c) * (stride[h as 0 | 1 | 2] as number);
     }
   }
   return { width, height, voxel };
@@ -138,7 +165,7 @@ function image(
   win: readonly [number, number],
   truth: Volume | undefined,
   pred: Volume | undefined,
-  evidence: Float32Array | undefined,
+  evidence: ((v: number) => number) | undefined,
 ): { width: number; height: number; png: string } {
   const { width, height, voxel } = g;
   const rgba = new Uint8Array(width * height * 4);
@@ -150,7 +177,7 @@ function image(
     let gg = grey;
     let b = grey;
     if (evidence) {
-      const e = evidence[v] as number;
+      const e = evidence(v);
       const [hr, hg, hb] = heat(e);
       const a = e > 0.05 ? 0.25 + 0.45 * e : 0;
       r = (1 - a) * r + a * hr;
@@ -199,8 +226,8 @@ function drawContour(
   }
 }
 
-/** Min-max normalisation to [0, 1] over the whole map (all zeros when constant or non-finite). */
-function normalised(v: Volume): Float32Array {
+/** Min-max normalisation to [0, 1] over the whole map (0 when constant or not finite). */
+function normaliser(v: Volume): (n: number) => number {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (let n = 0; n < v.data.length; n++) {
@@ -209,13 +236,11 @@ function normalised(v: Volume): Float32Array {
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  const out = new Float32Array(v.data.length);
-  if (!(hi > lo)) return out;
-  for (let n = 0; n < v.data.length; n++) {
+  if (!(hi > lo)) return () => 0;
+  return (n) => {
     const x = v.data[n] as number;
-    out[n] = Number.isFinite(x) ? (x - lo) / (hi - lo) : 0;
-  }
-  return out;
+    return Number.isFinite(x) ? (x - lo) / (hi - lo) : 0;
+  };
 }
 
 /** A "hot" colour map: dark red through orange to yellow. */
