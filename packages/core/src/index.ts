@@ -1,6 +1,7 @@
 /**
  * @deepsc/core: typed tensors, the graph builder over the native executor, optimizers, and
- * (to come) the DeepSC-COVID network and its task-aware loss.
+ * the DeepSC-COVID network with its task-aware loss, training step and sliding-window predict
+ * (`createDeepScCovid`, `trainingStep`, `predict`; see docs/model.md).
  *
  * API in one paragraph (for those building networks on it):
  * - `new GraphBuilder({ seed })`; `g.input(name, shape)`, `g.parameter(name, shape, init)`
@@ -57,6 +58,8 @@ export {
 } from './safetensors.js';
 export { type Disposable, Scope, scope } from './scope.js';
 export { type DType, type Shape, type Shape2, type Shape5, Tensor, type TensorOptions } from './tensor.js';
+// DeepSC-COVID: config, presets, network, task-aware loss, training step, predict (model/index.ts).
+export * from './model/index.js';
 
 /** Version of this package. */
 export const version = '0.1.0';

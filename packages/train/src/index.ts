@@ -1,5 +1,29 @@
 /**
- * @deepsc/train: Trainer, schedules, checkpoints with exact resume, and logging for DeepSC-COVID.
+ * @deepsc/train: the trainer of DeepSC-COVID and its ablation variants, learning-rate schedules,
+ * checkpoints with an exact resume, the training log and progress display, configuration files
+ * with presets, and inference on the network's grid.
+ *
+ * @example
+ * const config = await loadTrainConfig('train.json', { overrides: ['training.epochs=5'] });
+ * const result = await train(config, { signal: abortController.signal });
+ * console.log(result.status, result.lastCheckpoint);
  * @packageDocumentation
  */
+export * from './checkpoint.js';
+export * from './config/config-error.js';
+export * from './config/load-config.js';
+export * from './config/presets.js';
+export * from './config/schema.js';
+export * from './infer.js';
+export * from './labels.js';
+export * from './metrics-log.js';
+export * from './network-config.js';
+export * from './progress.js';
+export * from './resample-to-reference.js';
+export * from './sample.js';
+export * from './schedule.js';
+export * from './trainer.js';
+export * from './validate.js';
+
+/** Version of this package. */
 export const version = '0.1.0';

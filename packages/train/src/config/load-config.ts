@@ -1,0 +1,144 @@
+/**
+ * Reading a training configuration: preset, then the file, then command-line overrides
+ * (`training.epochs=3`), merged and validated; relative paths resolved against the file's folder.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError, describeIssue } from './config-error.js';
+import { TRAIN_PRESETS, type TrainPresetName } from './presets.js';
+import { type TrainConfig, trainConfigSchema } from './schema.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge of plain objects: `over` wins; arrays and scalars are replaced, not merged. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+/**
+ * Parses one override `path.to.field=value`. The value is read as JSON when it parses
+ * (`3`, `true`, `[16,64,64]`, `"x"`), else taken as a string (`cosine`).
+ * @throws ConfigError for a missing `=` or an empty path.
+ */
+export function parseOverride(text: string): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  const path = eq > 0 ? text.slice(0, eq).trim() : '';
+  if (eq <= 0 || path === '' || path.split('.').some((p) => p === ''))
+    throw new ConfigError('overrides', [
+      `'${text}': write an override as field.path=value, e.g. training.epochs=3`,
+    ]);
+  const raw = text.slice(eq + 1).trim();
+  let value: Json;
+  try {
+    value = JSON.parse(raw) as Json;
+  } catch {
+    value = raw;
+  }
+  const keys = path.split('.');
+  let obj: Record<string, unknown> = {};
+  const root = obj;
+  keys.forEach((k, i) => {
+    if (i === keys.length - 1) obj[k] = value;
+    else obj = obj[k] = {} as Record<string, unknown>;
+  });
+  return root;
+}
+
+/** Options of {@link resolveTrainConfig}. */
+export interface ResolveOptions {
+  /** Where the config came from, for messages; default `config`. */
+  source?: string;
+  /** Folder relative paths (`out`, `data.manifest`, `data.cacheDir`) are resolved against; default the working directory. */
+  baseDir?: string;
+  /** Overrides `field.path=value`, applied last. */
+  overrides?: readonly string[];
+  /** Preset applied first when the config names none. */
+  defaultPreset?: TrainPresetName;
+}
+
+/**
+ * Validates a configuration object (as parsed from JSON) and fills in the defaults.
+ * @throws ConfigError listing every bad field with the allowed values.
+ */
+export function resolveTrainConfig(input: unknown, options: ResolveOptions = {}): TrainConfig {
+  const source = options.source ?? 'config';
+  if (!isObject(input))
+    throw new ConfigError(source, [
+      `expected a JSON object, got ${Array.isArray(input) ? 'an array' : JSON.stringify(input)}`,
+    ]);
+  let merged: unknown = input;
+  for (const o of options.overrides ?? []) merged = mergeConfig(merged, parseOverride(o));
+  const presetName = (merged as { preset?: unknown }).preset ?? options.defaultPreset;
+  if (presetName !== undefined) {
+    const preset = TRAIN_PRESETS[presetName as TrainPresetName];
+    if (!preset)
+      throw new ConfigError(source, [
+        `preset: got ${JSON.stringify(presetName)}; allowed: ${Object.keys(TRAIN_PRESETS)
+          .map((k) => `"${k}"`)
+          .join(', ')}`,
+      ]);
+    merged = mergeConfig(preset, merged);
+  }
+  const r = trainConfigSchema.safeParse(merged);
+  if (!r.success)
+    throw new ConfigError(
+      source,
+      r.error.issues.map((i) => describeIssue(i, merged)),
+    );
+  const c = r.data;
+  const problems: string[] = [];
+  const { train, val, test } = c.data.split;
+  if (Math.abs(train + val + test - 1) > 1e-9)
+    problems.push(`data.split: train + val + test = ${train + val + test}; must sum to 1`);
+  if (!(train > 0)) problems.push('data.split.train: got 0; must be > 0 (nothing to train on)');
+  if (c.training.accumulate !== 1)
+    problems.push(
+      `training.accumulate: got ${c.training.accumulate}; allowed: 1 (the engine's forward discards gradients, so micro-steps cannot be summed in this version: raise model batch instead)`,
+    );
+  if (c.training.bestMetric !== 'loss' && c.training.validateEvery === 0 && c.training.earlyStopPatience > 0)
+    problems.push('training.earlyStopPatience: needs validation; set training.validateEvery >= 1');
+  if (problems.length) throw new ConfigError(source, problems);
+  const base = options.baseDir ?? process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...c,
+    out: abs(c.out),
+    data: {
+      ...c.data,
+      manifest: abs(c.data.manifest),
+      ...(c.data.cacheDir ? { cacheDir: abs(c.data.cacheDir) } : {}),
+    },
+  };
+}
+
+/**
+ * Reads and validates a JSON config file.
+ * @throws ConfigError for unreadable JSON or invalid fields (naming the file); Error when the file cannot be read.
+ */
+export async function loadTrainConfig(
+  path: string,
+  options: Omit<ResolveOptions, 'source' | 'baseDir'> = {},
+): Promise<TrainConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    ]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(path, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return resolveTrainConfig(json, { ...options, source: path, baseDir: dirname(resolve(path)) });
+}

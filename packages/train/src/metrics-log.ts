@@ -1,0 +1,58 @@
+/**
+ * The training log `metrics.jsonl` of a run folder (the layout `@deepsc/eval` reports read):
+ * one JSON object per line with `epoch` (fractional within an epoch), `split` (`train`, `val`)
+ * and numeric metrics, plus `step` (optimizer steps so far) so a resumed run can drop the
+ * records an interrupted one wrote after its last checkpoint.
+ * @module
+ */
+import { appendFile, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@deepsc/io';
+
+/** One record. */
+export interface MetricRecord {
+  epoch: number;
+  split: 'train' | 'val' | 'test';
+  step: number;
+  [metric: string]: number | string;
+}
+
+/** Appends records to `metrics.jsonl`. Non-finite numbers are written as null (JSON has no NaN). */
+export class MetricsLog {
+  /** @param path - the `metrics.jsonl` file. */
+  constructor(readonly path: string) {}
+
+  /** Appends one record as a line. */
+  async write(record: MetricRecord): Promise<void> {
+    await appendFile(
+      this.path,
+      `${JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`,
+    );
+  }
+
+  /**
+   * Keeps only the records of steps `<= step` (what the checkpoint being resumed had seen), so
+   * the log of a resumed run reads as one uninterrupted run. A missing file is fine.
+   */
+  async truncateAfter(step: number): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch {
+      return;
+    }
+    const keep = text
+      .split('\n')
+      .filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          const r = JSON.parse(line) as { step?: unknown };
+          return typeof r.step !== 'number' || r.step <= step;
+        } catch {
+          return false; // a line cut by the interrupt
+        }
+      })
+      .map((l) => `${l}\n`)
+      .join('');
+    await writeFileAtomic(this.path, keep);
+  }
+}

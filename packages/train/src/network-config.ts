@@ -1,0 +1,62 @@
+/**
+ * From a training configuration to the network's configuration and its optimizer.
+ * @module
+ */
+import {
+  type DeepScCovidConfig,
+  type OptimizerConfig,
+  presetConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from '@deepsc/core';
+import { ConfigError } from './config/config-error.js';
+import type { TrainConfig } from './config/schema.js';
+
+/** The network configuration a training configuration asks for (preset plus overrides). */
+export function networkConfig(c: Pick<TrainConfig, 'model'>): DeepScCovidConfig {
+  const m = c.model;
+  const overrides: Partial<DeepScCovidConfig> = { variant: m.variant };
+  if (m.wholeSize) overrides.wholeSize = m.wholeSize;
+  if (m.patchSize) overrides.patchSize = m.patchSize;
+  if (m.stemWidth !== undefined) overrides.stemWidth = m.stemWidth;
+  if (m.unetWidths) overrides.unetWidths = m.unetWidths;
+  if (m.clsWidths) overrides.clsWidths = m.clsWidths;
+  if (m.groups !== undefined) overrides.groups = m.groups;
+  return presetConfig(m.preset, overrides);
+}
+
+/**
+ * Resolves the network configuration, turning the network's RangeError into a ConfigError that
+ * names the `model` section.
+ * @throws ConfigError when sizes, widths or strides do not fit together.
+ */
+export function resolveNetworkConfig(c: Pick<TrainConfig, 'model'>, source = 'config'): ResolvedConfig {
+  try {
+    return resolveConfig(networkConfig(c));
+  } catch (err) {
+    throw new ConfigError(source, [`model: ${(err as Error).message}`]);
+  }
+}
+
+/**
+ * The optimizer of a training configuration: two parameter groups, the lesion subnet and the
+ * cross-stitch units at `segmentationLr`, everything else at `lr` (the paper's split).
+ * Group 0 is the segmentation group, group 1 the rest.
+ */
+export function optimizerConfig(c: Pick<TrainConfig, 'optimizer'>): OptimizerConfig {
+  const o = c.optimizer;
+  const seg = (n: string) => n.startsWith('lesion.') || n.startsWith('cross_stitch.');
+  const common = {
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    ...(o.clipGradNorm !== undefined ? { clipGradNorm: o.clipGradNorm } : {}),
+  };
+  if (o.kind === 'sgd')
+    return { kind: 'sgd', ...common, momentum: o.momentum, groups: [{ params: seg, lr: o.segmentationLr }] };
+  return { kind: o.kind, ...common, betas: o.betas, groups: [{ params: seg, lr: o.segmentationLr }] };
+}
+
+/** Base learning rate of each optimizer group, in group order (what the schedule multiplies). */
+export function baseLearningRates(c: Pick<TrainConfig, 'optimizer'>): number[] {
+  return [c.optimizer.segmentationLr, c.optimizer.lr];
+}

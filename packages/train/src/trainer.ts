@@ -1,0 +1,355 @@
+/**
+ * The trainer: DeepSC-COVID (any variant) from a manifest, with two-stream sampling, the paper's
+ * two learning rates under a schedule, validation, best-checkpoint selection, early stopping,
+ * checkpoints with an exact resume, and Ctrl-C handling through an AbortSignal.
+ *
+ * Determinism: every random choice of epoch e, step s is drawn from a stream seeded by
+ * (seed, e, s) and the data order of epoch e from (seed, e), so a run resumed from any
+ * checkpoint takes exactly the steps the uninterrupted run would have taken; with the engine's
+ * fixed-order reductions the weights are bit-identical on the CPU.
+ * @module
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CLASS_NAMES,
+  version as coreVersion,
+  createDeepScCovid,
+  type DeepScCovidNetwork,
+  trainingStep,
+} from '@deepsc/core';
+import {
+  type ManifestEntry,
+  type PreprocessOptions,
+  Rng,
+  readManifest,
+  ScanLoader,
+  stratifiedSplit,
+  writeFileAtomic,
+} from '@deepsc/io';
+import {
+  CheckpointError,
+  type CheckpointReason,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainingProgress,
+} from './checkpoint.js';
+import type { TrainConfig } from './config/schema.js';
+import { MetricsLog } from './metrics-log.js';
+import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig } from './network-config.js';
+import { Progress, type ProgressOptions } from './progress.js';
+import { disposeSample, makeSample, scanGrid } from './sample.js';
+import { scheduleFactor } from './schedule.js';
+import { type ValidationMetrics, validate } from './validate.js';
+
+/** Version of this package. */
+const TRAIN_VERSION = '0.1.0';
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Checkpoint folder to resume from (weights, optimizer, position and random state). */
+  resume?: string;
+  /** Progress display; default a bar on a TTY, lines otherwise, on stderr. */
+  progress?: ProgressOptions;
+  /** Aborting it (e.g. on SIGINT) stops after the step in flight, saves a checkpoint and returns `interrupted`. */
+  signal?: AbortSignal;
+  /** Stop (as if interrupted, without the signal) after this many optimizer steps in all; for tests. */
+  stopAfterSteps?: number;
+}
+
+/** What a run ended with. */
+export interface TrainResult {
+  status: 'completed' | 'early-stopped' | 'interrupted';
+  /** Epochs completed. */
+  epochs: number;
+  /** Optimizer steps taken in all (including those before a resume). */
+  steps: number;
+  /** The run folder. */
+  out: string;
+  /** The last checkpoint written (always present). */
+  lastCheckpoint: string;
+  /** The best checkpoint by `training.bestMetric`, when validation ran. */
+  bestCheckpoint?: string;
+  best: TrainingProgress['best'];
+  /** The trained network (train mode); the caller disposes `network.model`. */
+  network: DeepScCovidNetwork;
+  /** The split's manifest entries. */
+  split: { train: ManifestEntry[]; val: ManifestEntry[]; test: ManifestEntry[] };
+}
+
+/** The preprocessing a training configuration implies (crop to the lungs, resample to the network's grid). */
+export function preprocessOptions(config: TrainConfig): PreprocessOptions {
+  const net = resolveNetworkConfig(config);
+  return {
+    lungMask: config.data.lungMask,
+    ...(config.data.lungMask !== 'none' ? { cropToLungMarginMm: config.data.cropMarginMm } : {}),
+    shape: scanGrid(net),
+  };
+}
+
+/** The train / val / test entries of a configuration's manifest (stratified, seeded). */
+export async function splitManifest(config: TrainConfig): Promise<TrainResult['split']> {
+  const manifest = await readManifest(config.data.manifest);
+  const s = stratifiedSplit(
+    manifest.entries.map((e) => e.label),
+    config.data.split,
+    config.data.split.seed,
+  );
+  const pick = (idx: number[]) => idx.map((i) => manifest.entries[i] as ManifestEntry);
+  return { train: pick(s.train), val: pick(s.val), test: pick(s.test) };
+}
+
+/** Data order of epoch `e`: a seeded shuffle of the training scans, repeated to fill the epoch. */
+export function epochOrder(seed: number, epoch: number, scans: number, steps: number): number[] {
+  const rng = new Rng(`${seed}/order/${epoch}`);
+  const out: number[] = [];
+  while (out.length < steps) out.push(...rng.shuffle([...Array(scans).keys()]));
+  return out.slice(0, steps);
+}
+
+const better = (metric: string, a: number, b: number) => (metric === 'loss' ? a < b : a > b);
+
+/** Versions recorded in checkpoints. */
+export function runVersions(): Record<string, string> {
+  return { '@deepsc/train': TRAIN_VERSION, '@deepsc/core': coreVersion, node: process.versions.node };
+}
+
+/**
+ * Trains as `config` says, writing the run folder `config.out`: `run.json`, `split.json`,
+ * `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
+ * @throws ConfigError for a configuration the network cannot take; CheckpointError for a bad or
+ *   mismatched checkpoint; ManifestError / FormatError for bad data.
+ */
+export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const netConfig = networkConfig(config);
+  resolveNetworkConfig(config);
+  const split = await splitManifest(config);
+  if (split.train.length === 0)
+    throw new RangeError(`data.manifest ${config.data.manifest}: no scans in the training split`);
+  const out = config.out;
+  const ckDir = join(out, 'checkpoints');
+  await mkdir(ckDir, { recursive: true });
+  const log = new MetricsLog(join(out, 'metrics.jsonl'));
+  const progressView = new Progress(options.progress);
+
+  const net = createDeepScCovid(netConfig, { seed: config.seed, optimizer: optimizerConfig(config) });
+  let infer: DeepScCovidNetwork | undefined;
+  const loaders: ScanLoader[] = [];
+  try {
+    let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
+    if (options.resume) {
+      const state = await loadCheckpoint(options.resume, net.model, { optimizer: 'restore' });
+      const want = JSON.stringify(networkConfig(state.config));
+      if (want !== JSON.stringify(netConfig))
+        throw new CheckpointError(
+          options.resume,
+          `it was trained with model ${want}; this config asks for ${JSON.stringify(netConfig)}`,
+        );
+      if (
+        state.config.seed !== config.seed ||
+        JSON.stringify(state.config.data.split) !== JSON.stringify(config.data.split)
+      )
+        throw new CheckpointError(
+          options.resume,
+          `seed or data.split differ from the checkpoint's (seed ${state.config.seed}, split ${JSON.stringify(state.config.data.split)}): an exact resume needs the same`,
+        );
+      progress = {
+        epoch: state.epoch,
+        stepInEpoch: state.stepInEpoch,
+        step: state.step,
+        best: state.best,
+        sinceBest: state.sinceBest,
+      };
+      await log.truncateAfter(progress.step);
+    } else {
+      await rm(log.path, { force: true });
+    }
+    const classes = [...CLASS_NAMES];
+    await writeFileAtomic(
+      join(out, 'run.json'),
+      `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
+    );
+    await writeFileAtomic(
+      join(out, 'split.json'),
+      `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
+    );
+
+    const prep = preprocessOptions(config);
+    const cacheDir = config.data.cacheDir ?? join(out, 'cache');
+    const trainLoader = new ScanLoader(split.train, {
+      preprocess: prep,
+      cacheDir,
+      workers: config.data.workers,
+    });
+    loaders.push(trainLoader);
+    const valLoader = split.val.length
+      ? new ScanLoader(split.val, { preprocess: prep, cacheDir, workers: config.data.workers })
+      : undefined;
+    if (valLoader) loaders.push(valLoader);
+
+    const epochs = config.training.epochs;
+    const S = config.training.stepsPerEpoch ?? split.train.length;
+    const bases = baseLearningRates(config);
+    const lossOptions = config.loss;
+    const t0 = Date.now();
+    const stepsAtStart = progress.step;
+    let lastCheckpoint = join(ckDir, 'last');
+    let bestCheckpoint: string | undefined = progress.best ? join(ckDir, 'best') : undefined;
+    const save = async (reason: CheckpointReason, name = 'last') => {
+      await saveCheckpoint(join(ckDir, name), net.model, progress, config, reason, runVersions());
+      if (name === 'last') lastCheckpoint = join(ckDir, name);
+    };
+    const interrupted = () =>
+      options.signal?.aborted === true ||
+      (options.stopAfterSteps !== undefined && progress.step >= options.stopAfterSteps);
+
+    let status: TrainResult['status'] = 'completed';
+    while (progress.epoch < epochs) {
+      const e = progress.epoch;
+      const order = epochOrder(config.seed, e, split.train.length, S);
+      const sums: Record<string, number> = {};
+      let n = 0;
+      for await (const scan of trainLoader.iterate(order.slice(progress.stepInEpoch))) {
+        const s = progress.stepInEpoch;
+        const f = scheduleFactor(config.schedule, e + s / S, epochs, S);
+        for (const [g, b] of bases.entries()) net.model.setLearningRate(b * f, g);
+        const sample = makeSample(scan, net.config, config.data, new Rng(`${config.seed}/step/${e}/${s}`));
+        try {
+          const r = await trainingStep(net, sample.batch, lossOptions);
+          const { mse, ...scalars } = r.loss.terms;
+          const terms: Record<string, number> = {
+            loss: r.loss.total,
+            ...scalars,
+            mse1: mse[0],
+            mse2: mse[1],
+            mse3: mse[2],
+          };
+          for (const [k, v] of Object.entries(terms)) if (typeof v === 'number') sums[k] = (sums[k] ?? 0) + v;
+          sums.gradNorm = (sums.gradNorm ?? 0) + (r.report?.gradNorm ?? 0);
+          n++;
+          if (!Number.isFinite(r.loss.total))
+            throw new Error(
+              `the loss became ${r.loss.total} at epoch ${e + 1}, step ${s + 1} (scan ${scan.id}): lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
+            );
+        } finally {
+          disposeSample(sample);
+        }
+        progress.stepInEpoch++;
+        progress.step++;
+        progressView.update({
+          epoch: e,
+          epochs,
+          step: progress.stepInEpoch,
+          stepsPerEpoch: S,
+          loss: (sums.loss ?? 0) / n,
+          doneSteps: progress.step - stepsAtStart,
+          elapsedMs: Date.now() - t0,
+          remainingSteps: (epochs - e) * S - progress.stepInEpoch,
+        });
+        if (interrupted()) break;
+      }
+      if (n > 0) {
+        const rec: Record<string, number> = {};
+        for (const [k, v] of Object.entries(sums)) rec[k] = v / n;
+        await log.write({
+          epoch: e + progress.stepInEpoch / S,
+          split: 'train',
+          step: progress.step,
+          ...rec,
+          lr:
+            (bases[1] as number) *
+            scheduleFactor(config.schedule, e + (progress.stepInEpoch - 1) / S, epochs, S),
+          segmentationLr:
+            (bases[0] as number) *
+            scheduleFactor(config.schedule, e + (progress.stepInEpoch - 1) / S, epochs, S),
+        });
+      }
+      if (interrupted() && progress.stepInEpoch < S) {
+        await save('interrupt');
+        progressView.log(
+          `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${lastCheckpoint}`,
+        );
+        status = 'interrupted';
+        break;
+      }
+      progress.epoch++;
+      progress.stepInEpoch = 0;
+      let stop = false;
+      const v = config.training.validateEvery;
+      if (valLoader && v > 0 && (progress.epoch % v === 0 || progress.epoch === epochs)) {
+        infer ??= createDeepScCovid(netConfig, { mode: 'infer', optimizer: null, shareParametersWith: net });
+        const m: ValidationMetrics = await validate(infer, valLoader.iterate(), config.training.threshold);
+        await log.write({
+          epoch: progress.epoch,
+          split: 'val',
+          step: progress.step,
+          accuracy: m.accuracy,
+          auc: m.auc,
+          loss: m.loss,
+          dice: m.dice,
+        });
+        progressView.log(
+          `epoch ${progress.epoch}/${epochs} val: accuracy ${m.accuracy.toFixed(3)} auc ${m.auc.toFixed(3)} dice ${m.dice.toFixed(3)} loss ${m.loss.toFixed(4)}`,
+        );
+        const metric = config.training.bestMetric;
+        const value = m[metric];
+        if (Number.isFinite(value) && (!progress.best || better(metric, value, progress.best.value))) {
+          progress.best = { metric, value, epoch: progress.epoch };
+          progress.sinceBest = 0;
+          await save('best', 'best');
+          bestCheckpoint = join(ckDir, 'best');
+        } else {
+          progress.sinceBest++;
+          const p = config.training.earlyStopPatience;
+          if (p > 0 && progress.sinceBest >= p) stop = true;
+        }
+      }
+      if (progress.epoch % config.training.checkpointEvery === 0 || progress.epoch === epochs || stop) {
+        await save(progress.epoch === epochs || stop ? 'final' : 'periodic');
+        if (progress.epoch < epochs && !stop) {
+          await save('periodic', `epoch-${String(progress.epoch).padStart(4, '0')}`);
+          await prune(ckDir, config.training.keepCheckpoints);
+        }
+      }
+      if (stop) {
+        progressView.log(
+          `early stop: no better validation ${config.training.bestMetric} for ${progress.sinceBest} validations (best ${progress.best?.value} at epoch ${progress.best?.epoch})`,
+        );
+        status = 'early-stopped';
+        break;
+      }
+      if (interrupted()) {
+        if (progress.epoch < epochs) {
+          await save('interrupt');
+          status = 'interrupted';
+        }
+        break;
+      }
+    }
+    progressView.end();
+    return {
+      status,
+      epochs: progress.epoch,
+      steps: progress.step,
+      out,
+      lastCheckpoint,
+      ...(bestCheckpoint ? { bestCheckpoint } : {}),
+      best: progress.best,
+      network: net,
+      split,
+    };
+  } catch (err) {
+    net.model.dispose();
+    throw err;
+  } finally {
+    infer?.model.dispose();
+    for (const l of loaders) await l.close();
+  }
+}
+
+/** Removes periodic `epoch-NNNN` checkpoints beyond the newest `keep`. */
+async function prune(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((n) => /^epoch-\d+$/.test(n)).sort();
+  for (const n of names.slice(0, Math.max(0, names.length - keep)))
+    await rm(join(dir, n), { recursive: true, force: true });
+}
