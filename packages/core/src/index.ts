@@ -38,6 +38,8 @@ export {
   zeros,
 } from './init.js';
 export { liveTensorBytes, type MemoryStats, nativeMemory } from './memory.js';
+// DeepSC-COVID: config, presets, network, task-aware loss, training step, predict (model/index.ts).
+export * from './model/index.js';
 export {
   CompiledModel,
   type ForwardOptions,
@@ -58,8 +60,6 @@ export {
 } from './safetensors.js';
 export { type Disposable, Scope, scope } from './scope.js';
 export { type DType, type Shape, type Shape2, type Shape5, Tensor, type TensorOptions } from './tensor.js';
-// DeepSC-COVID: config, presets, network, task-aware loss, training step, predict (model/index.ts).
-export * from './model/index.js';
 
 /** Version of this package. */
 export const version = '0.1.0';

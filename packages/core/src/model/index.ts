@@ -1,0 +1,46 @@
+/**
+ * DeepSC-COVID: configuration and presets, the network on the graph builder, the task-aware
+ * loss, training steps and sliding-window inference.
+ * @module
+ */
+export {
+  CLASS_NAMES,
+  type DeepScCovidConfig,
+  type ResolvedConfig,
+  resolveConfig,
+  VARIANTS,
+  type Variant,
+} from './config.js';
+export { buildDeepScCovid, type DeepScCovidValues, OUTPUT_NAMES } from './deepsc-covid.js';
+export {
+  type CreateNetworkOptions,
+  createDeepScCovid,
+  type DeepScCovidNetwork,
+  lossOutputs,
+  paperOptimizer,
+} from './network.js';
+export { type Prediction, type PredictOptions, predict } from './predict.js';
+export { PRESETS, type PresetName, presetConfig } from './presets.js';
+export { type PatchRegion, regionInputNames, regionInputs, validateRegion } from './region.js';
+export { type Array3, resample3d } from './resample.js';
+export {
+  gaussianWeights,
+  segmentationShape,
+  windowGrid,
+  windowRegion,
+  windowStarts,
+} from './sliding-window.js';
+export { cumulativeStrides, planStrides, type Size3, type StridePlan, validateStrides } from './strides.js';
+export {
+  classificationLoss,
+  type LossArray,
+  type LossInputs,
+  resolveLossOptions,
+  segmentationLoss,
+  TASK_AWARE_DEFAULTS,
+  type TaskAwareLossOptions,
+  type TaskAwareLossResult,
+  taskAwareLoss,
+  taskAwareTerm,
+} from './task-aware-loss.js';
+export { networkInputs, type TrainingBatch, trainingStep } from './training-step.js';
