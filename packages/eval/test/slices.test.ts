@@ -1,7 +1,7 @@
 import { type Affine, createVolume, scaledAffine } from '@deepsc/io';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { renderScanSlices, type SliceImage } from '../src/index.js';
+import { heatColour, renderScanSlices, type SliceImage } from '../src/index.js';
 
 const dims = [20, 16, 12] as const;
 const [ni, nj, nk] = dims;
@@ -92,6 +92,16 @@ describe('slice views', () => {
     expect(r).toBeGreaterThan(100);
     expect(r).toBeGreaterThan(b);
     expect(g).toBeGreaterThanOrEqual(b);
+  });
+
+  it.each([
+    [0, [179, 0, 0]],
+    [0.5, [255, 102, 0]],
+    [1, [255, 255, 191]],
+    [2, [255, 255, 191]],
+    [-1, [179, 0, 0]],
+  ] as const)('heat colour at %d stays in 0..255', (e, rgb) => {
+    expect(heatColour(e)).toEqual(rgb);
   });
 
   it('rejects an evidence map on another grid', () => {

@@ -178,15 +178,15 @@ function image(
     let b = grey;
     if (evidence) {
       const e = evidence(v);
-      const [hr, hg, hb] = heat(e);
+      const [hr, hg, hb] = heatColour(e);
       const a = e > 0.05 ? 0.25 + 0.45 * e : 0;
       r = (1 - a) * r + a * hr;
       gg = (1 - a) * gg + a * hg;
       b = (1 - a) * b + a * hb;
     }
-    rgba[4 * p] = r;
-    rgba[4 * p + 1] = gg;
-    rgba[4 * p + 2] = b;
+    rgba[4 * p] = Math.round(r);
+    rgba[4 * p + 1] = Math.round(gg);
+    rgba[4 * p + 2] = Math.round(b);
     rgba[4 * p + 3] = 255;
   }
   if (truth) drawContour(rgba, g, truth, truthColour);
@@ -243,12 +243,9 @@ function normaliser(v: Volume): (n: number) => number {
   };
 }
 
-/** A "hot" colour map: dark red through orange to yellow. */
-function heat(e: number): [number, number, number] {
+/** A "hot" colour map: dark red (0) through orange to pale yellow (1), each channel in 0..255. */
+export function heatColour(e: number): [number, number, number] {
   const t = Math.min(1, Math.max(0, e));
-  return [
-    Math.round(180 + 75 * Math.min(1, t * 2)),
-    Math.round(255 * Math.max(0, t * 1.4 - 0.3)),
-    Math.round(255 * Math.max(0, t - 0.75) * 3),
-  ];
+  const ramp = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)));
+  return [ramp(0.7 + 0.6 * t), ramp(1.4 * t - 0.3), ramp(3 * (t - 0.75))];
 }
