@@ -175,6 +175,17 @@ describe('lesion findings on constructed scans', () => {
     expect(f.meanHu).toBeCloseTo((32 * -700 + 16 * -300 + 16 * 500) / 64, 9);
     expect(f.huHistogram.counts[(-700 + 1400) / 10]).toBe(32);
     expect(f.huHistogram.counts.at(-1)).toBe(16);
+    // NaN HU voxels drop out of the density findings only
+    let first = -1;
+    lesion.forEach((v, idx) => {
+      if (v && first < 0) first = idx;
+    });
+    ct[first] = Number.NaN;
+    const g = lesionFindings(scan(dims, sp, lungs, lesion, ct));
+    expect(g.lesionVolumeMm3).toBe(64 * 8);
+    expect(g.groundGlassFraction).toBeCloseTo(31 / 63, 12);
+    expect(g.huHistogram.counts.reduce((a, b) => a + b, 0)).toBe(63);
+    expect(Number.isFinite(g.meanHu)).toBe(true);
   });
 
   it('volume ratio counts lesions outside the lung mask as lung', () => {

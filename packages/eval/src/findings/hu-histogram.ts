@@ -27,8 +27,9 @@ export function emptyHuHistogram(): HuHistogram {
   return { min, width, counts: new Array<number>(Math.round((max - min) / width)).fill(0) };
 }
 
-/** Adds one HU value; values outside the range go to the end bins (the paper clips them so). */
+/** Adds one HU value; values outside the range (infinities too) go to the end bins, as the paper clips them; NaN is ignored. */
 export function addToHistogram(h: HuHistogram, hu: number): void {
+  if (Number.isNaN(hu)) return;
   const n = h.counts.length;
   let b = Math.floor((hu - h.min) / h.width);
   if (b < 0) b = 0;

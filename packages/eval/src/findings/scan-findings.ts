@@ -51,7 +51,7 @@ export interface ScanFindings {
   readonly lesionToLungRatio: number;
   /** Finding 3: HU histogram of lesion voxels (10 HU bins over [-1400, 200], ends clipped). */
   readonly huHistogram: HuHistogram;
-  /** Mean HU of lesion voxels. */
+  /** Mean HU of lesion voxels (voxels whose HU is NaN are left out of the density findings). */
   readonly meanHu: number;
   /** Fraction of lesion voxels in [-950, -300) HU. */
   readonly groundGlassFraction: number;
@@ -151,6 +151,7 @@ export function lesionFindings(input: FindingsInput, options: FindingsOptions = 
   const hist = emptyHuHistogram();
   let lesionCount = 0;
   let huSum = 0;
+  let huCount = 0;
   let ggo = 0;
   let cons = 0;
   let left = 0;
@@ -183,10 +184,14 @@ export function lesionFindings(input: FindingsInput, options: FindingsOptions = 
       if (!lesion[v]) return;
       lesionCount++;
       const hu = input.ct.data[v] as number;
-      addToHistogram(hist, hu);
-      huSum += hu;
-      if (hu >= g0 && hu < g1) ggo++;
-      else if (hu >= c0 && hu <= c1) cons++;
+      // NaN (e.g. outside a reconstruction's field of view) has no density
+      if (!Number.isNaN(hu)) {
+        addToHistogram(hist, hu);
+        huSum += hu;
+        huCount++;
+        if (hu >= g0 && hu < g1) ggo++;
+        else if (hu >= c0 && hu <= c1) cons++;
+      }
       if ((d2[c] as number) <= peri2 * (1 + 1e-9)) peripheral++;
       const side = sideOf(
         labels,
@@ -214,9 +219,9 @@ export function lesionFindings(input: FindingsInput, options: FindingsOptions = 
     lungVolumeMm3: regionCount * vv,
     lesionToLungRatio: regionCount === 0 ? 0 : lesionCount / regionCount,
     huHistogram: hist,
-    meanHu: frac(huSum),
-    groundGlassFraction: frac(ggo),
-    consolidationFraction: frac(cons),
+    meanHu: huCount === 0 ? Number.NaN : huSum / huCount,
+    groundGlassFraction: huCount === 0 ? Number.NaN : ggo / huCount,
+    consolidationFraction: huCount === 0 ? Number.NaN : cons / huCount,
     peripheralFraction: frac(peripheral),
     peripheralDistanceMm: periMm,
     leftFraction: frac(left),
