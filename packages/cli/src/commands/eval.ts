@@ -236,27 +236,30 @@ function printSegmentation(
   s: SegmentationSummary,
 ): void {
   const w = Math.max(4, ...perScan.map((p) => p.id.length));
-  console.log(`${'scan'.padEnd(w)}  ${segmentationMetricNames.map((m) => m.padStart(11)).join('')}  case`);
+  console.log(`${'scan'.padEnd(w)}  ${segmentationMetricNames.map((m) => m.padStart(12)).join('')}  case`);
   for (const p of perScan) {
     console.log(
-      `${p.id.padEnd(w)}  ${segmentationMetricNames.map((m) => formatNumber(p.metrics[m]).padStart(11)).join('')}  ${p.metrics.case}`,
+      `${p.id.padEnd(w)}  ${segmentationMetricNames.map((m) => formatNumber(p.metrics[m]).padStart(12)).join('')}  ${p.metrics.case}`,
     );
   }
   console.log(`\nmean over ${s.scans} scans [95% bootstrap CI of the mean]:`);
   for (const m of segmentationMetricNames) {
     const x = s.metrics[m];
-    const skipped = x.undefinedCount + x.infiniteCount;
-    console.log(
-      `  ${m.padEnd(12)} ${ci(x.meanInterval)}${skipped ? `  (${skipped} scans undefined or infinite, left out)` : ''}`,
-    );
+    const left = [
+      x.undefinedCount ? `${x.undefinedCount} undefined` : '',
+      x.infiniteCount ? `${x.infiniteCount} infinite` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    console.log(`  ${m.padEnd(17)} ${ci(x.meanInterval)}${left ? `  (${left}: left out)` : ''}`);
   }
 }
 
 function printClassification(c: ClassificationReport): void {
   console.log(`\nclassification of ${c.scans} scans [95% bootstrap CI]:`);
-  console.log(`  accuracy     ${ci(c.accuracy)}`);
+  console.log(`  ${'accuracy'.padEnd(17)} ${ci(c.accuracy)}`);
   for (const k of ['sensitivity', 'specificity', 'f1', 'auc'] as const)
-    console.log(`  macro ${k.padEnd(6)} ${ci(c.macro[k])}`);
+    console.log(`  ${`macro ${k}`.padEnd(17)} ${ci(c.macro[k])}`);
   for (const k of c.perClass) {
     console.log(
       `  ${k.name}: sensitivity ${ci(k.sensitivity)}, specificity ${ci(k.specificity)}, F1 ${ci(k.f1)}, AUC ${ci(k.auc)}`,
