@@ -34,6 +34,7 @@ export * from './segmentation/edt.js';
 export * from './segmentation/mask.js';
 export * from './segmentation/overlap.js';
 export * from './segmentation/segmentation-metrics.js';
+export * from './segmentation/soft-dice.js';
 export * from './segmentation/surface.js';
 export * from './segmentation/surface-distance.js';
 export * from './stats/bootstrap.js';

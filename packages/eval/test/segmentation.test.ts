@@ -4,6 +4,7 @@ import {
   boundingBox,
   hausdorffDistance,
   segmentationMetrics,
+  softDice,
   squaredDistanceTransform,
   summariseSegmentation,
   surfaceDistances,
@@ -191,6 +192,25 @@ describe('segmentation metrics on hand-computed cases', () => {
   ])('rejects bad options %o', (opts, msg) => {
     const a = vol(new Uint8Array(1000));
     expect(() => segmentationMetrics(a, a, opts)).toThrow(msg);
+  });
+});
+
+describe('soft Dice', () => {
+  const dims: Triple = [2, 2, 1];
+  const m = (data: ArrayLike<number>) => ({ data, dims, spacing: [1, 1, 1] as Triple });
+  it.each([
+    ['matches hard Dice on 0/1 maps', [1, 1, 0, 0], [1, 0, 0, 0], 2 / 3],
+    ['weights probabilities', [0.5, 0.25, 0, 0], [1, 1, 0, 0], (2 * 0.75) / 2.75],
+    ['clamps to [0, 1] and reads NaN as 0', [2, -1, Number.NaN, 0], [1, 0, 0, 0], 1],
+    ['both empty: 1', [0, 0, 0, 0], [0, 0, 0, 0], 1],
+    ['no probability on a lesion: 0', [0, 0, 0, 0], [0, 1, 0, 0], 0],
+  ])('%s', (_n, p, t, e) => {
+    expect(softDice(m(Float32Array.from(p)), m(Uint8Array.from(t)))).toBeCloseTo(e, 7);
+  });
+  it('rejects another grid', () => {
+    expect(() =>
+      softDice(m(new Float32Array(4)), { data: new Uint8Array(4), dims: [4, 1, 1], spacing: [1, 1, 1] }),
+    ).toThrow(/probabilities .* and truth .* are not on the same voxel grid/);
   });
 });
 
