@@ -133,7 +133,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const progressView = new Progress(options.progress);
 
   const net = createDeepScCovid(netConfig, { seed: config.seed, optimizer: optimizerConfig(config) });
-  let infer: DeepScCovidNetwork | undefined;
   const loaders: ScanLoader[] = [];
   try {
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
@@ -277,8 +276,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       let stop = false;
       const v = config.training.validateEvery;
       if (valLoader && v > 0 && (progress.epoch % v === 0 || progress.epoch === epochs)) {
-        infer ??= createDeepScCovid(netConfig, { mode: 'infer', optimizer: null, shareParametersWith: net });
-        const m: ValidationMetrics = await validate(infer, valLoader.iterate(), config.training.threshold);
+        const m: ValidationMetrics = await validate(net, valLoader.iterate(), config.training.threshold);
         await log.write({
           epoch: progress.epoch,
           split: 'val',
@@ -342,7 +340,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     net.model.dispose();
     throw err;
   } finally {
-    infer?.model.dispose();
     for (const l of loaders) await l.close();
   }
 }

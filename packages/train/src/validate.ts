@@ -1,5 +1,5 @@
 /**
- * Validation during training: every scan of the validation split through {@link predictOnGrid},
+ * Validation during training: every scan of the validation split through `predictPrepared`,
  * scored on the network's grid (fast; the final evaluation in the scans' own geometry is
  * `evaluate-split.ts`). Metrics: accuracy and macro one-vs-rest AUC (`@deepsc/eval`), the mean
  * cross-entropy of the true class (`loss`), and the mean Dice of the thresholded lesion
@@ -9,7 +9,7 @@
 import type { DeepScCovidNetwork } from '@deepsc/core';
 import { argmaxPredictions, aucOf, diceFromCounts, overlapCounts, rocCurve } from '@deepsc/eval';
 import type { PreparedScan } from '@deepsc/io';
-import { predictOnGrid } from './infer.js';
+import { predictPrepared } from './infer.js';
 import { classIndex } from './labels.js';
 
 /** Validation metrics (NaN where undefined: no labelled scans, or no scan with lesion). */
@@ -28,7 +28,7 @@ export function threshold(p: Float32Array, t: number): Uint8Array {
   return out;
 }
 
-/** Scores `scans` with `net` (an `infer` network). */
+/** Scores `scans` with `net` (the training network; inference shares its parameters). */
 export async function validate(
   net: DeepScCovidNetwork,
   scans: AsyncIterable<PreparedScan>,
@@ -38,7 +38,7 @@ export async function validate(
   const probs: number[][] = [];
   const dices: number[] = [];
   for await (const scan of scans) {
-    const p = await predictOnGrid(net, scan.image.data);
+    const p = await predictPrepared(net, scan.image);
     if (p.probabilities.length) {
       labels.push(classIndex(scan.label));
       probs.push(p.probabilities);
@@ -46,7 +46,7 @@ export async function validate(
     if (p.lesion && scan.lesion) {
       const truth = threshold(Float32Array.from(scan.lesion.data), 0);
       if (truth.some((v) => v > 0))
-        dices.push(diceFromCounts(overlapCounts(threshold(p.lesion, lesionThreshold), truth)));
+        dices.push(diceFromCounts(overlapCounts(threshold(p.lesion.data, lesionThreshold), truth)));
     }
   }
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);

@@ -1,0 +1,138 @@
+/**
+ * The demo: a synthetic cohort, a training run of the `demo` preset on its training split, the
+ * held-out evaluation in each scan's own geometry, and the HTML report, in one call.
+ * @module
+ */
+import { join, resolve } from 'node:path';
+import { writeRunReport } from '@deepsc/eval';
+import { generateCohort } from '@deepsc/io';
+import { type ResolveOptions, resolveTrainConfig } from './config/load-config.js';
+import type { TrainConfig } from './config/schema.js';
+import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
+import { MetricsLog } from './metrics-log.js';
+import type { ProgressOptions } from './progress.js';
+import { preprocessOptions, type TrainResult, train } from './trainer.js';
+
+/**
+ * Classification accuracy a simple classifier reaches on the demo cohort's ground-truth
+ * findings (the cohort's separability ceiling, measured by `packages/io/scripts/cohort-ceiling.ts`
+ * and reported in docs/data.md). A model seeing only the images cannot be expected to beat it.
+ */
+export const DEMO_COHORT_CEILING = 0.9;
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Output folder (cohort, run, report); default `deepsc-demo`. */
+  out?: string;
+  /** Scans in the cohort; default 60. */
+  scans?: number;
+  /** Seed of the cohort and the training; default 0. */
+  seed?: number;
+  /** Overrides of the demo configuration (`training.epochs=2`). */
+  overrides?: readonly string[];
+  progress?: ProgressOptions;
+  signal?: AbortSignal;
+  /** Messages for people (stage starts); default none. */
+  log?: (message: string) => void;
+}
+
+/** What the demo produced. */
+export interface DemoResult {
+  config: TrainConfig;
+  training: Omit<TrainResult, 'network'>;
+  evaluation: SplitEvaluation;
+  ceiling: number;
+  report: string;
+  runDir: string;
+  cohortDir: string;
+  seconds: { synth: number; train: number; evaluate: number; report: number; total: number };
+}
+
+/**
+ * Runs the demo end to end.
+ * @throws ConfigError for bad overrides; anything the stages throw.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const out = resolve(options.out ?? 'deepsc-demo');
+  const seed = options.seed ?? 0;
+  const log = options.log ?? (() => undefined);
+  const t0 = performance.now();
+  const cohortDir = join(out, 'cohort');
+  const n = options.scans ?? 60;
+  log(`generating ${n} synthetic scans in ${cohortDir}`);
+  const cohort = await generateCohort({ out: cohortDir, n, seed, inPlane: 96, slices: [48, 64] });
+  const t1 = performance.now();
+  const runDir = join(out, 'run');
+  const resolveOptions: ResolveOptions = { source: 'demo', baseDir: out, overrides: options.overrides ?? [] };
+  const config = resolveTrainConfig(
+    {
+      preset: 'demo',
+      name: 'deepsc-demo',
+      seed,
+      out: runDir,
+      data: { manifest: cohort.manifestJson, split: { train: 0.7, val: 0.1, test: 0.2, seed } },
+    },
+    resolveOptions,
+  );
+  log(
+    `training DeepSC-COVID (${config.model.preset} network, ${config.training.epochs} epochs) in ${runDir}`,
+  );
+  const trained = await train(config, {
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const t2 = performance.now();
+  const { network, ...training } = trained;
+  try {
+    if (training.status === 'interrupted') {
+      return {
+        config,
+        training,
+        evaluation: { scans: [], accuracy: Number.NaN, lesionDice: Number.NaN, meanDiceAllScans: Number.NaN },
+        ceiling: DEMO_COHORT_CEILING,
+        report: '',
+        runDir,
+        cohortDir,
+        seconds: {
+          synth: (t1 - t0) / 1000,
+          train: (t2 - t1) / 1000,
+          evaluate: 0,
+          report: 0,
+          total: (t2 - t0) / 1000,
+        },
+      };
+    }
+    log(`evaluating on ${trained.split.test.length} held-out scans`);
+    const evaluation = await evaluateSplit(network, trained.split.test, preprocessOptions(config), runDir, {
+      threshold: config.training.threshold,
+    });
+    await new MetricsLog(join(runDir, 'metrics.jsonl')).write({
+      epoch: training.epochs,
+      split: 'test',
+      step: training.steps,
+      accuracy: evaluation.accuracy,
+      dice: evaluation.lesionDice,
+    });
+    const t3 = performance.now();
+    const report = await writeRunReport(runDir);
+    const t4 = performance.now();
+    return {
+      config,
+      training,
+      evaluation,
+      ceiling: DEMO_COHORT_CEILING,
+      report: report.path,
+      runDir,
+      cohortDir,
+      seconds: {
+        synth: (t1 - t0) / 1000,
+        train: (t2 - t1) / 1000,
+        evaluate: (t3 - t2) / 1000,
+        report: (t4 - t3) / 1000,
+        total: (t4 - t0) / 1000,
+      },
+    };
+  } finally {
+    network.model.dispose();
+  }
+}
