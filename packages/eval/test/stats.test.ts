@@ -1,5 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bootstrapInterval, percentile, seededRandom, summarise, weightedMean } from '../src/index.js';
+import {
+  bootstrapInterval,
+  erfc,
+  mannWhitneyU,
+  percentile,
+  seededRandom,
+  summarise,
+  weightedMean,
+} from '../src/index.js';
+
+const mw = JSON.parse(readFileSync(new URL('./fixtures/mann_whitney.json', import.meta.url), 'utf8')) as {
+  x: number[];
+  y: number[];
+  u: number;
+  p: number;
+}[];
 
 describe('percentile (numpy linear)', () => {
   it.each([
@@ -64,5 +80,29 @@ describe('bootstrap', () => {
       std: 1,
     });
     expect(summarise([Number.NaN]).mean).toBeNaN();
+  });
+});
+
+describe('Mann-Whitney U against scipy (method asymptotic, two-sided)', () => {
+  it.each(mw.map((c, n) => [n, c] as const))('case %i', (_n, c) => {
+    const r = mannWhitneyU(c.x, c.y);
+    expect(r.u).toBeCloseTo(c.u, 9);
+    expect(r.p).toBeCloseTo(c.p, 6);
+    expect(r.effect).toBeCloseTo(c.u / (c.x.length * c.y.length), 12);
+  });
+
+  it('is undefined for an empty sample or all-equal values', () => {
+    expect(mannWhitneyU([], [1, 2]).p).toBeNaN();
+    expect(mannWhitneyU([1, 1], [1, 1]).p).toBeNaN();
+    expect(mannWhitneyU([1, Number.NaN], [2]).n1).toBe(1);
+  });
+
+  it.each([
+    [0, 1],
+    [1, 0.157299207],
+    [-1, 1.842700793],
+    [3, 2.2090497e-5],
+  ])('erfc(%d)', (x, e) => {
+    expect(Math.abs(erfc(x) - e)).toBeLessThan(2e-7 * Math.max(1, e));
   });
 });

@@ -22,6 +22,8 @@ export interface ClassFindings {
   readonly scans: number;
   /** Fraction of the class's scans per bin of {@link lesionCountBins}. */
   readonly countFractions: number[];
+  /** Per scan: number of lesions. */
+  readonly lesionCounts: number[];
   /** Per scan: lesion / lung volume ratio (0..1). */
   readonly volumeRatios: number[];
   /** HU bin centres of {@link huDensity}. */
@@ -83,6 +85,7 @@ function classFindings(className: string, scans: readonly ScanFindings[]): Class
     className,
     scans: scans.length,
     countFractions: counts.map((c) => (scans.length === 0 ? 0 : c / scans.length)),
+    lesionCounts: scans.map((s) => s.lesionCount),
     volumeRatios: scans.map((s) => s.lesionToLungRatio),
     huBinCentres: binCentres({ min, width, counts: density }),
     huDensity: density,

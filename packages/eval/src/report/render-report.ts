@@ -4,6 +4,7 @@
  * @module
  */
 import type { ClassificationReport } from '../classification/classification-metrics.js';
+import { comparedFindings } from '../findings/class-differences.js';
 import { lesionCountBins } from '../findings/cohort-findings.js';
 import type { SegmentationSummary } from '../segmentation/aggregate.js';
 import { type SegmentationMetrics, segmentationMetricNames } from '../segmentation/segmentation-metrics.js';
@@ -255,7 +256,22 @@ function findingsSection(f: FindingsSection): string {
     .join('');
   const table = `<table><tr><th>Class</th><th>Scans</th><th>Mean lesion/lung (%)</th><th>Ground-glass</th><th>Consolidation</th><th>Peripheral</th><th>Bilateral</th><th>Upper / middle / lower</th></tr>${rows}</table>`;
   const what = f.source === 'truth' ? 'ground-truth lesion masks' : 'predicted lesion masks';
-  return `<p class="muted">From the ${what} of ${f.scans} scans.</p>${table}<div class="figures">${count}${ratio}${hu}${peri}</div>`;
+  const diffs = f.differences.length
+    ? `<h3>Do the classes differ?</h3><table><tr><th>Finding</th><th>Classes A / B</th><th>Median A</th><th>Median B</th><th>P(A &gt; B)</th><th>p</th></tr>${f.differences
+        .map(
+          (d) =>
+            `<tr><td>${esc(comparedFindings[d.finding].label)}</td><td>${esc(d.classA)} / ${esc(d.classB)}</td><td>${num(d.medianA, 3)}</td><td>${num(d.medianB, 3)}</td><td>${num(d.test.effect, 2)}</td><td>${formatP(d.test.p)}</td></tr>`,
+        )
+        .join(
+          '',
+        )}</table><p class="muted">Two-sided Mann-Whitney U tests (normal approximation with tie and continuity correction), per pair of classes with at least 2 scans with values; P(A &gt; B) counts ties as one half; p-values are not corrected for the ${f.differences.length} comparisons.</p>`
+    : '';
+  return `<p class="muted">From the ${what} of ${f.scans} scans.</p>${table}<div class="figures">${count}${ratio}${hu}${peri}</div>${diffs}`;
+}
+
+function formatP(p: number): string {
+  if (Number.isNaN(p)) return '–';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
 function scansSection(scans: readonly ScanView[]): string {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ClassificationReport } from '../classification/classification-metrics.js';
+import type { ClassDifference } from '../findings/class-differences.js';
 import type { ClassFindings } from '../findings/cohort-findings.js';
 import type { SegmentationSummary } from '../segmentation/aggregate.js';
 import type { SegmentationMetrics } from '../segmentation/segmentation-metrics.js';
@@ -37,6 +38,8 @@ export interface FindingsSection {
   readonly classes: readonly ClassFindings[];
   /** Scans whose findings went in. */
   readonly scans: number;
+  /** Pairwise Mann-Whitney comparisons of the findings between classes. */
+  readonly differences: readonly ClassDifference[];
 }
 
 /** Everything one report shows. */

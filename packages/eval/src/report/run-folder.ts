@@ -13,6 +13,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNifti, type Volume } from '@deepsc/io';
 import { classificationMetrics } from '../classification/classification-metrics.js';
+import { classDifferences } from '../findings/class-differences.js';
 import { cohortFindings, type LabelledFindings } from '../findings/cohort-findings.js';
 import { type FindingsOptions, lesionFindings } from '../findings/scan-findings.js';
 import { summariseSegmentation } from '../segmentation/aggregate.js';
@@ -269,7 +270,13 @@ export async function loadRunFolder(folder: string, options: RunFolderOptions = 
       const names = findings[source].some((f) => f.className === 'unlabelled')
         ? [...classes, 'unlabelled']
         : classes;
-      return { source, classes: cohortFindings(findings[source], names), scans: findings[source].length };
+      const classFindings = cohortFindings(findings[source], names);
+      return {
+        source,
+        classes: classFindings,
+        scans: findings[source].length,
+        differences: classDifferences(classFindings),
+      };
     });
   return {
     title: options.title ?? `DeepSC report: ${run.name}`,

@@ -21,6 +21,7 @@ export function softDice(probabilities: MaskLike, truth: MaskLike): number {
   let st = 0;
   for (let v = 0; v < p.length; v++) {
     const raw = p[v] as number;
+    // biome-ignore lint/complexity/useMathMinMax: NaN must read as 0, which Math.max(NaN, 0) would not give
     const x = raw > 1 ? 1 : raw > 0 ? raw : 0;
     sp += x;
     if ((t[v] as number) > 0) {
