@@ -45,7 +45,7 @@ export const COVID_PROFILE: LesionProfile = {
   ggoHu: { mean: -760, sd: 45 },
   consolidation: { a: 1.2, b: 7 },
   consolidationHu: { mean: 90, sd: 30 },
-  centreDepthMm: [3, 22],
+  centreDepthMm: [4, 30],
   radiusFactor: 1.3,
   unilateralProbability: 0.1,
   lobeWeights: { RUL: 0.12, RML: 0.08, RLL: 0.3, LUL: 0.14, LLL: 0.36 },
