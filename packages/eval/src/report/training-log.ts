@@ -6,8 +6,9 @@ import type { TrainingRecord } from './report-data.js';
 
 /**
  * Parses a JSON-lines training log: one object per non-empty line with a numeric `epoch`, an
- * optional string `split` (default `train`) and any numeric metric fields; other fields (text,
- * nested objects) are ignored, as are null values.
+ * optional string `split` (default `train`) and any numeric metric fields; `step` (the optimizer
+ * step counter) and other non-metric fields (text, nested objects, null for non-finite values)
+ * are ignored.
  * @param name how to name the file in errors.
  * @throws SyntaxError naming the file and line of bad JSON, a missing epoch or a non-object line.
  */
@@ -30,7 +31,7 @@ export function parseTrainingLog(text: string, name = 'metrics.jsonl'): Training
     }
     const values: Record<string, number> = {};
     for (const [k, v] of Object.entries(rec)) {
-      if (k === 'epoch' || k === 'split') continue;
+      if (k === 'epoch' || k === 'split' || k === 'step') continue;
       if (typeof v === 'number') values[k] = v;
     }
     out.push({ epoch: rec.epoch, split: typeof rec.split === 'string' ? rec.split : 'train', values });
