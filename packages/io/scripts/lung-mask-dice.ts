@@ -24,7 +24,8 @@ for (let s = 0; s < n; s++) {
   const scan = generateScan(label, `${values.seed}/lung-${s}`);
   const t = performance.now();
   const r = lungMask(scan.image);
-  const row = (rows[label] ??= { dice: [], right: [], left: [], ms: [] });
+  rows[label] ??= { dice: [], right: [], left: [], ms: [] };
+  const row = rows[label];
   row.ms.push(performance.now() - t);
   row.dice.push(maskDice(r.mask.data, scan.lung.data));
   row.right.push(maskDice(r.mask.data, scan.lung.data, 1));
