@@ -3,12 +3,16 @@
  * @module
  */
 import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
 import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 import { CliError, ExitCode } from './errors.js';
 
 /** Builds the commander program with every command registered. */
@@ -27,6 +31,10 @@ export function buildProgram(): Command {
   registerEval(program);
   registerReport(program);
   registerSynth(program);
+  registerDemo(program);
+  registerTrain(program);
+  registerPredict(program);
+  registerBench(program);
   return program;
 }
 

@@ -1,0 +1,109 @@
+import { createDeepScCovid } from '@deepsc/core';
+import { readNifti } from '@deepsc/io';
+import {
+  loadCheckpoint,
+  networkConfig,
+  predictVolume,
+  preprocessOptions,
+  readCheckpointState,
+  writePrediction,
+} from '@deepsc/train';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { printJson } from '../output.js';
+import { asTrainError } from '../train-errors.js';
+import { asDataError, loadVolume, readOptions, type VolumeInputOptions } from '../volume-input.js';
+
+interface PredictOptions extends VolumeInputOptions {
+  model: string;
+  input: string;
+  out: string;
+  lung?: string;
+  threshold: string;
+  overlap: string;
+  json?: boolean;
+}
+
+/**
+ * `deepsc predict --model <checkpoint> --input <nifti | dicom-folder> --out <dir>`: class
+ * probabilities, the lesion mask and probability and the evidence map on the input's own grid,
+ * and the lesion findings.
+ */
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description(
+      'classify a chest CT and segment its lesions with a trained checkpoint; outputs on the input grid',
+    )
+    .requiredOption(
+      '-m, --model <checkpoint>',
+      'checkpoint folder written by deepsc train (e.g. runs/x/checkpoints/best)',
+    )
+    .requiredOption('-i, --input <path>', 'CT in HU: NIfTI file, DICOM file or DICOM folder')
+    .requiredOption('-o, --out <dir>', 'output folder (created)')
+    .option('--lung <mask>', 'lung mask NIfTI on the input grid (default: computed)')
+    .option('--threshold <p>', 'lesion probability threshold', '0.5')
+    .option('--overlap <f>', 'sliding-window overlap in [0, 1)', '0.5')
+    .option('--series <uid>', 'DICOM series to read when the folder holds several')
+    .option('--uneven-spacing <mode>', 'DICOM slices with uneven gaps: error or warn', 'error')
+    .option('--first-volume', 'read the first volume of a 4D NIfTI')
+    .option('--json', 'print prediction.json to stdout as well')
+    .addHelpText(
+      'after',
+      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json.\nExit codes: 0 done, 2 bad arguments, 3 unreadable input or checkpoint.',
+    )
+    .action(async (opts: PredictOptions) => {
+      const threshold = Number(opts.threshold);
+      const overlap = Number(opts.overlap);
+      if (!(threshold > 0 && threshold < 1))
+        throw new CliError(`--threshold must lie in (0, 1), got '${opts.threshold}'`);
+      if (!(overlap >= 0 && overlap < 1))
+        throw new CliError(`--overlap must lie in [0, 1), got '${opts.overlap}'`);
+      if (opts.unevenSpacing !== 'error' && opts.unevenSpacing !== 'warn')
+        throw new CliError(`--uneven-spacing must be error or warn, got '${opts.unevenSpacing}'`);
+      let net: ReturnType<typeof createDeepScCovid> | undefined;
+      try {
+        const { state } = await readCheckpointState(opts.model);
+        net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
+        await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
+        const source = await loadVolume(opts.input, readOptions(opts));
+        for (const w of ('warnings' in source.volume ? source.volume.warnings : []) as string[])
+          process.stderr.write(`deepsc: warning: ${w}\n`);
+        let lung: Awaited<ReturnType<typeof readNifti>> | undefined;
+        if (opts.lung) {
+          try {
+            lung = await readNifti(opts.lung);
+          } catch (err) {
+            throw asDataError(opts.lung, err);
+          }
+        }
+        let p: Awaited<ReturnType<typeof predictVolume>>;
+        try {
+          p = await predictVolume(net, source.volume, preprocessOptions(state.config), {
+            threshold,
+            overlap,
+            ...(lung ? { lung } : {}),
+          });
+        } catch (err) {
+          throw asDataError(opts.input, err);
+        }
+        const json = await writePrediction(opts.out, p, { input: opts.input, model: opts.model });
+        if (opts.json) {
+          const { readFile } = await import('node:fs/promises');
+          printJson(JSON.parse(await readFile(json, 'utf8')));
+        } else {
+          const probs = p.probabilities.map((v, k) => `${p.classes[k]} ${v.toFixed(3)}`).join(', ');
+          console.log(`${p.predictedClass ?? '(no classifier)'}${probs ? ` (${probs})` : ''}`);
+          if (p.findings)
+            console.log(
+              `lesions: ${p.findings.lesionCount}, ${(100 * p.findings.lesionToLungRatio).toFixed(2)}% of the lung, ${p.findings.laterality}`,
+            );
+          console.log(`wrote ${json}`);
+        }
+      } catch (err) {
+        throw asTrainError(err);
+      } finally {
+        net?.model.dispose();
+      }
+    });
+}
