@@ -5,10 +5,11 @@ weights move both ways and outputs agree to float32 rounding. Used by the fixtur
 (packages/core/test/fixtures/make_twin_fixtures.py) and the training-step benchmark
 (benchmarks/src/train-step.ts). Runs with Debian's python3-torch (1.13).
 
-The region matrices (crop_d, crop_h, crop_w, paste_d, paste_h, paste_w, keep_d, keep_h,
-keep_w) are inputs, computed exactly as packages/core/src/model/region.ts does (see
-`region_matrices` below): the cross-stitch unit crops / pastes along each axis with a linear
-map, so the patch's place in the whole scan is data, not part of the graph.
+The region matrices (crop_*, paste_*, inside_* per axis d, h, w, and the evidence maps'
+crop matrices per level) are inputs, computed exactly as packages/core/src/model/region.ts does
+(see `region_matrices` below): the cross-stitch unit crops / pastes along each axis with a
+linear map, so the patch's place in the whole scan is data, not part of the graph. On axes
+where the patch spans the scan the matrices are identities (our graph skips them).
 """
 
 from __future__ import annotations

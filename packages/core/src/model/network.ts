@@ -12,7 +12,9 @@ import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
 
 /** A compiled network and its resolved configuration. */
 export interface DeepScCovidNetwork {
+  /** The validated configuration with its strides and grids. */
   config: ResolvedConfig;
+  /** The compiled graph: parameters by name, save / load, memory. */
   model: CompiledModel;
   /** Outputs the loss seeds in `train` mode. */
   seedOutputs: readonly string[];
