@@ -1,0 +1,129 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  loadTrainConfig,
+  mergeConfig,
+  parseOverride,
+  resolveTrainConfig,
+} from '../src/index.js';
+
+const base = { data: { manifest: 'm.json' } };
+
+const problems = (input: unknown, overrides: string[] = []) => {
+  try {
+    resolveTrainConfig(input, { overrides });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems.join('\n');
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('resolveTrainConfig', () => {
+  it('fills the published defaults', () => {
+    const c = resolveTrainConfig(base, { baseDir: '/r' });
+    expect(c.optimizer).toMatchObject({ kind: 'adam', lr: 2e-3, segmentationLr: 5e-3, betas: [0.9, 0.999] });
+    expect(c.schedule).toMatchObject({ kind: 'step', stepEpochs: 20, gamma: 0.5 });
+    expect(c.training.epochs).toBe(300);
+    expect(c.data.manifest).toBe('/r/m.json');
+    expect(c.out).toBe('/r/runs/deepsc');
+    expect(c.data.lesionPatchProbability).toBe(0.6);
+  });
+
+  it.each([
+    ['demo', { epochs: 14, model: 'cpu', schedule: 'cosine' }],
+    ['cpu', { epochs: 40, model: 'cpu', schedule: 'cosine' }],
+    ['paper', { epochs: 300, model: 'paper', schedule: 'step' }],
+  ])('preset %s', (preset, want) => {
+    const c = resolveTrainConfig({ ...base, preset });
+    expect([c.training.epochs, c.model.preset, c.schedule.kind]).toEqual([
+      want.epochs,
+      want.model,
+      want.schedule,
+    ]);
+  });
+
+  it('applies file over preset and overrides over file', () => {
+    const c = resolveTrainConfig(
+      { ...base, preset: 'demo', training: { epochs: 5 } },
+      { overrides: ['training.epochs=7', 'schedule.kind=poly', 'model.wholeSize=[16,32,32]'] },
+    );
+    expect(c.training.epochs).toBe(7);
+    expect(c.schedule.kind).toBe('poly');
+    expect(c.schedule.minFactor).toBe(0.05); // kept from the preset
+    expect(c.model.wholeSize).toEqual([16, 32, 32]);
+  });
+
+  it.each([
+    [
+      'enum',
+      { ...base, schedule: { kind: 'linear' } },
+      'schedule.kind: got "linear"; allowed: "step", "cosine", "poly", "constant"',
+    ],
+    ['unknown key', { ...base, optimiser: {} }, 'optimiser: unknown field'],
+    ['nested unknown key', { ...base, training: { epoch: 3 } }, 'training.epoch: unknown field'],
+    ['type', { ...base, seed: 'x' }, 'seed: expected number, got "x"'],
+    ['minimum', { ...base, training: { epochs: 0 } }, 'training.epochs: got 0; must be >= 1'],
+    ['missing manifest', {}, 'data: expected object, got nothing'],
+    ['tuple length', { ...base, model: { wholeSize: [1, 2] } }, 'model.wholeSize'],
+    [
+      'fraction',
+      { ...base, data: { manifest: 'm', lesionPatchProbability: 1.5 } },
+      'data.lesionPatchProbability: got 1.5; must be <= 1',
+    ],
+    [
+      'split sum',
+      { ...base, data: { manifest: 'm', split: { train: 0.9, val: 0.2, test: 0 } } },
+      'data.split: train + val + test = 1.1',
+    ],
+    ['accumulate', { ...base, training: { accumulate: 2 } }, 'training.accumulate: got 2; allowed: 1'],
+    [
+      'early stop without validation',
+      { ...base, training: { validateEvery: 0, earlyStopPatience: 3 } },
+      'training.earlyStopPatience: needs validation',
+    ],
+    ['not an object', [1, 2], 'expected a JSON object, got an array'],
+  ])('rejects a bad %s naming the field', (_what, input, message) => {
+    expect(problems(input)).toContain(message);
+  });
+
+  it('lists every problem, not only the first', () => {
+    const p = problems({ ...base, seed: -1, training: { epochs: 0 } });
+    expect(p).toContain('seed');
+    expect(p).toContain('training.epochs');
+  });
+
+  it.each([
+    ['training.epochs=3', { training: { epochs: 3 } }],
+    ['schedule.kind=cosine', { schedule: { kind: 'cosine' } }],
+    ['model.patchSize=[8,16,16]', { model: { patchSize: [8, 16, 16] } }],
+    ['name="a=b"', { name: 'a=b' }],
+  ])('parseOverride(%s)', (text, want) => {
+    expect(parseOverride(text)).toEqual(want);
+  });
+
+  it.each(['epochs', '=3', 'a..b=1'])('parseOverride rejects %s', (text) => {
+    expect(() => parseOverride(text)).toThrow(/field\.path=value/);
+  });
+
+  it('mergeConfig replaces arrays and merges objects', () => {
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
+  });
+
+  it('loadTrainConfig resolves paths against the file and names the file in errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deepsc-config-'));
+    const f = join(dir, 'c.json');
+    await writeFile(f, JSON.stringify({ ...base, out: 'o' }));
+    const c = await loadTrainConfig(f);
+    expect(c.out).toBe(join(dir, 'o'));
+    expect(c.data.manifest).toBe(join(dir, 'm.json'));
+    await writeFile(f, '{');
+    await expect(loadTrainConfig(f)).rejects.toThrow(
+      new RegExp(`invalid configuration in ${f}:\\n  not valid JSON`),
+    );
+    await expect(loadTrainConfig(join(dir, 'none.json'))).rejects.toThrow(/cannot read the file: ENOENT/);
+  });
+});
