@@ -66,7 +66,7 @@ describe('ScanLoader', () => {
       const first: PreparedScan[] = [];
       for await (const s of loader.iterate(order)) first.push(s);
       expect(first.map((s) => s.id)).toEqual(order.map((i) => scans[i]?.id));
-      expect(loader.stats).toEqual({ cacheHits: 0, cacheMisses: 4, loaded: 4 });
+      expect(loader.stats).toEqual({ requested: 4, cacheHits: 0, cacheMisses: 4, loaded: 4 });
       const second: PreparedScan[] = [];
       for await (const s of loader.iterate(order)) second.push(s);
       expect(loader.stats.cacheHits).toBe(4);
@@ -76,6 +76,26 @@ describe('ScanLoader', () => {
         expect(s.image.affine).toEqual(first[i]?.image.affine);
       });
       expect((await readdir(cache)).filter((f) => f.endsWith('.json'))).toHaveLength(4);
+    } finally {
+      await loader.close();
+    }
+  });
+  it('never requests more than prefetch scans ahead of the consumer', async () => {
+    const loader = new ScanLoader([...scans, ...scans, ...scans], {
+      workers: 2,
+      prefetch: 3,
+      preprocess: { shape: [16, 16, 8] },
+    });
+    try {
+      let seen = 0;
+      for await (const _ of loader.iterate()) {
+        seen++;
+        // the scan being handed over left the queue, and at most `prefetch` more were asked for
+        expect(loader.stats.requested).toBeLessThanOrEqual(seen + 3);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen).toBe(12);
+      expect(loader.stats.requested).toBe(12);
     } finally {
       await loader.close();
     }

@@ -29,6 +29,8 @@ export interface LoaderOptions {
 
 /** Counters of a loader. */
 export interface LoaderStats {
+  /** Scans requested from the workers so far (at most `loaded + prefetch` at any time). */
+  requested: number;
   cacheHits: number;
   cacheMisses: number;
   loaded: number;
@@ -43,8 +45,8 @@ export interface LoaderStats {
  * await loader.close();
  */
 export class ScanLoader {
-  /** Hits, misses and scans delivered so far. */
-  readonly stats: LoaderStats = { cacheHits: 0, cacheMisses: 0, loaded: 0 };
+  /** Requests, cache hits and misses, and scans delivered so far. */
+  readonly stats: LoaderStats = { requested: 0, cacheHits: 0, cacheMisses: 0, loaded: 0 };
   private readonly scans: readonly ScanFiles[];
   private readonly options: PreprocessOptions;
   private readonly cacheDir: string | undefined;
@@ -95,6 +97,7 @@ export class ScanLoader {
     const fill = () => {
       while (ahead.length < this.prefetch && sent < idx.length) {
         const p = this.request(this.scans[idx[sent++] as number] as ScanFiles);
+        this.stats.requested++;
         p.catch(() => undefined); // awaited in order below; this stops an early break from leaving it unhandled
         ahead.push(p);
       }
