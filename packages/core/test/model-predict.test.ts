@@ -50,7 +50,12 @@ describe('sliding-window geometry', () => {
 
   it('windows map to their place in the whole scan', () => {
     const c = resolveConfig(presetConfig('tiny'));
-    const shape = segmentationShape(c, [20, 30, 30]);
+    expect(segmentationShape(c, [20, 30, 30])).toEqual([8, 8, 8]);
+    expect(segmentationShape(c, [2, 30, 30], 'native')).toEqual([4, 8, 8]);
+    expect(() => segmentationShape(c, [2, 30, 30], 'fine' as never)).toThrow(
+      /'fine' must be 'whole-scan' or 'native'/,
+    );
+    const shape = segmentationShape(c, [20, 30, 30], 'native');
     expect(shape).toEqual([20, 8, 8]);
     expect(windowRegion(c, shape, [10, 0, 0])).toEqual({ lo: [4, 0, 0], hi: [5.6, 8, 8] });
   });
@@ -67,25 +72,32 @@ describe('sliding-window geometry', () => {
 });
 
 describe('predict', () => {
-  it('returns class probabilities, lesion probabilities and evidence in the input geometry', async () => {
-    const net = createDeepScCovid(presetConfig('tiny'), { seed: 5 });
-    let calls = 0;
-    const p = await predict(net, volume([11, 13, 9], 1), { onWindow: () => calls++ });
-    expect(p.windows).toBe(5);
-    expect(calls).toBe(5);
-    expect(p.lesion?.shape).toEqual([11, 13, 9]);
-    expect(p.evidence?.shape).toEqual([11, 13, 9]);
-    expect(p.classProbabilities?.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
-    for (const v of p.lesion?.data ?? []) expect(v >= 0 && v <= 1).toBe(true);
-    for (const v of p.evidence?.data ?? []) expect(v > 0 && v < 1).toBe(true);
-    net.model.dispose();
-  });
+  it.each([
+    ['whole-scan', 3],
+    ['native', 5],
+  ] as const)(
+    'returns class probabilities, lesion probabilities and evidence in the input geometry (%s grid)',
+    async (patchGrid, windows) => {
+      const net = createDeepScCovid(presetConfig('tiny'), { seed: 5 });
+      let calls = 0;
+      const p = await predict(net, volume([11, 13, 9], 1), { patchGrid, onWindow: () => calls++ });
+      // whole-scan: depth 8, windows of 4 at overlap 0.5 -> 0, 2, 4; native: depth 11 -> 0, 2, 4, 5, 7.
+      expect(p.windows).toBe(windows);
+      expect(calls).toBe(windows);
+      expect(p.lesion?.shape).toEqual([11, 13, 9]);
+      expect(p.evidence?.shape).toEqual([11, 13, 9]);
+      expect(p.classProbabilities?.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      for (const v of p.lesion?.data ?? []) expect(v >= 0 && v <= 1).toBe(true);
+      for (const v of p.evidence?.data ?? []) expect(v > 0 && v < 1).toBe(true);
+      net.model.dispose();
+    },
+  );
 
   it('one window covering the scan gives exactly the network output', async () => {
     const net = createDeepScCovid(presetConfig('tiny'), { seed: 6 });
     const c = net.config;
     const v = volume([4, 8, 8], 2);
-    const p = await predict(net, v);
+    const p = await predict(net, v, { patchGrid: 'native' });
     expect(p.windows).toBe(1);
     const whole = Tensor.from(resample3d(v, c.wholeSize).data, [1, 1, ...c.wholeSize]);
     const patch = Tensor.from(v.data, [1, 1, 4, 8, 8]);

@@ -25,6 +25,7 @@ export { type PatchRegion, regionInputNames, regionInputs, validateRegion } from
 export { type Array3, resample3d } from './resample.js';
 export {
   gaussianWeights,
+  type PatchGrid,
   segmentationShape,
   windowGrid,
   windowRegion,

@@ -1,7 +1,7 @@
 /**
  * Inference on a whole scan of any size: the whole-scan stream on the scan resampled to
- * `wholeSize`, sliding windows of `patchSize` over the segmentation grid (see
- * `segmentationShape`) blended with Gaussian weights, and every result resampled back to the
+ * `wholeSize`, sliding windows of `patchSize` over the patch grid (`segmentationShape`: by
+ * default the whole-scan grid, as the trainer samples patches) blended with Gaussian weights, and every result resampled back to the
  * input's voxel grid. Windows run one at a time on one inference graph, so memory is the graph's
  * arena plus a few buffers of the input's size, whatever the scan's size.
  * @module
@@ -10,7 +10,13 @@ import { Tensor } from '../tensor.js';
 import { OUTPUT_NAMES } from './deepsc-covid.js';
 import { createDeepScCovid, type DeepScCovidNetwork } from './network.js';
 import { type Array3, resample3d } from './resample.js';
-import { gaussianWeights, segmentationShape, windowGrid, windowRegion } from './sliding-window.js';
+import {
+  gaussianWeights,
+  type PatchGrid,
+  segmentationShape,
+  windowGrid,
+  windowRegion,
+} from './sliding-window.js';
 import type { Size3 } from './strides.js';
 import { networkInputs } from './training-step.js';
 
@@ -18,6 +24,8 @@ import { networkInputs } from './training-step.js';
 export interface PredictOptions {
   /** Overlap of neighbouring windows, in [0, 1); default 0.5. */
   overlap?: number;
+  /** Grid the windows are cut from; default `whole-scan` (as the network was trained: see {@link PatchGrid}). */
+  patchGrid?: PatchGrid;
   /** Called after each window (progress). */
   onWindow?: (done: number, total: number) => void;
 }
@@ -89,7 +97,7 @@ export async function predict(
       ? Tensor.from(resample3d(volume, ic.wholeSize).data, [1, 1, ...ic.wholeSize])
       : undefined;
     if (whole) owned.push(whole);
-    const segShape = segmentationShape(ic, shape);
+    const segShape = segmentationShape(ic, shape, options.patchGrid ?? 'whole-scan');
     const seg = hasSeg ? resample3d(volume, segShape) : undefined;
     const starts = hasSeg ? windowGrid(ic, segShape, overlap) : [[0, 0, 0] as Size3];
     const acc = seg ? new Float32Array(seg.data.length) : undefined;

@@ -1,5 +1,5 @@
 /**
- * Sliding-window geometry: the segmentation grid a scan is cut into patches on, window
+ * Sliding-window geometry: the grid a scan is cut into patches on (`PatchGrid`), window
  * positions with a configurable overlap, each window's region in the whole scan, and the
  * Gaussian importance weights used to blend overlapping windows (nnU-Net's, sigma = 1/8 of the
  * window per axis).
@@ -10,11 +10,23 @@ import type { PatchRegion } from './region.js';
 import type { Size3 } from './strides.js';
 
 /**
- * The grid patches are cut from for a scan of `inputShape`: on axes where the patch spans the
- * whole scan (patchSize = wholeSize) the scan is resampled to patchSize; on the other axes it
- * keeps its own size (its native slices), but at least patchSize.
+ * Which grid patches are cut from: `whole-scan` (default): the scan resampled to `wholeSize`,
+ * so patches have the whole-scan stream's resolution (how `@deepsc/train` samples them);
+ * `native`: on the axes where the patch spans the scan (patchSize = wholeSize) the scan is
+ * resampled to patchSize, on the others it keeps its own size (its native slices, at least
+ * patchSize), for networks trained on native-resolution patches.
  */
-export function segmentationShape(c: ResolvedConfig, inputShape: Size3): Size3 {
+export type PatchGrid = 'whole-scan' | 'native';
+
+/** The grid patches are cut from for a scan of `inputShape` (see {@link PatchGrid}). */
+export function segmentationShape(
+  c: ResolvedConfig,
+  inputShape: Size3,
+  grid: PatchGrid = 'whole-scan',
+): Size3 {
+  if (grid === 'whole-scan') return [...c.wholeSize] as unknown as Size3;
+  if (grid !== 'native')
+    throw new RangeError(`patch grid '${String(grid)}' must be 'whole-scan' or 'native'`);
   return [0, 1, 2].map((a) =>
     c.regionAxes.includes(a)
       ? Math.max(inputShape[a] as number, c.patchSize[a] as number)
@@ -37,7 +49,7 @@ export function windowStarts(size: number, window: number, overlap: number): num
   return Array.from({ length: n }, (_, i) => Math.round((i * (size - window)) / (n - 1)));
 }
 
-/** Every window's start `[d, h, w]` on a segmentation grid of `shape`. */
+/** Every window's start `[d, h, w]` on a patch grid of `shape`. */
 export function windowGrid(c: ResolvedConfig, shape: Size3, overlap: number): Size3[] {
   const [sd, sh, sw] = [0, 1, 2].map((a) =>
     windowStarts(shape[a] as number, c.patchSize[a] as number, overlap),
@@ -47,7 +59,7 @@ export function windowGrid(c: ResolvedConfig, shape: Size3, overlap: number): Si
   return out;
 }
 
-/** The region in whole-scan voxels of the window at `start` on a segmentation grid of `shape`. */
+/** The region in whole-scan voxels of the window at `start` on a patch grid of `shape`. */
 export function windowRegion(c: ResolvedConfig, shape: Size3, start: Size3): PatchRegion {
   const lo = [0, 1, 2].map((a) => ((start[a] as number) * (c.wholeSize[a] as number)) / (shape[a] as number));
   const hi = [0, 1, 2].map(
