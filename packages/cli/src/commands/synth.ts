@@ -54,6 +54,11 @@ export function registerSynth(program: Command): void {
         /^\d+$/.test(opts.seed) && Number.isSafeInteger(Number(opts.seed)) ? Number(opts.seed) : opts.seed;
       const workers = opts.workers === undefined ? undefined : integer('workers', opts.workers, 0);
       const t0 = performance.now();
+      // progress only for people watching a terminal; pipes and logs get the summary alone
+      const onProgress = process.stderr.isTTY
+        ? (done: number, total: number) =>
+            process.stderr.write(`\rgenerated ${done}/${total}${done === total ? '\n' : ''}`)
+        : undefined;
       const r = await generateCohort({
         out: opts.out,
         n,
@@ -62,6 +67,7 @@ export function registerSynth(program: Command): void {
         slices,
         atypicalProbability: atypical,
         ...(workers !== undefined ? { workers } : {}),
+        ...(onProgress ? { onProgress } : {}),
       });
       const seconds = (performance.now() - t0) / 1000;
       const counts: Record<ScanLabel, number> = { covid: 0, cap: 0, normal: 0 };
