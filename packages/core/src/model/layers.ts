@@ -3,12 +3,10 @@
  * (`<name>.weight` `[K, C, kD, kH, kW]`, `<name>.bias` `[K]`, GroupNorm `weight`/`bias` `[C]`,
  * Linear `[out, in]`), so a PyTorch twin's state dict loads unchanged.
  *
- * Weighted sums, learnable scalar factors, linear layers, global average pooling and separable
- * resampling are expressed with `reshape`, `concat` and 1x1x1 `conv3d` (a weighted sum of T
- * stacked tensors is a 1x1x1 convolution over a T-channel axis; resampling along one axis is a
- * 1x1x1 convolution whose channels are that axis). This keeps the network on the engine's
- * convolution kernels and lets the resampling matrices be graph inputs (the patch's place in
- * the whole scan changes every step without recompiling).
+ * Weighted sums use `add`, `mul_scalar` and `scale` (learnable scalars), Linear `linear`, global
+ * average pooling `avg_pool3d` over the whole volume. Separable resampling is a 1x1x1 `conv3d`
+ * whose channels are the resampled axis, so the resampling matrices can be graph inputs (the
+ * patch's place in the whole scan changes every step without recompiling).
  * @module
  */
 import type { GraphBuilder } from '../builder.js';
@@ -142,8 +140,9 @@ export function concat(g: GraphBuilder, xs: readonly GraphValue[]): GraphValue {
 }
 
 /**
- * `sum_t c_t x_t` for tensors of one shape `[N, ...]`; each coefficient is a number (fixed) or a
- * one-element graph value (a learnable scalar, gradient included).
+ * `sum_t c_t x_t` for tensors of one shape; each coefficient is a number (fixed: `mul_scalar`,
+ * skipped for 1) or a one-element graph value (a learnable scalar: `scale`, gradient included).
+ * The terms are added in order (`add`).
  */
 export function weightedSum(
   g: GraphBuilder,
@@ -152,60 +151,35 @@ export function weightedSum(
   const first = terms[0];
   if (!first) throw new TypeError('weightedSum: no terms');
   const shape = first[0].shape;
-  for (const [x] of terms) {
+  let acc: GraphValue | null = null;
+  for (const [x, c] of terms) {
     if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i]))
       throw new TypeError(`weightedSum: shapes differ ([${x.shape.join(', ')}] vs [${shape.join(', ')}])`);
-  }
-  const n = shape[0] as number;
-  const rest = prod(shape.slice(1));
-  // [N, 1, rest, 1, 1] per term, stacked on axis 1, mixed by a [1, T, 1, 1, 1] kernel.
-  const stacked = terms.map(([x]) => reshape(g, x, [n, 1, rest, 1, 1]));
-  const joined = stacked.length === 1 ? (stacked[0] as GraphValue) : concat(g, stacked);
-  const allFixed = terms.every(([, c]) => typeof c === 'number');
-  let w: GraphValue;
-  if (allFixed) {
-    w = g.constant(
-      `wsum_${g.values.length}`,
-      terms.map(([, c]) => c as number),
-      [1, terms.length, 1, 1, 1],
-    );
-  } else {
-    const parts = terms.map(([, c]) =>
+    const term =
       typeof c === 'number'
-        ? g.constant(`coef_${g.values.length}`, [c], [1, 1, 1, 1, 1])
-        : reshape(g, c, [1, 1, 1, 1, 1]),
-    );
-    w = parts.length === 1 ? (parts[0] as GraphValue) : concat(g, parts);
+        ? c === 1
+          ? x
+          : (g.op('mul_scalar', { value: c }, [x])[0] as GraphValue)
+        : (g.op('scale', {}, [x, c])[0] as GraphValue);
+    acc = acc ? (g.op('add', {}, [acc, term])[0] as GraphValue) : term;
   }
-  const y = g.op('conv3d', {}, [joined, w, null])[0] as GraphValue;
-  return reshape(g, y, shape);
+  return acc as GraphValue;
 }
 
 /** `<name>`: PyTorch's Linear, `x [N, F]` to `[N, out]`, parameters `weight [out, F]` and `bias [out]`. */
 export function linear(g: GraphBuilder, name: string, x: GraphValue, out: number): GraphValue {
-  const [n, f] = x.shape as [number, number];
+  const f = x.shape[1] as number;
   const s = g.scoped(name);
   const w = param(s, 'weight', [out, f], pytorchDefaultWeight());
   const b = param(s, 'bias', [out], pytorchDefaultBias([out, f]));
-  const y = g.op('conv3d', {}, [
-    reshape(g, x, [n, f, 1, 1, 1]),
-    reshape(g, w, [out, f, 1, 1, 1]),
-    b,
-  ])[0] as GraphValue;
-  return reshape(g, y, [n, out]);
+  return g.op('linear', {}, [x, w, b])[0] as GraphValue;
 }
 
-/** Mean over the spatial axes: `[N, C, D, H, W]` to `[N, C]`. */
+/** Mean over the spatial axes: `[N, C, D, H, W]` to `[N, C]` (an average pool over the whole volume). */
 export function globalAvgPool(g: GraphBuilder, x: GraphValue): GraphValue {
-  const [n, c, ...sp] = x.shape as number[];
-  const v = prod(sp);
-  const w = g.constant(`gap_${g.values.length}`, new Float32Array(v).fill(1 / v), [1, v, 1, 1, 1]);
-  const y = g.op('conv3d', {}, [
-    reshape(g, x, [(n as number) * (c as number), v, 1, 1, 1]),
-    w,
-    null,
-  ])[0] as GraphValue;
-  return reshape(g, y, [n as number, c as number]);
+  const [n, c, d, h, w] = x.shape as [number, number, number, number, number];
+  const y = g.op('avg_pool3d', { kernel: [d, h, w] }, [x])[0] as GraphValue;
+  return reshape(g, y, [n, c]);
 }
 
 /**
