@@ -69,6 +69,29 @@ describe('DeepSC-COVID training (tiny preset)', () => {
     net.model.dispose();
   });
 
+  it('a batch of two takes one step with per-sample labels and mask flags', async () => {
+    const net = createDeepScCovid(presetConfig('tiny', { batch: 2 }), { seed: 2 });
+    const [a, b] = [problem(0, 1, net), problem(1, 2, net)] as [TrainingBatch, TrainingBatch];
+    const cat = (x: Tensor, y: Tensor) => {
+      const data = new Float32Array(x.data.length * 2);
+      data.set(x.data);
+      data.set(y.data, x.data.length);
+      return Tensor.from(data, [2, ...x.shape.slice(1)]);
+    };
+    const r = await trainingStep(net, {
+      whole: cat(a.whole as Tensor, b.whole as Tensor),
+      patch: cat(a.patch as Tensor, b.patch as Tensor),
+      lesionMask: cat(a.lesionMask as Tensor, b.lesionMask as Tensor),
+      region: a.region,
+      labels: [0, 1],
+      hasMask: [1, 0],
+    });
+    expect(Number.isFinite(r.loss.total)).toBe(true);
+    expect(r.loss.terms.seg).toBeGreaterThan(0);
+    await expect(trainingStep(net, { ...a, labels: [0] })).rejects.toThrow(/shape|batch/);
+    net.model.dispose();
+  });
+
   it.each([
     ['no region for the joint network', { region: undefined }, /needs the patch's region/],
     ['no patch', { patch: undefined }, /needs a patch/],
