@@ -4,6 +4,7 @@ import { loadSafetensors, type Tensor } from '../src/index.js';
 import { createDeepScCovid } from '../src/model/network.js';
 import { presetConfig } from '../src/model/presets.js';
 import { regionInputs } from '../src/model/region.js';
+import { trainingStep } from '../src/model/training-step.js';
 
 // Fixtures from packages/core/test/fixtures/make_twin_fixtures.py (PyTorch twin in
 // benchmarks/peers/deepsc_covid_torch.py, tiny preset).
@@ -40,6 +41,40 @@ describe('DeepSC-COVID against its PyTorch twin', () => {
       expect(maxDiff(ours.data, theirs.data), k).toBeLessThan(1e-4);
     }
     for (const x of [...Object.values(outs), ...Object.values(region), ...Object.values(t)]) x.dispose();
+    net.model.dispose();
+  });
+
+  it('gives the same task-aware loss and the same gradient for every parameter', async () => {
+    const net = createDeepScCovid(presetConfig('tiny'), { seed: 123, optimizer: null });
+    await net.model.load(fixture('twin_weights.safetensors'));
+    const io = await loadSafetensors(fixture('twin_io.safetensors'));
+    const t = io.tensors;
+    const lo = JSON.parse(io.metadata.region_lo as string);
+    const hi = JSON.parse(io.metadata.region_hi as string);
+    const r = await trainingStep(
+      net,
+      {
+        whole: t['input.whole'] as Tensor,
+        patch: t['input.patch'] as Tensor,
+        region: { lo, hi },
+        labels: [1],
+        lesionMask: t['input.lesion_mask'] as Tensor,
+      },
+      {},
+      { step: false },
+    );
+    const expected = (t.loss as Tensor).data[0] as number;
+    expect(Math.abs(r.loss.total - expected)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected)));
+    const names = net.model.trainableNames;
+    expect(names.length).toBe(Object.keys(t).filter((k) => k.startsWith('grad.')).length);
+    for (const name of names) {
+      const ours = net.model.gradient(name);
+      const theirs = t[`grad.${name}`] as Tensor;
+      const scale = theirs.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(maxDiff(ours.data, theirs.data), name).toBeLessThan(1e-4 + 1e-3 * scale);
+      ours.dispose();
+    }
+    for (const x of Object.values(t)) x.dispose();
     net.model.dispose();
   });
 });
