@@ -39,8 +39,8 @@ export interface LesionProfile {
 /** COVID-19: multifocal, large, ground glass, peripheral, bilateral, lower lobes. */
 export const COVID_PROFILE: LesionProfile = {
   singleProbability: 0.05,
-  extraMean: 5.5,
-  maxCount: 14,
+  extraMean: 7,
+  maxCount: 16,
   volumeRatio: { median: 0.11, sigma: 0.75, min: 0.01, max: 0.6 },
   ggoHu: { mean: -760, sd: 45 },
   consolidation: { a: 1.2, b: 7 },
