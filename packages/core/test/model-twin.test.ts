@@ -77,4 +77,43 @@ describe('DeepSC-COVID against its PyTorch twin', () => {
     for (const x of Object.values(t)) x.dispose();
     net.model.dispose();
   });
+
+  it.each(['segmentation-only', 'classification-only'] as const)(
+    'variant %s reproduces the twin within 1e-4',
+    async (variant) => {
+      const net = createDeepScCovid(presetConfig('tiny', { variant }), { mode: 'infer' });
+      const joint = (await loadSafetensors(fixture('twin_weights.safetensors'))).tensors;
+      const io = (await loadSafetensors(fixture('twin_io.safetensors'))).tensors;
+      const own = (await loadSafetensors(fixture('twin_variants.safetensors'))).tensors;
+      const prefix = `${variant}/`;
+      const dict: Record<string, Tensor> = {};
+      for (const name of net.model.parameterNames) {
+        const t = own[`${prefix}weight.${name}`] ?? joint[name];
+        if (!t) throw new Error(`fixture lacks ${name}`);
+        dict[name] = t;
+      }
+      net.model.loadStateDict(dict);
+      const inputs: Record<string, Tensor> =
+        variant === 'segmentation-only'
+          ? { patch: io['input.patch'] as Tensor }
+          : { whole: io['input.whole'] as Tensor };
+      const outs = await net.model.forward(inputs);
+      const names = Object.keys(own).filter((k) => k.startsWith(`${prefix}output.`));
+      expect(names.length).toBe(4); // seg_logits + side1..3, or logits + evidence1..3
+      expect(Object.keys(outs).length).toBe(names.length);
+      for (const k of names) {
+        const ours = outs[k.slice(`${prefix}output.`.length)] as Tensor;
+        expect(ours.shape, k).toEqual((own[k] as Tensor).shape);
+        expect(maxDiff(ours.data, (own[k] as Tensor).data), k).toBeLessThan(1e-4);
+      }
+      for (const x of [
+        ...Object.values(outs),
+        ...Object.values(joint),
+        ...Object.values(io),
+        ...Object.values(own),
+      ])
+        x.dispose();
+      net.model.dispose();
+    },
+  );
 });
