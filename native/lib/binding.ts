@@ -40,6 +40,21 @@ export interface EngineInfo {
   ops: string[];
 }
 
+/** What {@link NativeBinding.peakFlops} measured. */
+export interface PeakFlops {
+  /** Multiply-add throughput of all threads together, in GFLOP/s (an FMA counts 2). */
+  gflops: number;
+  /** The same per thread. */
+  perThreadGflops: number;
+  threads: number;
+  /** The ISA measured (the active one). */
+  isa: 'avx512' | 'avx2' | 'portable';
+  /** Wall time of the measurement. */
+  seconds: number;
+  /** The folded accumulators (keeps the work from being optimised away); meaningless. */
+  sink: number;
+}
+
 /** The raw functions the addon exports. Prefer the typed wrappers in `ops.ts`. */
 export interface NativeBinding {
   info(): EngineInfo;
@@ -63,6 +78,12 @@ export interface NativeBinding {
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
   ): (RawTensor | null)[];
+  /**
+   * Measures this machine's multiply-add throughput on the active ISA with every pool thread
+   * busy for about `seconds` (default 0.5, at most 60): the limit every kernel figure reads
+   * against. Throws RangeError for a bad duration.
+   */
+  peakFlops(seconds?: number): PeakFlops;
   /** A zero-filled Float32Array of `numel` floats in counted native memory (64-byte aligned). */
   allocTensor(numel: number): Float32Array;
   /**

@@ -3,7 +3,7 @@
  * weights `[K, C/groups, kD, kH, kW]` (PyTorch's layout, so weights move both ways).
  * @packageDocumentation
  */
-export type { Attrs, AttrValue, EngineInfo, NativeBinding, RawTensor } from './binding.js';
+export type { Attrs, AttrValue, EngineInfo, NativeBinding, PeakFlops, RawTensor } from './binding.js';
 export { addonPath, loadBinding, packageVersion } from './binding.js';
 export type * from './graph.js';
 export * from './ops.js';

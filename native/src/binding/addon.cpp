@@ -4,6 +4,7 @@
 #include "binding/convert.h"
 #include "binding/graph.h"
 #include "binding/ops.h"
+#include "binding/peak.h"
 #include "binding/tensor.h"
 #include "deepsc/cpu_features.h"
 #include "deepsc/registry.h"
@@ -73,6 +74,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("inferShapes", Napi::Function::New(env, infer_shapes_js));
   exports.Set("runForward", Napi::Function::New(env, run_forward_js));
   exports.Set("runBackward", Napi::Function::New(env, run_backward_js));
+  exports.Set("peakFlops", Napi::Function::New(env, peak_flops_js));
   init_tensor(env, exports);
   init_graph(env, exports);
   return exports;

@@ -45,6 +45,7 @@ constexpr int64_t kWgradGroups = 8;
 int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t ceil_div_any(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 struct Axis {
   int64_t J = 0;              ///< output grid size
@@ -111,6 +112,8 @@ std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
   return xoff;
 }
 
+void strided_copy(const float* src, int64_t step, int64_t n, float* dst);
+
 /// Copies the input rows of unit (jd, rows from jh0) into the slab; `src` is one sample's
 /// first reduction channel, channels `cstride` floats apart.
 void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, int64_t jd, int64_t jh0, float* slab) {
@@ -139,16 +142,25 @@ void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, i
               std::memcpy(row + a, srow + wb + a, sizeof(float) * (b - a));
               std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
             } else {
-              for (int64_t qw = 0; qw < p.Wq; ++qw) {
-                const int64_t w = wb + qw * sw + pw;
-                row[qw] = w >= 0 && w < S2 ? srow[w] : 0.f;
-              }
+              // Columns qw in [a, b) read w = wb + pw + qw * sw inside the source row.
+              const int64_t w0 = wb + pw;
+              const int64_t a = std::clamp<int64_t>(ceil_div_any(-w0, sw), 0, p.Wq);
+              const int64_t b = std::clamp<int64_t>(ceil_div_any(S2 - w0, sw), a, p.Wq);
+              std::memset(row, 0, sizeof(float) * a);
+              const float* sp = srow + w0;
+              strided_copy(sp + a * sw, sw, b - a, row + a);
+              std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
             }
           }
         }
     }
   }
   std::memset(slab + p.nt[0] * p.planeS, 0, sizeof(float) * (p.slab - p.nt[0] * p.planeS));
+}
+
+void strided_copy(const float* src, int64_t step, int64_t n, float* dst) {
+  if (active_isa() == Isa::avx512) strided_copy_avx512(src, step, n, dst);
+  else strided_copy_portable(src, step, n, dst);
 }
 
 void corr_kernel(const CorrArgs& a) {
@@ -287,22 +299,39 @@ int64_t corr_workspace(const Job& j) {
   return corr_weights_floats(j, p) + std::min(units, pool_slots()) * corr_slot_floats(j, p);
 }
 
-/// Weight-gradient job sizes: per group a slab, a transposed gradient and a partial sum.
+/// Weight-gradient job sizes. Two ways to split the work, chosen by the problem size alone:
+///  - `units`: kWgradGroups task groups each sum a fixed range of units into their own partial
+///    [E][Kpad], reduced in group order afterwards (small weights, many pixels);
+///  - `entries`: one task per thread owns a range of reduction entries e and sums every unit
+///    for them in order (large weights: 8 partial copies would cost more than the work).
+/// Either way each weight's sum runs in a fixed order: the thread count never changes a bit.
 struct WgradPlan {
   Plan p;
-  int64_t Kpad = 0, dyT = 0, partial = 0, per_group = 0, groups = 1;
+  bool by_units = true;
+  int64_t Kpad = 0, dyT = 0, partial = 0, per_task = 0, tasks = 1;
 };
 
-WgradPlan make_wgrad_plan(const Job& j, int64_t N) {
+/// Partial sums at most this large (floats) are split by units.
+constexpr int64_t kUnitSplitMaxPartial = int64_t(1) << 18;
+
+WgradPlan make_wgrad_plan(const Job& j, int64_t N, int64_t threads) {
   WgradPlan w;
   w.Kpad = round_up(j.Ko, kGradBlock);
   w.p = make_plan(j, w.Kpad);
   w.dyT = w.p.npix * w.Kpad;
   w.partial = w.p.E * w.Kpad;
-  w.per_group = w.p.slab + w.dyT + w.partial;
-  w.groups = std::clamp<int64_t>(N * w.p.units, 1, kWgradGroups);
+  w.by_units = w.partial <= kUnitSplitMaxPartial;
+  if (w.by_units) {
+    w.per_task = w.p.slab + w.dyT + w.partial;
+    w.tasks = std::clamp<int64_t>(N * w.p.units, 1, kWgradGroups);
+  } else {
+    w.per_task = w.p.slab + w.dyT;
+    w.tasks = std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, w.p.E));
+  }
   return w;
 }
+
+int64_t wgrad_workspace(const WgradPlan& w) { return w.tasks * w.per_task + (w.by_units ? 0 : w.partial); }
 
 }  // namespace
 
@@ -315,8 +344,7 @@ int64_t backward_data_workspace(const Geometry& g) {
 }
 
 int64_t backward_weight_workspace(const Geometry& g) {
-  const WgradPlan w = make_wgrad_plan(forward_job(g), g.N);
-  return w.groups * w.per_group;
+  return wgrad_workspace(make_wgrad_plan(forward_job(g), g.N, pool_slots()));
 }
 
 void forward(const Geometry& g, const float* x, const float* w, const float* b, float* y, Workspace ws) {
@@ -355,8 +383,6 @@ void backward_data(const Geometry& g, const float* dy, const float* w, const flo
 
 void backward_weight(const Geometry& g, const float* x, const float* dy, float* dw, Workspace ws) {
   const Job j = forward_job(g);
-  const WgradPlan wp = make_wgrad_plan(j, g.N);
-  const Plan& p = wp.p;
   const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
   const int64_t wsize = Kg * Cg * tp;
@@ -364,18 +390,29 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
     std::memset(dw, 0, sizeof(float) * wsize * g.groups);
     return;
   }
+  // The plan the workspace was sized for, with no more tasks than it holds.
+  WgradPlan wp = make_wgrad_plan(j, g.N, pool_slots());
+  if (!wp.by_units)
+    wp.tasks = std::clamp<int64_t>((ws.floats - wp.partial) / wp.per_task, 1, wp.tasks);
+  const Plan& p = wp.p;
   const std::vector<int64_t> xoff = make_xoff(j, p);
   const int64_t total = g.N * p.units;
   const Axis &A0 = j.ax[0], &A1 = j.ax[1], &A2 = j.ax[2];
+  float* shared_partial = ws.data + wp.tasks * wp.per_task;
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* xg = x + gr * Cg * in_sp;
     const float* dyg = dy + gr * Kg * out_sp;
-    ThreadPool::global().run(wp.groups, [&](int64_t grp, int) {
-      float* slab = ws.data + grp * wp.per_group;
+    ThreadPool::global().run(wp.tasks, [&](int64_t task, int) {
+      float* slab = ws.data + task * wp.per_task;
       float* dyT = slab + p.slab;
-      float* part = dyT + wp.dyT;
-      std::memset(part, 0, sizeof(float) * wp.partial);
-      const int64_t u0 = grp * total / wp.groups, u1 = (grp + 1) * total / wp.groups;
+      // By units: this task's units, all entries, into its own partial. By entries: all
+      // units, this task's entries, into its rows of the one partial.
+      const int64_t u0 = wp.by_units ? task * total / wp.tasks : 0;
+      const int64_t u1 = wp.by_units ? (task + 1) * total / wp.tasks : total;
+      const int64_t e0 = wp.by_units ? 0 : task * p.E / wp.tasks;
+      const int64_t e1 = wp.by_units ? p.E : (task + 1) * p.E / wp.tasks;
+      float* part = wp.by_units ? dyT + wp.dyT : shared_partial;
+      std::memset(part + e0 * wp.Kpad, 0, sizeof(float) * (e1 - e0) * wp.Kpad);
       for (int64_t u = u0; u < u1; ++u) {
         const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
@@ -387,20 +424,24 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
             float* d = dyT + i * p.Wq * wp.Kpad + k;
             for (int64_t w = 0; w < A2.J; ++w) d[w * wp.Kpad] = src[w];
           }
-        wgrad_kernel(WgradArgs{slab, xoff.data(), p.E, dyT, wp.Kpad, p.npix, part});
+        wgrad_kernel(WgradArgs{slab, xoff.data() + e0, e1 - e0, dyT, wp.Kpad, p.npix, part + e0 * wp.Kpad});
       }
     });
-    // Reduce the partials in group order, straight into PyTorch's weight layout.
+    // Sum the partials in task order (one partial when split by entries), straight into
+    // PyTorch's weight layout.
+    const int64_t nparts = wp.by_units ? wp.tasks : 1;
     float* dwg = dw + gr * wsize;
-    parallel_for(p.E, 256, [&](int64_t e0, int64_t e1) {
-      for (int64_t e = e0; e < e1; ++e) {
+    parallel_for(p.E, 256, [&](int64_t ea, int64_t eb) {
+      for (int64_t e = ea; e < eb; ++e) {
         const int64_t c = e % Cg, t = e / Cg;
         const int64_t tw = t % p.nt[2], th = (t / p.nt[2]) % p.nt[1], td = t / (p.nt[2] * p.nt[1]);
         const int64_t tap = A0.tap[td] * kHW + A1.tap[th] * g.k[2] + A2.tap[tw];
         for (int64_t k = 0; k < Kg; ++k) {
           float s = 0.f;
-          for (int64_t grp = 0; grp < wp.groups; ++grp)
-            s += ws.data[grp * wp.per_group + p.slab + wp.dyT + e * wp.Kpad + k];
+          for (int64_t q = 0; q < nparts; ++q) {
+            const float* part = wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial;
+            s += part[e * wp.Kpad + k];
+          }
           dwg[(k * Cg + c) * tp + tap] = s;
         }
       }

@@ -8,7 +8,7 @@ namespace deepsc::cpu::conv {
 
 namespace {
 
-// Correlation tile: MK output channels x NV vectors of 16 pixels in 8 x 3 = 24 accumulators;
+// Correlation tile: MK output channels x NV vectors of 16 pixels in up to 24 accumulators;
 // per reduction entry, NV pixel loads and MK weight broadcasts feed MK * NV FMAs.
 template <int MK, int NV>
 inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const float* w, const float* bias, float* y,
@@ -17,34 +17,46 @@ inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const floa
 #pragma GCC unroll 8
   for (int m = 0; m < MK; ++m) {
     const __m512 b = bias ? _mm512_set1_ps(bias[m]) : _mm512_setzero_ps();
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) acc[m][v] = b;
   }
   for (int64_t e = 0; e < E; ++e) {
     const float* xe = x + xoff[e];
     const float* we = w + e * kOutBlock;
     __m512 xv[NV];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) xv[v] = _mm512_loadu_ps(xe + 16 * v);
 #pragma GCC unroll 8
     for (int m = 0; m < MK; ++m) {
       const __m512 b = _mm512_set1_ps(we[m]);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
       for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_fmadd_ps(b, xv[v], acc[m][v]);
     }
   }
 #pragma GCC unroll 8
   for (int m = 0; m < MK; ++m)
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ypitch + 16 * v, acc[m][v]);
+}
+
+// Pixel vectors per tile for MK output channels: up to 24 accumulators, at most 6 vectors.
+template <int MK>
+constexpr int kTileVectors = 24 / MK < 6 ? 24 / MK : 6;
+
+template <int MK, int NV>
+void corr_tail(int64_t rem, const CorrArgs& a, const float* w, const float* bias, float* y, int64_t p) {
+  if constexpr (NV > 0) {
+    if (rem == NV) corr_tile<MK, NV>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+    else corr_tail<MK, NV - 1>(rem, a, w, bias, y, p);
+  }
 }
 
 template <int MK>
 void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) {
+  constexpr int NV = kTileVectors<MK>;
   int64_t p = 0;
-  for (; p + 48 <= a.npix; p += 48) corr_tile<MK, 3>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
-  if (a.npix - p == 32) corr_tile<MK, 2>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
-  else if (a.npix - p == 16) corr_tile<MK, 1>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+  for (; p + 16 * NV <= a.npix; p += 16 * NV) corr_tile<MK, NV>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+  if (p < a.npix) corr_tail<MK, NV - 1>((a.npix - p) / 16, a, w, bias, y, p);
 }
 
 // Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,
@@ -97,6 +109,19 @@ void wgrad_ktile(const WgradArgs& a, int64_t k0) {
 }
 
 }  // namespace
+
+void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst) {
+  int64_t i = 0;
+  if (step == 2) {
+    // 16 outputs from 32 inputs; the last vector would read src[2 n - 1], past the end.
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    for (; i + 17 <= n; i += 16) {
+      const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
+      _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(a, even, b));
+    }
+  }
+  for (; i < n; ++i) dst[i] = src[i * step];
+}
 
 void corr_avx512(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {

@@ -10,7 +10,7 @@
 namespace deepsc::cpu::conv {
 
 /// Pixels are computed in multiples of this (the slab and output rows are padded to it).
-inline constexpr int64_t kPixelAlign = 64;
+inline constexpr int64_t kPixelAlign = 16;
 /// Output channels are packed in blocks of this for the correlation kernel.
 inline constexpr int64_t kOutBlock = 8;
 /// Channel padding of the transposed gradient rows in the weight-gradient kernel.
@@ -42,6 +42,11 @@ struct WgradArgs {
   int64_t npix;
   float* dw;
 };
+
+/// dst[i] = src[i * step] for i < n: the stride-phase split of a slab row. Reads nothing
+/// beyond src[(n - 1) * step].
+void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst);
+void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst);
 
 void corr_avx512(const CorrArgs& a);
 void corr_avx2(const CorrArgs& a);

@@ -4,6 +4,10 @@
 
 namespace deepsc::cpu::conv {
 
+void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i * step];
+}
+
 void corr_portable(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
     const int64_t mk = a.K - kb * kOutBlock < kOutBlock ? a.K - kb * kOutBlock : kOutBlock;
