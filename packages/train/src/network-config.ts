@@ -41,22 +41,25 @@ export function resolveNetworkConfig(c: Pick<TrainConfig, 'model'>, source = 'co
 /**
  * The optimizer of a training configuration: two parameter groups, the lesion subnet and the
  * cross-stitch units at `segmentationLr`, everything else at `lr` (the paper's split).
- * Group 0 is the segmentation group, group 1 the rest.
+ * Group 0 is the segmentation group, group 1 the rest; `classification-only` has one group.
  */
-export function optimizerConfig(c: Pick<TrainConfig, 'optimizer'>): OptimizerConfig {
+export function optimizerConfig(c: Pick<TrainConfig, 'optimizer' | 'model'>): OptimizerConfig {
   const o = c.optimizer;
   const seg = (n: string) => n.startsWith('lesion.') || n.startsWith('cross_stitch.');
+  // classification-only has no lesion subnet: one group, at `lr`
+  const groups = c.model.variant === 'classification-only' ? [] : [{ params: seg, lr: o.segmentationLr }];
   const common = {
     lr: o.lr,
     weightDecay: o.weightDecay,
     ...(o.clipGradNorm !== undefined ? { clipGradNorm: o.clipGradNorm } : {}),
   };
-  if (o.kind === 'sgd')
-    return { kind: 'sgd', ...common, momentum: o.momentum, groups: [{ params: seg, lr: o.segmentationLr }] };
-  return { kind: o.kind, ...common, betas: o.betas, groups: [{ params: seg, lr: o.segmentationLr }] };
+  if (o.kind === 'sgd') return { kind: 'sgd', ...common, momentum: o.momentum, groups };
+  return { kind: o.kind, ...common, betas: o.betas, groups };
 }
 
 /** Base learning rate of each optimizer group, in group order (what the schedule multiplies). */
-export function baseLearningRates(c: Pick<TrainConfig, 'optimizer'>): number[] {
-  return [c.optimizer.segmentationLr, c.optimizer.lr];
+export function baseLearningRates(c: Pick<TrainConfig, 'optimizer' | 'model'>): number[] {
+  return c.model.variant === 'classification-only'
+    ? [c.optimizer.lr]
+    : [c.optimizer.segmentationLr, c.optimizer.lr];
 }

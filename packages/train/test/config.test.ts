@@ -86,6 +86,16 @@ describe('resolveTrainConfig', () => {
       'training.earlyStopPatience: needs validation',
     ],
     ['not an object', [1, 2], 'expected a JSON object, got an array'],
+    [
+      'metric without a classifier',
+      { ...base, model: { variant: 'segmentation-only' } },
+      'training.bestMetric: got "accuracy"; variant segmentation-only has no classifier: allowed: "dice"',
+    ],
+    [
+      'metric without segmentation',
+      { ...base, model: { variant: 'classification-only' }, training: { bestMetric: 'dice' } },
+      'allowed: "accuracy", "auc", "loss"',
+    ],
   ])('rejects a bad %s naming the field', (_what, input, message) => {
     expect(problems(input)).toContain(message);
   });

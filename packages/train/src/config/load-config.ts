@@ -104,6 +104,16 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
     );
   if (c.training.bestMetric !== 'loss' && c.training.validateEvery === 0 && c.training.earlyStopPatience > 0)
     problems.push('training.earlyStopPatience: needs validation; set training.validateEvery >= 1');
+  const v = c.model.variant;
+  const metric = c.training.bestMetric;
+  if (v === 'segmentation-only' && metric !== 'dice')
+    problems.push(
+      `training.bestMetric: got "${metric}"; variant segmentation-only has no classifier: allowed: "dice"`,
+    );
+  if (v === 'classification-only' && metric === 'dice')
+    problems.push(
+      'training.bestMetric: got "dice"; variant classification-only has no lesion output: allowed: "accuracy", "auc", "loss"',
+    );
   if (problems.length) throw new ConfigError(source, problems);
   const base = options.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
