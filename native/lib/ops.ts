@@ -71,6 +71,75 @@ export interface ReshapeAttrs {
   shape: readonly number[];
 }
 
+/** Attributes of `group_norm` (PyTorch's `F.group_norm`). */
+export interface GroupNormAttrs {
+  /** Number of channel groups (consecutive channels); required, must divide C. */
+  groups: number;
+  /** Added to the variance before the square root; default 1e-5, must be >= 0. */
+  eps?: number;
+}
+
+/** Attributes of `instance_norm` (PyTorch's `F.instance_norm` with batch statistics). */
+export interface InstanceNormAttrs {
+  /** Added to the variance before the square root; default 1e-5, must be >= 0. */
+  eps?: number;
+}
+
+/** `train`: normalise with the batch's statistics and update the running ones; `eval`: use the running ones. */
+export type BatchNormMode = 'train' | 'eval';
+
+/** Attributes of `batch_norm` (PyTorch's `F.batch_norm`). */
+export interface BatchNormAttrs {
+  /** Required; see {@link BatchNormMode}. */
+  mode: BatchNormMode;
+  /** Weight of the batch statistic in the running-statistics update; default 0.1, in [0, 1]. */
+  momentum?: number;
+  /** Added to the variance before the square root; default 1e-5, must be >= 0. */
+  eps?: number;
+}
+
+/** A size per spatial axis `[D, H, W]`, or one number for all three. */
+export type PoolSize3 = number | readonly [number, number, number];
+
+/** Attributes of `max_pool3d` (PyTorch's `F.max_pool3d`). */
+export interface MaxPool3dAttrs {
+  /** Window size; required, each >= 1. */
+  kernel: PoolSize3;
+  /** Step between windows; default `kernel`, each >= 1. */
+  stride?: PoolSize3;
+  /** Implicit -infinity padding on both sides; default 0, each in [0, kernel / 2]. */
+  padding?: PoolSize3;
+  /** Spacing between window taps; default 1, each >= 1. */
+  dilation?: PoolSize3;
+  /** Round the output size up (a last partial window that starts inside the input or the left padding); default false. */
+  ceil_mode?: boolean;
+}
+
+/** Attributes of `avg_pool3d` (PyTorch's `F.avg_pool3d`). */
+export interface AvgPool3dAttrs {
+  /** Window size; required, each >= 1. */
+  kernel: PoolSize3;
+  /** Step between windows; default `kernel`, each >= 1. */
+  stride?: PoolSize3;
+  /** Implicit zero padding on both sides; default 0, each in [0, kernel / 2]. */
+  padding?: PoolSize3;
+  /** Round the output size up, as in `max_pool3d`; default false. */
+  ceil_mode?: boolean;
+  /** Divide by the window size including padding (true, the default) or by the count of real voxels. */
+  count_include_pad?: boolean;
+}
+
+/** `trilinear`: PyTorch's `align_corners=false` interpolation; `nearest`: PyTorch's `floor(dst * in / out)`. */
+export type ResizeMode = 'trilinear' | 'nearest';
+
+/** Attributes of `resize` (PyTorch's `F.interpolate` with `size`). */
+export interface ResizeAttrs {
+  /** Required; see {@link ResizeMode}. */
+  mode: ResizeMode;
+  /** Output spatial size `[D, H, W]`; required, each >= 1. */
+  size: readonly [number, number, number];
+}
+
 /** Attributes of every op, by op name. */
 export interface OpAttrs {
   /**
@@ -84,6 +153,27 @@ export interface OpAttrs {
    * Do = (D - 1) stride - 2 padding + dilation (kD - 1) + output_padding + 1.
    */
   conv_transpose3d: ConvTranspose3dAttrs;
+  /**
+   * `group_norm`: x `[N, C, ...]` (rank 3 to 5), gamma `[C]` and beta `[C]` optional (null);
+   * each (sample, group of C / groups channels) is normalised by its mean and biased variance.
+   */
+  group_norm: GroupNormAttrs;
+  /** `instance_norm`: group_norm with one channel per group; inputs x, gamma?, beta?. */
+  instance_norm: InstanceNormAttrs;
+  /**
+   * `batch_norm`: inputs x `[N, C, ...]` (rank 2 to 5), gamma?, beta?, running_mean?, running_var?
+   * (each `[C]`). In mode `train` the forward UPDATES running_mean and running_var IN PLACE
+   * (unbiased variance, as PyTorch); they have no gradient. Mode `eval` needs them and mutates nothing.
+   */
+  batch_norm: BatchNormAttrs;
+  /** `max_pool3d`: x `[N, C, D, H, W]`; backward routes each gradient to the first maximum of its window. */
+  max_pool3d: MaxPool3dAttrs;
+  /** `avg_pool3d`: x `[N, C, D, H, W]`. */
+  avg_pool3d: AvgPool3dAttrs;
+  /** `global_avg_pool`: x `[N, C, ...]` (rank 3 to 5) to the mean over the spatial axes, `[N, C]`. */
+  global_avg_pool: Record<string, never>;
+  /** `resize`: x `[N, C, D, H, W]` to `[N, C, ...size]`. */
+  resize: ResizeAttrs;
   /** `relu`: y = max(x, 0). */
   relu: Record<string, never>;
   /** `leaky_relu`: y = x for x > 0, else slope * x; any shape. */
