@@ -134,6 +134,7 @@ export interface NativeModelHandle {
   write(name: string, value: RawTensor): void;
   setOptimizer(config: NativeOptimizerConfig): void;
   setLearningRate(group: number, lr: number): void;
+  learningRates(): number[];
   optimizerState(): OptimizerState;
   setOptimizerState(state: OptimizerState): void;
   dispose(): void;

@@ -201,6 +201,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("write", &NativeModel::write),
                            InstanceMethod("setOptimizer", &NativeModel::set_optimizer),
                            InstanceMethod("setLearningRate", &NativeModel::set_learning_rate),
+                           InstanceMethod("learningRates", &NativeModel::learning_rates),
                            InstanceMethod("optimizerState", &NativeModel::optimizer_state),
                            InstanceMethod("setOptimizerState", &NativeModel::set_optimizer_state),
                            InstanceMethod("dispose", &NativeModel::dispose),
@@ -650,6 +651,17 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (gi < 0 || gi != std::floor(gi)) fail(ErrorKind::Range, "setLearningRate", "group must be a non-negative integer");
       ex.optimizer()->set_lr(static_cast<size_t>(gi), info[1].As<Napi::Number>().DoubleValue());
       return env.Undefined();
+    });
+  }
+
+  Napi::Value learning_rates(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("learningRates");
+      if (!ex.optimizer()) fail(ErrorKind::Runtime, "learningRates", "no optimizer is set");
+      Napi::Array a = Napi::Array::New(env);
+      for (const auto& g : ex.optimizer()->config().groups) a.Set(a.Length(), g.lr);
+      return a;
     });
   }
 

@@ -18,7 +18,7 @@ import { type GraphIdentity, GraphValue } from './graph-value.js';
 import { type Initializer, initialize } from './init.js';
 import { CompiledModel } from './model.js';
 import type { OptimizerConfig } from './optimizer.js';
-import { type Shape, Tensor } from './tensor.js';
+import { type Shape, type Shape5, Tensor } from './tensor.js';
 
 /** Options of a {@link GraphBuilder}. */
 export interface BuilderOptions {
@@ -319,6 +319,58 @@ export class GraphBuilder {
     name?: string,
   ): GraphValue<S> {
     return this.#one('batch_norm', attrs, [x, gamma, beta, runningMean, runningVar], name) as GraphValue<S>;
+  }
+
+  /** `conv3d`: x `[N, C, D, H, W]`, w `[K, C/groups, kD, kH, kW]`, bias `[K]` or null. */
+  conv3d(
+    x: GraphValue,
+    w: GraphValue,
+    bias: GraphValue | null,
+    attrs: OpAttrs['conv3d'] = {},
+    name?: string,
+  ): GraphValue<Shape5> {
+    return this.#one('conv3d', attrs, [x, w, bias], name) as GraphValue<Shape5>;
+  }
+
+  /** `conv_transpose3d`: x `[N, C, D, H, W]`, w `[C, K/groups, kD, kH, kW]` (PyTorch's layout), bias `[K]` or null. */
+  convTranspose3d(
+    x: GraphValue,
+    w: GraphValue,
+    bias: GraphValue | null,
+    attrs: OpAttrs['conv_transpose3d'] = {},
+    name?: string,
+  ): GraphValue<Shape5> {
+    return this.#one('conv_transpose3d', attrs, [x, w, bias], name) as GraphValue<Shape5>;
+  }
+
+  /** `crop`: the sub-volume of x `[N, C, D, H, W]` at `offset` of extent `size`. */
+  crop(x: GraphValue, attrs: OpAttrs['crop'], name?: string): GraphValue<Shape5> {
+    return this.#one('crop', attrs, [x], name) as GraphValue<Shape5>;
+  }
+
+  /** `paste`: base `[N, C, D, H, W]` with the region at `offset` replaced by patch. */
+  paste<S extends Shape>(
+    base: GraphValue<S>,
+    patch: GraphValue,
+    attrs: OpAttrs['paste'],
+    name?: string,
+  ): GraphValue<S> {
+    return this.#one('paste', attrs, [base, patch], name) as GraphValue<S>;
+  }
+
+  /** `concat`: inputs joined along `axis` (default 1, channels), as `torch.cat`. */
+  concat(inputs: readonly GraphValue[], attrs: OpAttrs['concat'] = {}, name?: string): GraphValue {
+    return this.#one('concat', attrs, inputs, name);
+  }
+
+  /** `slice`: `length` indices from `start` along `axis` (PyTorch's `narrow`). */
+  slice(x: GraphValue, attrs: OpAttrs['slice'], name?: string): GraphValue {
+    return this.#one('slice', attrs, [x], name);
+  }
+
+  /** `reshape`: the same elements under `shape` (one entry may be -1). */
+  reshape(x: GraphValue, shape: readonly number[], name?: string): GraphValue {
+    return this.#one('reshape', { shape }, [x], name);
   }
 
   /**

@@ -299,7 +299,7 @@ export class CompiledModel {
       this.#h.setLearningRate(group, lr);
       return;
     }
-    const n = this.#h.optimizerState().lr.length;
+    const n = this.#h.learningRates().length;
     for (let g = 0; g < n; g++) this.#h.setLearningRate(g, lr);
   }
 
