@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readNifti } from '../src/index.js';
+import { applyInBox } from '../src/lung/box-op.js';
 import { connectedComponents } from '../src/lung/connected-components.js';
 import { squaredDistanceToBackground } from '../src/lung/distance-transform.js';
 import { lungMask } from '../src/lung/lung-mask.js';
@@ -75,6 +76,33 @@ describe('morphology', () => {
     expect(erode(dilate(one, dims, [1, 1, 1], 1), dims, [1, 1, 1], 1).reduce((a, b) => a + b, 0)).toBe(1);
     expect(close(one, dims, [1, 1, 1], 1)[4 + 9 * (4 + 9)]).toBe(1);
   });
+  it.each([1, 2, 3])(
+    'closing and hole filling on the bounding box equal the full-volume result (seed %i)',
+    (seed) => {
+      const d: V3 = [30, 26, 12];
+      const sp: V3 = [0.8, 0.8, 2];
+      const rng = new Rng(seed);
+      const m = new Uint8Array(30 * 26 * 12);
+      const c = [rng.uniform(8, 22), rng.uniform(8, 18), rng.uniform(3, 9)];
+      m.forEach((_, o) => {
+        const i = o % 30;
+        const j = Math.floor(o / 30) % 26;
+        const k = Math.floor(o / 780);
+        const r = Math.hypot(
+          (i - (c[0] as number)) / 6,
+          (j - (c[1] as number)) / 5,
+          (k - (c[2] as number)) / 3,
+        );
+        m[o] = r < 1 && rng.next() < 0.9 ? 1 : 0;
+      });
+      const full = fillHolesPerSlice(close(m, d, sp, 2), d);
+      const margin = sp.map((s) => Math.ceil(2 / s) + 2) as V3;
+      expect(applyInBox(m, d, margin, (sub, sd) => fillHolesPerSlice(close(sub, sd, sp, 2), sd))).toEqual(
+        full,
+      );
+      expect(applyInBox(new Uint8Array(m.length), d, margin, (sub) => sub).every((v) => v === 0)).toBe(true);
+    },
+  );
   it('fillHolesPerSlice fills a ring but not an open C', () => {
     const ring = new Uint8Array(243);
     for (let j = 2; j <= 6; j++)

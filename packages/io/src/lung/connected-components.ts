@@ -36,22 +36,25 @@ export function connectedComponents(
   if (connectivity !== 6 && connectivity !== 18 && connectivity !== 26) {
     throw new RangeError(`connectedComponents: connectivity must be 6, 18 or 26, got ${connectivity}`);
   }
-  const offsets: [number, number, number][] = [];
-  for (let dk = -1; dk <= 1; dk++) {
-    for (let dj = -1; dj <= 1; dj++) {
-      for (let di = -1; di <= 1; di++) {
-        const m = Math.abs(di) + Math.abs(dj) + Math.abs(dk);
-        if (m === 0) continue;
-        if (connectivity === 6 && m > 1) continue;
-        if (connectivity === 18 && m > 2) continue;
-        offsets.push([di, dj, dk]);
+  const di: number[] = [];
+  const dj: number[] = [];
+  const dk: number[] = [];
+  for (let c = -1; c <= 1; c++) {
+    for (let b = -1; b <= 1; b++) {
+      for (let a = -1; a <= 1; a++) {
+        const m = Math.abs(a) + Math.abs(b) + Math.abs(c);
+        if (m === 0 || (connectivity === 6 && m > 1) || (connectivity === 18 && m > 2)) continue;
+        di.push(a);
+        dj.push(b);
+        dk.push(c);
       }
     }
   }
+  const nOff = di.length;
+  const delta = di.map((a, q) => a + ni * ((dj[q] as number) + nj * (dk[q] as number)));
   const labels = new Int32Array(n);
   const sizes: number[] = [];
   const stack = new Int32Array(n);
-  const nij = ni * nj;
   let label = 0;
   for (let p = 0; p < n; p++) {
     if (mask[p] === 0 || labels[p] !== 0) continue;
@@ -64,14 +67,19 @@ export function connectedComponents(
       const q = stack[--top] as number;
       size++;
       const i = q % ni;
-      const j = Math.floor(q / ni) % nj;
-      const k = Math.floor(q / nij);
-      for (const [di, dj, dk] of offsets) {
-        const a = i + di;
-        const b = j + dj;
-        const c = k + dk;
-        if (a < 0 || b < 0 || c < 0 || a >= ni || b >= nj || c >= nk) continue;
-        const r = a + ni * b + nij * c;
+      const rest = (q - i) / ni;
+      const j = rest % nj;
+      const k = (rest - j) / nj;
+      // interior voxels skip the bounds checks
+      const interior = i > 0 && j > 0 && k > 0 && i < ni - 1 && j < nj - 1 && k < nk - 1;
+      for (let o = 0; o < nOff; o++) {
+        if (!interior) {
+          const a = i + (di[o] as number);
+          const b = j + (dj[o] as number);
+          const c = k + (dk[o] as number);
+          if (a < 0 || b < 0 || c < 0 || a >= ni || b >= nj || c >= nk) continue;
+        }
+        const r = q + (delta[o] as number);
         if (mask[r] === 0 || labels[r] !== 0) continue;
         labels[r] = label;
         stack[top++] = r;

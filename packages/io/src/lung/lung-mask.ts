@@ -9,6 +9,7 @@
  * @module
  */
 import { createVolume, type Volume, type VoxelArray, voxelToWorld } from '../volume.js';
+import { applyInBox } from './box-op.js';
 import { connectedComponents } from './connected-components.js';
 import { close, dilate, fillHolesPerSlice } from './morphology.js';
 
@@ -202,8 +203,11 @@ export function lungMask(ct: Volume<VoxelArray>, options: LungMaskOptions = {}):
       }
     }
     if (!any) continue;
-    const closed = closingMm > 0 ? close(one, dims, spacing, closingMm) : one;
-    const filled = fillHolesPerSlice(closed, dims);
+    // the closing reaches closingMm beyond the lung; one more voxel keeps a background ring for the hole filling
+    const margin = spacing.map((s) => Math.ceil(closingMm / s) + 2) as unknown as [number, number, number];
+    const filled = applyInBox(one, dims, margin, (sub, sd) =>
+      fillHolesPerSlice(closingMm > 0 ? close(sub, sd, spacing, closingMm) : sub, sd),
+    );
     for (let o = 0; o < n; o++) if (filled[o] === 1 && final[o] === 0) final[o] = label;
   }
   const lungs: LungFound[] = [];
@@ -260,7 +264,9 @@ function removeAirways(
   }
   const region = new Uint8Array(n);
   for (let o = 0; o < n; o++) if (seeds.has(cc.labels[o] as number)) region[o] = 1;
-  const grown = dilate(region, ct.dims, ct.spacing, Math.max(ct.spacing[0], ct.spacing[1]) * 1.01);
+  const r = Math.max(ct.spacing[0], ct.spacing[1]) * 1.01;
+  const margin = ct.spacing.map((s) => Math.ceil(r / s) + 1) as unknown as [number, number, number];
+  const grown = applyInBox(region, ct.dims, margin, (sub, sd) => dilate(sub, sd, ct.spacing, r));
   let removed = 0;
   for (let o = 0; o < n; o++) {
     if (grown[o] === 1 && cand[o] === 1) {

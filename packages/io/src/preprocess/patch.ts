@@ -98,14 +98,13 @@ export class PatchSampler {
   lesionCount(box: VoxelBox): number {
     const t = this.table;
     if (!t) return 0;
-    const [ni, nj, nk] = this.dims;
+    const [ni, nj] = this.dims;
     const lo = [0, 1, 2].map((a) => Math.max(0, Math.min(this.dims[a] as number, box.start[a] as number)));
     const hi = [0, 1, 2].map((a) =>
       Math.max(0, Math.min(this.dims[a] as number, (box.start[a] as number) + (box.size[a] as number))),
     );
     const sx = ni + 1;
     const sxy = sx * (nj + 1);
-    void nk;
     const at = (i: number, j: number, k: number) => t[i + sx * j + sxy * k] as number;
     const [i0, j0, k0] = lo as [number, number, number];
     const [i1, j1, k1] = hi as [number, number, number];
