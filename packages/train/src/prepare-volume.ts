@@ -35,7 +35,8 @@ const toUint8 = (v: Volume<VoxelArray>): Volume<Uint8Array> => {
 
 /**
  * Prepares a CT volume in HU as training prepared the manifest's scans.
- * @param lung - lung mask on the CT's grid; computed when absent and `options.lungMask` is not `none`.
+ * @param lung - lung mask on the CT's grid; computed when absent and `options.lungMask` is not `none`
+ *   (classical method; when it finds nothing, again keeping air at the volume's border, for crops).
  * @throws RangeError when `options` has no `shape`, when the lung mask's dims differ, or when no lung is found and cropping is asked for.
  */
 export function prepareVolume(
@@ -51,7 +52,11 @@ export function prepareVolume(
     );
   const source = options.lungMask ?? 'file';
   let lungIn: Volume<Uint8Array> | undefined;
-  if (source !== 'none') lungIn = lung ? toUint8(lung) : lungMask(ct).mask;
+  if (source !== 'none') {
+    lungIn = lung ? toUint8(lung) : lungMask(ct).mask;
+    // a crop that lies inside the chest has no outside air: the default method then finds nothing
+    if (!lung && !lungIn.data.some((v) => v > 0)) lungIn = lungMask(ct, { outsideAir: 'keep' }).mask;
+  }
   if (lungIn && !lungIn.data.some((v) => v > 0))
     throw new RangeError(
       'prepareVolume: no lung found in the scan (is it a chest CT in HU?); pass a lung mask',
