@@ -140,6 +140,68 @@ export interface ResizeAttrs {
   size: readonly [number, number, number];
 }
 
+/** Attributes of `crop`. */
+export interface CropAttrs {
+  /** First voxel of the region, `[d, h, w]`; required, each >= 0. */
+  offset: readonly [number, number, number];
+  /** Extent of the region, `[d, h, w]`; required, each >= 1, and offset + size within x. */
+  size: readonly [number, number, number];
+}
+
+/** Attributes of `paste`. */
+export interface PasteAttrs {
+  /** Where the patch's first voxel lands in base, `[d, h, w]`; required, each >= 0, patch within base. */
+  offset: readonly [number, number, number];
+}
+
+/** Attributes of `concat`. */
+export interface ConcatAttrs {
+  /** Axis to join along; default 1 (channels); negative counts from the end. */
+  axis?: number;
+}
+
+/** Attributes of `slice`. */
+export interface SliceAttrs {
+  /** Axis to take the range from; required; negative counts from the end. */
+  axis: number;
+  /** First index; required, >= 0. */
+  start: number;
+  /** Number of indices; required, >= 0, start + length within the axis. */
+  length: number;
+}
+
+/** Attributes of `reshape`. */
+export interface ReshapeAttrs {
+  /** New shape with the same element count; one entry may be -1 (inferred). Required. */
+  shape: readonly number[];
+}
+
+/** Attributes of `mul_scalar`. */
+export interface MulScalarAttrs {
+  /** The constant factor; required, finite. */
+  value: number;
+}
+
+/** Attributes of `cross_entropy`. */
+export interface CrossEntropyAttrs {
+  /** Weight per class, length C, each >= 0; default all 1 (DeepSC-COVID: `[0.5, 1, 1]` to classify, `[0.1, 1]` to segment). */
+  class_weights?: readonly number[];
+}
+
+/** Attributes of `focal`. */
+export interface FocalAttrs {
+  /** Focusing exponent; default 2, >= 0 (0 gives cross-entropy). */
+  gamma?: number;
+  /** Weight per class, length C, each >= 0; default all 1. */
+  class_weights?: readonly number[];
+}
+
+/** Attributes of `soft_dice`. */
+export interface SoftDiceAttrs {
+  /** Added to the numerator and the denominator of each sample's Dice; default 1e-5, > 0. */
+  smooth?: number;
+}
+
 /** Attributes of every op, by op name. */
 export interface OpAttrs {
   /**
@@ -194,6 +256,34 @@ export interface OpAttrs {
   slice: SliceAttrs;
   /** `reshape`: the same elements under a new shape (row-major order). */
   reshape: ReshapeAttrs;
+  /** `add`: a + b with NumPy broadcasting (PyTorch's `torch.add`); inputs `[a, b]`. */
+  add: Record<string, never>;
+  /** `mul`: a * b with NumPy broadcasting (PyTorch's `torch.mul`); inputs `[a, b]`. */
+  mul: Record<string, never>;
+  /** `mul_scalar`: value * x for a constant `value`. */
+  mul_scalar: MulScalarAttrs;
+  /** `scale`: s * x for a learnable scalar; inputs `[x, s]` with s of shape `[1]`; gradients to both. */
+  scale: Record<string, never>;
+  /** `linear`: x `[N, F]`, w `[O, F]`, optional b `[O]` -> `[N, O]` (PyTorch's `F.linear`). */
+  linear: Record<string, never>;
+  /**
+   * `cross_entropy`: inputs `[logits [N, C, ...], target [N, ...] (class indices as floats), mask?]` -> `[1]`:
+   * sum w[y] m (-log softmax(x)[y]) / sum w[y] m (PyTorch's weighted mean; 0 when nothing counts).
+   * Throws RangeError for a target that is not an integer in [0, C) where the mask is not 0.
+   */
+  cross_entropy: CrossEntropyAttrs;
+  /**
+   * `focal` (Lin et al., ICCV 2017): inputs as `cross_entropy` -> `[1]`:
+   * sum w[y] m (-(1 - p_y)^gamma log p_y) / sum w[y] m.
+   */
+  focal: FocalAttrs;
+  /**
+   * `soft_dice`: inputs `[p [N, C, ...], target (same shape), mask? (same shape or [N, 1, ...])]` -> `[1]`:
+   * 1 - mean_n (2 sum p t m + smooth) / (sum p m + sum t m + smooth) (the lung-masked Dice of DeepSC-COVID).
+   */
+  soft_dice: SoftDiceAttrs;
+  /** `mse`: inputs `[a, b, weight?]` (same shapes) -> `[1]`: sum w (a - b)^2 / sum w, or the mean without w. */
+  mse: Record<string, never>;
 }
 
 /** Name of a registered op. */

@@ -1,0 +1,21 @@
+#pragma once
+#include "deepsc/op.h"
+
+namespace deepsc {
+
+/// mul: y = a CMakeLists.txt LICENSE build cmake dist include lib node_modules package.json scripts src test tsconfig.build.json tsconfig.json vitest.config.ts b with NumPy broadcasting (shapes aligned at the last axis; extents equal or 1),
+/// as PyTorch's `torch.mul`. The output has the broadcast shape. The backward sums the
+/// gradient over each input's broadcast axes, in row-major order of those axes, one input
+/// element at a time (double accumulators): the result is the same for any thread count.
+struct MulParams {};
+
+struct Mul {
+  using Params = MulParams;
+  static constexpr const char* kName = "mul";
+  static Params parse(const Attrs& a);
+  static OpSignature signature();
+  static std::vector<Shape> infer(const Params& p, std::span<const Shape> in);
+  static int64_t workspace_floats(const Params&, std::span<const Shape>, Pass) { return 0; }
+};
+
+}  // namespace deepsc
