@@ -38,6 +38,10 @@ export interface PatientParams {
   readonly mediastinumHalf: number;
   /** Heart ellipsoid: centre and semi-axes. */
   readonly heart: readonly [number, number, number, number, number, number];
+  /** Gas in the stomach under the left dome (centre and radius; radius 0 = none): air that is not lung. */
+  readonly stomachGas: readonly [number, number, number, number];
+  /** The scanner table: its top surface (y, below the back) and thickness. */
+  readonly table: { readonly y: number; readonly thickness: number };
 }
 
 /** Draws a patient habitus. */
@@ -67,6 +71,16 @@ export function drawPatient(rng: Rng): PatientParams {
     lungHu: rng.normal(-855, 15),
     mediastinumHalf: rng.uniform(14, 20) * size,
     heart: [-0.2 * cavA, cavY + 0.3 * cavB, zBase + 0.24 * height, 0.43 * cavA, 0.55 * cavB, 0.2 * height],
+    // drawn last, so adding them left every earlier draw (and so every lesion) unchanged
+    stomachGas: rng.bernoulli(0.6)
+      ? [
+          -0.45 * cavA,
+          cavY + 0.15 * cavB,
+          zBase + rng.uniform(0.02, 0.1) * height,
+          Math.cbrt((3 * rng.uniform(20, 150) * 1000) / (4 * Math.PI)),
+        ]
+      : [0, 0, 0, 0],
+    table: { y: -bodyB - rng.uniform(2, 15), thickness: rng.uniform(8, 14) },
   };
 }
 
@@ -155,7 +169,14 @@ export function renderAnatomy(p: PatientParams, g: SynthGrid, rng: Rng): Anatomy
         const bv = y / p.bodyB;
         const rb = Math.sqrt(bu * bu + bv * bv);
         if (rb >= 1) {
-          hu[o] = -1000;
+          // the table: a dense shell around foam, wider than the patient
+          const t = p.table.y - y;
+          hu[o] =
+            t >= 0 && t < p.table.thickness && Math.abs(x) < 1.3 * p.bodyA
+              ? t < 2 || t > p.table.thickness - 2
+                ? 250
+                : -850
+              : -1000;
           continue;
         }
         // distance inward from the skin, approximately, in mm
@@ -190,7 +211,13 @@ export function renderAnatomy(p: PatientParams, g: SynthGrid, rng: Rng): Anatomy
           v = 35; // mediastinal soft tissue
           if (z < p.zBase + 0.35 * h) {
             const side = x > 0 ? 1 : -1;
-            if (z < diaphragmZ(p, side, x, y)) v = side === 1 ? 58 : 48; // liver / spleen and stomach
+            if (z < diaphragmZ(p, side, x, y)) {
+              v = side === 1 ? 58 : 48; // liver / spleen and stomach
+              const [gx, gy, gz, gr] = p.stomachGas;
+              // diaphragm and stomach wall (about 12 mm) separate the gas from the lung
+              const below = diaphragmZ(p, side, x, y) - z > 12;
+              if (gr > 0 && below && (x - gx) ** 2 + (y - gy) ** 2 + (z - gz) ** 2 < gr * gr) v = -1000;
+            }
           }
           const [hx, hy, hz, ha, hb, hc] = p.heart;
           const a = (x - hx) / ha;
