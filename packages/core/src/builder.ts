@@ -18,7 +18,7 @@ import { type GraphIdentity, GraphValue } from './graph-value.js';
 import { type Initializer, initialize } from './init.js';
 import { CompiledModel } from './model.js';
 import type { OptimizerConfig } from './optimizer.js';
-import { type Shape, type Shape5, Tensor } from './tensor.js';
+import { type Shape, type Shape2, type Shape5, Tensor } from './tensor.js';
 
 /** Options of a {@link GraphBuilder}. */
 export interface BuilderOptions {
@@ -371,6 +371,97 @@ export class GraphBuilder {
   /** `reshape`: the same elements under `shape` (one entry may be -1). */
   reshape(x: GraphValue, shape: readonly number[], name?: string): GraphValue {
     return this.#one('reshape', { shape }, [x], name);
+  }
+
+  /** `max_pool3d` of x `[N, C, D, H, W]`. */
+  maxPool3d(x: GraphValue, attrs: OpAttrs['max_pool3d'], name?: string): GraphValue<Shape5> {
+    return this.#one('max_pool3d', attrs, [x], name) as GraphValue<Shape5>;
+  }
+
+  /** `avg_pool3d` of x `[N, C, D, H, W]`. */
+  avgPool3d(x: GraphValue, attrs: OpAttrs['avg_pool3d'], name?: string): GraphValue<Shape5> {
+    return this.#one('avg_pool3d', attrs, [x], name) as GraphValue<Shape5>;
+  }
+
+  /** `global_avg_pool`: x `[N, C, ...]` to the mean over the spatial axes, `[N, C]`. */
+  globalAvgPool(x: GraphValue, name?: string): GraphValue<Shape2> {
+    return this.#one('global_avg_pool', {}, [x], name) as GraphValue<Shape2>;
+  }
+
+  /** `resize` of x `[N, C, D, H, W]` to `[N, C, ...size]` (`trilinear` or `nearest`, PyTorch's `F.interpolate`). */
+  resize(x: GraphValue, attrs: OpAttrs['resize'], name?: string): GraphValue<Shape5> {
+    return this.#one('resize', attrs, [x], name) as GraphValue<Shape5>;
+  }
+
+  /** `add`: a + b with NumPy broadcasting. */
+  add(a: GraphValue, b: GraphValue, name?: string): GraphValue {
+    return this.#one('add', {}, [a, b], name);
+  }
+
+  /** `mul`: a * b with NumPy broadcasting. */
+  mul(a: GraphValue, b: GraphValue, name?: string): GraphValue {
+    return this.#one('mul', {}, [a, b], name);
+  }
+
+  /** `mul_scalar`: value * x for a constant `value`. */
+  mulScalar<S extends Shape>(x: GraphValue<S>, value: number, name?: string): GraphValue<S> {
+    return this.#one('mul_scalar', { value }, [x], name) as GraphValue<S>;
+  }
+
+  /** `scale`: s * x for a learnable scalar s of shape `[1]` (the cross-stitch alpha and beta, the lesion channel's factor). */
+  scale<S extends Shape>(x: GraphValue<S>, s: GraphValue, name?: string): GraphValue<S> {
+    return this.#one('scale', {}, [x, s], name) as GraphValue<S>;
+  }
+
+  /** `linear`: x `[N, F]`, w `[O, F]`, bias `[O]` or null -> `[N, O]` (PyTorch's `F.linear`). */
+  linear(x: GraphValue, w: GraphValue, bias: GraphValue | null, name?: string): GraphValue<Shape2> {
+    return this.#one('linear', {}, [x, w, bias], name) as GraphValue<Shape2>;
+  }
+
+  /**
+   * `cross_entropy` -> `[1]`: logits `[N, C, ...]`, target `[N, ...]` (class indices as floats),
+   * optional mask `[N, ...]`; class-weighted mean as PyTorch's.
+   */
+  crossEntropy(
+    logits: GraphValue,
+    target: GraphValue,
+    mask: GraphValue | null = null,
+    attrs: OpAttrs['cross_entropy'] = {},
+    name?: string,
+  ): GraphValue<readonly [1]> {
+    return this.#one('cross_entropy', attrs, [logits, target, mask], name) as GraphValue<readonly [1]>;
+  }
+
+  /** `focal` loss (Lin et al., ICCV 2017) -> `[1]`; inputs as {@link GraphBuilder.crossEntropy}; gamma default 2. */
+  focal(
+    logits: GraphValue,
+    target: GraphValue,
+    mask: GraphValue | null = null,
+    attrs: OpAttrs['focal'] = {},
+    name?: string,
+  ): GraphValue<readonly [1]> {
+    return this.#one('focal', attrs, [logits, target, mask], name) as GraphValue<readonly [1]>;
+  }
+
+  /** `soft_dice` loss -> `[1]`: probabilities p `[N, C, ...]`, target (same shape), optional mask (e.g. the lung). */
+  softDice(
+    p: GraphValue,
+    target: GraphValue,
+    mask: GraphValue | null = null,
+    attrs: OpAttrs['soft_dice'] = {},
+    name?: string,
+  ): GraphValue<readonly [1]> {
+    return this.#one('soft_dice', attrs, [p, target, mask], name) as GraphValue<readonly [1]>;
+  }
+
+  /** `mse` -> `[1]`: mean of (a - b)^2, weighted by `weight` when given. */
+  mse(
+    a: GraphValue,
+    b: GraphValue,
+    weight: GraphValue | null = null,
+    name?: string,
+  ): GraphValue<readonly [1]> {
+    return this.#one('mse', {}, [a, b, weight], name) as GraphValue<readonly [1]>;
   }
 
   /**
