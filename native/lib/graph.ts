@@ -42,13 +42,21 @@ export interface GraphDesc {
 
 /** One parameter group of a native optimizer configuration (PyTorch's `param_groups`). */
 export interface NativeParamGroup {
+  /** Parameter names (each in at most one group). */
   params: readonly string[];
+  /** Learning rate. */
   lr: number;
+  /** Default 0 (AdamW: 1e-2). */
   weightDecay?: number;
+  /** SGD; default 0. */
   momentum?: number;
+  /** SGD; default 0. */
   dampening?: number;
+  /** SGD; default false. */
   nesterov?: boolean;
+  /** Adam/AdamW; default [0.9, 0.999]. */
   betas?: readonly [number, number];
+  /** Adam/AdamW; default 1e-8. */
   eps?: number;
 }
 
@@ -113,32 +121,53 @@ export interface OptimizerState {
   params: Record<string, { step: number; buffers: Record<string, RawTensor> }>;
 }
 
-/** A compiled graph in the engine. All tensors returned are copies in counted native memory. */
+/**
+ * A compiled graph in the engine. All tensors returned are copies in counted native memory.
+ * Validation errors (names, shapes, call order, busy) throw synchronously; failures while
+ * running reject the promise. One run at a time: a call while one is pending throws.
+ */
 export interface NativeModelHandle {
+  /** Arena and persistent sizes, step counts, mode, parameters without gradient. */
   info(): NativeModelInfo;
+  /** Inputs, parameters, constants and state, in declaration order. */
   leaves(): NativeLeafInfo[];
+  /** Validates and copies `inputs`, runs the forward pass, resolves with copies of `outputs` (default: all). */
   forward(
     inputs: Readonly<Record<string, RawTensor>>,
     outputs?: readonly string[],
     checkFinite?: boolean,
   ): Promise<Record<string, RawTensor>>;
+  /** Runs the backward pass of the last forward; `seeds` by output name for the model's seed outputs. */
   backward(seeds?: Readonly<Record<string, RawTensor>>): Promise<void>;
+  /** One optimizer step with the current gradients. */
   step(): Promise<StepReport>;
+  /** forward + backward (loss only) + step in one call. */
   trainStep(
     inputs: Readonly<Record<string, RawTensor>>,
     outputs?: readonly string[],
     checkFinite?: boolean,
   ): Promise<{ outputs: Record<string, RawTensor>; report: StepReport }>;
+  /** A copy of the gradient of a parameter or requested input from the last backward. */
   gradient(name: string): RawTensor;
+  /** A copy of a parameter, constant or state. */
   read(name: string): RawTensor;
+  /** Overwrites a parameter, constant or state (marks activations and gradients stale). */
   write(name: string, value: RawTensor): void;
+  /** Sets the optimizer (fresh state). */
   setOptimizer(config: NativeOptimizerConfig): void;
+  /** Sets one group's learning rate. */
   setLearningRate(group: number, lr: number): void;
+  /** Learning rate per group. */
   learningRates(): number[];
+  /** Copies of the optimizer's state. */
   optimizerState(): OptimizerState;
+  /** Restores optimizer state (validated completely before anything changes). */
   setOptimizerState(state: OptimizerState): void;
+  /** Frees the arena and (unshared) persistent tensors; idempotent; throws while busy. */
   dispose(): void;
+  /** Whether a run is pending on this model or one sharing its parameters. */
   readonly busy: boolean;
+  /** Whether dispose() was called. */
   readonly disposed: boolean;
 }
 
