@@ -508,7 +508,8 @@ export class GraphBuilder {
       return { ...rest, data: data ?? initialize(init as Initializer, it.shape, s.seed, it.name) };
     });
     const desc = { items, outputs: [...s.outputs], ...(s.loss ? { loss: s.loss.id } : {}) };
-    return CompiledModel.create(desc, {
+    const outputShapes = Object.fromEntries(s.outputs.map((o) => [o.name, s.values[o.value]?.shape ?? []]));
+    return CompiledModel.create(desc, outputShapes, {
       device: options.device ?? 'cpu',
       mode,
       inputGradients: options.inputGradients ?? [],

@@ -74,23 +74,29 @@ const raws = (r: Readonly<Record<string, Tensor>>, what: string): Record<string,
 export class CompiledModel {
   readonly #h: NativeModelHandle;
   readonly #leaves: NativeLeafInfo[];
+  readonly #outputs: Record<string, readonly number[]>;
   /** Where the model runs. */
   readonly device: Device;
   /** `train` (backward planned) or `infer`. */
   readonly mode: 'train' | 'infer';
 
-  private constructor(h: NativeModelHandle, device: Device) {
+  private constructor(h: NativeModelHandle, device: Device, outputs: Record<string, readonly number[]>) {
     this.#h = h;
     this.#leaves = h.leaves();
+    this.#outputs = outputs;
     this.device = device;
     this.mode = h.info().mode;
   }
 
   /** @internal */
-  static create(desc: GraphDesc, options: CreateOptions): CompiledModel {
+  static create(
+    desc: GraphDesc,
+    outputs: Record<string, readonly number[]>,
+    options: CreateOptions,
+  ): CompiledModel {
     const { optimizer, shareWith, ...rest } = options;
     const h = new (loadBinding().NativeModel)(desc, rest, shareWith ? shareWith.#h : undefined);
-    const m = new CompiledModel(h, options.device ?? 'cpu');
+    const m = new CompiledModel(h, options.device ?? 'cpu', outputs);
     if (optimizer) {
       try {
         m.setOptimizer(optimizer);
@@ -125,6 +131,11 @@ export class CompiledModel {
   /** Input names and shapes. */
   get inputs(): Record<string, readonly number[]> {
     return Object.fromEntries(this.#leaves.filter((l) => l.kind === 'input').map((l) => [l.name, l.shape]));
+  }
+
+  /** Output names and shapes (including `loss` when a loss was declared). */
+  get outputs(): Record<string, readonly number[]> {
+    return { ...this.#outputs };
   }
 
   /** Parameter names (PyTorch state-dict names), in declaration order. */

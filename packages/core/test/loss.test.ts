@@ -57,6 +57,8 @@ describe('graphs with a scalar loss', () => {
   it('train with trainStep: the loss falls', async () => {
     const m = classifier(1).compile({ optimizer: { kind: 'adam', lr: 0.02, clipGradNorm: 10 } });
     expect(m.mode).toBe('train');
+    expect(m.outputs).toEqual({ loss: [1], logits: [12, 3] });
+    expect(m.inputs).toEqual({ x: [12, 5], target: [12] });
     const x = Tensor.from(xs, [12, 5]);
     const t = Tensor.from(labels, [12]);
     const first = await lossOf(m, x, t);
