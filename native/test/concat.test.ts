@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forward, inferShapes } from '../lib/index.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { checkOpSampled } from './support/check-sampled.js';
+import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
 
 /** torch.cat in float64. */
 function concat64(parts: Ref[], axisIn: number): Ref {
@@ -43,10 +44,12 @@ const cases: OpCase<'concat'>[] = [
 ];
 
 describe('concat', () => {
-  it.each(cases)('$name', (c) => checkOp('concat', c, (xs) => [concat64(xs as Ref[], c.attrs.axis ?? 1)]));
+  it.each(cases)('$name', (c) =>
+    checkOpSampled('concat', c, (xs) => [concat64(xs as Ref[], c.attrs.axis ?? 1)]),
+  );
 
   it('gradients only for the inputs asked for', () =>
-    checkOp(
+    checkOpSampled(
       'concat',
       { name: 'partial', attrs: {}, inputs: [t([1, 2, 3]), t([1, 1, 3])], grad: [false, true] },
       (xs) => [concat64(xs as Ref[], 1)],

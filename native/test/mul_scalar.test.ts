@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest';
 import { forward } from '../lib/index.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { checkOpSampled } from './support/check-sampled.js';
+import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
 
 const r = rng(33);
 const cases: OpCase<'mul_scalar'>[] = [
@@ -16,7 +17,7 @@ const cases: OpCase<'mul_scalar'>[] = [
 
 describe('mul_scalar', () => {
   it.each(cases)('$name', (c) =>
-    checkOp('mul_scalar', c, ([x]: (Ref | null)[]) => [
+    checkOpSampled('mul_scalar', c, ([x]: (Ref | null)[]) => [
       { data: (x as Ref).data.map((v) => v * c.attrs.value), shape: (x as Ref).shape },
     ]),
   );

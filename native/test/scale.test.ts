@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward, loadBinding } from '../lib/index.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { checkOpSampled } from './support/check-sampled.js';
+import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
 
 const reference = ([x, s]: (Ref | null)[]): Ref[] => {
   const k = (s as Ref).data[0] as number;
@@ -16,7 +17,7 @@ const cases: OpCase<'scale'>[] = [
 ];
 
 describe('scale', () => {
-  it.each(cases)('$name', (c) => checkOp('scale', c, reference));
+  it.each(cases)('$name', (c) => checkOpSampled('scale', c, reference));
 
   it('ds is bitwise the same for 1 and 3 threads', () => {
     const binding = loadBinding();
