@@ -19,6 +19,7 @@ const cases: OpCase<'mul'>[] = [
   { name: 'lower rank [7] on [2,3,7]', attrs: {}, inputs: [t([7]), t([2, 3, 7])] },
   { name: 'scalar-like [1] on [3,17]', attrs: {}, inputs: [t([3, 17]), t([1])] },
   { name: 'inner axis broadcast [2,3,1] on [2,3,13]', attrs: {}, inputs: [t([2, 3, 13]), t([2, 3, 1])] },
+  { name: 'broadcast against an empty axis [2,1] and [0]', attrs: {}, inputs: [t([2, 1]), t([0])] },
   { name: 'size-1 everywhere [1,1,1]', attrs: {}, inputs: [t([1, 1, 1]), t([1, 1, 1])] },
   {
     name: 'several tasks, per-channel [1,2,1,1] on [2,2,91,91]',

@@ -140,6 +140,10 @@ inline void broadcast_reduce(const BroadcastPlan& p, int which, const float* g, 
       per_target *= p.dims[u];
     }
   }
+  if (per_target == 0) {  // broadcast against an empty axis: nothing flows back
+    std::fill(dx, dx + targets, 0.f);
+    return;
+  }
   // The innermost reduced axis is summed as one strided run.
   const size_t last_red = nr ? static_cast<size_t>(red[static_cast<size_t>(nr - 1)]) : 0;
   const int64_t inner = nr ? p.dims[last_red] : 1, istr = nr ? ostr[last_red] : 0, iw = nr ? so[last_red] : 0;
@@ -179,10 +183,11 @@ inline void broadcast_reduce(const BroadcastPlan& p, int which, const float* g, 
   });
 }
 
-/// Whether operand `which` covers the whole output (no broadcast axis).
+/// Whether operand `which` covers the whole output (no broadcast axis; an extent-1 axis
+/// broadcast against an empty one counts as broadcast).
 inline bool is_full(const BroadcastPlan& p, int which) {
   for (int i = 0; i < p.rank; ++i)
-    if (p.stride[static_cast<size_t>(which)][static_cast<size_t>(i)] == 0 && p.dims[static_cast<size_t>(i)] > 1) return false;
+    if (p.stride[static_cast<size_t>(which)][static_cast<size_t>(i)] == 0 && p.dims[static_cast<size_t>(i)] != 1) return false;
   return true;
 }
 

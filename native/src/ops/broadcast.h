@@ -10,6 +10,7 @@ namespace deepsc {
 /// The broadcast shape of a and b; TypeError naming `op`, both shapes and the axis otherwise.
 inline Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   const int rank = std::max(a.rank(), b.rank());
+  if (rank > 8) fail(ErrorKind::Range, op, "shapes " + a.str() + " and " + b.str() + " have more than 8 dims");
   Shape out(std::vector<int64_t>(static_cast<size_t>(rank), 1));
   for (int i = 0; i < rank; ++i) {
     const int ia = a.rank() - rank + i, ib = b.rank() - rank + i;
