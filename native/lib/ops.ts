@@ -12,65 +12,6 @@ export interface LeakyReluAttrs {
   slope?: number;
 }
 
-}
-
-/** A convolution size per spatial axis `[D, H, W]`, or one number for all three. */
-export type ConvSize3 = number | readonly [number, number, number];
-
-/** Attributes of `conv3d` (PyTorch's `F.conv3d`). */
-export interface Conv3dAttrs {
-  /** Step between output positions; default 1, each >= 1. */
-  stride?: ConvSize3;
-  /** Implicit zero padding on both sides; default 0, each >= 0. */
-  padding?: ConvSize3;
-  /** Spacing between kernel taps; default 1, each >= 1. */
-  dilation?: ConvSize3;
-  /** Channel groups; default 1; must divide both C and K. */
-  groups?: number;
-}
-
-/** Attributes of `conv_transpose3d` (PyTorch's `F.conv_transpose3d`). */
-export interface ConvTranspose3dAttrs extends Conv3dAttrs {
-  /** Extra size added to one side of the output; default 0, each smaller than the stride or the dilation. */
-  output_padding?: ConvSize3;
-}
-
-/** Attributes of `crop`. */
-export interface CropAttrs {
-  /** First voxel of the region, `[d, h, w]`; required, each >= 0. */
-  offset: readonly [number, number, number];
-  /** Extent of the region, `[d, h, w]`; required, each >= 1, and offset + size within x. */
-  size: readonly [number, number, number];
-}
-
-/** Attributes of `paste`. */
-export interface PasteAttrs {
-  /** Where the patch's first voxel lands in base, `[d, h, w]`; required, each >= 0, patch within base. */
-  offset: readonly [number, number, number];
-}
-
-/** Attributes of `concat`. */
-export interface ConcatAttrs {
-  /** Axis to join along; default 1 (channels); negative counts from the end. */
-  axis?: number;
-}
-
-/** Attributes of `slice`. */
-export interface SliceAttrs {
-  /** Axis to take the range from; required; negative counts from the end. */
-  axis: number;
-  /** First index; required, >= 0. */
-  start: number;
-  /** Number of indices; required, >= 0, start + length within the axis. */
-  length: number;
-}
-
-/** Attributes of `reshape`. */
-export interface ReshapeAttrs {
-  /** New shape with the same element count; one entry may be -1 (inferred). Required. */
-  shape: readonly number[];
-}
-
 /** Attributes of `group_norm` (PyTorch's `F.group_norm`). */
 export interface GroupNormAttrs {
   /** Number of channel groups (consecutive channels); required, must divide C. */
@@ -138,6 +79,27 @@ export interface ResizeAttrs {
   mode: ResizeMode;
   /** Output spatial size `[D, H, W]`; required, each >= 1. */
   size: readonly [number, number, number];
+}
+
+/** A convolution size per spatial axis `[D, H, W]`, or one number for all three. */
+export type ConvSize3 = number | readonly [number, number, number];
+
+/** Attributes of `conv3d` (PyTorch's `F.conv3d`). */
+export interface Conv3dAttrs {
+  /** Step between output positions; default 1, each >= 1. */
+  stride?: ConvSize3;
+  /** Implicit zero padding on both sides; default 0, each >= 0. */
+  padding?: ConvSize3;
+  /** Spacing between kernel taps; default 1, each >= 1. */
+  dilation?: ConvSize3;
+  /** Channel groups; default 1; must divide both C and K. */
+  groups?: number;
+}
+
+/** Attributes of `conv_transpose3d` (PyTorch's `F.conv_transpose3d`). */
+export interface ConvTranspose3dAttrs extends Conv3dAttrs {
+  /** Extra size added to one side of the output; default 0, each smaller than the stride or the dilation. */
+  output_padding?: ConvSize3;
 }
 
 /** Attributes of `crop`. */
@@ -295,7 +257,11 @@ export type OpName = keyof OpAttrs;
  * @returns the op's outputs (new Float32Arrays).
  * @throws TypeError / RangeError naming the op and the bad value.
  */
-export function forward<K extends OpName>(op: K, attrs: OpAttrs[K], inputs: readonly (RawTensor | null)[]): RawTensor[] {
+export function forward<K extends OpName>(
+  op: K,
+  attrs: OpAttrs[K],
+  inputs: readonly (RawTensor | null)[],
+): RawTensor[] {
   return loadBinding().runForward(op, attrs as Attrs, inputs);
 }
 
