@@ -130,9 +130,14 @@ async function main(): Promise<void> {
     for (const preset of opts.presets) {
       for (const l of layers(preset)) {
         if (opts.filter && !l.name.includes(opts.filter)) continue;
-        const ours = timeDeepsc(l, PASSES, opts.repeats);
-        const theirs = torch ? await torch.time(l, PASSES, opts.repeats) : null;
-        const onnx = opts.onnx ? median(await timeOnnxForward(l, opts.threads, opts.repeats)) : null;
+        // Layers of a few MFLOP take well under a millisecond: more runs for a stable median.
+        const reps =
+          flops(l) < 5e7
+            ? { warmup: Math.max(3, opts.repeats.warmup), repeats: Math.max(15, opts.repeats.repeats) }
+            : opts.repeats;
+        const ours = timeDeepsc(l, PASSES, reps);
+        const theirs = torch ? await torch.time(l, PASSES, reps) : null;
+        const onnx = opts.onnx ? median(await timeOnnxForward(l, opts.threads, reps)) : null;
         const med = (r: Record<ConvPass, number[]>) =>
           Object.fromEntries(PASSES.map((p) => [p, median(r[p])])) as Record<ConvPass, number>;
         const r: LayerResult = {

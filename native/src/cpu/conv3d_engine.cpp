@@ -37,7 +37,13 @@ namespace {
 
 /// Target floats of a slab and of an output buffer (256 KiB: stays in L2 while the
 /// micro-kernels sweep it once per output-channel block). A unit holds at least one row.
-constexpr int64_t kSlabBudget = int64_t(1) << 16;
+constexpr int64_t kSlabBudget = int64_t(1) << 18;
+/// A correlation job is cut into at least this many units (splitting output channels into
+/// groups when the planes are too few), so two or more threads stay busy on deep layers.
+constexpr int64_t kMinUnits = 16;
+/// Multiply-adds below which a job does not wake other threads: a wake-up costs more than
+/// the work (and, on a loaded machine, may wait a whole time slice for a descheduled worker).
+constexpr int64_t kMinParallelFmas = int64_t(1) << 21;
 /// Weight-gradient partial sums: a fixed number of task groups, each summing a fixed range of
 /// units in order, reduced in group order. Fixed, so results do not depend on the thread count.
 constexpr int64_t kWgradGroups = 8;
@@ -68,22 +74,46 @@ struct Job {
 struct Plan {
   std::array<int64_t, 3> nt{};
   int64_t E = 0, lo_h = 0, lo_w = 0, qw = 0, Wq = 1, rows = 1, chunks = 1, Hq = 1;
-  int64_t blk = 0, chanS = 0, planeS = 0, slab = 0, npix = 0, units = 0;
+  int64_t blk = 0, chanS = 0, planeS = 0, slab = 0, npix = 0, units = 0, nvec = 0;
+  bool rowwise = false;
 };
 
+/// Start offsets (in pixels) of the plan's 16-pixel vectors.
+std::vector<int64_t> make_voff(const Plan& p, int64_t row_len) {
+  std::vector<int64_t> v;
+  v.reserve(static_cast<size_t>(p.nvec));
+  if (p.rowwise) {
+    for (int64_t i = 0; i < p.rows; ++i)
+      for (int64_t c = 0; c < row_len; c += kPixelAlign) v.push_back(i * p.Wq + c);
+  } else {
+    for (int64_t i = 0; i < p.nvec; ++i) v.push_back(i * kPixelAlign);
+  }
+  return v;
+}
+
+/// The H and W extent a slab covers: one job's, or the union of the jobs that share a slab
+/// (the H/W stride phases of one backward-data depth phase).
+struct Extent {
+  int64_t lo_h = 0, hi_h = 0, lo_w = 0, hi_w = 0, J1 = 0, J2 = 0;
+};
+
+Extent extent_of(const Job& j) {
+  return {j.ax[1].lo(), j.ax[1].hi(), j.ax[2].lo(), j.ax[2].hi(), j.ax[1].J, j.ax[2].J};
+}
+
 /// Sizes of one job's units. `row_channels`: channels of the per-unit output buffer.
-Plan make_plan(const Job& j, int64_t row_channels) {
+Plan make_plan(const Job& j, int64_t row_channels, const Extent& x) {
   Plan p;
   for (int a = 0; a < 3; ++a) p.nt[a] = static_cast<int64_t>(j.ax[a].off.size());
   p.E = p.nt[0] * p.nt[1] * p.nt[2] * j.Cs;
   const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
-  p.lo_h = j.ax[1].lo();
-  p.lo_w = j.ax[2].lo();
-  const int64_t qh = (j.ax[1].hi() - p.lo_h) / sh;
-  p.qw = (j.ax[2].hi() - p.lo_w) / sw;
-  p.Wq = std::max<int64_t>(1, j.ax[2].J + p.qw);
+  p.lo_h = x.lo_h;
+  p.lo_w = x.lo_w;
+  const int64_t qh = (x.hi_h - p.lo_h) / sh;
+  p.qw = (x.hi_w - p.lo_w) / sw;
+  p.Wq = std::max<int64_t>(1, x.J2 + p.qw);
   const int64_t per_row = std::max<int64_t>(1, std::max(p.nt[0] * j.Cs * sh * sw, row_channels)) * p.Wq;
-  const int64_t J1 = std::max<int64_t>(1, j.ax[1].J);
+  const int64_t J1 = std::max<int64_t>(1, x.J1);
   p.rows = std::clamp<int64_t>(kSlabBudget / per_row, 1, J1);
   p.chunks = ceil_div(J1, p.rows);
   p.rows = ceil_div(J1, p.chunks);
@@ -91,12 +121,20 @@ Plan make_plan(const Job& j, int64_t row_channels) {
   p.blk = p.Hq * p.Wq;
   p.chanS = sh * sw * p.blk;
   p.planeS = j.Cs * p.chanS;
-  p.npix = round_up(p.rows * p.Wq, kPixelAlign);
-  // Garbage pixels of the last rows read up to qw + kPixelAlign floats past the last block.
-  p.slab = round_up(p.nt[0] * p.planeS + p.Wq + kPixelAlign, 16);
+  // Pixel vectors of 16: along each output row when the rows are whole vectors' worth (no
+  // garbage columns computed), else over the flattened rows (garbage columns are fewer).
+  const int64_t per_row_vecs = ceil_div(std::max<int64_t>(1, j.ax[2].J), kPixelAlign);
+  const int64_t max_row_vecs = ceil_div(std::max<int64_t>(1, x.J2), kPixelAlign);
+  p.rowwise = p.rows * per_row_vecs < ceil_div(p.rows * p.Wq, kPixelAlign);
+  p.nvec = p.rowwise ? p.rows * per_row_vecs : ceil_div(p.rows * p.Wq, kPixelAlign);
+  p.npix = std::max(round_up(p.rows * p.Wq, kPixelAlign), (p.rows - 1) * p.Wq + max_row_vecs * kPixelAlign);
+  // Garbage pixels read past the last block by at most the pixel padding plus a row.
+  p.slab = round_up(p.nt[0] * p.planeS + (p.npix - p.rows * p.Wq) + p.Wq + 2 * kPixelAlign, 16);
   p.units = j.ax[0].J * p.chunks;
   return p;
 }
+
+Plan make_plan(const Job& j, int64_t row_channels) { return make_plan(j, row_channels, extent_of(j)); }
 
 std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
   std::vector<int64_t> xoff(static_cast<size_t>(p.E));
@@ -184,60 +222,134 @@ void wgrad_kernel(const WgradArgs& a) {
 template <class F>
 void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
   const int64_t blocks = ceil_div(j.Ko, kOutBlock);
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+  const int64_t grain = blocks * p.E * kOutBlock < (int64_t(1) << 16) ? blocks : 1;
+  parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       float* dst = out + b * p.E * kOutBlock;
-      int64_t e = 0;
-      for (int64_t td = 0; td < p.nt[0]; ++td)
-        for (int64_t th = 0; th < p.nt[1]; ++th)
-          for (int64_t tw = 0; tw < p.nt[2]; ++tw)
-            for (int64_t c = 0; c < j.Cs; ++c, ++e)
-              for (int64_t m = 0; m < kOutBlock; ++m) {
-                const int64_t o = b * kOutBlock + m;
-                dst[e * kOutBlock + m] = o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
-              }
+      // Output channel and reduction channel outer, taps inner: the weight reads run along
+      // PyTorch's contiguous kernel axes.
+      for (int64_t m = 0; m < kOutBlock; ++m) {
+        const int64_t o = b * kOutBlock + m;
+        for (int64_t c = 0; c < j.Cs; ++c) {
+          int64_t t = 0;
+          for (int64_t td = 0; td < p.nt[0]; ++td)
+            for (int64_t th = 0; th < p.nt[1]; ++th)
+              for (int64_t tw = 0; tw < p.nt[2]; ++tw, ++t)
+                dst[(t * j.Cs + c) * kOutBlock + m] =
+                    o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
+        }
+      }
     }
   });
 }
 
 int64_t corr_weights_floats(const Job& j, const Plan& p) { return ceil_div(j.Ko, kOutBlock) * kOutBlock * p.E; }
-int64_t corr_slot_floats(const Job& j, const Plan& p) { return p.slab + j.Ko * p.npix; }
 
 int64_t pool_slots() { return std::max(1, ThreadPool::global().size()); }
 
-/// Runs one correlation job over N samples. Slots come from what the workspace holds.
-void run_corr(const Job& j, const Plan& p, int64_t N, const float* src, int64_t src_n, int64_t src_c,
-              const float* wpacked, const float* bias, float* dst, int64_t dst_n, int64_t dst_c, float* ws,
-              int64_t ws_floats) {
-  if (j.ax[0].J == 0 || j.ax[1].J == 0 || j.ax[2].J == 0 || N == 0) return;
-  const std::vector<int64_t> xoff = make_xoff(j, p);
-  const int64_t per_slot = corr_slot_floats(j, p);
-  const int64_t total = N * p.units;
-  const int64_t slots = std::clamp<int64_t>(ws_floats / per_slot, 1, std::min<int64_t>(total, pool_slots()));
-  const int64_t T1 = j.T[1], T2 = j.T[2];
-  const Axis &A0 = j.ax[0], &A1 = j.ax[1], &A2 = j.ax[2];
+/// Jobs that share one slab per unit: the same source, depth taps, grid rows and reduction
+/// channels, different H/W taps and outputs (conv3d's forward is one job; its backward-data
+/// has one set per depth phase, holding the H/W stride phases).
+struct JobSet {
+  std::vector<Job> jobs;
+  std::vector<Plan> plans;
+};
+
+JobSet make_set(std::vector<Job> jobs) {
+  JobSet set;
+  Extent x;
+  bool have_taps = false;
+  for (const Job& j : jobs) {
+    if (j.ax[1].J == 0 || j.ax[2].J == 0) continue;  // no outputs in this phase
+    set.jobs.push_back(j);
+    x.J1 = std::max(x.J1, j.ax[1].J);
+    x.J2 = std::max(x.J2, j.ax[2].J);
+    if (j.ax[1].off.empty() || j.ax[2].off.empty()) continue;  // writes zeros (or the bias)
+    const Extent e = extent_of(j);
+    x.lo_h = have_taps ? std::min(x.lo_h, e.lo_h) : e.lo_h;
+    x.hi_h = have_taps ? std::max(x.hi_h, e.hi_h) : e.hi_h;
+    x.lo_w = have_taps ? std::min(x.lo_w, e.lo_w) : e.lo_w;
+    x.hi_w = have_taps ? std::max(x.hi_w, e.hi_w) : e.hi_w;
+    have_taps = true;
+  }
+  for (const Job& j : set.jobs) set.plans.push_back(make_plan(j, j.Ko, x));
+  return set;
+}
+
+int64_t set_weights_floats(const JobSet& s) {
+  int64_t n = 0;
+  for (size_t q = 0; q < s.jobs.size(); ++q) n += corr_weights_floats(s.jobs[q], s.plans[q]);
+  return n;
+}
+
+int64_t set_slot_floats(const JobSet& s) {
+  if (s.jobs.empty()) return 0;
+  int64_t n = s.plans[0].slab;
+  for (size_t q = 0; q < s.jobs.size(); ++q) n += s.jobs[q].Ko * s.plans[q].npix;
+  return n;
+}
+
+/// Runs a job set over N samples: per unit, one slab fill, then every job's kernel and
+/// copy-out. `wpacked[q]`: job q's packed weights. Slots come from what the workspace holds.
+void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int64_t src_c,
+              const std::vector<const float*>& wpacked, const float* bias, float* dst, int64_t dst_n, int64_t dst_c,
+              float* ws, int64_t ws_floats) {
+  if (set.jobs.empty() || N == 0 || set.jobs[0].ax[0].J == 0) return;
+  const Job& j0 = set.jobs[0];
+  const Plan& p0 = set.plans[0];
+  const size_t nj = set.jobs.size();
+  std::vector<std::vector<int64_t>> xoff(nj), voff(nj);
+  int64_t fmas = 0;
+  for (size_t q = 0; q < nj; ++q) {
+    xoff[q] = make_xoff(set.jobs[q], set.plans[q]);
+    voff[q] = make_voff(set.plans[q], set.jobs[q].ax[2].J);
+    fmas += N * p0.units * p0.rows * set.jobs[q].ax[2].J * set.plans[q].E * j0.Ko;
+  }
+  const int64_t per_slot = set_slot_floats(set);
+  const int64_t kblocks = ceil_div(j0.Ko, kOutBlock);
+  const int64_t kgroups = std::clamp<int64_t>(ceil_div(kMinUnits, N * p0.units), 1, kblocks);
+  const int64_t total = N * p0.units * kgroups;
+  const int64_t slots = fmas < kMinParallelFmas
+                            ? 1
+                            : std::clamp<int64_t>(ws_floats / per_slot, 1, std::min<int64_t>(total, pool_slots()));
+  const int64_t T1 = j0.T[1], T2 = j0.T[2];
+  const Axis& A0 = j0.ax[0];
   std::atomic<int64_t> next{0};
   // Units are handed out dynamically, but each output element is computed by exactly one
   // unit in a fixed order, so the result does not depend on which slot ran it.
   ThreadPool::global().run(slots, [&](int64_t slot, int) {
     float* slab = ws + slot * per_slot;
-    float* ybuf = slab + p.slab;
+    int64_t filled = -1;  // the slab this slot holds (units of one position share it)
     for (;;) {
       const int64_t u = next.fetch_add(1, std::memory_order_relaxed);
       if (u >= total) break;
-      const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
-      const int64_t nrows = std::min(p.rows, A1.J - jh0);
-      fill_slab(j, p, src + n * src_n, src_c, jd, jh0, slab);
-      corr_kernel(CorrArgs{slab, xoff.data(), p.E, wpacked, bias, j.Ko, ybuf, p.npix, p.npix});
+      const int64_t pos = u / kgroups, kg = u % kgroups;
+      const int64_t n = pos / p0.units, r = pos % p0.units, jd = r / p0.chunks, jh0 = (r % p0.chunks) * p0.rows;
+      if (filled != pos) fill_slab(j0, p0, src + n * src_n, src_c, jd, jh0, slab);
+      filled = pos;
+      const int64_t kb0 = kg * kblocks / kgroups, kb1 = (kg + 1) * kblocks / kgroups;
+      const int64_t o0 = kb0 * kOutBlock, o1 = std::min(j0.Ko, kb1 * kOutBlock);
       const int64_t d = A0.o_phase + A0.o_step * jd;
-      for (int64_t o = 0; o < j.Ko; ++o)
-        for (int64_t i = 0; i < nrows; ++i) {
-          const float* b = ybuf + o * p.npix + i * p.Wq;
-          float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
-          if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
-          else
-            for (int64_t w = 0; w < A2.J; ++w) out[w * A2.o_step] = b[w];
-        }
+      float* ybuf = slab + p0.slab;
+      for (size_t q = 0; q < nj; ++q) {
+        const Job& j = set.jobs[q];
+        const Plan& p = set.plans[q];
+        const Axis &A1 = j.ax[1], &A2 = j.ax[2];
+        corr_kernel(CorrArgs{slab, xoff[q].data(), p.E, wpacked[q] + kb0 * p.E * kOutBlock, bias ? bias + o0 : nullptr,
+                             o1 - o0, ybuf + o0 * p.npix, p.npix, voff[q].data(), p.nvec});
+        // The H/W phases of a set write interleaved columns of the same rows one after the
+        // other, so the strided stores of the second land in lines the first just wrote.
+        const int64_t nrows = std::min(p.rows, A1.J - jh0);
+        for (int64_t o = o0; o < o1; ++o)
+          for (int64_t i = 0; i < nrows; ++i) {
+            const float* b = ybuf + o * p.npix + i * p.Wq;
+            float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
+            if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
+            else
+              for (int64_t w = 0; w < A2.J; ++w) out[w * A2.o_step] = b[w];
+          }
+        ybuf += j.Ko * p.npix;
+      }
     }
   });
 }
@@ -283,20 +395,25 @@ Job backward_data_job(const Geometry& g, const std::array<int64_t, 3>& ph) {
   return j;
 }
 
-template <class F>
-void for_each_phase(const Geometry& g, F fn) {
-  for (int64_t a = 0; a < g.s[0]; ++a)
-    for (int64_t b = 0; b < g.s[1]; ++b)
-      for (int64_t c = 0; c < g.s[2]; ++c) fn(std::array<int64_t, 3>{a, b, c});
-}
-
 int64_t spatial(const std::array<int64_t, 3>& v) { return v[0] * v[1] * v[2]; }
 int64_t taps(const Geometry& g) { return g.k[0] * g.k[1] * g.k[2]; }
 
-int64_t corr_workspace(const Job& j) {
-  const Plan p = make_plan(j, j.Ko);
-  const int64_t units = std::max<int64_t>(1, p.units);
-  return corr_weights_floats(j, p) + std::min(units, pool_slots()) * corr_slot_floats(j, p);
+int64_t corr_workspace(const JobSet& set) {
+  if (set.jobs.empty()) return 0;
+  const int64_t units = std::max<int64_t>(1, set.plans[0].units);
+  return set_weights_floats(set) + std::min(units, pool_slots()) * set_slot_floats(set);
+}
+
+/// backward-data's job sets: one per depth phase, holding its H/W stride phases.
+std::vector<JobSet> backward_data_sets(const Geometry& g) {
+  std::vector<JobSet> sets;
+  for (int64_t pd = 0; pd < g.s[0]; ++pd) {
+    std::vector<Job> jobs;
+    for (int64_t ph = 0; ph < g.s[1]; ++ph)
+      for (int64_t pw = 0; pw < g.s[2]; ++pw) jobs.push_back(backward_data_job(g, {pd, ph, pw}));
+    if (jobs[0].ax[0].J > 0) sets.push_back(make_set(std::move(jobs)));
+  }
+  return sets;
 }
 
 /// Weight-gradient job sizes. Two ways to split the work, chosen by the problem size alone:
@@ -323,7 +440,9 @@ WgradPlan make_wgrad_plan(const Job& j, int64_t N, int64_t threads) {
   w.by_units = w.partial <= kUnitSplitMaxPartial;
   if (w.by_units) {
     w.per_task = w.p.slab + w.dyT + w.partial;
-    w.tasks = std::clamp<int64_t>(N * w.p.units, 1, kWgradGroups);
+    // Fixed by the problem alone: at most kWgradGroups, fewer for little work.
+    const int64_t fmas = N * w.p.units * w.p.rows * j.ax[2].J * w.partial;
+    w.tasks = std::clamp<int64_t>(std::min(N * w.p.units, fmas / kMinParallelFmas), 1, kWgradGroups);
   } else {
     w.per_task = w.p.slab + w.dyT;
     w.tasks = std::clamp<int64_t>(threads, 1, std::max<int64_t>(1, w.p.E));
@@ -335,11 +454,11 @@ int64_t wgrad_workspace(const WgradPlan& w) { return w.tasks * w.per_task + (w.b
 
 }  // namespace
 
-int64_t forward_workspace(const Geometry& g) { return corr_workspace(forward_job(g)); }
+int64_t forward_workspace(const Geometry& g) { return corr_workspace(make_set({forward_job(g)})); }
 
 int64_t backward_data_workspace(const Geometry& g) {
   int64_t most = 0;
-  for_each_phase(g, [&](const std::array<int64_t, 3>& ph) { most = std::max(most, corr_workspace(backward_data_job(g, ph))); });
+  for (const JobSet& set : backward_data_sets(g)) most = std::max(most, corr_workspace(set));
   return most;
 }
 
@@ -348,17 +467,19 @@ int64_t backward_weight_workspace(const Geometry& g) {
 }
 
 void forward(const Geometry& g, const float* x, const float* w, const float* b, float* y, Workspace ws) {
-  const Job j = forward_job(g);
-  const Plan p = make_plan(j, j.Ko);
+  const JobSet set = make_set({forward_job(g)});
+  if (set.jobs.empty()) return;
+  const Job& j = set.jobs[0];
+  const Plan& p = set.plans[0];
   const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
-  const int64_t wfl = corr_weights_floats(j, p);
+  const int64_t wfl = set_weights_floats(set);
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* wg = w + gr * Kg * Cg * tp;
     pack_corr_weights(j, p, ws.data, [&](int64_t o, int64_t c, int64_t kd, int64_t kh, int64_t kw) {
       return wg[(o * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
     });
-    run_corr(j, p, g.N, x + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data, b ? b + gr * Kg : nullptr,
+    run_corr(set, g.N, x + gr * Cg * in_sp, g.C * in_sp, in_sp, {ws.data}, b ? b + gr * Kg : nullptr,
              y + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data + wfl, ws.floats - wfl);
   }
 }
@@ -366,19 +487,23 @@ void forward(const Geometry& g, const float* x, const float* w, const float* b, 
 void backward_data(const Geometry& g, const float* dy, const float* w, const float* b, float* dx, Workspace ws) {
   const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, tp = taps(g), kHW = g.k[1] * g.k[2];
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
-  for_each_phase(g, [&](const std::array<int64_t, 3>& ph) {
-    const Job j = backward_data_job(g, ph);
-    const Plan p = make_plan(j, j.Ko);
-    const int64_t wfl = corr_weights_floats(j, p);
+  for (const JobSet& set : backward_data_sets(g)) {
+    const int64_t wfl = set_weights_floats(set);
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       const float* wg = w + gr * Kg * Cg * tp;
-      pack_corr_weights(j, p, ws.data, [&](int64_t c, int64_t k, int64_t kd, int64_t kh, int64_t kw) {
-        return wg[(k * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
-      });
-      run_corr(j, p, g.N, dy + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data, b ? b + gr * Cg : nullptr,
+      std::vector<const float*> packed;
+      float* at = ws.data;
+      for (size_t q = 0; q < set.jobs.size(); ++q) {
+        pack_corr_weights(set.jobs[q], set.plans[q], at, [&](int64_t c, int64_t k, int64_t kd, int64_t kh, int64_t kw) {
+          return wg[(k * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
+        });
+        packed.push_back(at);
+        at += corr_weights_floats(set.jobs[q], set.plans[q]);
+      }
+      run_corr(set, g.N, dy + gr * Kg * out_sp, g.K * out_sp, out_sp, packed, b ? b + gr * Cg : nullptr,
                dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl);
     }
-  });
+  }
 }
 
 void backward_weight(const Geometry& g, const float* x, const float* dy, float* dw, Workspace ws) {

@@ -11,12 +11,12 @@ namespace {
 
 template <int MK>
 inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const float* w, const float* bias, float* y,
-                      int64_t ypitch) {
+                      int64_t ypitch, int64_t vo) {
   __m256 acc[MK][2];
 #pragma GCC unroll 4
   for (int m = 0; m < MK; ++m) acc[m][0] = acc[m][1] = bias ? _mm256_set1_ps(bias[m]) : _mm256_setzero_ps();
   for (int64_t e = 0; e < E; ++e) {
-    const float* xe = x + xoff[e];
+    const float* xe = x + xoff[e] + vo;
     const float* we = w + e * kOutBlock;
     const __m256 x0 = _mm256_loadu_ps(xe), x1 = _mm256_loadu_ps(xe + 8);
 #pragma GCC unroll 4
@@ -28,14 +28,14 @@ inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const floa
   }
 #pragma GCC unroll 4
   for (int m = 0; m < MK; ++m) {
-    _mm256_storeu_ps(y + m * ypitch, acc[m][0]);
-    _mm256_storeu_ps(y + m * ypitch + 8, acc[m][1]);
+    _mm256_storeu_ps(y + m * ypitch + vo, acc[m][0]);
+    _mm256_storeu_ps(y + m * ypitch + vo + 8, acc[m][1]);
   }
 }
 
 template <int MK>
 void corr_half(const CorrArgs& a, const float* w, const float* bias, float* y) {
-  for (int64_t p = 0; p < a.npix; p += 16) corr_tile<MK>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
+  for (int64_t v = 0; v < a.nvec; ++v) corr_tile<MK>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff[v]);
 }
 
 template <int NE>

@@ -12,8 +12,11 @@ namespace {
 // per reduction entry, NV pixel loads and MK weight broadcasts feed MK * NV FMAs.
 template <int MK, int NV>
 inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const float* w, const float* bias, float* y,
-                      int64_t ypitch) {
+                      int64_t ypitch, const int64_t* voff) {
   __m512 acc[MK][NV];
+  int64_t vo[NV];
+#pragma GCC unroll 8
+  for (int v = 0; v < NV; ++v) vo[v] = voff[v];
 #pragma GCC unroll 8
   for (int m = 0; m < MK; ++m) {
     const __m512 b = bias ? _mm512_set1_ps(bias[m]) : _mm512_setzero_ps();
@@ -25,7 +28,7 @@ inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const floa
     const float* we = w + e * kOutBlock;
     __m512 xv[NV];
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) xv[v] = _mm512_loadu_ps(xe + 16 * v);
+    for (int v = 0; v < NV; ++v) xv[v] = _mm512_loadu_ps(xe + vo[v]);
 #pragma GCC unroll 8
     for (int m = 0; m < MK; ++m) {
       const __m512 b = _mm512_set1_ps(we[m]);
@@ -36,7 +39,7 @@ inline void corr_tile(const float* x, const int64_t* xoff, int64_t E, const floa
 #pragma GCC unroll 8
   for (int m = 0; m < MK; ++m)
 #pragma GCC unroll 8
-    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ypitch + 16 * v, acc[m][v]);
+    for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ypitch + vo[v], acc[m][v]);
 }
 
 // Pixel vectors per tile for MK output channels: up to 24 accumulators, at most 6 vectors.
@@ -44,19 +47,19 @@ template <int MK>
 constexpr int kTileVectors = 24 / MK < 6 ? 24 / MK : 6;
 
 template <int MK, int NV>
-void corr_tail(int64_t rem, const CorrArgs& a, const float* w, const float* bias, float* y, int64_t p) {
+void corr_tail(int64_t rem, const CorrArgs& a, const float* w, const float* bias, float* y, int64_t v) {
   if constexpr (NV > 0) {
-    if (rem == NV) corr_tile<MK, NV>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
-    else corr_tail<MK, NV - 1>(rem, a, w, bias, y, p);
+    if (rem == NV) corr_tile<MK, NV>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff + v);
+    else corr_tail<MK, NV - 1>(rem, a, w, bias, y, v);
   }
 }
 
 template <int MK>
 void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) {
   constexpr int NV = kTileVectors<MK>;
-  int64_t p = 0;
-  for (; p + 16 * NV <= a.npix; p += 16 * NV) corr_tile<MK, NV>(a.x + p, a.xoff, a.E, w, bias, y + p, a.ypitch);
-  if (p < a.npix) corr_tail<MK, NV - 1>((a.npix - p) / 16, a, w, bias, y, p);
+  int64_t v = 0;
+  for (; v + NV <= a.nvec; v += NV) corr_tile<MK, NV>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff + v);
+  if (v < a.nvec) corr_tail<MK, NV - 1>(a.nvec - v, a, w, bias, y, v);
 }
 
 // Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,

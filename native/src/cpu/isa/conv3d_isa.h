@@ -16,9 +16,9 @@ inline constexpr int64_t kOutBlock = 8;
 /// Channel padding of the transposed gradient rows in the weight-gradient kernel.
 inline constexpr int64_t kGradBlock = 16;
 
-/// y[k][p] = bias[k] + sum_e w[k / 8][e][k % 8] * x[p + xoff[e]] for k < K, p < npix
-/// (npix a multiple of kPixelAlign), summed over e in order. w: [ceil(K/8)][E][8].
-/// y rows are `ypitch` floats apart. bias may be null (then 0).
+/// y[k][p] = bias[k] + sum_e w[k / 8][e][k % 8] * x[p + xoff[e]] for k < K and the 16 pixels
+/// p of each vector starting at voff[v], v < nvec, summed over e in order.
+/// w: [ceil(K/8)][E][8]. y rows are `ypitch` floats apart. bias may be null (then 0).
 struct CorrArgs {
   const float* x;
   const int64_t* xoff;
@@ -28,7 +28,8 @@ struct CorrArgs {
   int64_t K;
   float* y;
   int64_t ypitch;
-  int64_t npix;
+  const int64_t* voff;
+  int64_t nvec;
 };
 
 /// dw[e][k] += sum_p x[p + xoff[e]] * dyT[p][k] for e < E, k < Kpad (a multiple of

@@ -12,7 +12,8 @@ void corr_portable(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
     const int64_t mk = a.K - kb * kOutBlock < kOutBlock ? a.K - kb * kOutBlock : kOutBlock;
     const float* w = a.w + kb * a.E * kOutBlock;
-    for (int64_t p = 0; p < a.npix; p += 16) {
+    for (int64_t v = 0; v < a.nvec; ++v) {
+      const int64_t p = a.voff[v];
       float acc[kOutBlock][16];
       for (int64_t m = 0; m < mk; ++m)
         for (int l = 0; l < 16; ++l) acc[m][l] = a.bias ? a.bias[kb * kOutBlock + m] : 0.f;
