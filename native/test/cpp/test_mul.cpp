@@ -21,6 +21,16 @@ DEEPSC_TEST(mul_broadcasts_and_reduces_its_gradients) {
   check_op("mul", Attrs("mul"), {HostTensor::random(Shape{40000}, 3), HostTensor::random(Shape{40000}, 4)}, same);
 }
 
+DEEPSC_TEST(mul_broadcasts_against_an_empty_axis) {
+  // [2, 1] against [0] gives [2, 0]: nothing flows back, and nothing may be read.
+  std::vector<HostTensor> in{HostTensor::random(Shape{2, 1}, 1), HostTensor::random(Shape{0}, 2)};
+  auto out = run_forward_op("mul", Attrs("mul"), in);
+  DEEPSC_EXPECT(out[0].shape == (Shape{2, 0}), "output shape " + out[0].shape.str());
+  std::vector<HostTensor> g{HostTensor::random(Shape{2, 0}, 3)};
+  auto grads = run_backward_op("mul", Attrs("mul"), in, out, g, {true, true});
+  DEEPSC_EXPECT(grads[0].data == std::vector<float>({0.f, 0.f}), "gradient of a is zero");
+}
+
 DEEPSC_TEST(mul_rejects_shapes_that_do_not_broadcast) {
   std::vector<HostTensor> in{HostTensor::random(Shape{2, 3}, 1), HostTensor::random(Shape{2}, 2)};
   expect_error([&] { run_forward_op("mul", Attrs("mul"), in); }, ErrorKind::Type, "broadcast");
