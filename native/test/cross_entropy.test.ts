@@ -170,6 +170,12 @@ describe('cross_entropy', () => {
       RangeError,
       'class_weights[1]',
     ));
+  it('rejects a mask of shape []', () =>
+    expectThrows(
+      () => forward('cross_entropy', {}, [x, target([0, 1, 1, 1]), { data: new Float32Array(1), shape: [] }]),
+      TypeError,
+      'mask has shape []',
+    ));
   it('refuses a gradient for the target', () =>
     expectThrows(
       () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forward, inferShapes } from '../lib/index.js';
+import { backward, forward, inferShapes } from '../lib/index.js';
 import { checkOpSampled } from './support/check-sampled.js';
 import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
 
@@ -53,6 +53,27 @@ describe('linear', () => {
       TypeError,
       'linear',
       'rank 2',
+    ));
+  it('rejects a bias of shape [] (which shape inference cannot tell from an absent one)', () =>
+    expectThrows(
+      () => forward('linear', {}, [t([2, 5]), t([3, 5]), { data: new Float32Array(1), shape: [] }]),
+      TypeError,
+      'linear',
+      'b has shape []',
+    ));
+  it('rejects a bias of shape [] in backward too', () =>
+    expectThrows(
+      () =>
+        backward(
+          'linear',
+          {},
+          [t([2, 5]), t([3, 5]), { data: new Float32Array(1), shape: [] }],
+          [t([2, 3])],
+          [t([2, 3])],
+          [true, true, true],
+        ),
+      TypeError,
+      'b has shape []',
     ));
   it('rejects a missing weight', () =>
     expectThrows(

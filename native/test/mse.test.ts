@@ -69,6 +69,13 @@ describe('mse', () => {
       'mse',
       'weight [2, 1]',
     ));
+  it('rejects a weight of shape []', () =>
+    expectThrows(
+      () => forward('mse', {}, [t([2]), t([2]), { data: new Float32Array(1), shape: [] }]),
+      TypeError,
+      'mse',
+      'weight has shape []',
+    ));
   it('refuses a gradient for the weight', () =>
     expectThrows(
       () =>

@@ -91,6 +91,13 @@ describe('soft_dice', () => {
       'mask [2, 2, 1]',
       '[2, 1, 3]',
     ));
+  it('rejects a mask of shape []', () =>
+    expectThrows(
+      () => forward('soft_dice', {}, [p, p, { data: new Float32Array(1), shape: [] }]),
+      TypeError,
+      'soft_dice',
+      'mask has shape []',
+    ));
   it('rejects smooth = 0', () =>
     expectThrows(
       () => forward('soft_dice', { smooth: 0 }, [p, p, null]),

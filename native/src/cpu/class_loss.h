@@ -10,6 +10,7 @@
 
 #include "cpu/channel_blocks.h"
 #include "cpu/kernels.h"
+#include "cpu/optional_input.h"
 #include "cpu/ordered_sum.h"
 
 namespace deepsc::cpu {
@@ -31,8 +32,7 @@ inline std::string format_value(float v) {
 }
 
 inline ClassLossArgs class_loss_args(const char* op, std::span<const TensorView> in, const std::vector<double>& w, double gamma) {
-  const bool has_mask = in.size() > 2 && in[2].present();
-  return {op, channel_layout(in[0].shape), in[0].data, in[1].data, has_mask ? in[2].data : nullptr, &w, gamma};
+  return {op, channel_layout(in[0].shape), in[0].data, in[1].data, optional_input(in, 2, op, "mask"), &w, gamma};
 }
 
 /// Rejects targets that are not class indices and masks that are negative or not finite, at

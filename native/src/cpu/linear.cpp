@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "cpu/kernels.h"
+#include "cpu/optional_input.h"
 
 namespace deepsc::cpu {
 
@@ -18,14 +19,12 @@ inline float dot(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
 }
 
-bool has_bias(const TensorView& b) { return b.present() && b.shape.rank() == 1; }
-
 }  // namespace
 
 void linear_forward(const LinearParams&, const OpArgs& a) {
   const int64_t n = a.in[0].shape[0], f = a.in[0].shape[1], o = a.in[1].shape[0];
   const float *x = a.in[0].data, *w = a.in[1].data;
-  const float* b = a.in.size() > 2 && has_bias(a.in[2]) ? a.in[2].data : nullptr;
+  const float* b = optional_input(a.in, 2, "linear", "b");
   float* y = a.out[0].data;
   parallel_for(n * o, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(1, f)), [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; ++i) {
@@ -36,6 +35,7 @@ void linear_forward(const LinearParams&, const OpArgs& a) {
 }
 
 void linear_backward(const LinearParams&, const OpGradArgs& a) {
+  optional_input(a.in, 2, "linear", "b");  // a present b of shape [] would make db overrun
   const int64_t n = a.in[0].shape[0], f = a.in[0].shape[1], o = a.in[1].shape[0];
   const float *x = a.in[0].data, *w = a.in[1].data, *g = a.grad_out[0].data;
   if (a.grad_in[0].present()) {  // dx[r, :] = sum_c g[r, c] w[c, :]

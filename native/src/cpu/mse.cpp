@@ -2,6 +2,7 @@
 #include <array>
 
 #include "cpu/kernels.h"
+#include "cpu/optional_input.h"
 #include "cpu/ordered_sum.h"
 
 namespace deepsc::cpu {
@@ -32,7 +33,7 @@ std::array<double, 2> sums(const float* a, const float* b, const float* w, int64
   });
 }
 
-const float* weight_of(std::span<const TensorView> in) { return in.size() > 2 && in[2].present() ? in[2].data : nullptr; }
+const float* weight_of(std::span<const TensorView> in) { return optional_input(in, 2, "mse", "weight"); }
 
 }  // namespace
 

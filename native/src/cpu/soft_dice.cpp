@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "cpu/kernels.h"
+#include "cpu/optional_input.h"
 
 namespace deepsc::cpu {
 
@@ -17,7 +18,7 @@ struct DiceLayout {
 DiceLayout layout(std::span<const TensorView> in) {
   const Shape& p = in[0].shape;
   DiceLayout l{p[0], p.size() / p[0], p.size() / (p[0] * p[1]), p[1], false};
-  if (in.size() > 2 && in[2].present()) l.mask_per_position = in[2].shape[1] == 1 && p[1] != 1;
+  if (optional_input(in, 2, "soft_dice", "mask")) l.mask_per_position = in[2].shape[1] == 1 && p[1] != 1;
   return l;
 }
 
@@ -47,7 +48,7 @@ std::vector<std::array<double, 2>> sample_sums(const DiceLayout& l, const float*
   return sums;
 }
 
-const float* mask_of(std::span<const TensorView> in) { return in.size() > 2 && in[2].present() ? in[2].data : nullptr; }
+const float* mask_of(std::span<const TensorView> in) { return optional_input(in, 2, "soft_dice", "mask"); }
 
 }  // namespace
 
