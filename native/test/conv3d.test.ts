@@ -75,6 +75,11 @@ const cases: OpCase<'conv3d'>[] = [
     inputs: [t([1, 2, 3, 4, 32]), t([12, 2, 3, 3, 3]), null],
   },
   {
+    name: '1x1x1 stride 2 (residual shortcut) on odd sizes',
+    attrs: { stride: 2 },
+    inputs: [t([1, 3, 5, 7, 9]), t([5, 3, 1, 1, 1]), t([5])],
+  },
+  {
     name: 'per-axis stride [1, 2, 3] and padding [0, 1, 2]',
     attrs: { stride: [1, 2, 3], padding: [0, 1, 2] },
     inputs: [t([1, 2, 3, 7, 11]), t([2, 2, 1, 3, 3]), t([2])],

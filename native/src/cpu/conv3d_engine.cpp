@@ -76,6 +76,9 @@ struct Plan {
   int64_t E = 0, lo_h = 0, lo_w = 0, qw = 0, Wq = 1, rows = 1, chunks = 1, Hq = 1;
   int64_t blk = 0, chanS = 0, planeS = 0, slab = 0, npix = 0, units = 0, nvec = 0;
   bool rowwise = false;
+  /// Slab block of each stride phase (ph * s_w + pw), or -1 when no tap reads that phase
+  /// (a strided 1x1x1 conv reads one phase of four): unread phases are not copied.
+  std::vector<int64_t> block_of;
 };
 
 /// Start offsets (in pixels) of the plan's 16-pixel vectors.
@@ -112,14 +115,22 @@ Plan make_plan(const Job& j, int64_t row_channels, const Extent& x) {
   const int64_t qh = (x.hi_h - p.lo_h) / sh;
   p.qw = (x.hi_w - p.lo_w) / sw;
   p.Wq = std::max<int64_t>(1, x.J2 + p.qw);
-  const int64_t per_row = std::max<int64_t>(1, std::max(p.nt[0] * j.Cs * sh * sw, row_channels)) * p.Wq;
+  p.block_of.assign(static_cast<size_t>(sh * sw), -1);
+  int64_t nblocks = 0;
+  for (int64_t oh : j.ax[1].off)
+    for (int64_t ow : j.ax[2].off) {
+      int64_t& b = p.block_of[static_cast<size_t>(((oh - p.lo_h) % sh) * sw + (ow - p.lo_w) % sw)];
+      if (b < 0) b = nblocks++;
+    }
+  if (nblocks == 0) p.block_of[0] = nblocks++;  // no taps: one (zero-reading) block keeps the geometry
+  const int64_t per_row = std::max<int64_t>(1, std::max(p.nt[0] * j.Cs * nblocks, row_channels)) * p.Wq;
   const int64_t J1 = std::max<int64_t>(1, x.J1);
   p.rows = std::clamp<int64_t>(kSlabBudget / per_row, 1, J1);
   p.chunks = ceil_div(J1, p.rows);
   p.rows = ceil_div(J1, p.chunks);
   p.Hq = p.rows + qh;
   p.blk = p.Hq * p.Wq;
-  p.chanS = sh * sw * p.blk;
+  p.chanS = nblocks * p.blk;
   p.planeS = j.Cs * p.chanS;
   // Pixel vectors of 16: along each output row when the rows are whole vectors' worth (no
   // garbage columns computed), else over the flattened rows (garbage columns are fewer).
@@ -144,7 +155,8 @@ std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
     for (int64_t th = 0; th < p.nt[1]; ++th)
       for (int64_t tw = 0; tw < p.nt[2]; ++tw) {
         const int64_t rh = j.ax[1].off[th] - p.lo_h, rw = j.ax[2].off[tw] - p.lo_w;
-        const int64_t base = td * p.planeS + ((rh % sh) * sw + rw % sw) * p.blk + (rh / sh) * p.Wq + rw / sw;
+        const int64_t block = p.block_of[static_cast<size_t>((rh % sh) * sw + rw % sw)];
+        const int64_t base = td * p.planeS + block * p.blk + (rh / sh) * p.Wq + rw / sw;
         for (int64_t c = 0; c < j.Cs; ++c) xoff[e++] = base + c * p.chanS;
       }
   return xoff;
@@ -165,7 +177,9 @@ void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, i
       const float* plane = plane_in ? src + c * cstride + sd * S1 * S2 : nullptr;
       for (int64_t ph = 0; ph < sh; ++ph)
         for (int64_t pw = 0; pw < sw; ++pw) {
-          float* blk = slab + td * p.planeS + c * p.chanS + (ph * sw + pw) * p.blk;
+          const int64_t block = p.block_of[static_cast<size_t>(ph * sw + pw)];
+          if (block < 0) continue;
+          float* blk = slab + td * p.planeS + c * p.chanS + block * p.blk;
           for (int64_t q = 0; q < p.Hq; ++q) {
             float* row = blk + q * p.Wq;
             const int64_t h = hb + q * sh + ph;
