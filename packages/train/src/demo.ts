@@ -22,13 +22,13 @@ import { preprocessOptions, type TrainResult, train } from './trainer.js';
 export const DEMO_COHORT_CEILING = 0.914;
 
 /** Scans in the demo cohort by default. */
-export const DEMO_SCANS = 150;
+export const DEMO_SCANS = 200;
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   /** Output folder (cohort, run, report); default `deepsc-demo`. */
   out?: string;
-  /** Scans in the cohort; default 150 (105 train, 15 validation, 30 test). */
+  /** Scans in the cohort; default 200 (140 train, 20 validation, 40 test). */
   scans?: number;
   /** Seed of the cohort and the training; default 0. */
   seed?: number;

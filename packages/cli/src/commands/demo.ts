@@ -32,7 +32,7 @@ export function registerDemo(program: Command): void {
       'output folder: cohort/, run/ (checkpoints, metrics, report.html)',
       'deepsc-demo',
     )
-    .option('--scans <n>', 'scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices)', '150')
+    .option('--scans <n>', 'scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices)', '200')
     .option('--seed <n>', 'seed of the cohort and the training', '0')
     .option(
       '--set <field=value>',
