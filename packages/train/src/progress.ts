@@ -53,6 +53,7 @@ export class Progress {
   #last = 0;
   #drawn = false;
 
+  /** @param options - where and how; see {@link ProgressOptions}. */
   constructor(options: ProgressOptions = {}) {
     this.#stream = options.stream ?? process.stderr;
     const style = options.style ?? 'auto';
