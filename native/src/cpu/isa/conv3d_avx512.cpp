@@ -57,9 +57,19 @@ void corr_tail(int64_t rem, const CorrArgs& a, const float* w, const float* bias
 template <int MK>
 void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) {
   constexpr int NV = kTileVectors<MK>;
+  // A short last tile (1 vector of 3) idles most accumulators: split the last full tile and
+  // the rest into two near-equal tiles instead (3 + 1 -> 2 + 2).
+  const int64_t rem = a.nvec % NV;
+  const int64_t full = a.nvec / NV - (rem > 0 && rem < (NV + 1) / 2 && a.nvec >= NV ? 1 : 0);
   int64_t v = 0;
-  for (; v + NV <= a.nvec; v += NV) corr_tile<MK, NV>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff + v);
-  if (v < a.nvec) corr_tail<MK, NV - 1>(a.nvec - v, a, w, bias, y, v);
+  for (int64_t t = 0; t < full; ++t, v += NV) corr_tile<MK, NV>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff + v);
+  const int64_t left = a.nvec - v;
+  if (left > NV) {
+    corr_tail<MK, NV>(left / 2, a, w, bias, y, v);
+    corr_tail<MK, NV>(left - left / 2, a, w, bias, y, v + left / 2);
+  } else if (left > 0) {
+    corr_tail<MK, NV>(left, a, w, bias, y, v);
+  }
 }
 
 // Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,
