@@ -36,7 +36,12 @@ void check_inputs(const char* name, const OpSignature& sig, std::span<const Shap
   for (size_t i = 0; i < in.size(); ++i) {
     const InputSpec& spec = sig.inputs[i < fixed ? i : fixed - 1];
     if (!present[i] && !spec.optional) fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' is required");
-    if (present[i]) in[i].numel(name);  // rejects negative dims and overflowing products
+    if (!present[i]) continue;
+    // Rank 0 is how an absent optional input looks to infer(); a present one would be
+    // silently dropped, so scalars are spelled [1].
+    if (in[i].rank() == 0)
+      fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has rank 0; a scalar has shape [1]");
+    in[i].numel(name);  // rejects negative dims and overflowing products
   }
 }
 

@@ -59,7 +59,7 @@ describe('linear', () => {
       () => forward('linear', {}, [t([2, 5]), t([3, 5]), { data: new Float32Array(1), shape: [] }]),
       TypeError,
       'linear',
-      'b has shape []',
+      "input 'b' has rank 0",
     ));
   it('rejects a bias of shape [] in backward too', () =>
     expectThrows(
@@ -73,7 +73,7 @@ describe('linear', () => {
           [true, true, true],
         ),
       TypeError,
-      'b has shape []',
+      "input 'b' has rank 0",
     ));
   it('rejects a missing weight', () =>
     expectThrows(

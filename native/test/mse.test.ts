@@ -74,7 +74,7 @@ describe('mse', () => {
       () => forward('mse', {}, [t([2]), t([2]), { data: new Float32Array(1), shape: [] }]),
       TypeError,
       'mse',
-      'weight has shape []',
+      "input 'weight' has rank 0",
     ));
   it('refuses a gradient for the weight', () =>
     expectThrows(

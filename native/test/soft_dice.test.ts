@@ -96,7 +96,7 @@ describe('soft_dice', () => {
       () => forward('soft_dice', {}, [p, p, { data: new Float32Array(1), shape: [] }]),
       TypeError,
       'soft_dice',
-      'mask has shape []',
+      "input 'mask' has rank 0",
     ));
   it('rejects smooth = 0', () =>
     expectThrows(
