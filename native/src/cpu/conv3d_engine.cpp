@@ -147,17 +147,21 @@ Plan make_plan(const Job& j, int64_t row_channels, const Extent& x) {
 
 Plan make_plan(const Job& j, int64_t row_channels) { return make_plan(j, row_channels, extent_of(j)); }
 
+/// Reduction entries e = c * taps + t: channels outer, taps inner, so consecutive entries read
+/// neighbouring slab rows, the packed weights follow PyTorch's [.., C, kD, kH, kW] order and
+/// the weight gradient of a full-tap job lands contiguously.
 std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
   std::vector<int64_t> xoff(static_cast<size_t>(p.E));
   const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
-  size_t e = 0;
+  const int64_t nt = p.nt[0] * p.nt[1] * p.nt[2];
+  int64_t t = 0;
   for (int64_t td = 0; td < p.nt[0]; ++td)
     for (int64_t th = 0; th < p.nt[1]; ++th)
-      for (int64_t tw = 0; tw < p.nt[2]; ++tw) {
+      for (int64_t tw = 0; tw < p.nt[2]; ++tw, ++t) {
         const int64_t rh = j.ax[1].off[th] - p.lo_h, rw = j.ax[2].off[tw] - p.lo_w;
         const int64_t block = p.block_of[static_cast<size_t>((rh % sh) * sw + rw % sw)];
         const int64_t base = td * p.planeS + block * p.blk + (rh / sh) * p.Wq + rw / sw;
-        for (int64_t c = 0; c < j.Cs; ++c) xoff[e++] = base + c * p.chanS;
+        for (int64_t c = 0; c < j.Cs; ++c) xoff[static_cast<size_t>(c * nt + t)] = base + c * p.chanS;
       }
   return xoff;
 }
@@ -241,7 +245,8 @@ void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
     for (int64_t b = b0; b < b1; ++b) {
       float* dst = out + b * p.E * kOutBlock;
       // Output channel and reduction channel outer, taps inner: the weight reads run along
-      // PyTorch's contiguous kernel axes.
+      // PyTorch's contiguous kernel axes, the writes along the entries.
+      const int64_t ntaps = p.nt[0] * p.nt[1] * p.nt[2];
       for (int64_t m = 0; m < kOutBlock; ++m) {
         const int64_t o = b * kOutBlock + m;
         for (int64_t c = 0; c < j.Cs; ++c) {
@@ -249,7 +254,7 @@ void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
           for (int64_t td = 0; td < p.nt[0]; ++td)
             for (int64_t th = 0; th < p.nt[1]; ++th)
               for (int64_t tw = 0; tw < p.nt[2]; ++tw, ++t)
-                dst[(t * j.Cs + c) * kOutBlock + m] =
+                dst[(c * ntaps + t) * kOutBlock + m] =
                     o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
         }
       }
@@ -522,7 +527,7 @@ void backward_data(const Geometry& g, const float* dy, const float* w, const flo
 
 void backward_weight(const Geometry& g, const float* x, const float* dy, float* dw, Workspace ws) {
   const Job j = forward_job(g);
-  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g);
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
   const int64_t wsize = Kg * Cg * tp;
   if (g.N == 0 || out_sp == 0) {
@@ -536,7 +541,7 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
   const Plan& p = wp.p;
   const std::vector<int64_t> xoff = make_xoff(j, p);
   const int64_t total = g.N * p.units;
-  const Axis &A0 = j.ax[0], &A1 = j.ax[1], &A2 = j.ax[2];
+  const Axis &A1 = j.ax[1], &A2 = j.ax[2];
   float* shared_partial = ws.data + wp.tasks * wp.per_task;
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* xg = x + gr * Cg * in_sp;
@@ -570,18 +575,19 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
     // PyTorch's weight layout.
     const int64_t nparts = wp.by_units ? wp.tasks : 1;
     float* dwg = dw + gr * wsize;
-    parallel_for(p.E, 256, [&](int64_t ea, int64_t eb) {
-      for (int64_t e = ea; e < eb; ++e) {
-        const int64_t c = e % Cg, t = e / Cg;
-        const int64_t tw = t % p.nt[2], th = (t / p.nt[2]) % p.nt[1], td = t / (p.nt[2] * p.nt[1]);
-        const int64_t tap = A0.tap[td] * kHW + A1.tap[th] * g.k[2] + A2.tap[tw];
-        for (int64_t k = 0; k < Kg; ++k) {
-          float s = 0.f;
+    // The job has every tap in kernel order, so entry e = c * taps + t is PyTorch's
+    // [C][kD][kH][kW] index and dw[k][e] = sum of partial[e][k]: a blocked transpose (16
+    // channels x 64 entries) keeps reads and writes in whole cache lines.
+    parallel_for(p.E, 64, [&](int64_t ea, int64_t eb) {
+      for (int64_t k0 = 0; k0 < Kg; k0 += 16) {
+        const int64_t k1 = std::min(Kg, k0 + 16);
+        for (int64_t e = ea; e < eb; ++e) {
+          float s[16] = {};
           for (int64_t q = 0; q < nparts; ++q) {
-            const float* part = wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial;
-            s += part[e * wp.Kpad + k];
+            const float* part = (wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial) + e * wp.Kpad;
+            for (int64_t k = k0; k < k1; ++k) s[k - k0] += part[k];
           }
-          dwg[(k * Cg + c) * tp + tap] = s;
+          for (int64_t k = k0; k < k1; ++k) dwg[k * p.E + e] = s[k - k0];
         }
       }
     });
