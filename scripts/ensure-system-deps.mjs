@@ -17,12 +17,20 @@ if (missing.length === 0) process.exit(0);
 
 const canApt = process.getuid?.() === 0 && has('apt-get');
 if (!canApt) {
-  console.warn(`[deepsc] missing system packages: ${missing.join(', ')} (install them with your package manager)`);
+  console.warn(
+    `[deepsc] missing system packages: ${missing.join(', ')} (install them with your package manager)`,
+  );
   process.exit(0);
 }
 console.log(`[deepsc] installing system packages: ${missing.join(', ')}`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
 const install =
-  update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env }) : update;
-if (install.status !== 0) console.warn(`[deepsc] could not install ${missing.join(', ')}; tests that need them will skip`);
+  update.status === 0
+    ? spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+        stdio: 'inherit',
+        env,
+      })
+    : update;
+if (install.status !== 0)
+  console.warn(`[deepsc] could not install ${missing.join(', ')}; tests that need them will skip`);

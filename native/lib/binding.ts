@@ -100,11 +100,19 @@ export interface NativeBinding {
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Version of this package; the addon must report the same. */
-export const packageVersion: string = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')).version;
+export const packageVersion: string = JSON.parse(
+  readFileSync(join(packageRoot, 'package.json'), 'utf8'),
+).version;
 
 /** Where the addon for this platform and version is expected. */
 export function addonPath(): string {
-  return join(packageRoot, 'build', 'bin', `${process.platform}-${process.arch}`, `deepsc_native-v${packageVersion}.node`);
+  return join(
+    packageRoot,
+    'build',
+    'bin',
+    `${process.platform}-${process.arch}`,
+    `deepsc_native-v${packageVersion}.node`,
+  );
 }
 
 const buildHint =
@@ -121,7 +129,9 @@ export function loadBinding(): NativeBinding {
   if (cached) return cached;
   const path = addonPath();
   if (!existsSync(path)) {
-    throw new Error(`@deepsc/native: the engine is not built for ${process.platform}-${process.arch} (no ${path}). ${buildHint}`);
+    throw new Error(
+      `@deepsc/native: the engine is not built for ${process.platform}-${process.arch} (no ${path}). ${buildHint}`,
+    );
   }
   let mod: NativeBinding;
   try {
@@ -131,7 +141,9 @@ export function loadBinding(): NativeBinding {
   }
   const v = mod.info().version;
   if (v !== packageVersion) {
-    throw new Error(`@deepsc/native: the addon at ${path} is version ${v}, the package is ${packageVersion}. ${buildHint}`);
+    throw new Error(
+      `@deepsc/native: the addon at ${path} is version ${v}, the package is ${packageVersion}. ${buildHint}`,
+    );
   }
   cached = mod;
   return mod;

@@ -5,15 +5,21 @@
 // DEEPSC_CUDA=1 requires it. CMAKE_BUILD_PARALLEL_LEVEL defaults to the number of CPUs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const args = new Set(process.argv.slice(2));
-const target = join(root, 'build', 'bin', `${process.platform}-${process.arch}`, `deepsc_native-v${pkg.version}.node`);
+const target = join(
+  root,
+  'build',
+  'bin',
+  `${process.platform}-${process.arch}`,
+  `deepsc_native-v${pkg.version}.node`,
+);
 
 if (args.has('--if-missing') && existsSync(target)) process.exit(0);
 
@@ -43,15 +49,22 @@ console.log(`[deepsc/native] building the addon (CUDA ${nvcc ? `on: ${nvcc}` : '
 // with flock(1) where it exists.
 mkdirSync(join(root, 'build'), { recursive: true });
 const hasFlock = spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
-const [cmd, argv] = hasFlock ? ['flock', [join(root, 'build', '.lock'), process.execPath, ...cmakeArgs]] : [process.execPath, cmakeArgs];
+const [cmd, argv] = hasFlock
+  ? ['flock', [join(root, 'build', '.lock'), process.execPath, ...cmakeArgs]]
+  : [process.execPath, cmakeArgs];
 try {
   execFileSync(cmd, argv, {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(availableParallelism()) },
+    env: {
+      ...process.env,
+      CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(availableParallelism()),
+    },
   });
 } catch {
-  console.error('[deepsc/native] the addon failed to build: see the compiler output above. It needs cmake >= 3.18 and a C++20 compiler.');
+  console.error(
+    '[deepsc/native] the addon failed to build: see the compiler output above. It needs cmake >= 3.18 and a C++20 compiler.',
+  );
   process.exit(1);
 }
 

@@ -14,15 +14,38 @@ const sanitize = argv.includes('--sanitize');
 const fi = argv.indexOf('--filter');
 const filter = fi >= 0 ? argv[fi + 1] : undefined;
 const buildDir = join(root, 'build', sanitize ? 'asan' : 'tests');
-const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+const run = (cmd, args, env = {}) =>
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 
 mkdirSync(buildDir, { recursive: true });
 const lock = join(buildDir, '.lock');
 const locked = (args) => ['flock', [lock, 'cmake', ...args]];
-run(...locked(['-S', '.', '-B', buildDir, '-DCMAKE_BUILD_TYPE=' + (sanitize ? 'RelWithDebInfo' : 'Release'),
-  '-DDEEPSC_BUILD_TESTS=ON', `-DDEEPSC_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, '-DDEEPSC_CUDA=OFF']));
-run(...locked(['--build', buildDir, '--target', 'deepsc_native_tests', '--parallel', String(availableParallelism())]));
+run(
+  ...locked([
+    '-S',
+    '.',
+    '-B',
+    buildDir,
+    '-DCMAKE_BUILD_TYPE=' + (sanitize ? 'RelWithDebInfo' : 'Release'),
+    '-DDEEPSC_BUILD_TESTS=ON',
+    `-DDEEPSC_SANITIZE=${sanitize ? 'ON' : 'OFF'}`,
+    '-DDEEPSC_CUDA=OFF',
+  ]),
+);
+run(
+  ...locked([
+    '--build',
+    buildDir,
+    '--target',
+    'deepsc_native_tests',
+    '--parallel',
+    String(availableParallelism()),
+  ]),
+);
 const env = sanitize
-  ? { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' }
+  ? {
+      ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:halt_on_error=1',
+      UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+    }
   : {};
 run(join(buildDir, 'deepsc_native_tests'), filter ? [filter] : [], env);

@@ -139,6 +139,20 @@ const cases: Case[] = [
     /truncated pixel data|not a readable DICOM|no pixel data/,
   ],
   [
+    'a pixel data length that lies short',
+    () => folder('lying-short', [], { 'a.dcm': lyingPixelLength(10) }),
+    {},
+    FormatError,
+    /truncated pixel data: 5x6 at 16 bits needs 60 bytes, the file has 10/,
+  ],
+  [
+    'a pixel data length of zero',
+    () => folder('lying-zero', [], { 'a.dcm': lyingPixelLength(0) }),
+    {},
+    FormatError,
+    /truncated pixel data: 5x6 at 16 bits needs 60 bytes, the file has 0/,
+  ],
+  [
     'garbage after the DICM marker',
     () =>
       folder('garbage', [], {
