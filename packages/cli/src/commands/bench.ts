@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -17,8 +17,8 @@ export function benchmarksDir(): string | undefined {
 }
 
 /**
- * `deepsc bench [args...]`: runs the benchmarks workspace (kernels and training step against
- * PyTorch and onnxruntime, side by side); arguments after `--` go to it.
+ * `deepsc bench [args...]`: runs the benchmarks workspace's `bench` script (kernels and training
+ * step against PyTorch and onnxruntime, side by side); arguments after `--` go to it.
  */
 export function registerBench(program: Command): void {
   program
@@ -30,14 +30,19 @@ export function registerBench(program: Command): void {
     .allowUnknownOption()
     .action(async (args: string[]) => {
       const dir = benchmarksDir();
-      const runner = dir ? join(dir, 'src', 'run.ts') : undefined;
-      if (!dir || !runner || !existsSync(runner))
+      if (!dir)
         throw new CliError(
-          'the benchmarks are not here: deepsc bench runs benchmarks/src/run.ts of a clone of the repository (git clone, npm ci, then deepsc bench)',
+          'the benchmarks are not here: deepsc bench runs the benchmarks/ workspace of a clone of the repository (git clone, npm ci, then deepsc bench)',
           ExitCode.usage,
         );
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        scripts?: Record<string, string>;
+      };
+      if (!pkg.scripts?.bench)
+        throw new CliError(`${join(dir, 'package.json')} has no "bench" script`, ExitCode.usage);
       const code = await new Promise<number>((res, rej) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', runner, ...args], {
+        const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+        const child = spawn(npm, ['run', '--silent', 'bench', ...(args.length ? ['--', ...args] : [])], {
           cwd: dir,
           stdio: 'inherit',
         });
