@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "binding/convert.h"
+#include "binding/cuda_ops.h"
 #include "binding/graph.h"
 #include "binding/ops.h"
 #include "binding/peak.h"
@@ -76,6 +77,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("runBackward", Napi::Function::New(env, run_backward_js));
   exports.Set("peakFlops", Napi::Function::New(env, peak_flops_js));
   init_tensor(env, exports);
+  init_cuda_ops(env, exports);
   init_graph(env, exports);
   return exports;
 }

@@ -1,5 +1,4 @@
-// Device discovery and the CUDA dispatcher. Op kernels are added one .cu/.cuh pair per op;
-// until an op has one, supports() says no and the executor keeps it on the CPU.
+// Device discovery. The dispatcher is in dispatch.cu, driven by ops_cuda.def.
 #include <cuda_runtime.h>
 
 #include "cuda/check.cuh"
@@ -25,16 +24,6 @@ std::vector<std::string> device_names() {
                     std::to_string(p.totalGlobalMem >> 20) + " MiB)");
   }
   return names;
-}
-
-bool supports(OpKind) { return false; }
-
-void run_forward(const OpInstance& op, const OpArgs&) {
-  fail(ErrorKind::Runtime, op_name(op.kind), "no CUDA kernel for this op yet");
-}
-
-void run_backward(const OpInstance& op, const OpGradArgs&) {
-  fail(ErrorKind::Runtime, op_name(op.kind), "no CUDA kernel for this op yet");
 }
 
 }  // namespace deepsc::cuda

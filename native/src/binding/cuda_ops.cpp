@@ -1,0 +1,201 @@
+// Eager op calls on the CUDA backend, for the CUDA-vs-CPU op tests and the GPU benchmark:
+// the JS-owned inputs are copied to fresh device buffers, the kernel runs, the outputs are
+// copied back into new JS tensors. Training goes through the graph executor instead (which
+// keeps tensors on the device). The same argument checks as runForward / runBackward run first.
+#include "binding/cuda_ops.h"
+
+#include <algorithm>
+
+#include "binding/convert.h"
+#include "deepsc/registry.h"
+#ifdef DEEPSC_HAVE_CUDA
+#include "cuda/kernels.h"
+#include "cuda/memory.h"
+#include "cuda/ops.h"
+#endif
+
+namespace deepsc::binding {
+
+namespace {
+
+#ifdef DEEPSC_HAVE_CUDA
+
+struct Inputs {
+  std::vector<TensorView> views;
+  std::vector<Shape> shapes;
+  std::vector<bool> present;
+};
+
+Inputs read_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what) {
+  const char* name = op_name(op.kind);
+  if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
+  Napi::Array a = v.As<Napi::Array>();
+  const OpSignature& sig = op_signature(op.kind);
+  Inputs r;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
+    std::string label = what == "inputs" && !sig.inputs.empty() ? "input '" + std::string(sig.inputs[spec].name) + "'"
+                                                                 : what + "[" + std::to_string(i) + "]";
+    bool present = false;
+    r.views.push_back(to_view(a.Get(i), name, label, &present));
+    r.shapes.push_back(r.views.back().shape);
+    r.present.push_back(present);
+  }
+  return r;
+}
+
+#endif
+
+// The op, after checking that this process can run it on CUDA at all.
+OpInstance cuda_op(const Napi::CallbackInfo& info, const char* fn, size_t nargs, const char* usage) {
+  if (info.Length() < nargs || !info[0].IsString()) fail(ErrorKind::Type, fn, std::string("expected ") + usage);
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  OpInstance op = make_op(name, to_attrs(info[1], name));
+#ifdef DEEPSC_HAVE_CUDA
+  cuda::require_device(name);
+  if (!supports_op(Backend::cuda, op.kind)) {
+    std::string list;
+    for (const auto& n : cuda::op_names()) list += (list.empty() ? "" : ", ") + n;
+    fail(ErrorKind::Runtime, name, "no CUDA kernel for this op yet (ops with CUDA kernels: " + list + ")");
+  }
+#else
+  fail(ErrorKind::Runtime, name,
+       "no CUDA device: this addon was built without the CUDA backend (nvcc was not found at build time; rebuild "
+       "with DEEPSC_CUDA=1 and CUDA installed)");
+#endif
+  return op;
+}
+
+Napi::Value cuda_ops_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    Napi::Array arr = Napi::Array::New(env);
+#ifdef DEEPSC_HAVE_CUDA
+    auto names = cuda::op_names();
+    for (size_t i = 0; i < names.size(); ++i) arr.Set(static_cast<uint32_t>(i), names[i]);
+#endif
+    return arr;
+  });
+}
+
+#ifdef DEEPSC_HAVE_CUDA
+
+// Device copies of host tensors; owns the buffers. Present empty tensors get a 1-float
+// buffer so that their pointer is not null (null means absent).
+struct DeviceTensors {
+  std::vector<cuda::DeviceBuffer> bufs;
+  TensorView alloc(const Shape& s, const std::string& op) {
+    bufs.emplace_back(std::max<int64_t>(s.size(), 1), op);
+    return {bufs.back().get(), s};
+  }
+  TensorView upload(const TensorView& v, const std::string& op) {
+    if (!v.present()) return v;
+    TensorView d = alloc(v.shape, op);
+    cuda::copy_to_device(d.data, v.data, v.numel());
+    return d;
+  }
+};
+
+#endif
+
+Napi::Value cuda_run_forward_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    OpInstance op = cuda_op(info, "cudaRunForward", 3, "(op, attrs, inputs)");
+#ifdef DEEPSC_HAVE_CUDA
+    const std::string name = op_name(op.kind);
+    Inputs in = read_tensors(info[2], op, "inputs");
+    auto shapes = infer_shapes(op, in.shapes, in.present);
+    DeviceTensors dev;
+    std::vector<TensorView> din, dout;
+    for (const auto& v : in.views) din.push_back(dev.upload(v, name));
+    for (const auto& s : shapes) dout.push_back(dev.alloc(s, name));
+    run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});
+    cuda::synchronize(name);
+    Napi::Array result = Napi::Array::New(env, shapes.size());
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      TensorView host;
+      result.Set(static_cast<uint32_t>(i), new_tensor(env, shapes[i], &host));
+      cuda::copy_to_host(host.data, dout[i].data, shapes[i].size());
+    }
+    return result;
+#else
+    (void)op;
+    return env.Undefined();
+#endif
+  });
+}
+
+Napi::Value cuda_run_backward_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    OpInstance op =
+        cuda_op(info, "cudaRunBackward", 6, "(op, attrs, inputs, outputs, gradOutputs, needGrad)");
+#ifdef DEEPSC_HAVE_CUDA
+    const std::string name = op_name(op.kind);
+    Inputs in = read_tensors(info[2], op, "inputs");
+    auto shapes = infer_shapes(op, in.shapes, in.present);
+    Inputs out = read_tensors(info[3], op, "outputs");
+    Inputs gout = read_tensors(info[4], op, "gradOutputs");
+    if (out.views.size() != shapes.size() || gout.views.size() != shapes.size())
+      fail(ErrorKind::Type, name, "expected " + std::to_string(shapes.size()) + " outputs and gradOutputs");
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (!out.present[i] || out.shapes[i] != shapes[i])
+        fail(ErrorKind::Type, name, "outputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
+      if (gout.present[i] && gout.shapes[i] != shapes[i])
+        fail(ErrorKind::Type, name, "gradOutputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
+    }
+    if (!info[5].IsArray()) fail(ErrorKind::Type, name, "needGrad must be an array of booleans");
+    Napi::Array need = info[5].As<Napi::Array>();
+    const OpSignature& sig = op_signature(op.kind);
+    std::vector<bool> want(in.views.size(), false);
+    for (uint32_t i = 0; i < in.views.size(); ++i) {
+      const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
+      want[i] = i < need.Length() && need.Get(i).ToBoolean().Value();
+      if (want[i] && !spec.differentiable)
+        fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
+      want[i] = want[i] && in.present[i];
+    }
+    DeviceTensors dev;
+    std::vector<TensorView> din, dout, dgout, dgrad(in.views.size());
+    for (const auto& v : in.views) din.push_back(dev.upload(v, name));
+    for (const auto& v : out.views) dout.push_back(dev.upload(v, name));
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      if (gout.present[i]) {
+        dgout.push_back(dev.upload(gout.views[i], name));
+      } else {  // absent output gradients are zero
+        dgout.push_back(dev.alloc(shapes[i], name));
+        cuda::fill_zero(dgout.back().data, shapes[i].size());
+      }
+    }
+    for (size_t i = 0; i < in.views.size(); ++i)
+      if (want[i]) dgrad[i] = dev.alloc(in.shapes[i], name);
+    run_backward(Backend::cuda, op, OpGradArgs{din, dout, dgout, dgrad, Workspace{}});
+    cuda::synchronize(name);
+    Napi::Array result = Napi::Array::New(env, in.views.size());
+    for (uint32_t i = 0; i < in.views.size(); ++i) {
+      if (!want[i]) {
+        result.Set(i, env.Null());
+        continue;
+      }
+      TensorView host;
+      result.Set(i, new_tensor(env, in.shapes[i], &host));
+      cuda::copy_to_host(host.data, dgrad[i].data, in.shapes[i].size());
+    }
+    return result;
+#else
+    (void)op;
+    return env.Undefined();
+#endif
+  });
+}
+
+}  // namespace
+
+void init_cuda_ops(Napi::Env env, Napi::Object exports) {
+  exports.Set("cudaOps", Napi::Function::New(env, cuda_ops_js));
+  exports.Set("cudaRunForward", Napi::Function::New(env, cuda_run_forward_js));
+  exports.Set("cudaRunBackward", Napi::Function::New(env, cuda_run_backward_js));
+}
+
+}  // namespace deepsc::binding

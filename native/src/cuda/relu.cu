@@ -1,0 +1,30 @@
+// relu on the GPU: the CPU twin is src/cpu/relu.cpp (same convention: gradient 0 at x == 0).
+#include "cuda/elementwise.cuh"
+#include "cuda/ops.h"
+
+namespace deepsc::cuda {
+
+namespace {
+
+__global__ void relu_fwd(const float* __restrict__ x, float* __restrict__ y, int64_t n) {
+  DEEPSC_GRID_STRIDE(i, n) y[i] = x[i] > 0.f ? x[i] : 0.f;
+}
+
+__global__ void relu_bwd(const float* __restrict__ x, const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
+  DEEPSC_GRID_STRIDE(i, n) dx[i] = x[i] > 0.f ? g[i] : 0.f;
+}
+
+}  // namespace
+
+void relu_forward(const ReluParams&, const OpArgs& a) {
+  const int64_t n = a.in[0].numel();
+  if (n > 0) relu_fwd<<<blocks_for(n), kThreads>>>(a.in[0].data, a.out[0].data, n);
+}
+
+void relu_backward(const ReluParams&, const OpGradArgs& a) {
+  const int64_t n = a.in[0].numel();
+  if (a.grad_in[0].present() && n > 0)
+    relu_bwd<<<blocks_for(n), kThreads>>>(a.in[0].data, a.grad_out[0].data, a.grad_in[0].data, n);
+}
+
+}  // namespace deepsc::cuda
