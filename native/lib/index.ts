@@ -5,5 +5,6 @@
  */
 export type { Attrs, AttrValue, EngineInfo, NativeBinding, PeakFlops, RawTensor } from './binding.js';
 export { addonPath, loadBinding, packageVersion } from './binding.js';
+export * from './cuda.js';
 export type * from './graph.js';
 export * from './ops.js';
