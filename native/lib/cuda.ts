@@ -19,6 +19,14 @@ interface CudaFunctions {
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
   ): (RawTensor | null)[];
+  cudaTimeOp(
+    op: string,
+    attrs: Attrs,
+    inputs: readonly (RawTensor | null)[],
+    needGrad: readonly boolean[] | null,
+    warmup: number,
+    repeats: number,
+  ): number[];
 }
 
 const cuda = (): CudaFunctions => loadBinding() as unknown as CudaFunctions;
@@ -63,4 +71,26 @@ export function cudaBackward<K extends OpName>(
   needGrad: readonly boolean[],
 ): (RawTensor | null)[] {
   return cuda().cudaRunBackward(op, attrs as Attrs, inputs, outputs, gradOutputs, needGrad);
+}
+
+/**
+ * GPU time of one op call with everything already on the device (CUDA events: no copies, no
+ * host overhead), for the GPU benchmark.
+ * @param needGrad - null times the forward; otherwise the backward computing the gradients
+ *   of the inputs marked true (conv3d: `[true, false, false]` is backward-data,
+ *   `[false, true, false]` backward-weight).
+ * @param warmup - untimed calls first, an integer in [0, 1000].
+ * @param repeats - timed calls, an integer in [1, 1000].
+ * @returns milliseconds per timed call.
+ * @throws as {@link cudaForward}; RangeError for a bad warmup or repeats.
+ */
+export function cudaTimeOp<K extends OpName>(
+  op: K,
+  attrs: OpAttrs[K],
+  inputs: readonly (RawTensor | null)[],
+  needGrad: readonly boolean[] | null,
+  warmup: number,
+  repeats: number,
+): number[] {
+  return cuda().cudaTimeOp(op, attrs as Attrs, inputs, needGrad, warmup, repeats);
 }

@@ -13,6 +13,7 @@ import {
   cudaBackward,
   cudaForward,
   cudaOps,
+  cudaTimeOp,
   forward,
   loadBinding,
   type OpAttrs,
@@ -197,6 +198,7 @@ describe('cuda: without a device', () => {
     const x = t([4]);
     expectThrows(() => cudaForward('relu', {}, [x]), Error, 'relu', 'no CUDA device');
     expectThrows(() => cudaBackward('relu', {}, [x], [x], [x], [true]), Error, 'relu', 'no CUDA device');
+    expectThrows(() => cudaTimeOp('relu', {}, [x], null, 0, 1), Error, 'relu', 'no CUDA device');
   });
   it('a bad op name is still a TypeError', () =>
     expectThrows(() => cudaForward('nope' as OpName, {} as never, []), TypeError, "unknown op 'nope'"));

@@ -12,6 +12,7 @@
 #include "cuda/kernels.h"
 #include "cuda/memory.h"
 #include "cuda/ops.h"
+#include "cuda/timing.h"
 #endif
 
 namespace deepsc::binding {
@@ -190,12 +191,68 @@ Napi::Value cuda_run_backward_js(const Napi::CallbackInfo& info) {
   });
 }
 
+// cudaTimeOp(op, attrs, inputs, needGrad | null, warmup, repeats) -> ms per repeat: the GPU
+// time (CUDA events) of the op's forward (needGrad null) or of its backward computing the
+// gradients needGrad asks for, with everything already on the device. dL/d(out) is the
+// forward's output itself (the values do not matter for timing).
+Napi::Value cuda_time_op_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    OpInstance op = cuda_op(info, "cudaTimeOp", 6, "(op, attrs, inputs, needGrad | null, warmup, repeats)");
+#ifdef DEEPSC_HAVE_CUDA
+    const std::string name = op_name(op.kind);
+    auto count = [&](int i, const char* what, double lo) {
+      const double v = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= lo && v <= 1000 && v == static_cast<int>(v)))
+        fail(ErrorKind::Range, "cudaTimeOp", std::string(what) + " must be an integer in [" + std::to_string(int(lo)) +
+                                                 ", 1000], got " + info[i].ToString().Utf8Value());
+      return static_cast<int>(v);
+    };
+    const int warmup = count(4, "warmup", 0), repeats = count(5, "repeats", 1);
+    Inputs in = read_tensors(info[2], op, "inputs");
+    auto shapes = infer_shapes(op, in.shapes, in.present);
+    DeviceTensors dev;
+    std::vector<TensorView> din, dout, dgrad(in.views.size());
+    for (const auto& v : in.views) din.push_back(dev.upload(v, name));
+    for (const auto& s : shapes) dout.push_back(dev.alloc(s, name));
+    run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});
+    const bool fwd = info[3].IsNull() || info[3].IsUndefined();
+    if (!fwd) {
+      if (!info[3].IsArray()) fail(ErrorKind::Type, "cudaTimeOp", "needGrad must be null or an array of booleans");
+      Napi::Array need = info[3].As<Napi::Array>();
+      const OpSignature& sig = op_signature(op.kind);
+      for (uint32_t i = 0; i < in.views.size() && i < need.Length(); ++i) {
+        const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
+        if (need.Get(i).ToBoolean().Value() && in.present[i]) {
+          if (!spec.differentiable) fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
+          dgrad[i] = dev.alloc(in.shapes[i], name);
+        }
+      }
+    }
+    auto once = [&]() {
+      if (fwd) run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});
+      else run_backward(Backend::cuda, op, OpGradArgs{din, dout, dout, dgrad, Workspace{}});
+    };
+    for (int i = 0; i < warmup; ++i) once();
+    cuda::synchronize(name);
+    Napi::Array ms = Napi::Array::New(env, static_cast<size_t>(repeats));
+    for (int i = 0; i < repeats; ++i) ms.Set(static_cast<uint32_t>(i), cuda::time_ms(once));
+    cuda::synchronize(name);
+    return ms;
+#else
+    (void)op;
+    return env.Undefined();
+#endif
+  });
+}
+
 }  // namespace
 
 void init_cuda_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaOps", Napi::Function::New(env, cuda_ops_js));
   exports.Set("cudaRunForward", Napi::Function::New(env, cuda_run_forward_js));
   exports.Set("cudaRunBackward", Napi::Function::New(env, cuda_run_backward_js));
+  exports.Set("cudaTimeOp", Napi::Function::New(env, cuda_time_op_js));
 }
 
 }  // namespace deepsc::binding
