@@ -3,27 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeExampleRun } from '@deepsc/eval';
 import { createVolume, scaledAffine, writeNifti } from '@deepsc/io';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/program.js';
+import { afterAll, beforeAll, describe, expect, it, } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const l = vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(`${s.join(' ')}\n`));
-  const e = vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(s.join(' ')));
-  try {
-    const code = await main(['node', 'deepsc', ...args]);
-    return { code, out: out.join(''), err: err.join('\n') };
-  } finally {
-    o.mockRestore();
-    l.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 let dir: string;
 let ids: string[];

@@ -1,29 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../src/program.js';
+import { describe, expect, it, } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const l = vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(s.join(' ')));
-  const e = vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(s.join(' ')));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'deepsc', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    l.mockRestore();
-    e.mockRestore();
-    se.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('deepsc info', () => {
   it('prints JSON with the engine version, threads and SIMD level', async () => {

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '@deepsc/io';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/program.js';
+import { afterAll, describe, expect, it, } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '../../io/test/fixtures');
 const expected = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as {
@@ -23,29 +23,7 @@ const expected = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as
 const tmp = mkdtempSync(join(tmpdir(), 'deepsc-cli-io-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const l = vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(`${s.join(' ')}\n`));
-  const e = vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(`${s.join(' ')}\n`));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'deepsc', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    l.mockRestore();
-    e.mockRestore();
-    se.mockRestore();
-  }
-}
+const run = runCli;
 
 const close = (a: number[][], b: number[][], tol: number) =>
   a.every((r, i) => r.every((v, j) => Math.abs(v - (b[i]?.[j] ?? Number.NaN)) < tol));

@@ -1,35 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/program.js';
+import { afterAll, describe, expect, it, } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'deepsc-cli-synth-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  const l = vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(`${s.join(' ')}\n`));
-  const e = vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(`${s.join(' ')}\n`));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-  try {
-    const code = await main(['node', 'deepsc', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    l.mockRestore();
-    e.mockRestore();
-    se.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('deepsc synth', () => {
   it('writes a cohort and prints where', async () => {

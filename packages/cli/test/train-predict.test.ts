@@ -5,31 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVolume, generateScan, readNifti, writeNifti } from '@deepsc/io';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/program.js';
+import { beforeAll, describe, expect, it, } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      out.push(String(s));
-      return true;
-    }),
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-      err.push(String(s));
-      return true;
-    }),
-    vi.spyOn(console, 'log').mockImplementation((...s) => void out.push(`${s.join(' ')}\n`)),
-    vi.spyOn(console, 'error').mockImplementation((...s) => void err.push(`${s.join(' ')}\n`)),
-  ];
-  try {
-    const code = await main(['node', 'deepsc', ...args]);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
+const run = runCli;
 
 let dir: string;
 let config: string;
