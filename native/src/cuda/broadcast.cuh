@@ -49,16 +49,24 @@ inline Box make_box(const Shape& out, const Shape& a, const Shape& b) {
 
 __device__ inline float apply(BinOp op, float a, float b) { return op == BinOp::add ? a + b : a * b; }
 
+// The operands' offsets of output element i. (__host__ too: a host emulation checks the index
+// math without a GPU.)
+__host__ __device__ inline void box_offsets(const Box& box, int64_t i, int64_t* oa, int64_t* ob) {
+  int64_t rem = i;
+  *oa = 0, *ob = 0;
+  for (int d = box.rank - 1; d >= 0; --d) {
+    const int64_t c = rem % box.dims[d];
+    rem /= box.dims[d];
+    *oa += c * box.stride[0][d];
+    *ob += c * box.stride[1][d];
+  }
+}
+
 __global__ void binary_fwd(Box box, BinOp op, const float* __restrict__ a, const float* __restrict__ b,
                            float* __restrict__ y, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) {
-    int64_t rem = i, oa = 0, ob = 0;
-    for (int d = box.rank - 1; d >= 0; --d) {
-      const int64_t c = rem % box.dims[d];
-      rem /= box.dims[d];
-      oa += c * box.stride[0][d];
-      ob += c * box.stride[1][d];
-    }
+    int64_t oa, ob;
+    box_offsets(box, i, &oa, &ob);
     y[i] = apply(op, a[oa], b[ob]);
   }
 }
@@ -90,6 +98,30 @@ inline GradPlan make_grad_plan(const Box& box, int which) {
   return p;
 }
 
+// Offsets in the output and in the other operand of X's element j at reduction index 0.
+__host__ __device__ inline void grad_base(const GradPlan& p, int64_t j, int64_t* out, int64_t* other) {
+  int64_t rem = j;
+  *out = 0, *other = 0;
+  for (int d = p.nk - 1; d >= 0; --d) {
+    const int64_t c = rem % p.kdim[d];
+    rem /= p.kdim[d];
+    *out += c * p.kout[d];
+    *other += c * p.kother[d];
+  }
+}
+
+// ... and at reduction index r (row-major over the reduced axes).
+__host__ __device__ inline void grad_term(const GradPlan& p, int64_t r, int64_t base_out, int64_t base_other,
+                                          int64_t* out, int64_t* other) {
+  *out = base_out, *other = base_other;
+  for (int d = p.nr - 1; d >= 0; --d) {
+    const int64_t c = r % p.rdim[d];
+    r /= p.rdim[d];
+    *out += c * p.rout[d];
+    *other += c * p.rother[d];
+  }
+}
+
 __global__ void binary_bwd_same(const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) dx[i] = g[i];
 }
@@ -100,26 +132,29 @@ __global__ void binary_bwd_reduce(GradPlan p, const float* __restrict__ g, const
   const int64_t j = static_cast<int64_t>(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5);
   if (j >= nx) return;  // whole warps leave together: the shuffles below stay full-warp
   const int lane = threadIdx.x & 31;
-  int64_t rem = j, base_out = 0, base_other = 0;
-  for (int d = p.nk - 1; d >= 0; --d) {
-    const int64_t c = rem % p.kdim[d];
-    rem /= p.kdim[d];
-    base_out += c * p.kout[d];
-    base_other += c * p.kother[d];
-  }
+  int64_t base_out, base_other;
+  grad_base(p, j, &base_out, &base_other);
   double acc = 0;
   for (int64_t r = lane; r < p.reduce; r += 32) {
-    int64_t rr = r, oo = base_out, ot = base_other;
-    for (int d = p.nr - 1; d >= 0; --d) {
-      const int64_t c = rr % p.rdim[d];
-      rr /= p.rdim[d];
-      oo += c * p.rout[d];
-      ot += c * p.rother[d];
-    }
+    int64_t oo, ot;
+    grad_term(p, r, base_out, base_other, &oo, &ot);
     acc += other ? static_cast<double>(g[oo]) * other[ot] : static_cast<double>(g[oo]);
   }
   acc = warp_sum(acc);
   if (lane == 0) dx[j] = static_cast<float>(acc);
+}
+
+// When X is not broadcast (it has the output's elements in the output's order), the gradient
+// of mul is dx = g * other with other broadcast: a forward over (g, other).
+inline Box grad_box(const Box& box, int which) {
+  Box gb = box;
+  int64_t acc = 1;
+  for (int i = gb.rank - 1; i >= 0; --i) {
+    gb.stride[0][i] = gb.dims[i] == 1 ? 0 : acc;
+    gb.stride[1][i] = box.stride[1 - which][i];
+    acc *= gb.dims[i];
+  }
+  return gb;
 }
 
 inline void binary_forward(BinOp op, const OpArgs& a) {
@@ -146,15 +181,7 @@ inline void binary_backward(BinOp op, const OpGradArgs& a) {
     if (p.reduce == 1 && !other) {
       binary_bwd_same<<<blocks_for(nx), kThreads>>>(a.grad_out[0].data, dx.data, nx);
     } else if (p.reduce == 1) {
-      // X has the output's elements in the output's order: dx = g * other, other broadcast.
-      Box gb = box;
-      int64_t acc = 1;
-      for (int i = gb.rank - 1; i >= 0; --i) {
-        gb.stride[0][i] = gb.dims[i] == 1 ? 0 : acc;
-        gb.stride[1][i] = box.stride[1 - which][i];
-        acc *= gb.dims[i];
-      }
-      binary_fwd<<<blocks_for(n), kThreads>>>(gb, BinOp::mul, a.grad_out[0].data, other, dx.data, n);
+      binary_fwd<<<blocks_for(n), kThreads>>>(grad_box(box, which), BinOp::mul, a.grad_out[0].data, other, dx.data, n);
     } else {
       const int64_t per_block = kThreads / 32;
       binary_bwd_reduce<<<static_cast<unsigned>((nx + per_block - 1) / per_block), kThreads>>>(

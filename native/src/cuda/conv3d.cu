@@ -7,7 +7,8 @@
 //                    (i + p - t d) is not a multiple of the stride or falls outside read 0)
 //   backward-weight  dw[k, c, t] = sum_{n, o} dy[n, k, o] x[n, c, o s - p + t d]
 //                    M = K/g, N-dim = C/g kD kH kW, reduction = N Do Ho Wo
-// one grid z-slice per group. Each output element is summed by one thread in a fixed order
+// one grid z-slice per group. The index functions are __host__ __device__ so that a host
+// emulation can check them without a GPU. Each output element is summed by one thread in a fixed order
 // (fp32 accumulators), and the bias gradient by one block per channel (double, fixed tree):
 // deterministic, no atomics.
 //
@@ -53,7 +54,7 @@ Dims make_dims(const ConvGeometry& g) {
   return d;
 }
 
-__device__ inline void split3(int64_t v, const int64_t* ext, int64_t* c) {
+__host__ __device__ inline void split3(int64_t v, const int64_t* ext, int64_t* c) {
   c[2] = v % ext[2];
   v /= ext[2];
   c[1] = v % ext[1];
@@ -61,7 +62,7 @@ __device__ inline void split3(int64_t v, const int64_t* ext, int64_t* c) {
 }
 
 // x[n, c, o s - p + t d] or 0 outside (o: output position index, t: tap index).
-__device__ inline float gather_x(const Dims& D, const float* x, int64_t n, int64_t c, int64_t o, int64_t t) {
+__host__ __device__ inline float gather_x(const Dims& D, const float* x, int64_t n, int64_t c, int64_t o, int64_t t) {
   int64_t oc[3], tc[3];
   split3(o, D.out, oc);
   split3(t, D.k, tc);
@@ -75,7 +76,7 @@ __device__ inline float gather_x(const Dims& D, const float* x, int64_t n, int64
 }
 
 // dy[n, k, o] where o s - p + t d = i, or 0 when no output position reads i through tap t.
-__device__ inline float gather_dy(const Dims& D, const float* dy, int64_t n, int64_t k, int64_t i, int64_t t) {
+__host__ __device__ inline float gather_dy(const Dims& D, const float* dy, int64_t n, int64_t k, int64_t i, int64_t t) {
   int64_t ic[3], tc[3];
   split3(i, D.in, ic);
   split3(t, D.k, tc);
@@ -89,7 +90,7 @@ __device__ inline float gather_dy(const Dims& D, const float* dy, int64_t n, int
 }
 
 template <int P>
-__device__ inline float load_a(const Dims& D, const float* A, int64_t g, int64_t m, int64_t r) {
+__host__ __device__ inline float load_a(const Dims& D, const float* A, int64_t g, int64_t m, int64_t r) {
   if constexpr (P == kFwd) {
     return A[(g * D.Kg + m) * D.Cg * D.kvol + r];  // w[k, c, t] with r = (c, t)
   } else if constexpr (P == kBwdData) {
@@ -102,7 +103,7 @@ __device__ inline float load_a(const Dims& D, const float* A, int64_t g, int64_t
 }
 
 template <int P>
-__device__ inline float load_b(const Dims& D, const float* B, int64_t g, int64_t r, int64_t col) {
+__host__ __device__ inline float load_b(const Dims& D, const float* B, int64_t g, int64_t r, int64_t col) {
   if constexpr (P == kFwd) {
     const int64_t c = r / D.kvol, t = r % D.kvol, n = col / D.out_sp, o = col % D.out_sp;
     return gather_x(D, B, n, g * D.Cg + c, o, t);
@@ -116,7 +117,7 @@ __device__ inline float load_b(const Dims& D, const float* B, int64_t g, int64_t
 }
 
 template <int P>
-__device__ inline void store(const Dims& D, float* out, const float* bias, int64_t g, int64_t m, int64_t col, float v) {
+__host__ __device__ inline void store(const Dims& D, float* out, const float* bias, int64_t g, int64_t m, int64_t col, float v) {
   if constexpr (P == kFwd) {
     const int64_t n = col / D.out_sp, o = col % D.out_sp, k = g * D.Kg + m;
     out[(n * D.K + k) * D.out_sp + o] = v + (bias ? bias[k] : 0.f);
