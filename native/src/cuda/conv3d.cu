@@ -7,8 +7,8 @@
 //                    (i + p - t d) is not a multiple of the stride or falls outside read 0)
 //   backward-weight  dw[k, c, t] = sum_{n, o} dy[n, k, o] x[n, c, o s - p + t d]
 //                    M = K/g, N-dim = C/g kD kH kW, reduction = N Do Ho Wo
-// one grid z-slice per group. The index functions are __host__ __device__ so that a host
-// emulation can check them without a GPU. Each output element is summed by one thread in a fixed order
+// one grid z-slice per group. The index functions and the kernel's phases are __host__
+// __device__ so that a host emulation (test/cuda_emu) runs them without a GPU. Each output element is summed by one thread in a fixed order
 // (fp32 accumulators), and the bias gradient by one block per channel (double, fixed tree):
 // deterministic, no atomics.
 //
@@ -129,45 +129,72 @@ __host__ __device__ inline void store(const Dims& D, float* out, const float* bi
   }
 }
 
+// The kernel's phases, each what one thread does between barriers; __host__ too, so that the
+// host emulation (test/cuda_emu) runs the same code thread by thread.
+struct Tile {
+  float As[BK][BM + 4];
+  float Bs[BK][BN + 4];
+};
+
+// Thread `tid` stages its share of the A (BK x BM) and B (BK x BN) tiles at reduction step r0.
 template <int P>
-__global__ void __launch_bounds__(kGemmThreads)
-    conv_gemm(Dims D, int64_t M, int64_t NC, int64_t R, const float* __restrict__ A, const float* __restrict__ B,
-              const float* __restrict__ bias, float* __restrict__ out) {
-  __shared__ float As[BK][BM + 4];
-  __shared__ float Bs[BK][BN + 4];
-  const int64_t g = blockIdx.z;
-  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * BM, n0 = static_cast<int64_t>(blockIdx.x) * BN;
-  const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;  // 16 x 16 threads, 4 x 4 outputs each
-  float acc[4][4] = {};
-  for (int64_t r0 = 0; r0 < R; r0 += BK) {
-    for (int e = threadIdx.x; e < BK * BM; e += kGemmThreads) {
-      const int mm = e % BM, kk = e / BM;
-      const int64_t m = m0 + mm, r = r0 + kk;
-      As[kk][mm] = m < M && r < R ? load_a<P>(D, A, g, m, r) : 0.f;
-    }
-    for (int e = threadIdx.x; e < BK * BN; e += kGemmThreads) {
-      const int nn = e % BN, kk = e / BN;
-      const int64_t col = n0 + nn, r = r0 + kk;
-      Bs[kk][nn] = col < NC && r < R ? load_b<P>(D, B, g, r, col) : 0.f;
-    }
-    __syncthreads();
-#pragma unroll
-    for (int kk = 0; kk < BK; ++kk) {
-      float a[4], b[4];
-#pragma unroll
-      for (int i = 0; i < 4; ++i) a[i] = As[kk][ty * 4 + i], b[i] = Bs[kk][tx * 4 + i];
-#pragma unroll
-      for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
-    }
-    __syncthreads();
+__host__ __device__ inline void tile_load(const Dims& D, int64_t M, int64_t NC, int64_t R, const float* A,
+                                          const float* B, int64_t g, int64_t m0, int64_t n0, int64_t r0, int tid,
+                                          Tile& t) {
+  for (int e = tid; e < BK * BM; e += kGemmThreads) {
+    const int mm = e % BM, kk = e / BM;
+    const int64_t m = m0 + mm, r = r0 + kk;
+    t.As[kk][mm] = m < M && r < R ? load_a<P>(D, A, g, m, r) : 0.f;
   }
+  for (int e = tid; e < BK * BN; e += kGemmThreads) {
+    const int nn = e % BN, kk = e / BN;
+    const int64_t col = n0 + nn, r = r0 + kk;
+    t.Bs[kk][nn] = col < NC && r < R ? load_b<P>(D, B, g, r, col) : 0.f;
+  }
+}
+
+// Thread `tid` (16 x 16 threads) accumulates its 4 x 4 outputs over the staged tiles.
+__host__ __device__ inline void tile_mac(int tid, const Tile& t, float (&acc)[4][4]) {
+  const int tx = tid % 16, ty = tid / 16;
+#pragma unroll
+  for (int kk = 0; kk < BK; ++kk) {
+    float a[4], b[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) a[i] = t.As[kk][ty * 4 + i], b[i] = t.Bs[kk][tx * 4 + i];
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+      for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+  }
+}
+
+template <int P>
+__host__ __device__ inline void tile_store(const Dims& D, int64_t M, int64_t NC, const float* bias, float* out,
+                                           int64_t g, int64_t m0, int64_t n0, int tid, const float (&acc)[4][4]) {
+  const int tx = tid % 16, ty = tid / 16;
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 4; ++j) {
       const int64_t m = m0 + ty * 4 + i, col = n0 + tx * 4 + j;
       if (m < M && col < NC) store<P>(D, out, bias, g, m, col, acc[i][j]);
     }
+}
+
+template <int P>
+__global__ void __launch_bounds__(kGemmThreads)
+    conv_gemm(Dims D, int64_t M, int64_t NC, int64_t R, const float* __restrict__ A, const float* __restrict__ B,
+              const float* __restrict__ bias, float* __restrict__ out) {
+  __shared__ Tile tile;
+  const int64_t g = blockIdx.z;
+  const int64_t m0 = static_cast<int64_t>(blockIdx.y) * BM, n0 = static_cast<int64_t>(blockIdx.x) * BN;
+  const int tid = static_cast<int>(threadIdx.x);
+  float acc[4][4] = {};
+  for (int64_t r0 = 0; r0 < R; r0 += BK) {
+    tile_load<P>(D, M, NC, R, A, B, g, m0, n0, r0, tid, tile);
+    __syncthreads();
+    tile_mac(tid, tile, acc);
+    __syncthreads();
+  }
+  tile_store<P>(D, M, NC, bias, out, g, m0, n0, tid, acc);
 }
 
 // db[k] = sum over n and output positions of dy[n, k, o]: one block per channel.
@@ -196,6 +223,10 @@ void launch(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, con
     else fill_zero(out, total);
     return;
   }
+  if (groups > 65535 || (M + BM - 1) / BM > 65535 || (NC + BN - 1) / BN > 0x7fffffff)
+    fail(ErrorKind::Range, "conv3d",
+         "too large for the CUDA kernel's grid (groups " + std::to_string(groups) + ", M " + std::to_string(M) +
+             ", N " + std::to_string(NC) + "); at most 65535 groups");
   const dim3 grid(static_cast<unsigned>((NC + BN - 1) / BN), static_cast<unsigned>((M + BM - 1) / BM),
                   static_cast<unsigned>(groups));
   conv_gemm<P><<<grid, kGemmThreads>>>(D, M, NC, R, A, B, bias, out);

@@ -1,6 +1,7 @@
-// Host emulation of conv3d.cu's implicit-GEMM index functions (load_a, load_b, store, the
-// gathers) for all three passes against a naive float64 direct convolution. Runs without a GPU:
-// native/test/cuda_emu/run.sh. It checks the index math, not the tiling or the launch.
+// Host emulation of conv3d.cu's implicit-GEMM kernel: its phases (tile_load, tile_mac,
+// tile_store) run for every block and thread in the kernel's order, for all three passes,
+// against a naive float64 direct convolution. Runs without a GPU: native/test/cuda_emu/run.sh.
+// It checks the indexing and tiling, not the launch or the GPU's memory model.
 #include "cuda/conv3d.cu"
 #include <cstdio>
 #include <random>
@@ -9,14 +10,20 @@
 using namespace deepsc;
 using namespace deepsc::cuda;
 
+// Runs conv_gemm's phases for every block and thread, in the kernel's order.
 template <int P>
 void emu(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, const float* A, const float* B, const float* bias, float* out) {
+  static Tile t;
+  static float acc[kGemmThreads][4][4];
   for (int64_t g = 0; g < groups; ++g)
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t c = 0; c < NC; ++c) {
-        float acc = 0;
-        for (int64_t r = 0; r < R; ++r) acc = fmaf(load_a<P>(D, A, g, m, r), load_b<P>(D, B, g, r, c), acc);
-        store<P>(D, out, bias, g, m, c, acc);
+    for (int64_t m0 = 0; m0 < M; m0 += BM)
+      for (int64_t n0 = 0; n0 < NC; n0 += BN) {
+        for (auto& a : acc) for (auto& row : a) for (float& v : row) v = 0.f;
+        for (int64_t r0 = 0; r0 < R; r0 += BK) {
+          for (int tid = 0; tid < kGemmThreads; ++tid) tile_load<P>(D, M, NC, R, A, B, g, m0, n0, r0, tid, t);
+          for (int tid = 0; tid < kGemmThreads; ++tid) tile_mac(tid, t, acc[tid]);
+        }
+        for (int tid = 0; tid < kGemmThreads; ++tid) tile_store<P>(D, M, NC, bias, out, g, m0, n0, tid, acc[tid]);
       }
 }
 
@@ -59,6 +66,7 @@ int main() {
   bad+=check(2,16,8,{6,6,6},{1,1,1},{2,2,2},{0,0,0},{1,1,1},1);
   bad+=check(1,2,3,{5,9,11},{1,3,5},{1,2,3},{0,1,2},{1,1,1},1);
   bad+=check(1,6,6,{5,6,7},{3,3,3},{2,1,3},{1,2,0},{1,2,1},3);
+  bad+=check(2,20,70,{5,6,7},{3,3,3},{1,1,1},{1,1,1},{1,1,1},1);  // several tiles in M, N and R
   printf(bad? "FAILURES %d\n":"all OK\n", bad);
   return bad;
 }
