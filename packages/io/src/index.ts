@@ -11,7 +11,6 @@ export * from './dataset/manifest.js';
 export * from './dataset/prepare.js';
 export * from './dataset/scan-cache.js';
 export * from './dataset/splits.js';
-export * from './threads/spawn-worker.js';
 export * from './dicom/geometry.js';
 export * from './dicom/read-series.js';
 export {
@@ -31,6 +30,9 @@ export {
   gzipBytesSync,
   isGzip,
 } from './fs/gzip.js';
+export * from './geometry/distance-transform.js';
+// CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
+export * from './labels.js';
 export * from './lung/connected-components.js';
 export * from './lung/distance-transform.js';
 export * from './lung/lung-mask.js';
@@ -54,8 +56,6 @@ export * from './preprocess/patch.js';
 export * from './preprocess/resample.js';
 export * from './preprocess/warp.js';
 export * from './preprocess/window.js';
-// CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
-export * from './labels.js';
 export * from './random.js';
 export { type ReadVolumeOptions, readVolume, type VolumeSource } from './read-volume.js';
 export * from './synth/anatomy.js';
@@ -65,4 +65,5 @@ export type { ConfounderParams } from './synth/confounders.js';
 export * from './synth/generate-scan.js';
 export type { LesionParams } from './synth/lesions.js';
 export * from './synth/profiles.js';
+export * from './threads/spawn-worker.js';
 export * from './volume.js';

@@ -1,9 +1,8 @@
 /**
- * Exact Euclidean distance transform in millimetres on anisotropic grids (Felzenszwalb and
- * Huttenlocher, "Distance Transforms of Sampled Functions", Theory of Computing 8, 2012),
- * linear in the voxel count whatever the distances.
+ * Distance to the background, for the lung mask's morphology and the synthetic anatomy.
  * @module
  */
+import { squaredDistanceTransform } from '../geometry/distance-transform.js';
 
 /**
  * Squared distance in mm^2 from every voxel where `mask` is non-zero to the nearest voxel where
@@ -20,78 +19,12 @@ export function squaredDistanceToBackground(
   dims: readonly [number, number, number],
   spacing: readonly [number, number, number],
 ): Float64Array {
-  const [ni, nj, nk] = dims;
-  const n = ni * nj * nk;
+  const n = dims[0] * dims[1] * dims[2];
   if (mask.length !== n)
     throw new RangeError(
       `distance transform: mask has ${mask.length} voxels, dims [${dims.join(', ')}] need ${n}`,
     );
-  if (spacing.some((s) => !(s > 0)))
-    throw new RangeError(`distance transform: spacing must be positive, got [${spacing.join(', ')}]`);
-  const d = new Float64Array(n);
-  for (let p = 0; p < n; p++) d[p] = mask[p] === 0 ? 0 : Number.POSITIVE_INFINITY;
-  const maxN = Math.max(ni, nj, nk);
-  const f = new Float64Array(maxN);
-  const out = new Float64Array(maxN);
-  const v = new Int32Array(maxN);
-  const z = new Float64Array(maxN + 1);
-  const pass = (len: number, stride: number, base: number, s: number) => {
-    for (let q = 0; q < len; q++) f[q] = d[base + q * stride] as number;
-    transform1d(f, len, s, out, v, z);
-    for (let q = 0; q < len; q++) d[base + q * stride] = out[q] as number;
-  };
-  for (let k = 0; k < nk; k++) for (let j = 0; j < nj; j++) pass(ni, 1, ni * (j + nj * k), spacing[0]);
-  for (let k = 0; k < nk; k++) for (let i = 0; i < ni; i++) pass(nj, ni, i + ni * nj * k, spacing[1]);
-  for (let j = 0; j < nj; j++) for (let i = 0; i < ni; i++) pass(nk, ni * nj, i + ni * j, spacing[2]);
-  return d;
-}
-
-/** 1D lower envelope of parabolas at positions q*s with heights f[q]. */
-function transform1d(
-  f: Float64Array,
-  len: number,
-  s: number,
-  out: Float64Array,
-  v: Int32Array,
-  z: Float64Array,
-): void {
-  let k = -1;
-  for (let q = 0; q < len; q++) {
-    const fq = f[q] as number;
-    if (fq === Number.POSITIVE_INFINITY) continue;
-    const xq = q * s;
-    if (k < 0) {
-      k = 0;
-      v[0] = q;
-      z[0] = Number.NEGATIVE_INFINITY;
-      z[1] = Number.POSITIVE_INFINITY;
-      continue;
-    }
-    let x: number;
-    for (;;) {
-      const p = v[k] as number;
-      const xp = p * s;
-      x = (fq + xq * xq - ((f[p] as number) + xp * xp)) / (2 * (xq - xp));
-      if (x <= (z[k] as number)) {
-        k--;
-        if (k < 0) break;
-      } else break;
-    }
-    k++;
-    v[k] = q;
-    z[k] = k === 0 ? Number.NEGATIVE_INFINITY : x;
-    z[k + 1] = Number.POSITIVE_INFINITY;
-  }
-  if (k < 0) {
-    for (let q = 0; q < len; q++) out[q] = Number.POSITIVE_INFINITY;
-    return;
-  }
-  let j = 0;
-  for (let q = 0; q < len; q++) {
-    const xq = q * s;
-    while ((z[j + 1] as number) < xq) j++;
-    const p = v[j] as number;
-    const dx = xq - p * s;
-    out[q] = dx * dx + (f[p] as number);
-  }
+  const background = new Uint8Array(n);
+  for (let p = 0; p < n; p++) background[p] = mask[p] === 0 ? 1 : 0;
+  return squaredDistanceTransform(background, dims, spacing);
 }
