@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyAffine, invertAffine } from '../src/preprocess/affine-math.js';
 import { resampleToShape, resampleToSpacing } from '../src/preprocess/resample.js';
+import { resampleToGrid } from '../src/preprocess/warp.js';
 import { type Affine, createVolume, type Volume, voxelToWorld } from '../src/volume.js';
 
 type V3 = [number, number, number];
@@ -122,5 +123,65 @@ describe('resampling errors', () => {
   ])('%s throws a RangeError naming it', (_, f, msg) => {
     expect(f).toThrow(RangeError);
     expect(f).toThrow(msg);
+  });
+});
+
+describe('resampleToGrid', () => {
+  // A linear function of world position survives trilinear resampling exactly wherever the
+  // reference grid lies inside the source, whatever the two affines are.
+  /** `a` moved so that its voxel 0 lies at the centre of a 20x22x18 grid with affine `at`. */
+  const centredOn = (a: Affine, at: Affine): Affine => {
+    const [x, y, z] = voxelToWorld(at, 9.3, 10.6, 8.2);
+    return [
+      [a[0][0], a[0][1], a[0][2], x],
+      [a[1][0], a[1][1], a[1][2], y],
+      [a[2][0], a[2][1], a[2][2], z],
+      [0, 0, 0, 1],
+    ];
+  };
+  const cases: { name: string; source: Affine; reference: Affine; dims: V3 }[] = [
+    {
+      name: 'diagonal source onto an oblique grid',
+      source: diag,
+      reference: centredOn(oblique, diag),
+      dims: [6, 5, 4],
+    },
+    {
+      name: 'oblique source onto a diagonal grid',
+      source: oblique,
+      reference: centredOn(diag, oblique),
+      dims: [5, 6, 3],
+    },
+    { name: 'onto itself', source: diag, reference: diag, dims: [9, 8, 7] },
+  ];
+  it.each(cases)('$name keeps world values', ({ source, reference, dims }) => {
+    const src = linearImage([20, 22, 18], source);
+    const out = resampleToGrid(src, { dims, affine: reference });
+    expect(out.dims).toEqual(dims);
+    expect(out.affine).toEqual(reference);
+    let inside = 0;
+    let o = 0;
+    const inv = invertAffine(source);
+    for (let k = 0; k < dims[2]; k++)
+      for (let j = 0; j < dims[1]; j++)
+        for (let i = 0; i < dims[0]; i++, o++) {
+          const w = voxelToWorld(reference, i, j, k);
+          const [x, y, z] = applyAffine(inv, w);
+          if (x < 0 || y < 0 || z < 0 || x > 19 || y > 21 || z > 17) {
+            if (x < -0.5 || y < -0.5 || z < -0.5 || x > 19.5 || y > 21.5 || z > 17.5)
+              expect(out.data[o]).toBe(0);
+            continue;
+          }
+          inside++;
+          expect(out.data[o]).toBeCloseTo(0.5 * w[0] - 0.25 * w[1] + 0.1 * w[2], 3);
+        }
+    expect(inside).toBeGreaterThan(0);
+  });
+
+  it('nearest keeps the label values', () => {
+    const labels = createVolume(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]), [2, 2, 2], diag);
+    const out = resampleToGrid(labels, { dims: [2, 2, 2], affine: diag }, 'nearest');
+    expect(Array.from(out.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(out.data).toBeInstanceOf(Uint8Array);
   });
 });

@@ -1,8 +1,11 @@
 /**
- * Resampling a volume through a voxel-to-voxel affine map on its own grid (used by augmentation).
+ * Resampling a volume through a voxel-to-voxel affine map: on its own grid (augmentation) or
+ * onto another grid (a prediction back onto the scan's own geometry).
  * @module
  */
-import { createVolume, type Volume, type VoxelArray } from '../volume.js';
+
+import { type Affine, createVolume, type Volume, type VoxelArray } from '../volume.js';
+import { invertAffine, multiplyAffine } from './affine-math.js';
 import { allocLike, checkInterpolation, type Interpolation } from './interpolation.js';
 
 /** A map from output voxel coordinates p to input voxel coordinates `m p + t` (3x3 row-major and a translation). */
@@ -11,15 +14,22 @@ export interface VoxelMap {
   readonly t: readonly [number, number, number];
 }
 
+/** An output grid: voxel counts along i, j, k and the voxel-to-RAS affine. */
+export interface Grid {
+  readonly dims: readonly [number, number, number];
+  readonly affine: Affine;
+}
+
 /**
- * Samples `volume` at `map(p)` for every voxel p of an output grid with the input's dims and
- * affine. Points more than half a voxel outside the input get `padValue`; others are clamped to
- * the edge.
+ * Samples `volume` at `map(p)` for every voxel p of the output grid (by default the input's own
+ * dims and affine). Points more than half a voxel outside the input get `padValue`; others are
+ * clamped to the edge.
  *
  * @param volume - the input.
  * @param map - output voxel to input voxel.
  * @param interpolation - `linear` (Float32 output) or `nearest` (the input's type).
  * @param padValue - value outside the input; default 0.
+ * @param grid - the output grid; default the input's.
  * @throws RangeError for a bad interpolation.
  */
 export function warpVolume<T extends VoxelArray>(
@@ -27,20 +37,23 @@ export function warpVolume<T extends VoxelArray>(
   map: VoxelMap,
   interpolation: Interpolation,
   padValue = 0,
+  grid: Grid = volume,
 ): Volume<T | Float32Array> {
   checkInterpolation(interpolation);
   const [ni, nj, nk] = volume.dims;
+  const [oi, oj, ok] = grid.dims;
   const src = volume.data;
-  const out = interpolation === 'nearest' ? allocLike(src, src.length) : new Float32Array(src.length);
+  const count = oi * oj * ok;
+  const out = interpolation === 'nearest' ? allocLike(src, count) : new Float32Array(count);
   const m = map.m;
   const nij = ni * nj;
   let o = 0;
-  for (let k = 0; k < nk; k++) {
-    for (let j = 0; j < nj; j++) {
+  for (let k = 0; k < ok; k++) {
+    for (let j = 0; j < oj; j++) {
       let x = m[1] * j + m[2] * k + map.t[0];
       let y = m[4] * j + m[5] * k + map.t[1];
       let z = m[7] * j + m[8] * k + map.t[2];
-      for (let i = 0; i < ni; i++, o++, x += m[0], y += m[3], z += m[6]) {
+      for (let i = 0; i < oi; i++, o++, x += m[0], y += m[3], z += m[6]) {
         if (x < -0.5 || y < -0.5 || z < -0.5 || x > ni - 0.5 || y > nj - 0.5 || z > nk - 0.5) {
           out[o] = padValue;
           continue;
@@ -75,5 +88,29 @@ export function warpVolume<T extends VoxelArray>(
       }
     }
   }
-  return createVolume(out, volume.dims, volume.affine);
+  return createVolume(out, grid.dims, grid.affine);
+}
+
+/**
+ * Samples `source` at the centre of every voxel of `reference` through both affines (world
+ * coordinates), so a result computed on one grid lands voxel for voxel on another, whatever its
+ * spacing, size or orientation. Points more than half a voxel outside the source get `padValue`.
+ *
+ * @param interpolation - `linear` (default; Float32 output) or `nearest`.
+ * @param padValue - default 0.
+ * @throws RangeError when either affine is singular.
+ */
+export function resampleToGrid<T extends VoxelArray>(
+  source: Volume<T>,
+  reference: Grid,
+  interpolation: Interpolation = 'linear',
+  padValue = 0,
+): Volume<T | Float32Array> {
+  const a = multiplyAffine(invertAffine(source.affine), reference.affine);
+  const [r0, r1, r2] = a;
+  const map: VoxelMap = {
+    m: [r0[0], r0[1], r0[2], r1[0], r1[1], r1[2], r2[0], r2[1], r2[2]],
+    t: [r0[3], r1[3], r2[3]],
+  };
+  return warpVolume(source, map, interpolation, padValue, reference);
 }
