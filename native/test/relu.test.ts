@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { forward } from '../lib/index.js';
-import { checkOp, expectThrows, type OpCase, randTensor, type Ref, rng } from './support/testing.js';
+import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
 
 const reference = ([x]: (Ref | null)[]): Ref[] => {
   const t = x as Ref;
@@ -35,12 +35,26 @@ describe('relu', () => {
       'Float32Array',
     ));
   it('rejects a length that does not match the shape', () =>
-    expectThrows(() => forward('relu', {}, [{ data: new Float32Array(5), shape: [2, 3] }]), TypeError, 'relu', '[2, 3]'));
+    expectThrows(
+      () => forward('relu', {}, [{ data: new Float32Array(5), shape: [2, 3] }]),
+      TypeError,
+      'relu',
+      '[2, 3]',
+    ));
   it('rejects an unknown attribute', () =>
-    expectThrows(() => forward('relu', { alpha: 1 } as never, [randTensor([2], r)]), TypeError, "unknown attribute 'alpha'"));
-  it('rejects a missing input', () => expectThrows(() => forward('relu', {}, []), TypeError, 'relu', 'expected 1 inputs'));
+    expectThrows(
+      () => forward('relu', { alpha: 1 } as never, [randTensor([2], r)]),
+      TypeError,
+      "unknown attribute 'alpha'",
+    ));
+  it('rejects a missing input', () =>
+    expectThrows(() => forward('relu', {}, []), TypeError, 'relu', 'expected 1 inputs'));
   it('rejects a negative dimension', () =>
-    expectThrows(() => forward('relu', {}, [{ data: new Float32Array(0), shape: [-1] }]), RangeError, 'negative'));
+    expectThrows(
+      () => forward('relu', {}, [{ data: new Float32Array(0), shape: [-1] }]),
+      RangeError,
+      'negative',
+    ));
   it('rejects a shape whose product overflows', () =>
     expectThrows(
       () => forward('relu', {}, [{ data: new Float32Array(1), shape: [2 ** 30, 2 ** 30, 2 ** 30] }]),

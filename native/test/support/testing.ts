@@ -38,13 +38,21 @@ export interface Ref {
 export const toRef = (t: RawTensor): Ref => ({ data: Float64Array.from(t.data), shape: [...t.shape] });
 
 /** Largest |a - e| / (atol + rtol |e|); <= 1 means within tolerance. */
-export function closeness(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number) {
+export function closeness(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+) {
   let worst = 0;
   let at = -1;
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i] as number;
     const e = expected[i] as number;
-    const r = Number.isNaN(a) || Number.isNaN(e) ? Number.POSITIVE_INFINITY : Math.abs(a - e) / (atol + rtol * Math.abs(e));
+    const r =
+      Number.isNaN(a) || Number.isNaN(e)
+        ? Number.POSITIVE_INFINITY
+        : Math.abs(a - e) / (atol + rtol * Math.abs(e));
     if (r > worst) {
       worst = r;
       at = i;

@@ -1,4 +1,4 @@
-import { describe, expect, it, } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
 const run = runCli;

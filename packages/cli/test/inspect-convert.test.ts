@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '@deepsc/io';
-import { afterAll, describe, expect, it, } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '../../io/test/fixtures');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVolume, generateScan, readNifti, writeNifti } from '@deepsc/io';
-import { beforeAll, describe, expect, it, } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
 const run = runCli;

@@ -204,7 +204,9 @@ describe('run folder errors', () => {
 
 describe('training log', () => {
   it('parses JSON lines, defaults the split, ignores non-numeric fields', () => {
-    const r = parseTrainingLog('{"epoch":1,"step":10,"loss":2,"note":"x","dice":null}\n\n{"epoch":1,"split":"val","loss":3}\n');
+    const r = parseTrainingLog(
+      '{"epoch":1,"step":10,"loss":2,"note":"x","dice":null}\n\n{"epoch":1,"split":"val","loss":3}\n',
+    );
     expect(r).toEqual([
       { epoch: 1, split: 'train', values: { loss: 2 } },
       { epoch: 1, split: 'val', values: { loss: 3 } },

@@ -69,18 +69,22 @@ export function createVolume<T extends VoxelArray>(
   affine: Affine = scaledAffine([1, 1, 1]),
 ): Volume<T> {
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 1) throw new RangeError(`volume: dims must be positive integers, got [${dims.join(', ')}]`);
+    if (!Number.isInteger(d) || d < 1)
+      throw new RangeError(`volume: dims must be positive integers, got [${dims.join(', ')}]`);
   }
   const [ni, nj, nk] = dims;
   const n = ni * nj * nk;
   if (data.length !== n) {
-    throw new RangeError(`volume: ${data.length} voxels do not match dims [${dims.join(', ')}] (${n} voxels)`);
+    throw new RangeError(
+      `volume: ${data.length} voxels do not match dims [${dims.join(', ')}] (${n} voxels)`,
+    );
   }
   if (!affine.every((row) => row.length === 4 && row.every(Number.isFinite))) {
     throw new RangeError('volume: the affine must be a 4x4 matrix of finite numbers');
   }
   const spacing = spacingOf(affine);
-  if (spacing.some((s) => !(s > 0))) throw new RangeError(`volume: the affine is singular (voxel size [${spacing.join(', ')}])`);
+  if (spacing.some((s) => !(s > 0)))
+    throw new RangeError(`volume: the affine is singular (voxel size [${spacing.join(', ')}])`);
   return { data, dims: [ni, nj, nk], affine, spacing };
 }
 
@@ -91,6 +95,7 @@ export function tensorShape(v: Pick<Volume, 'dims'>): [number, number, number] {
 
 /** RAS+ mm of voxel (i, j, k). */
 export function voxelToWorld(affine: Affine, i: number, j: number, k: number): [number, number, number] {
-  const r = (row: readonly number[]) => (row[0] as number) * i + (row[1] as number) * j + (row[2] as number) * k + (row[3] as number);
+  const r = (row: readonly number[]) =>
+    (row[0] as number) * i + (row[1] as number) * j + (row[2] as number) * k + (row[3] as number);
   return [r(affine[0]), r(affine[1]), r(affine[2])];
 }
