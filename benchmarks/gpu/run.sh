@@ -1,70 +1,100 @@
 #!/usr/bin/env bash
-# The one-call GPU check for DeepSC's CUDA backend. On a machine with an NVIDIA GPU (H100/H200
-# class), CUDA (nvcc) and PyTorch with CUDA installed, and no network, it:
-#   1. builds the addon with the CUDA backend (DEEPSC_CUDA=1: fails if nvcc is missing),
-#   2. runs native/test/cuda.test.ts with DEEPSC_REQUIRE_CUDA=1 (every CUDA op against the
-#      CPU; a missing GPU fails instead of skipping),
-#   3. times conv3d forward, backward-data and backward-weight on DeepSC-COVID layers at the
-#      paper's sizes, ours against PyTorch/cuDNN (fp32 with TF32 off, and TF32 on), printing
-#      a table and writing benchmarks/results/gpu-conv3d-<GPU>-<time>.json.
-# Budget: 350 s in all (each step has a timeout within it), so it ends inside 6 minutes.
+# The one-call GPU check for DeepSC's CUDA backend, on a machine with an NVIDIA GPU (H100/H200
+# class), nvcc, CMake and a CUDA-enabled PyTorch, and no network. Node.js is optional (the
+# lent GPU machines have none):
+#   1. builds the engine with the CUDA backend (CMake, no Node) and native/test/cuda_check,
+#   2. `cuda_check ops`: every op in ops_cuda.def against the CPU on the case tables of
+#      native/test/cuda.test.ts, plus a bitwise-repeatability check; any mismatch fails the run,
+#   3. only where node and node_modules exist: the addon with DEEPSC_CUDA=1 and
+#      native/test/cuda.test.ts with DEEPSC_REQUIRE_CUDA=1 (else it says it skipped them),
+#   4. gpu_bench.py: conv3d forward, backward-data and backward-weight on DeepSC-COVID layers
+#      at the paper's sizes (layers.json), ours against PyTorch/cuDNN (fp32 with TF32 off, and
+#      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json.
+# Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
-#   bash benchmarks/gpu/run.sh            from the repository root (or anywhere)
-# Environment: DEEPSC_TORCH_PYTHON picks the Python that has torch (default: the first of
-# python3, /usr/bin/python3 whose torch sees a GPU); BENCH_ARGS are passed to bench.ts
-# (e.g. "--repeats 3 --filter unet").
+#   bash benchmarks/gpu/run.sh                 (from anywhere)
+# Environment: DEEPSC_TORCH_PYTHON picks the Python with torch (default: the first of python3,
+# /usr/bin/python3 whose torch sees a GPU); BENCH_ARGS go to gpu_bench.py (e.g. "--repeats 3").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 start=$(date +%s)
-say() { printf '[gpu/run.sh %3ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
-die() { say "ERROR: $*" >&2; exit 1; }
-# Seconds a step may take: its own cap, but never past the whole run's 350 s budget.
+say() { printf '[gpu/run.sh %3ss] %s\n' "$(($(date +%s) - start))" "$*"; }
+die() {
+  say "ERROR: $*" >&2
+  exit 1
+}
 budget=350
-cap() { local left=$(( budget - ($(date +%s) - start) )); [ "$left" -gt 10 ] || die "out of time (${budget}s budget)"; echo $(( $1 < left ? $1 : left )); }
+# Seconds a step may take: its own cap, but never past the whole run's budget.
+cap() {
+  local left=$((budget - ($(date +%s) - start)))
+  if [ "$left" -le 10 ]; then
+    say "ERROR: out of time (${budget}s budget)" >&2
+    echo 1
+  else
+    echo $(($1 < left ? $1 : left))
+  fi
+}
 
 # --- what this machine has -----------------------------------------------------------------
-command -v node >/dev/null || die "node is not on PATH (Node.js 22 or later is needed)"
-if command -v nvidia-smi >/dev/null; then
-  gpus="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true)"
-  [ -n "$gpus" ] || die "nvidia-smi found no GPU (is the driver loaded? CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-unset})"
-  say "GPU: $gpus"
-else
-  die "no NVIDIA GPU: nvidia-smi is not on PATH"
-fi
-nvcc_path="${CUDACXX:-$(command -v nvcc || true)}"
-[ -z "$nvcc_path" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc_path=/usr/local/cuda/bin/nvcc
-[ -n "$nvcc_path" ] || die "nvcc not found (install the CUDA toolkit, or set CUDACXX)"
-export CUDACXX="$nvcc_path"
-say "nvcc: $nvcc_path ($("$nvcc_path" --version | tail -n 1))"
-
+command -v nvidia-smi >/dev/null || die "no NVIDIA GPU: nvidia-smi is not on PATH"
+gpus="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true)"
+[ -n "$gpus" ] || die "nvidia-smi found no GPU (driver loaded? CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-unset})"
+say "GPU: $gpus"
+nvcc="${CUDACXX:-$(command -v nvcc || true)}"
+if [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ]; then nvcc=/usr/local/cuda/bin/nvcc; fi
+[ -n "$nvcc" ] || die "nvcc not found (install the CUDA toolkit, or set CUDACXX)"
+say "nvcc: $nvcc ($("$nvcc" --version | tail -n 1))"
+command -v cmake >/dev/null || die "cmake not found (CMake >= 3.18 is needed)"
 torch_ok() { "$1" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)' >/dev/null 2>&1; }
 python="${DEEPSC_TORCH_PYTHON:-}"
 if [ -z "$python" ]; then
   for p in python3 /usr/bin/python3; do
-    if command -v "$p" >/dev/null && torch_ok "$p"; then python="$p"; break; fi
+    if command -v "$p" >/dev/null && torch_ok "$p"; then
+      python="$p"
+      break
+    fi
   done
 fi
 [ -n "$python" ] || die "no Python with a CUDA-enabled torch (tried python3 and /usr/bin/python3; set DEEPSC_TORCH_PYTHON)"
 torch_ok "$python" || die "$python: 'import torch' fails or torch.cuda.is_available() is False"
 say "PyTorch: $python ($("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version())'))"
 
-[ -d node_modules ] || die "node_modules is missing: run 'npm ci' once (this script does not use the network)"
+# --- 1. build the engine and the check program ----------------------------------------------
+build=native/build/gpu
+jobs="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+gen=()
+if command -v ninja >/dev/null; then gen=(-G Ninja); fi
+say "building the engine with CUDA in $build"
+timeout "$(cap 60)" cmake -S native -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DDEEPSC_CUDA=ON \
+  -DCMAKE_CUDA_COMPILER="$nvcc" >"$build.configure.log" 2>&1 || {
+  cat "$build.configure.log"
+  die "CMake configure failed"
+}
+timeout "$(cap 200)" cmake --build "$build" -j "$jobs" || die "the CUDA engine build failed (output above)"
+timeout "$(cap 60)" "$nvcc" -std=c++20 -O2 -DDEEPSC_HAVE_CUDA=1 -DDEEPSC_VERSION='"gpu-check"' -Inative/include -Inative/src \
+  native/test/cuda_check/cuda_check.cpp "$build/libdeepsc_engine.a" -o "$build/cuda_check" -lpthread ||
+  die "building native/test/cuda_check failed"
 
-# --- 1. build --------------------------------------------------------------------------------
-say "building the addon with CUDA"
-DEEPSC_CUDA=1 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-  timeout "$(cap 200)" node native/scripts/build-addon.mjs || die "the CUDA build failed (output above)"
+# --- 2. CUDA vs CPU, every op ------------------------------------------------------------------
+say "CUDA vs CPU: every op in ops_cuda.def"
+timeout "$(cap 60)" "$build/cuda_check" ops || die "CUDA and CPU disagree (or the check crashed): see above"
 
-# --- 2. CUDA vs CPU tests ------------------------------------------------------------------
-say "CUDA vs CPU op tests"
-DEEPSC_REQUIRE_CUDA=1 timeout "$(cap 90)" npx vitest run --root native test/cuda.test.ts --reporter=verbose \
-  || die "the CUDA op tests failed (output above)"
+# --- 3. the TypeScript CUDA tests, where Node is here ----------------------------------------
+if command -v node >/dev/null && [ -d node_modules ]; then
+  say "TypeScript CUDA tests (addon with DEEPSC_CUDA=1)"
+  DEEPSC_CUDA=1 CUDACXX="$nvcc" CMAKE_BUILD_PARALLEL_LEVEL="$jobs" timeout "$(cap 200)" node native/scripts/build-addon.mjs ||
+    die "the addon build failed (output above)"
+  DEEPSC_REQUIRE_CUDA=1 timeout "$(cap 60)" npx vitest run --root native test/cuda.test.ts ||
+    die "native/test/cuda.test.ts failed (output above)"
+else
+  say "SKIPPED the TypeScript CUDA tests: node or node_modules is not here (step 2 ran the same op tables)"
+fi
 
-# --- 3. benchmark --------------------------------------------------------------------------
+# --- 4. benchmark ------------------------------------------------------------------------------
 say "conv3d: ours vs PyTorch/cuDNN"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of arguments
-(cd benchmarks && DEEPSC_TORCH_PYTHON="$python" timeout "$(cap 200)" npx tsx --conditions=source gpu/bench.ts ${BENCH_ARGS:-}) \
-  || die "the benchmark failed (output above)"
+PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$build/cuda_check" ${BENCH_ARGS:-} ||
+  die "the benchmark failed (output above)"
 say "done"

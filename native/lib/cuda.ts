@@ -75,7 +75,8 @@ export function cudaBackward<K extends OpName>(
 
 /**
  * GPU time of one op call with everything already on the device (CUDA events: no copies, no
- * host overhead), for the GPU benchmark.
+ * host overhead), for GPU benchmarks written in TypeScript (benchmarks/gpu/run.sh uses the
+ * Node-free native/test/cuda_check instead).
  * @param needGrad - null times the forward; otherwise the backward computing the gradients
  *   of the inputs marked true (conv3d: `[true, false, false]` is backward-data,
  *   `[false, true, false]` backward-weight).
