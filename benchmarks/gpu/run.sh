@@ -13,6 +13,9 @@
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
 #   bash benchmarks/gpu/run.sh                 (from anywhere)
+# On a lent GPU machine (device tool, timeout_s 420, nothing to carry):
+#   set -o pipefail; bash benchmarks/gpu/run.sh 2>&1 | tee $OUT/run.log
+# (the results JSON is copied to $OUT too, so it comes back).
 # Environment: DEEPSC_TORCH_PYTHON picks the Python with torch (default: the first of python3,
 # /usr/bin/python3 whose torch sees a GPU); BENCH_ARGS go to gpu_bench.py (e.g. "--repeats 3").
 set -euo pipefail
@@ -97,4 +100,9 @@ say "conv3d: ours vs PyTorch/cuDNN"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of arguments
 PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$build/cuda_check" ${BENCH_ARGS:-} ||
   die "the benchmark failed (output above)"
+# On the lent GPU machines only what is under $OUT comes back: copy the results there.
+if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
+  latest="$(ls -t benchmarks/results/gpu-conv3d-*.json | head -n 1)"
+  cp "$latest" "$OUT/" && say "copied $latest to \$OUT"
+fi
 say "done"
