@@ -10,7 +10,7 @@ output mask each, exactly what autograd runs (backward-weight includes the bias 
 so does ours).
 
 Layers: layers.json, seven DeepSC-COVID layers at the paper's sizes, generated from
-benchmarks/src/layers.ts. Prints a table and writes
+benchmarks/src/layers.ts by make-layers.ts. Prints a table and writes
 benchmarks/results/gpu-conv3d-<GPU>-<time>.json (atomically).
 
   python3 gpu_bench.py --check-bin PATH [--warmup N] [--repeats N] [--out FILE]
