@@ -84,6 +84,24 @@ TensorView to_view(const Napi::Value& v, const std::string& op, const std::strin
   return {f.Data(), s};
 }
 
+OpTensors read_op_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what) {
+  const char* name = op_name(op.kind);
+  if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
+  Napi::Array a = v.As<Napi::Array>();
+  const OpSignature& sig = op_signature(op.kind);
+  OpTensors r;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
+    std::string label = what == "inputs" && !sig.inputs.empty() ? "input '" + std::string(sig.inputs[spec].name) + "'"
+                                                                 : what + "[" + std::to_string(i) + "]";
+    bool present = false;
+    r.views.push_back(to_view(a.Get(i), name, label, &present));
+    r.shapes.push_back(r.views.back().shape);
+    r.present.push_back(present);
+  }
+  return r;
+}
+
 Napi::Object new_tensor(const Napi::Env& env, const Shape& s, TensorView* view) {
   Napi::Float32Array f = Napi::Float32Array::New(env, static_cast<size_t>(s.size()));
   Napi::Object o = Napi::Object::New(env);

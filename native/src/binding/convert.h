@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "deepsc/attrs.h"
+#include "deepsc/registry.h"
 #include "deepsc/error.h"
 #include "deepsc/shape.h"
 #include "deepsc/tensor.h"
@@ -44,6 +45,17 @@ Attrs to_attrs(const Napi::Value& v, const std::string& op);
 /// A view of { data: Float32Array, shape: number[] } (zero-copy), or an absent view for
 /// null/undefined. Checks dtype and that the length matches the shape.
 TensorView to_view(const Napi::Value& v, const std::string& op, const std::string& what, bool* present);
+
+/// The tensors of one op argument list (inputs, outputs or their gradients), zero-copy.
+struct OpTensors {
+  std::vector<TensorView> views;
+  std::vector<Shape> shapes;
+  std::vector<bool> present;
+};
+
+/// Reads a JS array of tensors (null = absent) for `op`, labelling errors with the op's input
+/// names when `what` is "inputs", else with `what[i]`.
+OpTensors read_op_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what);
 
 /// A new { data: Float32Array, shape } of zeros, and the view that writes into it.
 Napi::Object new_tensor(const Napi::Env& env, const Shape& s, TensorView* view);

@@ -19,34 +19,6 @@ namespace deepsc::binding {
 
 namespace {
 
-#ifdef DEEPSC_HAVE_CUDA
-
-struct Inputs {
-  std::vector<TensorView> views;
-  std::vector<Shape> shapes;
-  std::vector<bool> present;
-};
-
-Inputs read_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what) {
-  const char* name = op_name(op.kind);
-  if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
-  Napi::Array a = v.As<Napi::Array>();
-  const OpSignature& sig = op_signature(op.kind);
-  Inputs r;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
-    std::string label = what == "inputs" && !sig.inputs.empty() ? "input '" + std::string(sig.inputs[spec].name) + "'"
-                                                                 : what + "[" + std::to_string(i) + "]";
-    bool present = false;
-    r.views.push_back(to_view(a.Get(i), name, label, &present));
-    r.shapes.push_back(r.views.back().shape);
-    r.present.push_back(present);
-  }
-  return r;
-}
-
-#endif
-
 // The op, after checking that this process can run it on CUDA at all.
 OpInstance cuda_op(const Napi::CallbackInfo& info, const char* fn, size_t nargs, const char* usage) {
   if (info.Length() < nargs || !info[0].IsString()) fail(ErrorKind::Type, fn, std::string("expected ") + usage);
@@ -105,7 +77,7 @@ Napi::Value cuda_run_forward_js(const Napi::CallbackInfo& info) {
     OpInstance op = cuda_op(info, "cudaRunForward", 3, "(op, attrs, inputs)");
 #ifdef DEEPSC_HAVE_CUDA
     const std::string name = op_name(op.kind);
-    Inputs in = read_tensors(info[2], op, "inputs");
+    OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     DeviceTensors dev;
     std::vector<TensorView> din, dout;
@@ -134,10 +106,10 @@ Napi::Value cuda_run_backward_js(const Napi::CallbackInfo& info) {
         cuda_op(info, "cudaRunBackward", 6, "(op, attrs, inputs, outputs, gradOutputs, needGrad)");
 #ifdef DEEPSC_HAVE_CUDA
     const std::string name = op_name(op.kind);
-    Inputs in = read_tensors(info[2], op, "inputs");
+    OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
-    Inputs out = read_tensors(info[3], op, "outputs");
-    Inputs gout = read_tensors(info[4], op, "gradOutputs");
+    OpTensors out = read_op_tensors(info[3], op, "outputs");
+    OpTensors gout = read_op_tensors(info[4], op, "gradOutputs");
     if (out.views.size() != shapes.size() || gout.views.size() != shapes.size())
       fail(ErrorKind::Type, name, "expected " + std::to_string(shapes.size()) + " outputs and gradOutputs");
     for (size_t i = 0; i < shapes.size(); ++i) {
@@ -209,7 +181,7 @@ Napi::Value cuda_time_op_js(const Napi::CallbackInfo& info) {
       return static_cast<int>(v);
     };
     const int warmup = count(4, "warmup", 0), repeats = count(5, "repeats", 1);
-    Inputs in = read_tensors(info[2], op, "inputs");
+    OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     DeviceTensors dev;
     std::vector<TensorView> din, dout, dgrad(in.views.size());

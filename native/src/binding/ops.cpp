@@ -8,35 +8,6 @@
 
 namespace deepsc::binding {
 
-namespace {
-
-struct Inputs {
-  std::vector<TensorView> views;
-  std::vector<Shape> shapes;
-  std::vector<bool> present;
-};
-
-Inputs read_inputs(const Napi::Value& v, const OpInstance& op, const std::string& what) {
-  const char* name = op_name(op.kind);
-  if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
-  Napi::Array a = v.As<Napi::Array>();
-  const OpSignature& sig = op_signature(op.kind);
-  Inputs r;
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
-    std::string label = what == "inputs" && !sig.inputs.empty()
-                            ? "input '" + std::string(sig.inputs[spec].name) + "'"
-                            : what + "[" + std::to_string(i) + "]";
-    bool present = false;
-    r.views.push_back(to_view(a.Get(i), name, label, &present));
-    r.shapes.push_back(r.views.back().shape);
-    r.present.push_back(present);
-  }
-  return r;
-}
-
-}  // namespace
-
 Napi::Value infer_shapes_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -63,7 +34,7 @@ Napi::Value run_forward_js(const Napi::CallbackInfo& info) {
     if (info.Length() < 3 || !info[0].IsString()) fail(ErrorKind::Type, "runForward", "expected (op, attrs, inputs)");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     OpInstance op = make_op(name, to_attrs(info[1], name));
-    Inputs in = read_inputs(info[2], op, "inputs");
+    OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     Napi::Array result = Napi::Array::New(env, shapes.size());
     std::vector<TensorView> outs(shapes.size());
@@ -82,10 +53,10 @@ Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
       fail(ErrorKind::Type, "runBackward", "expected (op, attrs, inputs, outputs, gradOutputs, needGrad)");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     OpInstance op = make_op(name, to_attrs(info[1], name));
-    Inputs in = read_inputs(info[2], op, "inputs");
+    OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
-    Inputs out = read_inputs(info[3], op, "outputs");
-    Inputs gout = read_inputs(info[4], op, "gradOutputs");
+    OpTensors out = read_op_tensors(info[3], op, "outputs");
+    OpTensors gout = read_op_tensors(info[4], op, "gradOutputs");
     if (out.views.size() != shapes.size() || gout.views.size() != shapes.size())
       fail(ErrorKind::Type, name, "expected " + std::to_string(shapes.size()) + " outputs and gradOutputs");
     for (size_t i = 0; i < shapes.size(); ++i) {
