@@ -95,6 +95,28 @@ export interface NativeBinding {
   memoryStats(): MemoryStats;
   /** Compiled graphs: see `graph.ts`. */
   NativeModel: NativeModelConstructor;
+  /** Ops with CUDA kernels; empty without the CUDA backend. Typed wrappers: `cuda.ts`. */
+  cudaOps(): string[];
+  /** {@link NativeBinding.runForward} on the CUDA backend (inputs copied to device 0 and back). */
+  cudaRunForward(op: string, attrs: Attrs, inputs: readonly (RawTensor | null)[]): RawTensor[];
+  /** {@link NativeBinding.runBackward} on the CUDA backend. */
+  cudaRunBackward(
+    op: string,
+    attrs: Attrs,
+    inputs: readonly (RawTensor | null)[],
+    outputs: readonly RawTensor[],
+    gradOutputs: readonly (RawTensor | null)[],
+    needGrad: readonly boolean[],
+  ): (RawTensor | null)[];
+  /** GPU milliseconds per call of an op with its tensors on the device (CUDA events). */
+  cudaTimeOp(
+    op: string,
+    attrs: Attrs,
+    inputs: readonly (RawTensor | null)[],
+    needGrad: readonly boolean[] | null,
+    warmup: number,
+    repeats: number,
+  ): number[];
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,29 +7,7 @@
 import { type Attrs, loadBinding, type RawTensor } from './binding.js';
 import type { OpAttrs, OpName } from './ops.js';
 
-/** The addon's CUDA entry points (present in every build; without CUDA they throw). */
-interface CudaFunctions {
-  cudaOps(): string[];
-  cudaRunForward(op: string, attrs: Attrs, inputs: readonly (RawTensor | null)[]): RawTensor[];
-  cudaRunBackward(
-    op: string,
-    attrs: Attrs,
-    inputs: readonly (RawTensor | null)[],
-    outputs: readonly RawTensor[],
-    gradOutputs: readonly (RawTensor | null)[],
-    needGrad: readonly boolean[],
-  ): (RawTensor | null)[];
-  cudaTimeOp(
-    op: string,
-    attrs: Attrs,
-    inputs: readonly (RawTensor | null)[],
-    needGrad: readonly boolean[] | null,
-    warmup: number,
-    repeats: number,
-  ): number[];
-}
-
-const cuda = (): CudaFunctions => loadBinding() as unknown as CudaFunctions;
+const cuda = loadBinding;
 
 /**
  * Names of the ops that have CUDA kernels (native/src/cuda/ops_cuda.def), in that file's
