@@ -47,7 +47,11 @@ export interface SplitEvaluation {
 export interface EvaluateSplitOptions {
   /** Lesion threshold; default 0.5. */
   threshold?: number;
-  /** Write `scans/<id>/` volumes for at most this many scans (the report's slice views); default 12. */
+  /**
+   * Write `scans/<id>/` volumes for at most this many scans; default all of them, because the
+   * report computes its segmentation metrics from these folders (it draws slice views for the
+   * first 12 only). A smaller cap makes the report's segmentation figures cover that subset.
+   */
   maxScanFolders?: number;
   /** Called after each scan. */
   onScan?: (done: number, total: number) => void;
@@ -65,7 +69,7 @@ export async function evaluateSplit(
   options: EvaluateSplitOptions = {},
 ): Promise<SplitEvaluation> {
   const t = options.threshold ?? 0.5;
-  const maxFolders = options.maxScanFolders ?? 12;
+  const maxFolders = options.maxScanFolders ?? Number.POSITIVE_INFINITY;
   const scans: ScanEvaluation[] = [];
   for (const [n, e] of entries.entries()) {
     const ct = await readNifti(e.image);
