@@ -6,6 +6,7 @@
 // A task is a run of consecutive blocks holding about kElementwiseGrain elements. Block and
 // task boundaries depend only on the shape, never on the thread count.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "deepsc/shape.h"
@@ -45,6 +46,25 @@ inline ChannelLayout channel_layout(const Shape& x) {
   l.c = x[1];
   for (int i = 2; i < x.rank(); ++i) l.s *= x[i];
   return l;
+}
+
+/// mx[k] = max over channels of xb[c * stride + k] for k < len: the shift that keeps the
+/// exponentials of softmax-style kernels finite. `xb` points at channel 0 of the block.
+inline void channel_max(const float* xb, int64_t channels, int64_t stride, int64_t len, float* mx) {
+  for (int64_t k = 0; k < len; ++k) mx[k] = xb[k];
+  for (int64_t c = 1; c < channels; ++c)
+    for (int64_t k = 0; k < len; ++k) mx[k] = std::fmax(mx[k], xb[c * stride + k]);
+}
+
+/// The log-softmax normaliser of a block: mx (channel_max) and lsum[k] = log sum_c
+/// exp(x_c - mx), so log softmax_c = (x_c - mx) - lsum. lsum is summed in double: for a
+/// confident prediction it is log(1 + tiny), which float would round to 0 (losing 1 - p).
+inline void log_normaliser(const float* xb, int64_t channels, int64_t stride, int64_t len, float* mx, double* lsum) {
+  channel_max(xb, channels, stride, len, mx);
+  for (int64_t k = 0; k < len; ++k) lsum[k] = 0.0;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t k = 0; k < len; ++k) lsum[k] += static_cast<double>(std::exp(xb[c * stride + k] - mx[k]));
+  for (int64_t k = 0; k < len; ++k) lsum[k] = std::log(lsum[k]);  // sum >= 1: the max term is exp(0)
 }
 
 /// Calls fn(n, s0, s1) for every block, tasks in parallel.

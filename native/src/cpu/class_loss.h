@@ -61,14 +61,7 @@ inline double class_weight(const ClassLossArgs& a, int64_t y) {
 /// which float would round to 0 and so lose 1 - p entirely.
 inline void block_log_softmax(const ClassLossArgs& a, int64_t n, int64_t s0, int64_t s1, float* mx, double* lsum) {
   const int64_t len = s1 - s0;
-  const float* xb = a.x + n * a.l.c * a.l.s + s0;
-  for (int64_t k = 0; k < len; ++k) mx[k] = xb[k];
-  for (int64_t c = 1; c < a.l.c; ++c)
-    for (int64_t k = 0; k < len; ++k) mx[k] = std::fmax(mx[k], xb[c * a.l.s + k]);
-  for (int64_t k = 0; k < len; ++k) lsum[k] = 0.f;
-  for (int64_t c = 0; c < a.l.c; ++c)
-    for (int64_t k = 0; k < len; ++k) lsum[k] += static_cast<double>(std::exp(xb[c * a.l.s + k] - mx[k]));
-  for (int64_t k = 0; k < len; ++k) lsum[k] = std::log(lsum[k]);
+  log_normaliser(a.x + n * a.l.c * a.l.s + s0, a.l.c, a.l.s, len, mx, lsum);
 }
 
 /// (1 - p)^gamma and the gradient factor a = (1 - p)^gamma - gamma (1 - p)^(gamma-1) p log p,

@@ -14,19 +14,13 @@ void log_softmax_forward(const LogSoftmaxParams&, const OpArgs& a) {
     const float* xb = x + n * l.c * l.s + s0;
     float* yb = y + n * l.c * l.s + s0;
     float mx[kChannelBlock];
-    double sum[kChannelBlock];  // double: log(1 + tiny) of a confident position keeps its digits
-    for (int64_t k = 0; k < len; ++k) mx[k] = xb[k];
-    for (int64_t c = 1; c < l.c; ++c)
-      for (int64_t k = 0; k < len; ++k) mx[k] = std::fmax(mx[k], xb[c * l.s + k]);
-    for (int64_t k = 0; k < len; ++k) sum[k] = 0.0;
-    for (int64_t c = 0; c < l.c; ++c)
-      for (int64_t k = 0; k < len; ++k) sum[k] += static_cast<double>(std::exp(xb[c * l.s + k] - mx[k]));
-    // sum >= 1 (the max term is exp(0)), so the log is finite. (x - max) - log(sum) rather
-    // than x - (max + log(sum)): the latter loses log(sum)'s digits when |max| is large.
-    for (int64_t k = 0; k < len; ++k) sum[k] = std::log(sum[k]);
+    double lsum[kChannelBlock];
+    log_normaliser(xb, l.c, l.s, len, mx, lsum);
+    // (x - max) - lsum rather than x - (max + lsum): the latter loses lsum's digits when |max|
+    // is large.
     for (int64_t c = 0; c < l.c; ++c)
       for (int64_t k = 0; k < len; ++k)
-        yb[c * l.s + k] = static_cast<float>(static_cast<double>(xb[c * l.s + k] - mx[k]) - sum[k]);
+        yb[c * l.s + k] = static_cast<float>(static_cast<double>(xb[c * l.s + k] - mx[k]) - lsum[k]);
   });
 }
 

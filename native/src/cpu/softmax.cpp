@@ -14,9 +14,7 @@ void softmax_forward(const SoftmaxParams&, const OpArgs& a) {
     const float* xb = x + n * l.c * l.s + s0;
     float* yb = y + n * l.c * l.s + s0;
     float mx[kChannelBlock], sum[kChannelBlock];
-    for (int64_t k = 0; k < len; ++k) mx[k] = xb[k];
-    for (int64_t c = 1; c < l.c; ++c)
-      for (int64_t k = 0; k < len; ++k) mx[k] = std::fmax(mx[k], xb[c * l.s + k]);
+    channel_max(xb, l.c, l.s, len, mx);
     for (int64_t k = 0; k < len; ++k) sum[k] = 0.f;
     for (int64_t c = 0; c < l.c; ++c)
       for (int64_t k = 0; k < len; ++k) {
