@@ -26,7 +26,7 @@
 //      kernel.
 #include "cuda/elementwise.cuh"
 #include "cuda/memory.h"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 #include "cuda/reduce.cuh"
 
 namespace deepsc::cuda {

@@ -1,7 +1,7 @@
 // leaky_relu on the GPU: the CPU twin is src/cpu/leaky_relu.cpp (PyTorch's convention: the
 // gradient at exactly 0 is the slope).
 #include "cuda/elementwise.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 
 namespace deepsc::cuda {
 

@@ -1,7 +1,7 @@
 // mul on the GPU with NumPy broadcasting: the CPU twin is src/cpu/mul.cpp; the shared
 // broadcasting kernels are in broadcast.cuh.
 #include "cuda/broadcast.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 
 namespace deepsc::cuda {
 

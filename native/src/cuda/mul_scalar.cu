@@ -1,6 +1,6 @@
 // mul_scalar on the GPU: the CPU twin is src/cpu/mul_scalar.cpp.
 #include "cuda/elementwise.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 
 namespace deepsc::cuda {
 

@@ -1,6 +1,6 @@
 // relu on the GPU: the CPU twin is src/cpu/relu.cpp (same convention: gradient 0 at x == 0).
 #include "cuda/elementwise.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 
 namespace deepsc::cuda {
 

@@ -3,7 +3,7 @@
 // double reduction (reduce.cuh): deterministic, but one block is slow above ~10M elements;
 // the next step is a fixed-grid two-pass reduction with a device scratch from the workspace.
 #include "cuda/elementwise.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 #include "cuda/reduce.cuh"
 
 namespace deepsc::cuda {

@@ -1,7 +1,7 @@
 // sigmoid on the GPU: the CPU twin is src/cpu/sigmoid.cpp. Same overflow-free form (exp of a
 // non-positive number only); expf here and std::exp there may differ in the last ulp.
 #include "cuda/elementwise.cuh"
-#include "cuda/ops.h"
+#include "cuda/op_api.h"
 
 namespace deepsc::cuda {
 
