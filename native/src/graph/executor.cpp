@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "deepsc/threadpool.h"
+#include "graph/device_ops.h"
 
 namespace deepsc::graph {
 
@@ -203,26 +204,21 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
         run_forward(backend_, nodes[static_cast<size_t>(st.node)].op, OpArgs{sv.in, sv.out, sv.ws});
         break;
       case StepKind::backward:
-        for (int z : st.zero) std::fill_n(ptr(z), program_.buffers[static_cast<size_t>(z)].floats, 0.f);
+        for (int z : st.zero) fill(backend_, ptr(z), program_.buffers[static_cast<size_t>(z)].floats, 0.f);
         run_backward(backend_, nodes[static_cast<size_t>(st.node)].op, OpGradArgs{sv.in, sv.out, sv.grad_out, sv.grad_in, sv.ws});
         break;
-      case StepKind::accumulate: {
-        float* d = ptr(st.dst);
-        const float* x = ptr(st.src);
-        parallel_for(program_.buffers[static_cast<size_t>(st.dst)].floats, 1 << 15, [&](int64_t b, int64_t e) {
-          for (int64_t i = b; i < e; ++i) d[i] += x[i];
-        });
+      case StepKind::accumulate:
+        add_into(backend_, ptr(st.dst), ptr(st.src), program_.buffers[static_cast<size_t>(st.dst)].floats);
         break;
-      }
       case StepKind::seed: {
         const int64_t n = program_.buffers[static_cast<size_t>(st.dst)].floats;
-        if (st.seed < 0) std::fill_n(ptr(st.dst), n, 1.f);
+        if (st.seed < 0) fill(backend_, ptr(st.dst), n, 1.f);
         else {
           const auto& data = (*seeds)[static_cast<size_t>(st.seed)];
           if (static_cast<int64_t>(data.size()) != n)
             fail(ErrorKind::Type, "backward", "seed " + std::to_string(st.seed) + " has " + std::to_string(data.size()) +
                                                   " elements, expected " + std::to_string(n));
-          std::memcpy(ptr(st.dst), data.data(), static_cast<size_t>(n) * sizeof(float));
+          copy_in(backend_, ptr(st.dst), data.data(), n);
         }
         break;
       }
