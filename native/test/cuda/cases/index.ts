@@ -1,0 +1,24 @@
+/**
+ * Every CUDA-vs-CPU case table, one file per op (add yours here: one import, one list entry).
+ */
+import type { OpName } from '../../../lib/index.js';
+import type { OpTable } from '../table.js';
+import { add } from './add.js';
+import { conv3d } from './conv3d.js';
+import { leakyRelu } from './leaky_relu.js';
+import { mul } from './mul.js';
+import { mulScalar } from './mul_scalar.js';
+import { relu } from './relu.js';
+import { scale } from './scale.js';
+import { sigmoid } from './sigmoid.js';
+
+export const tables: OpTable<OpName>[] = [
+  relu,
+  leakyRelu,
+  sigmoid,
+  add,
+  mul,
+  mulScalar,
+  scale,
+  conv3d,
+] as OpTable<OpName>[];
