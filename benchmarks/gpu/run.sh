@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # The one-call GPU check for DeepSC's CUDA backend, on a machine with an NVIDIA GPU (H100/H200
-# class), nvcc, CMake and (for the benchmark step) a CUDA-enabled PyTorch, and no network.
-# Node.js is optional (the lent GPU machines have none):
-#   1. builds the engine with the CUDA backend (CMake, no Node) and native/test/cuda_check,
-#   2. `cuda_check ops`: every op in ops_cuda.def against the CPU on the case tables of
-#      native/test/cuda.test.ts, plus a bitwise-repeatability check; any mismatch fails the run,
-#   3. only where node and node_modules exist: the addon with DEEPSC_CUDA=1 and
-#      native/test/cuda.test.ts with DEEPSC_REQUIRE_CUDA=1 (else it says it skipped them),
-#   4. gpu_bench.py: conv3d forward, backward-data and backward-weight on DeepSC-COVID layers
+# class), nvcc and CMake (to build), a CUDA-enabled PyTorch (for the comparison), and no network:
+#   0. Node.js and node_modules: those of the repository (after `npm ci`), or, on a machine that
+#      has none (the lent GPU machines), the ones benchmarks/gpu/prepare-carry.mjs packed under
+#      .gpu-carry/ (Node, node_modules, the prebuilt addon and cuda_check), unpacked to /tmp,
+#   1. the addon with the CUDA backend (built with DEEPSC_CUDA=1 unless a CUDA-built one is
+#      already there) and native/test/cuda_check (the Node-free conv3d timer),
+#   2. the CUDA tests with DEEPSC_REQUIRE_CUDA=1 (so they cannot pass by skipping): every op's
+#      case table against the CPU, the executor and optimizers on the device, the whole-network
+#      parity step; then the measured error of every op (native/test/cuda/run-checks.ts),
+#   3. gpu_bench.py: conv3d forward, backward-data and backward-weight on DeepSC-COVID layers
 #      at the paper's sizes (layers.json), ours against PyTorch/cuDNN (fp32 with TF32 off, and
 #      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json.
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
 #   bash benchmarks/gpu/run.sh                 (from anywhere)
-# On a lent GPU machine (device tool, timeout_s 420, nothing to carry):
+# On a lent GPU machine, after `node benchmarks/gpu/prepare-carry.mjs` here (device tool,
+# carry [".gpu-carry", "native/build/bin"], timeout_s 420):
 #   set -o pipefail; bash benchmarks/gpu/run.sh 2>&1 | tee $OUT/run.log
-# (the results JSON is copied to $OUT too, so it comes back).
+# (results and logs are copied to $OUT too, so they come back).
 # Environment: DEEPSC_TORCH_PYTHON picks the Python with torch (default: the first of python3,
 # /usr/bin/python3 whose torch sees a GPU); BENCH_ARGS go to gpu_bench.py (e.g. "--repeats 3").
 set -euo pipefail
+export NO_COLOR=1 FORCE_COLOR=0
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -51,9 +55,8 @@ else
 fi
 nvcc="${CUDACXX:-$(command -v nvcc || true)}"
 if [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ]; then nvcc=/usr/local/cuda/bin/nvcc; fi
-[ -n "$nvcc" ] || die "nvcc not found (install the CUDA toolkit, or set CUDACXX)"
-say "nvcc: $nvcc ($("$nvcc" --version | tail -n 1))"
-command -v cmake >/dev/null || die "cmake not found (CMake >= 3.18 is needed)"
+# nvcc is needed only where something is built (not with the carried, prebuilt files).
+if [ -n "$nvcc" ]; then say "nvcc: $nvcc ($("$nvcc" --version | tail -n 1))"; else nvcc=nvcc; fi
 torch_ok() { "$1" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)' >/dev/null 2>&1; }
 python="${DEEPSC_TORCH_PYTHON:-}"
 if [ -z "$python" ]; then
@@ -64,7 +67,7 @@ if [ -z "$python" ]; then
     fi
   done
 fi
-# Only the benchmark (step 4) needs torch: without it the build and the op checks still run.
+# Only the benchmark (step 3) needs torch: without it the build and the CUDA tests still run.
 torch_missing=""
 if [ -z "$python" ]; then
   torch_missing="no Python with a CUDA-enabled torch (tried python3 and /usr/bin/python3; set DEEPSC_TORCH_PYTHON)"
@@ -72,58 +75,80 @@ elif ! torch_ok "$python"; then
   torch_missing="$python: 'import torch' fails or torch.cuda.is_available() is False"
 fi
 if [ -n "$torch_missing" ]; then
-  say "WARNING: $torch_missing; the benchmark (step 4) will not run"
+  say "WARNING: $torch_missing; the benchmark (step 3) will not run"
 else
   say "PyTorch: $python ($("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version())'))"
 fi
 
-# --- 1. build the engine and the check program ----------------------------------------------
-build=native/build/gpu
-jobs="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
-gen=()
-if command -v ninja >/dev/null; then gen=(-G Ninja); fi
-say "building the engine with CUDA in $build"
-timeout "$(cap 60)" cmake -S native -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DDEEPSC_CUDA=ON \
-  -DCMAKE_CUDA_COMPILER="$nvcc" >"$build.configure.log" 2>&1 || {
-  cat "$build.configure.log"
-  die "CMake configure failed"
-}
-timeout "$(cap 200)" cmake --build "$build" -j "$jobs" || die "the CUDA engine build failed (output above)"
-timeout "$(cap 60)" "$nvcc" -std=c++20 -O2 -DDEEPSC_HAVE_CUDA=1 -DDEEPSC_VERSION='"gpu-check"' -Inative/include -Inative/src \
-  native/test/cuda_check/cuda_check.cpp "$build/libdeepsc_engine.a" -o "$build/cuda_check" -lpthread ||
-  die "building native/test/cuda_check failed"
+# --- 0. Node.js and node_modules ---------------------------------------------------------------
+if [ -f .gpu-carry/node.xz ]; then
+  say "using the carried Node.js and node_modules (.gpu-carry, from prepare-carry.mjs)"
+  mkdir -p /tmp/deepsc-node/bin
+  if command -v xz >/dev/null; then
+    xz -d -c .gpu-carry/node.xz >/tmp/deepsc-node/bin/node
+  else
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
+      .gpu-carry/node.xz /tmp/deepsc-node/bin/node
+  fi
+  chmod +x /tmp/deepsc-node/bin/node
+  export PATH="/tmp/deepsc-node/bin:$PATH"
+  if [ ! -d node_modules ]; then
+    if command -v xz >/dev/null; then
+      xz -d -c .gpu-carry/node_modules.tar.xz | tar -x
+    else
+      python3 -c 'import lzma, sys, tarfile; tarfile.open(fileobj=lzma.open(sys.argv[1])).extractall(".")' \
+        .gpu-carry/node_modules.tar.xz
+    fi
+  fi
+fi
+command -v node >/dev/null || die "Node.js not found: install Node >= 20 and run npm ci, or carry what benchmarks/gpu/prepare-carry.mjs packs"
+[ -d node_modules ] || die "node_modules not found: run npm ci first (or carry .gpu-carry from prepare-carry.mjs)"
+say "Node: $(node --version)"
+vitest=(node node_modules/vitest/vitest.mjs)
+tsx=(node node_modules/tsx/dist/cli.mjs --conditions=source)
 
-# --- 2. CUDA vs CPU, every op ------------------------------------------------------------------
-say "CUDA vs CPU: every op in ops_cuda.def"
-rc=0
-timeout "$(cap 60)" "$build/cuda_check" ops || rc=$?
-case "$rc" in
-  0) ;;
-  1) die "CUDA and CPU disagree on the cases marked FAIL above (or a CUDA error, printed above)" ;;
-  2) die "cuda_check sees no CUDA device (driver? CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-unset})" ;;
-  *) die "cuda_check ops ended with status $rc (124: timed out; above 128: killed by a signal)" ;;
-esac
-
-# --- 3. the TypeScript CUDA tests, where Node is here ----------------------------------------
-if command -v node >/dev/null && [ -d node_modules ]; then
-  say "TypeScript CUDA tests (addon with DEEPSC_CUDA=1)"
-  DEEPSC_CUDA=1 CUDACXX="$nvcc" CMAKE_BUILD_PARALLEL_LEVEL="$jobs" timeout "$(cap 200)" node native/scripts/build-addon.mjs ||
-    die "the addon build failed (output above)"
-  DEEPSC_REQUIRE_CUDA=1 timeout "$(cap 60)" npx vitest run --root native test/cuda.test.ts ||
-    die "native/test/cuda.test.ts failed (output above)"
+# --- 1. the addon with CUDA and the conv3d timer ---------------------------------------------
+cuda_built() { node -e 'const i=require(process.argv[1]).info(); process.exit(i.cudaBuilt ? 0 : 1)' "$1" 2>/dev/null; }
+addon="$(ls native/build/bin/*/deepsc_native-v*.node 2>/dev/null | head -n 1 || true)"
+if [ -n "$addon" ] && cuda_built "$root/$addon"; then
+  say "using the CUDA-built addon $addon"
 else
-  say "SKIPPED the TypeScript CUDA tests: node or node_modules is not here (step 2 ran the same op tables)"
+  command -v cmake >/dev/null || die "cmake not found (CMake >= 3.18 is needed to build the addon)"
+  say "building the addon with DEEPSC_CUDA=1"
+  DEEPSC_CUDA=1 CUDACXX="$nvcc" timeout "$(cap 240)" node native/scripts/build-addon.mjs || die "the addon build failed (output above)"
+fi
+check_bin=.gpu-carry/cuda_check
+if [ ! -x "$check_bin" ]; then
+  lib=native/build/cmake/libdeepsc_engine.a
+  [ -f "$lib" ] || die "no $lib: build the addon here (node native/scripts/build-addon.mjs) or carry .gpu-carry"
+  check_bin=native/build/cuda_check
+  timeout "$(cap 60)" "$nvcc" -std=c++20 -O2 -DDEEPSC_HAVE_CUDA=1 -DDEEPSC_VERSION='"gpu-check"' -Inative/include -Inative/src \
+    native/test/cuda_check/cuda_check.cpp "$lib" -o "$check_bin" -lpthread || die "building native/test/cuda_check failed"
 fi
 
-# --- 4. benchmark ------------------------------------------------------------------------------
-[ -z "$torch_missing" ] || die "$torch_missing: the op checks above passed; the benchmark did not run"
+# --- 2. the CUDA tests, a GPU required -----------------------------------------------------------
+say "CUDA tests (DEEPSC_REQUIRE_CUDA=1)"
+tests=(native/test/cuda.test.ts)
+for f in native/test/graph_cuda.test.ts packages/core/test/model-cuda-parity.test.ts; do [ -f "$f" ] && tests+=("$f"); done
+rc=0
+for t in "${tests[@]}"; do
+  pkg="${t%%/test/*}"
+  DEEPSC_REQUIRE_CUDA=1 timeout "$(cap 120)" "${vitest[@]}" run --root "$pkg" "${t#"$pkg"/}" || rc=1
+done
+say "measured CUDA-vs-CPU error of every op"
+timeout "$(cap 60)" "${tsx[@]}" native/test/cuda/run-checks.ts 2>&1 | tee "${OUT:-/tmp}/op-errors.txt" || rc=1
+[ "$rc" = 0 ] || say "ERROR: CUDA tests failed (above); the benchmark still runs, and the run ends with status 1"
+
+# --- 3. benchmark ------------------------------------------------------------------------------
+[ -z "$torch_missing" ] || die "$torch_missing: the benchmark did not run"
 say "conv3d: ours vs PyTorch/cuDNN"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of arguments
-PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$build/cuda_check" ${BENCH_ARGS:-} ||
+PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$check_bin" ${BENCH_ARGS:-} ||
   die "the benchmark failed (output above)"
 # On the lent GPU machines only what is under $OUT comes back: copy the results there.
 if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
   latest="$(ls -t benchmarks/results/gpu-conv3d-*.json | head -n 1)"
   cp "$latest" "$OUT/" && say "copied $latest to \$OUT"
 fi
+[ "$rc" = 0 ] || die "the CUDA tests failed (see above)"
 say "done"
