@@ -61,13 +61,21 @@ ValueKind leaf_kind(const std::string& k, const std::string& where) {
   fail(ErrorKind::Range, "compile", where + ".kind is '" + k + "', expected 'input', 'parameter', 'constant', 'state' or 'node'");
 }
 
-Napi::Object copy_out(Napi::Env env, const TensorView& v) {
-  Napi::Float32Array f = alloc_native_f32(env, v.numel());
-  if (v.numel() > 0) std::memcpy(f.Data(), v.data, static_cast<size_t>(v.numel()) * sizeof(float));
+/// A new native tensor of `shape` whose data `fill(host_dst)` writes: the executor's host
+/// copies (a memcpy on the CPU, a device-to-host copy on CUDA), never its raw pointers.
+template <class F>
+Napi::Object tensor_from(Napi::Env env, const Shape& shape, F&& fill) {
+  Napi::Float32Array f = alloc_native_f32(env, shape.size());
+  if (shape.size() > 0) fill(f.Data());
   Napi::Object o = Napi::Object::New(env);
   o.Set("data", f);
-  o.Set("shape", from_shape(env, v.shape));
+  o.Set("shape", from_shape(env, shape));
   return o;
+}
+
+/// A host copy of value `id` (an output or a leaf) as a new native tensor.
+Napi::Object value_out(Napi::Env env, const Executor& ex, int id) {
+  return tensor_from(env, ex.graph().values()[static_cast<size_t>(id)].shape, [&](float* d) { ex.read_value(id, d); });
 }
 
 Napi::Value error_value(Napi::Env env, ErrorKind kind, const std::string& msg) {
@@ -404,10 +412,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                      std::to_string(j));
       views.emplace_back(static_cast<int>(id), t);
     }
-    for (const auto& [id, t] : views) {
-      TensorView dst = ex.value_view(id);
-      if (t.numel() > 0) std::memcpy(dst.data, t.data, static_cast<size_t>(t.numel()) * sizeof(float));
-    }
+    for (const auto& [id, t] : views) ex.write_value(id, t.data);
   }
 
   std::vector<int> requested_outputs(Executor& ex, const Napi::Value& v) {
@@ -473,7 +478,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       return queue(info, exp, [exp] { exp->forward(); },
                    [exp, ids, names](Napi::Env e) -> Napi::Value {
                      Napi::Object r = Napi::Object::New(e);
-                     for (size_t i = 0; i < ids.size(); ++i) r.Set(names[i], copy_out(e, exp->value_view(ids[i])));
+                     for (size_t i = 0; i < ids.size(); ++i) r.Set(names[i], value_out(e, *exp, ids[i]));
                      return r;
                    });
     });
@@ -562,7 +567,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           [exp, ids, names, report](Napi::Env e) -> Napi::Value {
             Napi::Object r = Napi::Object::New(e);
             Napi::Object outs = Napi::Object::New(e);
-            for (size_t i = 0; i < ids.size(); ++i) outs.Set(names[i], copy_out(e, exp->value_view(ids[i])));
+            for (size_t i = 0; i < ids.size(); ++i) outs.Set(names[i], value_out(e, *exp, ids[i]));
             r.Set("outputs", outs);
             r.Set("report", report_js(e, *report));
             return r;
@@ -594,11 +599,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const int id = ex.graph().find_leaf(name);
       if (id < 0) fail(ErrorKind::Type, "gradient", "'" + name + "' is not a parameter or input of the graph");
       ex.check_gradients_ready();
-      TensorView g = ex.grad_view(id);
+      const TensorView g = ex.grad_view(id);
       if (!g.present())
         fail(ErrorKind::Type, "gradient",
              "'" + name + "' has no gradient (not trainable, not in inputGradients, or the loss does not depend on it)");
-      return copy_out(env, g);
+      return tensor_from(env, g.shape, [&](float* d) { ex.read_gradient(id, d); });
     });
   }
 
@@ -608,7 +613,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       Executor& ex = live("read");
       check_idle(ex, "read");
       const int id = named_leaf(ex, info[0], "read");
-      return copy_out(env, ex.value_view(id));
+      return value_out(env, ex, id);
     });
   }
 
@@ -623,8 +628,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       TensorView t = to_view(info[1], "write", "'" + val.name + "'", &present);
       if (!present || t.shape != val.shape)
         fail(ErrorKind::Type, "write", "'" + val.name + "' must have shape " + val.shape.str() + (present ? ", got " + t.shape.str() : ""));
-      TensorView dst = ex.value_view(id);
-      if (t.numel() > 0) std::memcpy(dst.data, t.data, static_cast<size_t>(t.numel()) * sizeof(float));
+      ex.write_value(id, t.data);
       ex.parameters_changed();
       return env.Undefined();
     });
@@ -684,8 +688,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         p.Set("step", static_cast<double>(st.step));
         Napi::Object bufs = Napi::Object::New(env);
         const Shape& shape = ex.graph().values()[static_cast<size_t>(id)].shape;
-        if (names.size() >= 1 && st.buf1.data()) bufs.Set(names[0], copy_out(env, {st.buf1.data(), shape}));
-        if (names.size() >= 2 && st.buf2.data()) bufs.Set(names[1], copy_out(env, {st.buf2.data(), shape}));
+        for (size_t k = 0; k < names.size() && k < 2; ++k)
+          if ((k == 0 ? st.buf1 : st.buf2).data())
+            bufs.Set(names[k], tensor_from(env, shape, [&, k](float* d) { opt->read_buffer(id, static_cast<int>(k), d); }));
         p.Set("buffers", bufs);
         params.Set(ex.graph().values()[static_cast<size_t>(id)].name, p);
       }
@@ -712,6 +717,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const auto names = opt->buffer_names();
       // Validate everything before changing anything.
       struct Pending {
+        int id;
         graph::ParamState* st;
         int64_t step;
         std::vector<TensorView> bufs;
@@ -725,7 +731,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         const double step = num_of(p, "step", -1, "setOptimizerState");
         if (step < 0 || step != std::floor(step))
           fail(ErrorKind::Range, "setOptimizerState", "'" + val.name + "'.step must be a non-negative integer");
-        Pending pd{&st, static_cast<int64_t>(step), {}};
+        Pending pd{id, &st, static_cast<int64_t>(step), {}};
         Napi::Object bufs = p.Get("buffers").IsObject() ? p.Get("buffers").As<Napi::Object>() : Napi::Object::New(env);
         for (const auto& bn : names) {
           bool present = false;
@@ -750,9 +756,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       for (size_t i = 0; i < lrs.size(); ++i) opt->set_lr(i, lrs[i]);
       for (auto& pd : pending) {
         pd.st->step = pd.step;
-        graph::TrackedBuffer* dst[2] = {&pd.st->buf1, &pd.st->buf2};
+        const graph::TrackedBuffer* dst[2] = {&pd.st->buf1, &pd.st->buf2};
         for (size_t k = 0; k < pd.bufs.size() && k < 2; ++k)
-          if (dst[k]->data()) std::memcpy(dst[k]->data(), pd.bufs[k].data, static_cast<size_t>(pd.bufs[k].numel()) * sizeof(float));
+          if (dst[k]->data()) opt->write_buffer(pd.id, static_cast<int>(k), pd.bufs[k].data);
       }
       return env.Undefined();
     });

@@ -1,6 +1,7 @@
 #include "graph/executor.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "deepsc/threadpool.h"
@@ -9,6 +10,33 @@
 namespace deepsc::graph {
 
 namespace {
+
+// A program for a device backend: every node it runs must have a kernel there (one error
+// listing all that do not), and device kernels take no workspace, so none is planned.
+void prepare_for_device(Program& p, const Graph& g, Backend b) {
+  std::vector<std::string> missing;
+  std::string nodes;
+  for (const Step& st : p.steps) {
+    if (st.kind != StepKind::forward) continue;
+    const Node& node = g.nodes()[static_cast<size_t>(st.node)];
+    if (supports_op(b, node.op.kind)) continue;
+    const std::string name = op_name(node.op.kind);
+    if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
+    if (nodes.size() < 200) nodes += (nodes.empty() ? "'" : ", '") + node.name + "'";
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    fail(ErrorKind::Runtime, "compile",
+         std::string("device '") + backend_name(b) + "': no " + backend_name(b) + " kernel yet for op" +
+             (missing.size() > 1 ? "s " : " ") + list + " (nodes " + nodes + "); compile with device 'cpu'");
+  }
+  for (Step& st : p.steps) {
+    if (st.workspace < 0) continue;
+    p.buffers[static_cast<size_t>(st.workspace)].floats = 0;
+    st.workspace = -1;
+  }
+}
 
 int find_named(const Graph& g, const std::string& name, const char* what) {
   int v = g.find_output(name);
@@ -22,13 +50,13 @@ int find_named(const Graph& g, const std::string& name, const char* what) {
 Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::string, const float*>& init,
                    const Executor* share_from)
     : graph_(std::move(g)), backend_(opt.backend) {
-  if (backend_ == Backend::cuda) {
-    if (!backend_available(Backend::cuda))
-      fail(ErrorKind::Runtime, "compile",
-           "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
+  if (backend_ == Backend::cuda && !backend_available(Backend::cuda))
     fail(ErrorKind::Runtime, "compile",
-         "device 'cuda': the graph executor runs on the CPU only in this version; use device 'cpu'");
-  }
+         "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
+  if (share_from && share_from->backend_ != backend_)
+    fail(ErrorKind::Type, "compile",
+         std::string("shareParametersWith: the other model runs on device '") + backend_name(share_from->backend_) +
+             "' and this one on '" + backend_name(backend_) + "'; parameters are shared only on one device");
   BuildOptions bo;
   bo.backward = opt.backward;
   for (const auto& name : opt.input_grads) {
@@ -42,6 +70,7 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
     fail(ErrorKind::Type, "compile", "mode 'train' needs a loss (builder.loss(value)) or seeded outputs");
   has_backward_ = opt.backward;
   program_ = build_program(graph_, bo);
+  if (backend_ != Backend::cpu) prepare_for_device(program_, graph_, backend_);
   plan_ = plan_arena(program_, opt.reuse);
 
   shared_ = share_from ? share_from->shared_ : std::make_shared<SharedState>();
@@ -70,12 +99,14 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
     p->kind = val.kind;
     p->shape = val.shape;
     p->trainable = val.trainable;
-    p->data = TrackedBuffer(val.shape.size(), MemoryCategory::persistent, "compile");
-    std::memcpy(p->data.data(), it->second, static_cast<size_t>(val.shape.size()) * sizeof(float));
+    p->data = TrackedBuffer(val.shape.size(), MemoryCategory::persistent, "compile", backend_);
+    copy_in(backend_, p->data.data(), it->second, val.shape.size());
     leaves_[v] = std::move(p);
   }
 
-  arena_ = TrackedBuffer(plan_.floats, MemoryCategory::arenas, "compile");
+  arena_ = TrackedBuffer(plan_.floats, MemoryCategory::arenas, "compile", backend_);
+  const char* sync_env = std::getenv("DEEPSC_CUDA_SYNC");
+  sync_each_step_ = backend_ != Backend::cpu && sync_env && std::string(sync_env) == "1";
   ptrs_.resize(program_.buffers.size());
   for (size_t b = 0; b < program_.buffers.size(); ++b) {
     const Buffer& buf = program_.buffers[b];
@@ -123,6 +154,25 @@ TensorView Executor::grad_view(int value) const {
   const int b = program_.grad_buf[static_cast<size_t>(value)];
   if (b < 0) return {};
   return {ptr(b), graph_.values()[static_cast<size_t>(value)].shape};
+}
+
+void Executor::read_value(int value, float* host_dst) const {
+  const TensorView v = value_view(value);
+  if (!v.present()) fail(ErrorKind::Type, "read", graph_.describe(value) + " is not computed by this model (pruned)");
+  copy_out(backend_, host_dst, v.data, v.numel());
+}
+
+void Executor::write_value(int value, const float* host_src) {
+  const TensorView v = value_view(value);
+  if (!v.present()) fail(ErrorKind::Type, "write", graph_.describe(value) + " has no storage in this model (pruned)");
+  copy_in(backend_, v.data, host_src, v.numel());
+}
+
+bool Executor::read_gradient(int value, float* host_dst) const {
+  const TensorView g = grad_view(value);
+  if (!g.present()) return false;
+  copy_out(backend_, host_dst, g.data, g.numel());
+  return true;
 }
 
 void Executor::check_can_backward() const {
@@ -187,7 +237,8 @@ void Executor::set_optimizer(OptimizerConfig cfg) {
              "value " + std::to_string(id) + (id >= 0 && static_cast<size_t>(id) < leaves_.size() ? " (" + graph_.describe(id) + ")" : "") +
                  " is not a trainable parameter");
     }
-  optimizer_ = std::make_unique<Optimizer>(std::move(cfg), [&](int id) { return leaves_[static_cast<size_t>(id)]->data.floats(); });
+  optimizer_ = std::make_unique<Optimizer>(
+      std::move(cfg), [&](int id) { return leaves_[static_cast<size_t>(id)]->data.floats(); }, backend_);
 }
 
 void Executor::parameters_changed() {
@@ -202,10 +253,12 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
     switch (st.kind) {
       case StepKind::forward:
         run_forward(backend_, nodes[static_cast<size_t>(st.node)].op, OpArgs{sv.in, sv.out, sv.ws});
+        if (backend_ != Backend::cpu) after_device_step(st);
         break;
       case StepKind::backward:
         for (int z : st.zero) fill(backend_, ptr(z), program_.buffers[static_cast<size_t>(z)].floats, 0.f);
         run_backward(backend_, nodes[static_cast<size_t>(st.node)].op, OpGradArgs{sv.in, sv.out, sv.grad_out, sv.grad_in, sv.ws});
+        if (backend_ != Backend::cpu) after_device_step(st);
         break;
       case StepKind::accumulate:
         add_into(backend_, ptr(st.dst), ptr(st.src), program_.buffers[static_cast<size_t>(st.dst)].floats);
@@ -224,6 +277,17 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
       }
     }
   }
+  // Device kernels are asynchronous: wait here, so the pass's errors surface in this call
+  // and its results are complete when it returns.
+  if (backend_ != Backend::cpu) sync(backend_, begin == 0 ? "forward" : "backward");
+}
+
+void Executor::after_device_step(const Step& st) const {
+  const Node& node = graph_.nodes()[static_cast<size_t>(st.node)];
+  const std::string what = std::string(st.kind == StepKind::forward ? "forward" : "backward") + " of node '" + node.name +
+                           "' (" + op_name(node.op.kind) + ")";
+  if (sync_each_step_) sync(backend_, what);
+  else check_launch(backend_, what);
 }
 
 }  // namespace deepsc::graph

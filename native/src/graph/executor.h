@@ -65,6 +65,17 @@ class Executor {
   TensorView grad_view(int value) const;
   /// A persistent leaf (parameter, constant, state); nullptr for inputs and node outputs.
   Persistent* leaf(int value) const { return leaves_[static_cast<size_t>(value)].get(); }
+  /// Where the arena, the leaves and the optimizer state live. On Backend::cuda the pointers of
+  /// value_view, grad_view and leaf data are device pointers: use the copies below.
+  Backend backend() const { return backend_; }
+  /// Host copy of a value (an input's slot, a leaf, a computed node output): its element count.
+  /// Type error when the value has no storage (a node the program pruned).
+  void read_value(int value, float* host_dst) const;
+  /// Overwrites a value from host memory (an input before forward(), or a leaf: then call
+  /// parameters_changed()).
+  void write_value(int value, const float* host_src);
+  /// Host copy of a value's gradient from the last backward; false when it has none.
+  bool read_gradient(int value, float* host_dst) const;
 
   /// Throws (Error, naming what to call first) when the call may not run now.
   void check_can_backward() const;
@@ -90,12 +101,16 @@ class Executor {
   };
   float* ptr(int buffer) const { return buffer < 0 ? nullptr : ptrs_[static_cast<size_t>(buffer)]; }
   void run_steps(int begin, int end, const std::vector<std::vector<float>>* seeds);
+  /// Device backends: reports a failed launch naming the node (DEEPSC_CUDA_SYNC=1: waits for
+  /// each step, so an execution fault names its node too).
+  void after_device_step(const Step& st) const;
 
   Graph graph_;
   Program program_;
   ArenaPlan plan_;
   Backend backend_;
   bool has_backward_ = false;
+  bool sync_each_step_ = false;
   TrackedBuffer arena_;
   std::vector<std::shared_ptr<Persistent>> leaves_;
   std::vector<float*> ptrs_;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "deepsc/op.h"
 #include "deepsc/tensor.h"
 
 namespace deepsc::graph {
@@ -18,23 +19,29 @@ int64_t live_bytes(MemoryCategory c);
 /// Adds (or, negative, removes) bytes; used by owners of memory not held in a TrackedBuffer.
 void count_bytes(MemoryCategory c, int64_t delta);
 
-/// A 64-byte aligned float buffer whose size is counted in its category while it lives.
+/// A float buffer whose size is counted in its category while it lives: 64-byte aligned host
+/// memory on Backend::cpu, a plain cudaMalloc (never managed memory) on Backend::cuda. Device
+/// bytes count in the same categories, so leak checks cover both. data() is the backend's
+/// pointer: move data in and out of a device buffer with device_ops.h, never memcpy.
 class TrackedBuffer {
  public:
   TrackedBuffer() = default;
-  TrackedBuffer(int64_t floats, MemoryCategory c, const std::string& what);
+  TrackedBuffer(int64_t floats, MemoryCategory c, const std::string& what, Backend where = Backend::cpu);
   TrackedBuffer(TrackedBuffer&& o) noexcept;
   TrackedBuffer& operator=(TrackedBuffer&& o) noexcept;
   TrackedBuffer(const TrackedBuffer&) = delete;
   TrackedBuffer& operator=(const TrackedBuffer&) = delete;
   ~TrackedBuffer();
 
-  float* data() const { return data_.get(); }
+  float* data() const { return ptr_; }
   int64_t floats() const { return floats_; }
+  Backend backend() const { return backend_; }
   void reset();
 
  private:
-  AlignedBuffer data_;
+  AlignedBuffer host_;
+  float* ptr_ = nullptr;  // host_.get() or the device allocation
+  Backend backend_ = Backend::cpu;
   int64_t floats_ = 0;
   int64_t bytes_ = 0;
   MemoryCategory cat_ = MemoryCategory::tensors;

@@ -4,6 +4,10 @@
 #include <set>
 
 #include "deepsc/threadpool.h"
+#include "graph/device_ops.h"
+#ifdef DEEPSC_HAVE_CUDA
+#include "cuda/optim.h"
+#endif
 
 namespace deepsc::graph {
 
@@ -39,7 +43,8 @@ double sum_of_squares(const float* x, int64_t n) {
   return s;
 }
 
-Optimizer::Optimizer(OptimizerConfig cfg, const std::function<int64_t(int)>& size_of) : cfg_(std::move(cfg)) {
+Optimizer::Optimizer(OptimizerConfig cfg, const std::function<int64_t(int)>& size_of, Backend backend)
+    : cfg_(std::move(cfg)), backend_(backend) {
   if (cfg_.groups.empty()) fail(ErrorKind::Type, "optimizer", "needs at least one parameter group");
   check_range(std::isfinite(cfg_.clip_grad_norm) && cfg_.clip_grad_norm >= 0, 0, "clipGradNorm", cfg_.clip_grad_norm,
               "a finite number >= 0 (0 = no clipping)");
@@ -62,13 +67,39 @@ Optimizer::Optimizer(OptimizerConfig cfg, const std::function<int64_t(int)>& siz
       ParamState st;
       const int64_t n = size_of(id);
       const bool needs1 = cfg_.kind != OptimizerKind::sgd || g.momentum > 0;
-      if (needs1) st.buf1 = TrackedBuffer(n, MemoryCategory::optimizer, "optimizer");
-      if (cfg_.kind != OptimizerKind::sgd) st.buf2 = TrackedBuffer(n, MemoryCategory::optimizer, "optimizer");
-      if (st.buf1.data()) std::fill_n(st.buf1.data(), n, 0.f);
-      if (st.buf2.data()) std::fill_n(st.buf2.data(), n, 0.f);
+      if (needs1) st.buf1 = TrackedBuffer(n, MemoryCategory::optimizer, "optimizer", backend_);
+      if (cfg_.kind != OptimizerKind::sgd) st.buf2 = TrackedBuffer(n, MemoryCategory::optimizer, "optimizer", backend_);
+      if (st.buf1.data()) fill(backend_, st.buf1.data(), n, 0.f);
+      if (st.buf2.data()) fill(backend_, st.buf2.data(), n, 0.f);
       states_.emplace(id, std::move(st));
     }
   }
+  if (backend_ == Backend::cuda) {
+#ifdef DEEPSC_HAVE_CUDA
+    const int count = static_cast<int>(states_.size());
+    norm_scratch_ =
+        TrackedBuffer(cuda::sum_of_squares_scratch_floats(count), MemoryCategory::optimizer, "optimizer", backend_);
+    norm_host_.assign(static_cast<size_t>(count), 0.0);
+#else
+    fail(ErrorKind::Runtime, "optimizer", "this build has no CUDA backend");
+#endif
+  }
+}
+
+void Optimizer::read_buffer(int id, int k, float* host_dst) const {
+  auto it = states_.find(id);
+  const TrackedBuffer* b = it == states_.end() ? nullptr : k == 0 ? &it->second.buf1 : k == 1 ? &it->second.buf2 : nullptr;
+  if (!b || !b->data())
+    fail(ErrorKind::Type, "optimizerState", "parameter " + std::to_string(id) + " has no state buffer " + std::to_string(k));
+  copy_out(backend_, host_dst, b->data(), b->floats());
+}
+
+void Optimizer::write_buffer(int id, int k, const float* host_src) {
+  auto it = states_.find(id);
+  TrackedBuffer* b = it == states_.end() ? nullptr : k == 0 ? &it->second.buf1 : k == 1 ? &it->second.buf2 : nullptr;
+  if (!b || !b->data())
+    fail(ErrorKind::Type, "setOptimizerState", "parameter " + std::to_string(id) + " has no state buffer " + std::to_string(k));
+  copy_in(backend_, b->data(), host_src, b->floats());
 }
 
 void Optimizer::set_lr(size_t group, double lr) {
@@ -89,11 +120,26 @@ std::vector<std::string> Optimizer::buffer_names() const {
 StepReport Optimizer::step(const std::function<ParamRef(int)>& ref) {
   StepReport r;
   double sq = 0;
-  for (const auto& g : cfg_.groups)
-    for (int id : g.params) {
-      ParamRef p = ref(id);
-      if (p.grad) sq += sum_of_squares(p.grad, p.n);
-    }
+  if (backend_ == Backend::cuda) {
+#ifdef DEEPSC_HAVE_CUDA
+    // One fixed-order double sum per parameter on the device, added here in parameter order.
+    const int count = static_cast<int>(norm_host_.size());
+    int slot = 0;
+    for (const auto& g : cfg_.groups)
+      for (int id : g.params) {
+        ParamRef p = ref(id);
+        if (p.grad) cuda::sum_of_squares(p.grad, p.n, norm_scratch_.data(), count, slot++);
+      }
+    cuda::read_sums_of_squares(norm_scratch_.data(), slot, norm_host_.data());
+    for (int i = 0; i < slot; ++i) sq += norm_host_[static_cast<size_t>(i)];
+#endif
+  } else {
+    for (const auto& g : cfg_.groups)
+      for (int id : g.params) {
+        ParamRef p = ref(id);
+        if (p.grad) sq += sum_of_squares(p.grad, p.n);
+      }
+  }
   r.grad_norm = std::sqrt(sq);
   if (cfg_.clip_grad_norm > 0) {
     // torch.nn.utils.clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), applied when < 1.
@@ -104,10 +150,7 @@ StepReport Optimizer::step(const std::function<ParamRef(int)>& ref) {
       for (const auto& g : cfg_.groups)
         for (int id : g.params) {
           ParamRef p = ref(id);
-          if (!p.grad) continue;
-          parallel_for(p.n, kGrain, [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) p.grad[i] *= c;
-          });
+          if (p.grad) scale_into(backend_, p.grad, p.n, c);
         }
     }
   }
@@ -116,10 +159,11 @@ StepReport Optimizer::step(const std::function<ParamRef(int)>& ref) {
       ParamRef p = ref(id);
       if (!p.grad) continue;
       ParamState& st = states_.at(id);
-      if (cfg_.kind == OptimizerKind::sgd) sgd_update(g, st, p);
-      else adam_update(g, cfg_.kind == OptimizerKind::adamw, st, p);
+      if (cfg_.kind == OptimizerKind::sgd) sgd_update(backend_, g, st, p);
+      else adam_update(backend_, g, cfg_.kind == OptimizerKind::adamw, st, p);
       ++r.updated;
     }
+  sync(backend_, "step");  // device: wait, so errors surface here (no-op on the CPU)
   return r;
 }
 

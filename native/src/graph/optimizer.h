@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/memory.h"
+#include "graph/update_rules.h"
 
 namespace deepsc::graph {
 
@@ -56,27 +57,41 @@ struct StepReport {
 class Optimizer {
  public:
   /// Validates `cfg` (RangeError naming the group and the value) and allocates the state.
-  /// `size_of(id)` gives a parameter's element count.
-  Optimizer(OptimizerConfig cfg, const std::function<int64_t(int)>& size_of);
+  /// `size_of(id)` gives a parameter's element count. On Backend::cuda the state lives on the
+  /// device and step() takes device pointers (the parameters' and gradients' memory).
+  Optimizer(OptimizerConfig cfg, const std::function<int64_t(int)>& size_of, Backend backend = Backend::cpu);
 
   const OptimizerConfig& config() const { return cfg_; }
   void set_lr(size_t group, double lr);
   /// Clips, then updates every parameter of every group that has a gradient.
   StepReport step(const std::function<ParamRef(int)>& ref);
 
+  Backend backend() const { return backend_; }
   std::map<int, ParamState>& states() { return states_; }
+  /// Copies state buffer `k` (0 = buf1, 1 = buf2) of parameter `id` to / from host memory
+  /// (its element count); Error when the parameter has no such buffer.
+  void read_buffer(int id, int k, float* host_dst) const;
+  void write_buffer(int id, int k, const float* host_src);
   /// Names of a parameter's state buffers for this optimizer ({"momentum_buffer"} or
   /// {"exp_avg", "exp_avg_sq"}); empty for SGD without momentum.
   std::vector<std::string> buffer_names() const;
 
  private:
   OptimizerConfig cfg_;
+  Backend backend_ = Backend::cpu;
   std::map<int, ParamState> states_;
+  TrackedBuffer norm_scratch_;       // cuda: partial and per-parameter sums of squares
+  std::vector<double> norm_host_;    // cuda: the per-parameter sums, read back in order
 };
 
-/// The update rules, one per file (sgd.cpp, adam.cpp). `state` has buffers of p.n floats.
-void sgd_update(const ParamGroup& g, ParamState& state, const ParamRef& p);
-void adam_update(const ParamGroup& g, bool decoupled, ParamState& state, const ParamRef& p);
+/// The update rules, one per file (sgd.cpp, adam.cpp). `state` has buffers of p.n floats; on
+/// Backend::cuda every pointer is a device pointer and the CUDA twin runs.
+void sgd_update(Backend b, const ParamGroup& g, ParamState& state, const ParamRef& p);
+void adam_update(Backend b, const ParamGroup& g, bool decoupled, ParamState& state, const ParamRef& p);
+/// The float scalars of one update (shared by the CPU loops and the CUDA kernels): SGD before
+/// its step `step` (0 = the first), Adam/AdamW at step t (1 = the first).
+SgdScalars sgd_scalars(const ParamGroup& g, int64_t step);
+AdamScalars adam_scalars(const ParamGroup& g, bool decoupled, int64_t t);
 
 /// Sum of squares of x[0, n) in double, in a fixed order (deterministic for any thread count).
 double sum_of_squares(const float* x, int64_t n);
