@@ -147,23 +147,47 @@ Plan make_plan(const Job& j, int64_t row_channels, const Extent& x) {
 
 Plan make_plan(const Job& j, int64_t row_channels) { return make_plan(j, row_channels, extent_of(j)); }
 
-/// Reduction entries e = c * taps + t: channels outer, taps inner, so consecutive entries read
-/// neighbouring slab rows, the packed weights follow PyTorch's [.., C, kD, kH, kW] order and
-/// the weight gradient of a full-tap job lands contiguously.
+/// Reduction entries e = (td * C + c) * hw_taps + t_hw: depth taps outermost, so the entries
+/// of the depth taps that read an existing plane form one contiguous range (a unit at the
+/// volume's front or back skips the padding planes' entries: 2 of 9 on a 3-plane layer);
+/// within a depth tap channels outer and H/W taps inner, so consecutive entries read
+/// neighbouring slab rows.
 std::vector<int64_t> make_xoff(const Job& j, const Plan& p) {
   std::vector<int64_t> xoff(static_cast<size_t>(p.E));
   const int64_t sh = j.ax[1].s_in, sw = j.ax[2].s_in;
-  const int64_t nt = p.nt[0] * p.nt[1] * p.nt[2];
-  int64_t t = 0;
+  const int64_t nhw = p.nt[1] * p.nt[2];
   for (int64_t td = 0; td < p.nt[0]; ++td)
     for (int64_t th = 0; th < p.nt[1]; ++th)
-      for (int64_t tw = 0; tw < p.nt[2]; ++tw, ++t) {
+      for (int64_t tw = 0; tw < p.nt[2]; ++tw) {
         const int64_t rh = j.ax[1].off[th] - p.lo_h, rw = j.ax[2].off[tw] - p.lo_w;
         const int64_t block = p.block_of[static_cast<size_t>((rh % sh) * sw + rw % sw)];
         const int64_t base = td * p.planeS + block * p.blk + (rh / sh) * p.Wq + rw / sw;
-        for (int64_t c = 0; c < j.Cs; ++c) xoff[static_cast<size_t>(c * nt + t)] = base + c * p.chanS;
+        for (int64_t c = 0; c < j.Cs; ++c)
+          xoff[static_cast<size_t>((td * j.Cs + c) * nhw + th * p.nt[2] + tw)] = base + c * p.chanS;
       }
   return xoff;
+}
+
+/// The entries [e0, e1) of output plane jd whose depth tap reads a plane inside the source
+/// (the others read zero padding). Tap offsets are monotonic, so the valid taps are
+/// contiguous; none valid gives an empty range.
+struct EntryRange {
+  int64_t e0 = 0, e1 = 0;
+};
+
+EntryRange depth_entries(const Job& j, const Plan& p, int64_t jd) {
+  const Axis& a = j.ax[0];
+  int64_t lo = p.nt[0], hi = 0;
+  for (int64_t td = 0; td < p.nt[0]; ++td) {
+    const int64_t sd = jd * a.s_in + a.off[static_cast<size_t>(td)];
+    if (sd >= 0 && sd < j.S[0]) {
+      lo = std::min(lo, td);
+      hi = td + 1;
+    }
+  }
+  if (lo >= hi) return {};
+  const int64_t per_tap = j.Cs * p.nt[1] * p.nt[2];
+  return {lo * per_tap, hi * per_tap};
 }
 
 void strided_copy(const float* src, int64_t step, int64_t n, float* dst);
@@ -245,18 +269,16 @@ void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
     for (int64_t b = b0; b < b1; ++b) {
       float* dst = out + b * p.E * kOutBlock;
       // Output channel and reduction channel outer, taps inner: the weight reads run along
-      // PyTorch's contiguous kernel axes, the writes along the entries.
-      const int64_t ntaps = p.nt[0] * p.nt[1] * p.nt[2];
+      // PyTorch's contiguous kernel axes, the writes along the entries (make_xoff's order).
+      const int64_t nhw = p.nt[1] * p.nt[2];
       for (int64_t m = 0; m < kOutBlock; ++m) {
         const int64_t o = b * kOutBlock + m;
-        for (int64_t c = 0; c < j.Cs; ++c) {
-          int64_t t = 0;
+        for (int64_t c = 0; c < j.Cs; ++c)
           for (int64_t td = 0; td < p.nt[0]; ++td)
             for (int64_t th = 0; th < p.nt[1]; ++th)
-              for (int64_t tw = 0; tw < p.nt[2]; ++tw, ++t)
-                dst[(c * ntaps + t) * kOutBlock + m] =
+              for (int64_t tw = 0; tw < p.nt[2]; ++tw)
+                dst[((td * j.Cs + c) * nhw + th * p.nt[2] + tw) * kOutBlock + m] =
                     o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
-        }
       }
     }
   });
@@ -354,8 +376,10 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
         const Job& j = set.jobs[q];
         const Plan& p = set.plans[q];
         const Axis &A1 = j.ax[1], &A2 = j.ax[2];
-        corr_kernel(CorrArgs{slab, xoff[q].data(), p.E, wpacked[q] + kb0 * p.E * kOutBlock, bias ? bias + o0 : nullptr,
-                             o1 - o0, ybuf + o0 * p.npix, p.npix, voff[q].data(), p.nvec});
+        const EntryRange er = depth_entries(j, p, jd);
+        corr_kernel(CorrArgs{slab, xoff[q].data() + er.e0, er.e1 - er.e0,
+                             wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
+                             bias ? bias + o0 : nullptr, o1 - o0, ybuf + o0 * p.npix, p.npix, voff[q].data(), p.nvec});
         // The H/W phases of a set write interleaved columns of the same rows one after the
         // other, so the strided stores of the second land in lines the first just wrote.
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
@@ -568,16 +592,25 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
             float* d = dyT + i * p.Wq * wp.Kpad + k;
             for (int64_t w = 0; w < A2.J; ++w) d[w * wp.Kpad] = src[w];
           }
-        wgrad_kernel(WgradArgs{slab, xoff.data() + e0, e1 - e0, dyT, wp.Kpad, p.npix, part + e0 * wp.Kpad});
+        // Entries whose depth tap reads a padding plane add nothing: skipped (see depth_entries).
+        const EntryRange er = depth_entries(j, p, jd);
+        const int64_t ea = std::max(e0, er.e0), eb = std::max(ea, std::min(e1, er.e1));
+        if (ea < eb) wgrad_kernel(WgradArgs{slab, xoff.data() + ea, eb - ea, dyT, wp.Kpad, p.npix, part + ea * wp.Kpad});
       }
     });
     // Sum the partials in task order (one partial when split by entries), straight into
     // PyTorch's weight layout.
     const int64_t nparts = wp.by_units ? wp.tasks : 1;
     float* dwg = dw + gr * wsize;
-    // The job has every tap in kernel order, so entry e = c * taps + t is PyTorch's
-    // [C][kD][kH][kW] index and dw[k][e] = sum of partial[e][k]: a blocked transpose (16
-    // channels x 64 entries) keeps reads and writes in whole cache lines.
+    // The job has every tap in kernel order, so entry e = (td * C + c) * hw_taps + t_hw is
+    // PyTorch's [C][kD][kH][kW] index c * taps + td * hw_taps + t_hw, and dw[k][that] = sum of
+    // partial[e][k]: a blocked transpose (16 channels x 64 entries) keeps reads and writes in
+    // whole cache lines (runs of hw_taps entries are contiguous on both sides).
+    const int64_t nhw = p.nt[1] * p.nt[2];
+    auto torch_index = [&](int64_t e) {
+      const int64_t thw = e % nhw, tc = e / nhw, c = tc % Cg, td = tc / Cg;
+      return (c * p.nt[0] + td) * nhw + thw;
+    };
     parallel_for(p.E, 64, [&](int64_t ea, int64_t eb) {
       for (int64_t k0 = 0; k0 < Kg; k0 += 16) {
         const int64_t k1 = std::min(Kg, k0 + 16);
@@ -587,7 +620,8 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
             const float* part = (wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial) + e * wp.Kpad;
             for (int64_t k = k0; k < k1; ++k) s[k - k0] += part[k];
           }
-          for (int64_t k = k0; k < k1; ++k) dwg[k * p.E + e] = s[k - k0];
+          const int64_t te = torch_index(e);
+          for (int64_t k = k0; k < k1; ++k) dwg[k * p.E + te] = s[k - k0];
         }
       }
     });

@@ -69,7 +69,7 @@ inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, in
 void corr_avx2(const CorrArgs& a) {
   for (int64_t k = 0; k < a.K; k += 4) {
     const int64_t kb = k / kOutBlock, m0 = k % kOutBlock;
-    const float* w = a.w + kb * a.E * kOutBlock + m0;
+    const float* w = a.w + kb * a.wblock + m0;
     const float* bias = a.bias ? a.bias + k : nullptr;
     float* y = a.y + k * a.ypitch;
     switch (a.K - k >= 4 ? 4 : a.K - k) {

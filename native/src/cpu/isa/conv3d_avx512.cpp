@@ -138,7 +138,7 @@ void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst) 
 
 void corr_avx512(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
-    const float* w = a.w + kb * a.E * kOutBlock;
+    const float* w = a.w + kb * a.wblock;
     const float* bias = a.bias ? a.bias + kb * kOutBlock : nullptr;
     float* y = a.y + kb * kOutBlock * a.ypitch;
     switch (a.K - kb * kOutBlock >= kOutBlock ? kOutBlock : a.K - kb * kOutBlock) {

@@ -18,12 +18,15 @@ inline constexpr int64_t kGradBlock = 16;
 
 /// y[k][p] = bias[k] + sum_e w[k / 8][e][k % 8] * x[p + xoff[e]] for k < K and the 16 pixels
 /// p of each vector starting at voff[v], v < nvec, summed over e in order.
-/// w: [ceil(K/8)][E][8]. y rows are `ypitch` floats apart. bias may be null (then 0).
+/// w: [ceil(K/8)][wblock / 8][8], of which entries 0..E-1 are read (a job whose depth taps
+/// read padding planes only runs the entries of the other taps). y rows are `ypitch` floats
+/// apart. bias may be null (then 0).
 struct CorrArgs {
   const float* x;
   const int64_t* xoff;
   int64_t E;
   const float* w;
+  int64_t wblock;
   const float* bias;
   int64_t K;
   float* y;

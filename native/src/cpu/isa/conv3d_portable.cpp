@@ -11,7 +11,7 @@ void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst
 void corr_portable(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
     const int64_t mk = a.K - kb * kOutBlock < kOutBlock ? a.K - kb * kOutBlock : kOutBlock;
-    const float* w = a.w + kb * a.E * kOutBlock;
+    const float* w = a.w + kb * a.wblock;
     for (int64_t v = 0; v < a.nvec; ++v) {
       const int64_t p = a.voff[v];
       float acc[kOutBlock][16];
