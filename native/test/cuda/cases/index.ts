@@ -5,6 +5,8 @@ import type { OpName } from '../../../lib/index.js';
 import type { OpTable } from '../table.js';
 import { add } from './add.js';
 import { conv3d } from './conv3d.js';
+import { groupNorm } from './group_norm.js';
+import { instanceNorm } from './instance_norm.js';
 import { leakyRelu } from './leaky_relu.js';
 import { mul } from './mul.js';
 import { mulScalar } from './mul_scalar.js';
@@ -21,4 +23,6 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  groupNorm,
+  instanceNorm,
 ] as OpTable<OpName>[];
