@@ -110,6 +110,8 @@ export interface StepReport {
   clipScale: number;
   /** Parameters updated (those with a gradient). */
   updated: number;
+  /** Micro-batches whose mean gradient the step used (1 without accumulation). */
+  microBatches: number;
 }
 
 /** An optimizer's state, for checkpoints with an exact resume. */
@@ -137,9 +139,13 @@ export interface NativeModelHandle {
     outputs?: readonly string[],
     checkFinite?: boolean,
   ): Promise<Record<string, RawTensor>>;
-  /** Runs the backward pass of the last forward; `seeds` by output name for the model's seed outputs. */
-  backward(seeds?: Readonly<Record<string, RawTensor>>): Promise<void>;
-  /** One optimizer step with the current gradients. */
+  /**
+   * Runs the backward pass of the last forward; `seeds` by output name for the model's seed
+   * outputs. With `accumulate` true, then adds the trainable parameters' gradients into the
+   * model's persistent sums (one micro-batch; the first copies).
+   */
+  backward(seeds?: Readonly<Record<string, RawTensor>>, accumulate?: boolean): Promise<void>;
+  /** One optimizer step: with the accumulated micro-batches' mean gradient when there are any, else the last backward's. */
   step(): Promise<StepReport>;
   /** forward + backward (loss only) + step in one call. */
   trainStep(
@@ -147,8 +153,13 @@ export interface NativeModelHandle {
     outputs?: readonly string[],
     checkFinite?: boolean,
   ): Promise<{ outputs: Record<string, RawTensor>; report: StepReport }>;
-  /** A copy of the gradient of a parameter or requested input from the last backward. */
-  gradient(name: string): RawTensor;
+  /**
+   * A copy of a gradient: `current` (default), of a parameter or requested input from the last
+   * backward; `accumulated`, the mean of a trainable parameter's accumulated micro-batches.
+   */
+  gradient(name: string, which?: 'current' | 'accumulated'): RawTensor;
+  /** Forgets accumulated micro-batches and the last backward's gradients (PyTorch's `zero_grad`); the sums' buffers stay allocated. */
+  zeroGradients(): void;
   /** A copy of a parameter, constant or state. */
   read(name: string): RawTensor;
   /** Overwrites a parameter, constant or state (marks activations and gradients stale). */
@@ -167,6 +178,8 @@ export interface NativeModelHandle {
   dispose(): void;
   /** Whether a run is pending on this model or one sharing its parameters. */
   readonly busy: boolean;
+  /** Micro-batches accumulated since the last step (0 when not accumulating). */
+  readonly microBatches: number;
   /** Whether dispose() was called. */
   readonly disposed: boolean;
 }
@@ -186,6 +199,6 @@ export interface MemoryStats {
   arenas: number;
   /** Parameters, constants and state of compiled models. */
   persistent: number;
-  /** Optimizer state. */
+  /** Optimizer state, and the sums of gradient accumulation. */
   optimizer: number;
 }

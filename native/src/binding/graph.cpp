@@ -205,6 +205,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("step", &NativeModel::step),
                            InstanceMethod("trainStep", &NativeModel::train_step),
                            InstanceMethod("gradient", &NativeModel::gradient),
+                           InstanceMethod("zeroGradients", &NativeModel::zero_gradients),
                            InstanceMethod("read", &NativeModel::read),
                            InstanceMethod("write", &NativeModel::write),
                            InstanceMethod("setOptimizer", &NativeModel::set_optimizer),
@@ -214,6 +215,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("setOptimizerState", &NativeModel::set_optimizer_state),
                            InstanceMethod("dispose", &NativeModel::dispose),
                            InstanceAccessor("busy", &NativeModel::busy, nullptr),
+                           InstanceAccessor("microBatches", &NativeModel::micro_batches, nullptr),
                            InstanceAccessor("disposed", &NativeModel::disposed, nullptr),
                        });
   }
@@ -512,11 +514,19 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       Executor& ex = live("backward");
       auto exp = ex_;
       auto seeds = std::make_shared<std::vector<std::vector<float>>>();
+      const bool accumulate = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
       prepare_busy(ex, "backward", [&] {
         ex.check_can_backward();
+        if (accumulate) ex.check_can_accumulate();
         *seeds = read_seeds(ex, info[0]);
       });
-      return queue(info, exp, [exp, seeds] { exp->backward(*seeds); }, [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
+      return queue(
+          info, exp,
+          [exp, seeds, accumulate] {
+            exp->backward(*seeds);
+            if (accumulate) exp->accumulate();
+          },
+          [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
     });
   }
 
@@ -525,6 +535,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     o.Set("gradNorm", r.grad_norm);
     o.Set("clipScale", r.clip_scale);
     o.Set("updated", r.updated);
+    o.Set("microBatches", r.micro_batches);
     return o;
   }
 
@@ -553,6 +564,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
         if (!ex.optimizer()) fail(ErrorKind::Runtime, "trainStep", "no optimizer: pass one to compile() or call setOptimizer()");
         if (!ex.program().seed_values.empty())
           fail(ErrorKind::Runtime, "trainStep", "the model has seeded outputs: call forward(), backward(seeds), step()");
+        if (ex.micro_batches() > 0)
+          fail(ErrorKind::Runtime, "trainStep",
+               std::to_string(ex.micro_batches()) +
+                   " micro-batch(es) are accumulated: finish with forward(), backward with accumulation, step() (or "
+                   "call zeroGradients())");
         ids = requested_outputs(ex, info[1]);
         names = output_names(ex, ids, info[1]);
         load_inputs(ex, info[0], info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value());
@@ -598,12 +614,39 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       const std::string name = info[0].As<Napi::String>().Utf8Value();
       const int id = ex.graph().find_leaf(name);
       if (id < 0) fail(ErrorKind::Type, "gradient", "'" + name + "' is not a parameter or input of the graph");
+      const std::string which = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "current";
+      if (which == "accumulated") {
+        if (ex.micro_batches() == 0)
+          fail(ErrorKind::Runtime, "gradient",
+               "nothing is accumulated: run backward with accumulation first (a step or zeroGradients() clears it)");
+        const Shape& shape = ex.graph().values()[static_cast<size_t>(id)].shape;
+        Napi::Float32Array f = alloc_native_f32(env, shape.size());
+        if (!ex.accumulated_gradient(id, f.Data()))
+          fail(ErrorKind::Type, "gradient",
+               "'" + name + "' has no accumulated gradient (only trainable parameters the loss reaches are accumulated)");
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("data", f);
+        o.Set("shape", from_shape(env, shape));
+        return o;
+      }
+      if (which != "current")
+        fail(ErrorKind::Range, "gradient", "which is '" + which + "', expected 'current' or 'accumulated'");
       ex.check_gradients_ready();
       const TensorView g = ex.grad_view(id);
       if (!g.present())
         fail(ErrorKind::Type, "gradient",
              "'" + name + "' has no gradient (not trainable, not in inputGradients, or the loss does not depend on it)");
       return tensor_from(env, g.shape, [&](float* d) { ex.read_gradient(id, d); });
+    });
+  }
+
+  Napi::Value zero_gradients(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("zeroGradients");
+      check_idle(ex, "zeroGradients");
+      ex.zero_gradients();
+      return env.Undefined();
     });
   }
 
@@ -674,6 +717,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(env, [&]() -> Napi::Value {
       Executor& ex = live("optimizerState");
       check_idle(ex, "optimizerState");
+      ex.check_step_boundary("optimizerState");
       graph::Optimizer* opt = ex.optimizer();
       if (!opt) fail(ErrorKind::Runtime, "optimizerState", "no optimizer is set");
       Napi::Object o = Napi::Object::New(env);
@@ -704,6 +748,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(env, [&]() -> Napi::Value {
       Executor& ex = live("setOptimizerState");
       check_idle(ex, "setOptimizerState");
+      ex.check_step_boundary("setOptimizerState");
       graph::Optimizer* opt = ex.optimizer();
       if (!opt) fail(ErrorKind::Runtime, "setOptimizerState", "no optimizer is set: set the same optimizer first");
       if (!info[0].IsObject()) fail(ErrorKind::Type, "setOptimizerState", "expected a state object");
@@ -778,6 +823,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return Napi::Boolean::New(info.Env(), ex_ && ex_->shared()->busy.load());
   }
   Napi::Value disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !ex_); }
+  Napi::Value micro_batches(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), ex_ ? ex_->micro_batches() : 0);
+  }
 };
 
 }  // namespace

@@ -27,8 +27,9 @@ void prepare_for_device(Program& p, const Graph& g, Backend b) {
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    const std::string kernels = b == Backend::cuda ? "CUDA" : backend_name(b);
     fail(ErrorKind::Runtime, "compile",
-         std::string("device '") + backend_name(b) + "': no " + backend_name(b) + " kernel yet for op" +
+         std::string("device '") + backend_name(b) + "': no " + kernels + " kernel yet for op" +
              (missing.size() > 1 ? "s " : " ") + list + " (nodes " + nodes + "); compile with device 'cpu'");
   }
   for (Step& st : p.steps) {
@@ -49,7 +50,7 @@ int find_named(const Graph& g, const std::string& name, const char* what) {
 
 Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::string, const float*>& init,
                    const Executor* share_from)
-    : graph_(std::move(g)), backend_(opt.backend) {
+    : graph_(std::move(g)), backend_(opt.backend), accum_(opt.backend) {
   if (backend_ == Backend::cuda && !backend_available(Backend::cuda))
     fail(ErrorKind::Runtime, "compile",
          "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
@@ -193,8 +194,40 @@ void Executor::check_gradients_ready() const {
 
 void Executor::check_can_step() const {
   if (!optimizer_) fail(ErrorKind::Runtime, "step", "no optimizer: pass one to compile() or call setOptimizer()");
-  if (!gradients_at_ || *gradients_at_ != shared_->param_version.load())
-    fail(ErrorKind::Runtime, "step", "needs gradients: run forward() then backward() before each step()");
+  const bool fresh = gradients_at_ && *gradients_at_ == shared_->param_version.load();
+  if (accum_.count() > 0) {
+    if (accum_.version() != shared_->param_version.load())
+      fail(ErrorKind::Runtime, "step",
+           "the parameters changed (a write, or a step of a model sharing them) after " +
+               std::to_string(accum_.count()) + " micro-batch(es) were accumulated; call zeroGradients() and start over");
+    // Stepping now would silently drop the last micro-batch.
+    if (fresh && !last_backward_accumulated_)
+      fail(ErrorKind::Runtime, "step",
+           "the last backward()'s gradients were not accumulated while " + std::to_string(accum_.count()) +
+               " micro-batch(es) are: accumulate them too (backward with accumulation), or call zeroGradients()");
+    return;
+  }
+  if (!fresh)
+    fail(ErrorKind::Runtime, "step",
+         "needs gradients: run forward() then backward() before each step() (with accumulation: at least one "
+         "accumulated micro-batch)");
+}
+
+void Executor::check_can_accumulate() const {
+  if (!has_backward_)
+    fail(ErrorKind::Runtime, "accumulate", "this model was compiled with mode 'infer'; compile with mode 'train'");
+  if (accum_.count() > 0 && accum_.version() != shared_->param_version.load())
+    fail(ErrorKind::Runtime, "accumulate",
+         "the parameters changed (a write, or a step of a model sharing them) after " +
+             std::to_string(accum_.count()) + " micro-batch(es) were accumulated; call zeroGradients() and start over");
+}
+
+void Executor::check_step_boundary(const char* what) const {
+  if (accum_.count() > 0)
+    fail(ErrorKind::Runtime, what,
+         std::to_string(accum_.count()) +
+             " micro-batch(es) are accumulated but not stepped: call step() (or zeroGradients()) first, so the "
+             "optimizer state matches the parameters (checkpoint at step boundaries)");
 }
 
 void Executor::forward() {
@@ -215,15 +248,55 @@ void Executor::backward(const std::vector<std::vector<float>>& seeds) {
   forward_at_.reset();
   run_steps(program_.forward_steps, static_cast<int>(program_.steps.size()), &seeds);
   gradients_at_ = at;
+  last_backward_accumulated_ = false;
+}
+
+void Executor::accumulate() {
+  check_can_accumulate();
+  if (!gradients_at_ || *gradients_at_ != shared_->param_version.load())
+    fail(ErrorKind::Runtime, "accumulate",
+         "needs the gradients of a backward(): run forward() and backward() on each micro-batch first");
+  if (last_backward_accumulated_)
+    fail(ErrorKind::Runtime, "accumulate",
+         "the last backward()'s gradients are already accumulated; run forward() and backward() on the next micro-batch");
+  std::vector<GradRef> grads;
+  for (size_t v = 0; v < leaves_.size(); ++v) {
+    const Persistent* p = leaves_[v].get();
+    if (!p || p->kind != ValueKind::parameter || !p->trainable) continue;
+    const TensorView g = grad_view(static_cast<int>(v));
+    if (g.data) grads.push_back({static_cast<int>(v), g.data, p->data.floats()});
+  }
+  accum_.add(grads, *gradients_at_);
+  last_backward_accumulated_ = true;
+}
+
+void Executor::zero_gradients() {
+  // Like PyTorch's zero_grad (grads set to None): the last backward's gradients go too, so a
+  // step needs a new backward.
+  accum_.clear();
+  gradients_at_.reset();
+  last_backward_accumulated_ = false;
+}
+
+bool Executor::accumulated_gradient(int value, float* host_dst) const {
+  if (accum_.count() == 0) return false;
+  if (!accum_.sum(value)) return false;
+  accum_.mean_to_host(value, host_dst);
+  return true;
 }
 
 StepReport Executor::step() {
   check_can_step();
+  const int micro = accum_.count();
+  // With accumulation the optimizer (clipping included) sees the micro-batches' mean.
+  if (micro > 0) accum_.to_mean();
   StepReport r = optimizer_->step([&](int id) {
     Persistent* p = leaves_[static_cast<size_t>(id)].get();
-    return ParamRef{p->data.data(), grad_view(id).data, p->data.floats()};
+    return ParamRef{p->data.data(), micro > 0 ? accum_.sum(id) : grad_view(id).data, p->data.floats()};
   });
+  r.micro_batches = micro > 0 ? micro : 1;
   gradients_at_.reset();
+  zero_gradients();
   parameters_changed();
   return r;
 }

@@ -3,12 +3,14 @@
 // (parameters, constants, state), and runs forward, backward and the optimizer step with no
 // allocation. It enforces the order of calls (backward needs a forward at the current
 // parameters; step needs fresh gradients) because the arena reuses memory: a backward pass
-// overwrites activations that died, and a forward pass overwrites gradients.
+// overwrites activations that died, and a forward pass overwrites gradients. Gradients of
+// several micro-batches are summed outside the arena (accumulator.h).
 #include <atomic>
 #include <map>
 #include <memory>
 #include <optional>
 
+#include "graph/accumulator.h"
 #include "graph/memory.h"
 #include "graph/optimizer.h"
 #include "graph/planner.h"
@@ -80,11 +82,26 @@ class Executor {
   /// Throws (Error, naming what to call first) when the call may not run now.
   void check_can_backward() const;
   void check_can_step() const;
+  void check_can_accumulate() const;
+  /// Throws while micro-batches are accumulated but not stepped: optimizer state read or
+  /// restored then would not match what the next step does (checkpoint at step boundaries).
+  void check_step_boundary(const char* what) const;
   void check_gradients_ready() const;
 
   void forward();
   /// `seeds[k]` holds the gradient of program().seed_values[k] (its element count).
   void backward(const std::vector<std::vector<float>>& seeds);
+  /// Adds the trainable parameters' gradients of the last backward() into the accumulator
+  /// (see accumulator.h). A forward() may follow; step() then uses the micro-batches' mean.
+  void accumulate();
+  /// Micro-batches accumulated since the last step (0: step() uses the last backward's gradients).
+  int micro_batches() const { return accum_.count(); }
+  /// Forgets accumulated micro-batches and the last backward's gradients (PyTorch's zero_grad).
+  void zero_gradients();
+  /// Host copy of the mean of parameter `value`'s accumulated gradients; false when it has none.
+  bool accumulated_gradient(int value, float* host_dst) const;
+  /// Clips and updates with the accumulated mean when micro-batches were accumulated, else with
+  /// the last backward's gradients; then forgets both.
   StepReport step();
 
   /// Replaces the optimizer (its state starts fresh).
@@ -119,6 +136,8 @@ class Executor {
   std::shared_ptr<SharedState> shared_;
   std::optional<uint64_t> forward_at_;   // param version of the last forward whose activations are intact
   std::optional<uint64_t> gradients_at_; // param version the current gradients were computed at
+  GradientAccumulator accum_;
+  bool last_backward_accumulated_ = false;  // accumulate() took the current gradients
 };
 
 }  // namespace deepsc::graph

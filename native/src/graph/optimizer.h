@@ -52,6 +52,7 @@ struct StepReport {
   double grad_norm = 0;    ///< global L2 norm of the gradients before clipping
   double clip_scale = 1;   ///< factor the gradients were multiplied by (1 = not clipped)
   int updated = 0;         ///< parameters updated (those with a gradient)
+  int micro_batches = 1;   ///< micro-batches whose mean gradient the step used (1 without accumulation)
 };
 
 class Optimizer {
