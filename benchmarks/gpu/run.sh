@@ -11,7 +11,10 @@
 #      parity step; then the measured error of every op (native/test/cuda/run-checks.ts),
 #   3. gpu_bench.py: conv3d forward, backward-data and backward-weight on DeepSC-COVID layers
 #      at the paper's sizes (layers.json), ours against PyTorch/cuDNN (fp32 with TF32 off, and
-#      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json.
+#      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json,
+#   4. benchmarks/gpu/train-step.ts: one DeepSC-COVID training step at the paper's sizes, ours on
+#      CUDA against the PyTorch twin on CUDA/cuDNN (TF32 off and on), a table, and
+#      benchmarks/results/gpu-train-step-<GPU>-<time>.json.
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
 #   bash benchmarks/gpu/run.sh                 (from anywhere)
@@ -150,5 +153,22 @@ if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
   latest="$(ls -t benchmarks/results/gpu-conv3d-*.json | head -n 1)"
   cp "$latest" "$OUT/" && say "copied $latest to \$OUT"
 fi
-[ "$rc" = 0 ] || die "the CUDA tests failed (see above)"
+
+# --- 4. training step (benchmarks/gpu/train-step.ts) -------------------------------------------
+# One DeepSC-COVID step at the paper's sizes, ours on CUDA vs the PyTorch twin on CUDA/cuDNN
+# (TF32 off and on); writes benchmarks/results/gpu-train-step-<GPU>-<time>.json and copies it to
+# $OUT itself. Its own limits (our steps, PyTorch's process) are fitted to what is left here.
+step_rc=0
+tl="$(cap 110)"
+if [ "$tl" -lt 45 ]; then
+  say "SKIPPED the training-step benchmark: ${tl}s of the ${budget}s budget left (it needs about 45-110s)"
+  step_rc=1
+else
+  say "training step: ours vs the PyTorch twin (${tl}s)"
+  timeout "$tl" "${tsx[@]}" benchmarks/gpu/train-step.ts --python "$python" \
+    --budget-s $((tl / 3 < 40 ? tl / 3 : 40)) --torch-timeout-s $((tl / 2)) || step_rc=$?
+  [ "$step_rc" = 0 ] || say "ERROR: the training-step benchmark ended with status $step_rc (1: a side failed; 124: timed out)"
+fi
+[ "$step_rc" = 0 ] || rc=1
+[ "$rc" = 0 ] || die "the CUDA tests or the training-step benchmark failed (see above)"
 say "done"

@@ -6,7 +6,8 @@
  * on; cudnn.benchmark on), side by side in one run. benchmarks/gpu/run.sh runs it.
  *
  *   node_modules/.bin/tsx --conditions=source benchmarks/gpu/train-step.ts [--preset paper|mid|cpu]
- *     [--warmup N] [--steps N] [--budget-s S] [--max-step-s S] [--python PATH] [--no-torch] [--out FILE]
+ *     [--warmup N] [--steps N] [--budget-s S] [--max-step-s S] [--torch-timeout-s S] [--python PATH]
+ *     [--no-torch] [--out FILE]
  *     [--device cuda|cpu]   (cpu: both sides on the CPU, a check of this script where there is no GPU)
  *
  * Timing: wall clock around each awaited step; the executor waits for the device at the end of
@@ -21,7 +22,7 @@
  * Sizes: `paper` (default) unless our first step there takes longer than --max-step-s (default
  * 20) or runs out of device memory: then it says so and uses `mid` (whole 48x128x128, half the
  * widths), and PyTorch runs the size ours ran. Steps are cut (never below one) to fit
- * --budget-s (default 40) for our side; PyTorch gets at most 75 s.
+ * --budget-s (default 40) for our side; PyTorch gets at most --torch-timeout-s (default 75).
  *
  * Writes benchmarks/results/gpu-train-step-<GPU>-<time>.json (atomically; copied to $OUT when
  * that names a folder). Exit status: 0 done; 1 a side failed (the JSON still records the
@@ -72,6 +73,8 @@ export interface Options {
   steps: number;
   budgetS: number;
   maxStepS: number;
+  /** Seconds the PyTorch process may take (both TF32 runs together). */
+  torchTimeoutS: number;
   python: string;
   torch: boolean;
   /** `cuda` (the benchmark); `cpu` runs both sides on the CPU, to check this script where there is no GPU. */
@@ -114,6 +117,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         steps: { type: 'string' },
         'budget-s': { type: 'string' },
         'max-step-s': { type: 'string' },
+        'torch-timeout-s': { type: 'string' },
         python: { type: 'string' },
         'no-torch': { type: 'boolean' },
         device: { type: 'string' },
@@ -138,6 +142,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     steps: int('steps', values.steps as string | undefined, 5, 1, 100),
     budgetS: seconds('budget-s', values['budget-s'] as string | undefined, 40),
     maxStepS: seconds('max-step-s', values['max-step-s'] as string | undefined, 20),
+    torchTimeoutS: seconds('torch-timeout-s', values['torch-timeout-s'] as string | undefined, 75),
     python: (values.python as string | undefined) ?? env.DEEPSC_TORCH_PYTHON ?? 'python3',
     torch: !values['no-torch'],
     ...(values.out ? { out: values.out as string } : {}),
@@ -375,7 +380,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       `PyTorch twin (${o.python}) at ${size}${o.device === 'cuda' ? ': TF32 off, then on' : ', on the CPU'}`,
     );
     try {
-      torch = runTorch(SIZES[size], o, 75);
+      torch = runTorch(SIZES[size], o, o.torchTimeoutS);
     } catch (e) {
       torchError = (e as Error).message;
       say(`ERROR: ${torchError}`);
