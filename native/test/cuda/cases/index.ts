@@ -4,6 +4,7 @@
 import type { OpName } from '../../../lib/index.js';
 import type { OpTable } from '../table.js';
 import { add } from './add.js';
+import { batchNorm } from './batch_norm.js';
 import { conv3d } from './conv3d.js';
 import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
@@ -23,6 +24,7 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  batchNorm,
   groupNorm,
   instanceNorm,
 ] as OpTable<OpName>[];
