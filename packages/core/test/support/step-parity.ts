@@ -202,7 +202,8 @@ export async function compareStep(
       errors.gradients = e;
       errors.worstGradient = name;
     }
-    check(`gradient ${name}`, e, tol.gradients);
+    const scale = g0.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    check(`gradient ${name} [${g0.shape.join(', ')}] (max |g| ${scale.toExponential(2)})`, e, tol.gradients);
   }
 
   // The optimizer step.
