@@ -41,8 +41,10 @@ export { liveTensorBytes, type MemoryStats, nativeMemory } from './memory.js';
 // DeepSC-COVID: config, presets, network, task-aware loss, training step, predict (model/index.ts).
 export * from './model/index.js';
 export {
+  type BackwardOptions,
   CompiledModel,
   type ForwardOptions,
+  type GradientSource,
   type LoadOptions,
   type ModelMemory,
   type OptimizerState,

@@ -38,6 +38,20 @@ export interface ForwardOptions {
   checkFinite?: boolean;
 }
 
+/** Options of {@link CompiledModel.backward}. */
+export interface BackwardOptions {
+  /**
+   * `overwrite` (default): the gradients are this backward's alone. `accumulate`: this backward
+   * is one micro-batch; its trainable parameters' gradients are also added to sums kept
+   * outside the arena, so a forward may follow, and the next {@link CompiledModel.step} uses
+   * the mean over the accumulated micro-batches (see {@link CompiledModel.step}).
+   */
+  gradients?: 'overwrite' | 'accumulate';
+}
+
+/** Which gradient {@link CompiledModel.gradient} returns. */
+export type GradientSource = 'current' | 'accumulated';
+
 /** Options of {@link CompiledModel.loadStateDict} and {@link CompiledModel.load}. */
 export interface LoadOptions {
   /**
@@ -182,21 +196,66 @@ export class CompiledModel {
    * Runs the backward pass of the last forward: gradients of the trainable parameters and of
    * `inputGradients`. The loss's gradient is 1; outputs listed in `seedOutputs` take theirs from `seeds`.
    * One backward per forward (the arena reuses the activations' memory).
-   * @throws (rejects) Error when there was no forward at the current parameters, or when busy.
+   *
+   * Gradient accumulation: `{ gradients: 'accumulate' }` makes this backward one micro-batch
+   * (PyTorch's `loss.backward()` without `zero_grad()` in between). Repeat forward and
+   * backward per micro-batch, then call {@link CompiledModel.step} once:
+   * ```ts
+   * for (const mb of microBatches) {
+   *   await model.forward(mb.inputs);
+   *   await model.backward(mb.seeds, { gradients: 'accumulate' });
+   * }
+   * await model.step(); // the mean of the micro-batches' gradients
+   * ```
+   * The step uses the mean, not the sum: with k micro-batches of b samples and a loss that is a
+   * mean over the batch, it is the step of one batch of k b samples (up to float rounding), so
+   * do not scale the loss by 1/k. The sums take one buffer per trainable parameter (allocated on
+   * first use, counted as `optimizer` memory, freed with the model).
+   * @param seeds - gradients of the outputs in `seedOutputs`, by name; default none.
+   * @param options - `gradients`: `overwrite` (default) or `accumulate`.
+   * @throws (rejects) Error when there was no forward at the current parameters, when busy, or
+   *   (accumulating) when the parameters changed since the first accumulated micro-batch.
    */
-  async backward(seeds: Readonly<Record<string, Tensor>> = {}): Promise<void> {
-    await this.#h.backward(raws(seeds, 'backward'));
+  async backward(seeds: Readonly<Record<string, Tensor>> = {}, options: BackwardOptions = {}): Promise<void> {
+    const mode = options.gradients ?? 'overwrite';
+    if (mode !== 'overwrite' && mode !== 'accumulate')
+      throw new RangeError(`backward: gradients is '${String(mode)}', expected 'overwrite' or 'accumulate'`);
+    await this.#h.backward(raws(seeds, 'backward'), mode === 'accumulate');
   }
 
   /**
-   * One optimizer step with the current gradients (clipped first if configured).
-   * @throws (rejects) Error without an optimizer or without fresh gradients.
+   * One optimizer step, clipped first if configured. With accumulated micro-batches (see
+   * {@link CompiledModel.backward}) it uses their mean gradient (clipping acts on that mean, as
+   * PyTorch clips after accumulating) and clears them; otherwise the last backward's gradients.
+   * The report's `microBatches` says how many were averaged (1 without accumulation).
+   * @throws (rejects) Error without an optimizer; without fresh gradients or accumulated
+   *   micro-batches; when a backward after the last accumulated one was not accumulated; when
+   *   the parameters changed since the first accumulated micro-batch.
    */
   async step(): Promise<StepReport> {
     return this.#h.step();
   }
 
-  /** forward, backward and step in one native call (one thread hop); returns the outputs and the step report. */
+  /** Micro-batches accumulated since the last step (0 when not accumulating). */
+  get microBatches(): number {
+    return this.#h.microBatches;
+  }
+
+  /**
+   * Forgets the accumulated micro-batches and the last backward's gradients (PyTorch's
+   * `zero_grad()`); the next step needs a new backward. Use it to abandon a partial
+   * accumulation (e.g. after a parameter write). The sums' buffers stay allocated.
+   * @throws Error when busy.
+   */
+  zeroGradients(): void {
+    this.#h.zeroGradients();
+  }
+
+  /**
+   * forward, backward and step in one native call (one thread hop); returns the outputs and the
+   * step report.
+   * @throws (rejects) Error while micro-batches are accumulated (finish them with step()).
+   */
   async trainStep(
     inputs: Readonly<Record<string, Tensor>>,
     options: ForwardOptions = {},
@@ -210,11 +269,15 @@ export class CompiledModel {
   }
 
   /**
-   * The gradient of a parameter or of an input named in `inputGradients`, from the last backward.
-   * @throws TypeError for a name without gradient; Error when there are no current gradients.
+   * A gradient as a new tensor.
+   * @param name - a parameter, or an input named in `inputGradients` (`current` only).
+   * @param source - `current` (default): from the last backward; `accumulated`: the mean over
+   *   the micro-batches accumulated since the last step (what the next step would use, before clipping).
+   * @throws TypeError for a name without (accumulated) gradient; Error when there are no
+   *   current gradients, or nothing is accumulated; RangeError for another `source`.
    */
-  gradient(name: string): Tensor {
-    return Tensor.adopt(this.#h.gradient(name));
+  gradient(name: string, source: GradientSource = 'current'): Tensor {
+    return Tensor.adopt(this.#h.gradient(name, source));
   }
 
   /** A copy of a parameter, constant or state. @throws TypeError for an unknown name. */
@@ -314,22 +377,25 @@ export class CompiledModel {
     for (let g = 0; g < n; g++) this.#h.setLearningRate(g, lr);
   }
 
-  /** Learning rate per group. */
+  /** Learning rate per group. @throws Error without an optimizer. */
   learningRates(): number[] {
-    const s = this.#h.optimizerState();
-    for (const p of Object.values(s.params))
-      for (const b of Object.values(p.buffers)) loadBinding().releaseTensor(b.data);
-    return s.lr;
+    return this.#h.learningRates();
   }
 
-  /** The optimizer's state (step counts, moment buffers as copies, learning rates), for checkpoints. */
+  /**
+   * The optimizer's state (step counts, moment buffers as copies, learning rates), for
+   * checkpoints. Checkpoints belong at step boundaries: the accumulated micro-batches are not
+   * part of the state.
+   * @throws Error while micro-batches are accumulated but not stepped, or without an optimizer.
+   */
   optimizerState(): OptimizerState {
     return this.#h.optimizerState();
   }
 
   /**
    * Restores optimizer state saved by {@link CompiledModel.optimizerState} (same optimizer kind and parameters).
-   * @throws TypeError when the kind, a parameter or a buffer shape does not match.
+   * @throws TypeError when the kind, a parameter or a buffer shape does not match; Error while
+   *   micro-batches are accumulated.
    */
   setOptimizerState(state: OptimizerState): void {
     this.#h.setOptimizerState(state);

@@ -44,4 +44,9 @@ export {
   taskAwareLoss,
   taskAwareTerm,
 } from './task-aware-loss.js';
-export { networkInputs, type TrainingBatch, trainingStep } from './training-step.js';
+export {
+  networkInputs,
+  type TrainingBatch,
+  type TrainingStepOptions,
+  trainingStep,
+} from './training-step.js';

@@ -65,9 +65,24 @@ export function networkInputs(
 const arr = (t: Tensor | undefined): LossArray | undefined =>
   t ? { data: t.data, shape: t.shape } : undefined;
 
+/** Options of {@link trainingStep}. */
+export interface TrainingStepOptions {
+  /** `false` to stop after backward (gradients inspectable); default true. */
+  step?: boolean;
+  /**
+   * `overwrite` (default) or `accumulate`: the batch is one micro-batch whose gradients are
+   * added to the model's sums (`CompiledModel.backward`); pair it with `step: false` for all
+   * micro-batches but the last. The step then uses the micro-batches' mean gradient, which for
+   * k micro-batches of N samples is the step of one batch of k N samples (up to float
+   * rounding) when every micro-batch has the same number of samples with a lesion mask (the
+   * segmentation loss is a mean over those samples).
+   */
+  gradients?: 'overwrite' | 'accumulate';
+}
+
 /**
  * Runs forward, the loss, backward and one optimizer step.
- * @param options.step - `false` to stop after backward (gradients inspectable); default true.
+ * @param options - `step` (default true) and `gradients` (default `overwrite`): {@link TrainingStepOptions}.
  * @returns the loss with its terms, and the optimizer's report when stepped.
  * @throws TypeError when the batch lacks what the variant needs; rejects with the engine's errors.
  */
@@ -75,7 +90,7 @@ export async function trainingStep(
   net: DeepScCovidNetwork,
   batch: TrainingBatch,
   loss: TaskAwareLossOptions = {},
-  options: { step?: boolean } = {},
+  options: TrainingStepOptions = {},
 ): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
   const { inputs, owned } = networkInputs(net, batch);
   const seeds: Record<string, Tensor> = {};
@@ -105,7 +120,7 @@ export async function trainingStep(
       const o = outs[name] as Tensor;
       seeds[name] = g ? Tensor.from(g, o.shape) : Tensor.zeros(o.shape);
     }
-    await net.model.backward(seeds);
+    await net.model.backward(seeds, { gradients: options.gradients ?? 'overwrite' });
     const report = options.step === false ? undefined : await net.model.step();
     return { loss: result, ...(report ? { report } : {}) };
   } finally {
