@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CompiledModel,
   constant,
+  cudaAvailable,
   GraphBuilder,
   kaimingNormal,
   liveTensorBytes,
@@ -239,10 +240,20 @@ describe('builder and model errors', () => {
     expect((err as Error).message).toMatch(message);
   });
 
-  it("rejects device 'cuda' where it cannot run", () => {
+  it.skipIf(cudaAvailable())("rejects device 'cuda' where it cannot run (no CUDA build or no GPU)", () => {
     const g = new GraphBuilder();
     g.output('y', g.relu(g.input('x', [1])));
-    expect(() => g.compile({ device: 'cuda' })).toThrow(/device 'cuda'/);
+    expect(() => g.compile({ device: 'cuda' })).toThrow(/device 'cuda' is not available/);
+  });
+
+  it.runIf(cudaAvailable())("compiles and runs on device 'cuda' where a GPU is visible", async () => {
+    const g = new GraphBuilder();
+    g.output('y', g.relu(g.input('x', [3])));
+    const m = g.compile({ device: 'cuda' });
+    expect(m.device).toBe('cuda');
+    const out = await m.forward({ x: Tensor.from([-1, 0, 2], [3]) });
+    expect(Array.from(out.y?.data ?? [])).toEqual([0, 0, 2]);
+    m.dispose();
   });
 
   function relu2(): CompiledModel {
