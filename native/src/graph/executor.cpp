@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstdlib>
 #include <cstring>
 
 #include "deepsc/threadpool.h"
@@ -11,34 +10,6 @@
 namespace deepsc::graph {
 
 namespace {
-
-// A program for a device backend: every node it runs must have a kernel there (one error
-// listing all that do not), and device kernels take no workspace, so none is planned.
-void prepare_for_device(Program& p, const Graph& g, Backend b) {
-  std::vector<std::string> missing;
-  std::string nodes;
-  for (const Step& st : p.steps) {
-    if (st.kind != StepKind::forward) continue;
-    const Node& node = g.nodes()[static_cast<size_t>(st.node)];
-    if (supports_op(b, node.op.kind)) continue;
-    const std::string name = op_name(node.op.kind);
-    if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
-    if (nodes.size() < 200) nodes += (nodes.empty() ? "'" : ", '") + node.name + "'";
-  }
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    const std::string kernels = b == Backend::cuda ? "CUDA" : backend_name(b);
-    fail(ErrorKind::Runtime, "compile",
-         std::string("device '") + backend_name(b) + "': no " + kernels + " kernel yet for op" +
-             (missing.size() > 1 ? "s " : " ") + list + " (nodes " + nodes + "); compile with device 'cpu'");
-  }
-  for (Step& st : p.steps) {
-    if (st.workspace < 0) continue;
-    p.buffers[static_cast<size_t>(st.workspace)].floats = 0;
-    st.workspace = -1;
-  }
-}
 
 // A program for a device backend: every node it runs must have a kernel there (one error
 // listing all that do not), and device kernels take no workspace, so none is planned.
@@ -184,25 +155,6 @@ TensorView Executor::grad_view(int value) const {
   const int b = program_.grad_buf[static_cast<size_t>(value)];
   if (b < 0) return {};
   return {ptr(b), graph_.values()[static_cast<size_t>(value)].shape};
-}
-
-void Executor::read_value(int value, float* host_dst) const {
-  const TensorView v = value_view(value);
-  if (!v.present()) fail(ErrorKind::Type, "read", graph_.describe(value) + " is not computed by this model (pruned)");
-  copy_out(backend_, host_dst, v.data, v.numel());
-}
-
-void Executor::write_value(int value, const float* host_src) {
-  const TensorView v = value_view(value);
-  if (!v.present()) fail(ErrorKind::Type, "write", graph_.describe(value) + " has no storage in this model (pruned)");
-  copy_in(backend_, v.data, host_src, v.numel());
-}
-
-bool Executor::read_gradient(int value, float* host_dst) const {
-  const TensorView g = grad_view(value);
-  if (!g.present()) return false;
-  copy_out(backend_, host_dst, g.data, g.numel());
-  return true;
 }
 
 void Executor::read_value(int value, float* host_dst) const {
