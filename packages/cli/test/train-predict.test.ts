@@ -168,10 +168,10 @@ describe('configuration, argument and checkpoint errors', () => {
       /data\.split: train \+ val \+ test = 0\.7/,
     ],
     [
-      'gradient accumulation',
-      tinyConfig({ training: { accumulate: 4 } }),
+      'gradient accumulation of 0 scans',
+      tinyConfig({ training: { accumulate: 0 } }),
       [],
-      /training\.accumulate: got 4; allowed: 1/,
+      /training\.accumulate: got 0; must be >= 1/,
     ],
     [
       'an unknown preset',

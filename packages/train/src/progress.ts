@@ -27,6 +27,8 @@ export interface ProgressUpdate {
   elapsedMs: number;
   /** Steps left in the run. */
   remainingSteps: number;
+  /** Scans per optimizer step (`training.accumulate`); default 1. */
+  scansPerStep?: number;
 }
 
 const fmtTime = (ms: number) => {
@@ -42,7 +44,8 @@ const fmtTime = (ms: number) => {
 export function progressText(u: ProgressUpdate): string {
   const rate = u.doneSteps > 0 ? u.doneSteps / (u.elapsedMs / 1000) : 0;
   const eta = rate > 0 ? (u.remainingSteps / rate) * 1000 : Number.NaN;
-  return `epoch ${u.epoch + 1}/${u.epochs} step ${u.step}/${u.stepsPerEpoch} loss ${u.loss.toFixed(4)} ${rate.toFixed(2)} scans/s ETA ${fmtTime(eta)}`;
+  const scans = rate * (u.scansPerStep ?? 1);
+  return `epoch ${u.epoch + 1}/${u.epochs} step ${u.step}/${u.stepsPerEpoch} loss ${u.loss.toFixed(4)} ${scans.toFixed(2)} scans/s ETA ${fmtTime(eta)}`;
 }
 
 /** Prints progress as a bar (TTY) or periodic lines. */

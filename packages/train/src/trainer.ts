@@ -3,10 +3,15 @@
  * two learning rates under a schedule, validation, best-checkpoint selection, early stopping,
  * checkpoints with an exact resume, and Ctrl-C handling through an AbortSignal.
  *
- * Determinism: every random choice of epoch e, step s is drawn from a stream seeded by
- * (seed, e, s) and the data order of epoch e from (seed, e), so a run resumed from any
+ * Determinism: every random choice of epoch e, micro-batch m is drawn from a stream seeded by
+ * (seed, e, m) and the data order of epoch e from (seed, e), so a run resumed from any
  * checkpoint takes exactly the steps the uninterrupted run would have taken; with the engine's
  * fixed-order reductions the weights are bit-identical on the CPU.
+ *
+ * Gradient accumulation (`training.accumulate` = k): each optimizer step takes k scans in
+ * order, one micro-batch each (m = step k + j), and steps with the mean of their gradients,
+ * which is the step of a batch of k scans (see `CompiledModel.backward`). Steps, schedules,
+ * logs, progress and checkpoints count optimizer steps; checkpoints fall on step boundaries.
  * @module
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
@@ -99,7 +104,10 @@ export async function splitManifest(config: TrainConfig): Promise<TrainResult['s
   return { train: pick(s.train), val: pick(s.val), test: pick(s.test) };
 }
 
-/** Data order of epoch `e`: a seeded shuffle of the training scans, repeated to fill the epoch. */
+/**
+ * Data order of epoch `e`: a seeded shuffle of the training scans, repeated to fill the epoch.
+ * @param steps - scans the epoch takes (optimizer steps times `training.accumulate`).
+ */
 export function epochOrder(seed: number, epoch: number, scans: number, steps: number): number[] {
   const rng = new Rng(`${seed}/order/${epoch}`);
   const out: number[] = [];
@@ -108,6 +116,11 @@ export function epochOrder(seed: number, epoch: number, scans: number, steps: nu
 }
 
 const better = (metric: string, a: number, b: number) => (metric === 'loss' ? a < b : a > b);
+
+/** Optimizer steps per epoch: `training.stepsPerEpoch`, else enough for every training scan once. */
+export function stepsPerEpoch(config: Pick<TrainConfig, 'training'>, trainScans: number): number {
+  return config.training.stepsPerEpoch ?? Math.max(1, Math.ceil(trainScans / config.training.accumulate));
+}
 
 /** Versions recorded in checkpoints. */
 export function runVersions(): Record<string, string> {
@@ -152,6 +165,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           options.resume,
           `seed or data.split differ from the checkpoint's (seed ${state.config.seed}, split ${JSON.stringify(state.config.data.split)}): an exact resume needs the same`,
         );
+      // The position (epoch, step) maps to scans through accumulate and stepsPerEpoch.
+      const was = state.config.training;
+      if (
+        (was.accumulate ?? 1) !== config.training.accumulate ||
+        was.stepsPerEpoch !== config.training.stepsPerEpoch
+      )
+        throw new CheckpointError(
+          options.resume,
+          `training.accumulate or training.stepsPerEpoch differ from the checkpoint's (accumulate ${was.accumulate ?? 1}, stepsPerEpoch ${was.stepsPerEpoch ?? 'default'}): an exact resume needs the same`,
+        );
       progress = {
         epoch: state.epoch,
         stepInEpoch: state.stepInEpoch,
@@ -187,7 +210,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     if (valLoader) loaders.push(valLoader);
 
     const epochs = config.training.epochs;
-    const S = config.training.stepsPerEpoch ?? split.train.length;
+    const k = config.training.accumulate;
+    const S = stepsPerEpoch(config, split.train.length);
     const bases = baseLearningRates(config);
     const lossOptions = config.loss;
     const t0 = Date.now();
@@ -205,16 +229,31 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     let status: TrainResult['status'] = 'completed';
     while (progress.epoch < epochs) {
       const e = progress.epoch;
-      const order = epochOrder(config.seed, e, split.train.length, S);
+      const order = epochOrder(config.seed, e, split.train.length, S * k);
       const sums: Record<string, number> = {};
       let n = 0;
-      for await (const scan of trainLoader.iterate(order.slice(progress.stepInEpoch))) {
+      let j = 0; // micro-batch within the optimizer step
+      for await (const scan of trainLoader.iterate(order.slice(progress.stepInEpoch * k))) {
         const s = progress.stepInEpoch;
-        const f = scheduleFactor(config.schedule, e + s / S, epochs, S);
-        for (const [g, b] of bases.entries()) net.model.setLearningRate(b * f, g);
-        const sample = makeSample(scan, net.config, config.data, new Rng(`${config.seed}/step/${e}/${s}`));
+        if (j === 0) {
+          const f = scheduleFactor(config.schedule, e + s / S, epochs, S);
+          for (const [g, b] of bases.entries()) net.model.setLearningRate(b * f, g);
+        }
+        const m = s * k + j;
+        const sample = makeSample(scan, net.config, config.data, new Rng(`${config.seed}/step/${e}/${m}`));
         try {
-          const r = await trainingStep(net, sample.batch, lossOptions);
+          // k = 1 keeps the plain step (no accumulation buffers); else every micro-batch
+          // accumulates and the last one steps with their mean.
+          const r = await trainingStep(
+            net,
+            sample.batch,
+            lossOptions,
+            k === 1 ? {} : { gradients: 'accumulate', step: j === k - 1 },
+          );
+          if (!Number.isFinite(r.loss.total))
+            throw new Error(
+              `the loss became ${r.loss.total} at epoch ${e + 1}, step ${s + 1}${k > 1 ? ` (micro-batch ${j + 1}/${k})` : ''} (scan ${scan.id}): lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
+            );
           const { mse, ...scalars } = r.loss.terms;
           const terms: Record<string, number> = {
             loss: r.loss.total,
@@ -223,16 +262,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
             mse2: mse[1],
             mse3: mse[2],
           };
-          for (const [k, v] of Object.entries(terms)) if (typeof v === 'number') sums[k] = (sums[k] ?? 0) + v;
-          sums.gradNorm = (sums.gradNorm ?? 0) + (r.report?.gradNorm ?? 0);
-          n++;
-          if (!Number.isFinite(r.loss.total))
-            throw new Error(
-              `the loss became ${r.loss.total} at epoch ${e + 1}, step ${s + 1} (scan ${scan.id}): lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
-            );
+          // a step's terms are the mean over its micro-batches (the large batch's loss)
+          for (const [key, v] of Object.entries(terms))
+            if (typeof v === 'number') sums[key] = (sums[key] ?? 0) + v / k;
+          if (r.report) sums.gradNorm = (sums.gradNorm ?? 0) + r.report.gradNorm;
         } finally {
           disposeSample(sample);
         }
+        if (++j < k) continue;
+        j = 0;
+        n++;
         progress.stepInEpoch++;
         progress.step++;
         progressView.update({
@@ -244,12 +283,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           doneSteps: progress.step - stepsAtStart,
           elapsedMs: Date.now() - t0,
           remainingSteps: (epochs - e) * S - progress.stepInEpoch,
+          scansPerStep: k,
         });
         if (interrupted()) break;
       }
       if (n > 0) {
         const rec: Record<string, number> = {};
-        for (const [k, v] of Object.entries(sums)) rec[k] = v / n;
+        for (const [key, v] of Object.entries(sums)) rec[key] = v / n;
         await log.write({
           epoch: e + progress.stepInEpoch / S,
           split: 'train',

@@ -46,6 +46,11 @@ describe('resolveTrainConfig', () => {
     ]);
   });
 
+  it.each([1, 2, 8])('accepts training.accumulate = %i (from the file and as an override)', (k) => {
+    expect(resolveTrainConfig({ ...base, training: { accumulate: k } }).training.accumulate).toBe(k);
+    expect(resolveTrainConfig(base, { overrides: [`training.accumulate=${k}`] }).training.accumulate).toBe(k);
+  });
+
   it('applies file over preset and overrides over file', () => {
     const c = resolveTrainConfig(
       { ...base, preset: 'demo', training: { epochs: 5 } },
@@ -79,7 +84,22 @@ describe('resolveTrainConfig', () => {
       { ...base, data: { manifest: 'm', split: { train: 0.9, val: 0.2, test: 0 } } },
       'data.split: train + val + test = 1.1',
     ],
-    ['accumulate', { ...base, training: { accumulate: 2 } }, 'training.accumulate: got 2; allowed: 1'],
+    ['accumulate of 0', { ...base, training: { accumulate: 0 } }, 'training.accumulate: got 0; must be >= 1'],
+    [
+      'negative accumulate',
+      { ...base, training: { accumulate: -2 } },
+      'training.accumulate: got -2; must be >= 1',
+    ],
+    [
+      'fractional accumulate',
+      { ...base, training: { accumulate: 1.5 } },
+      'training.accumulate: expected int, got 1.5',
+    ],
+    [
+      'accumulate as text',
+      { ...base, training: { accumulate: '2' } },
+      'training.accumulate: expected number, got "2"',
+    ],
     [
       'early stop without validation',
       { ...base, training: { validateEvery: 0, earlyStopPatience: 3 } },

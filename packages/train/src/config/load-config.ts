@@ -98,10 +98,6 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
   if (Math.abs(train + val + test - 1) > 1e-9)
     problems.push(`data.split: train + val + test = ${train + val + test}; must sum to 1`);
   if (!(train > 0)) problems.push('data.split.train: got 0; must be > 0 (nothing to train on)');
-  if (c.training.accumulate !== 1)
-    problems.push(
-      `training.accumulate: got ${c.training.accumulate}; allowed: 1 (the engine's forward discards gradients, so micro-steps cannot be summed in this version: raise model batch instead)`,
-    );
   if (c.training.bestMetric !== 'loss' && c.training.validateEvery === 0 && c.training.earlyStopPatience > 0)
     problems.push('training.earlyStopPatience: needs validation; set training.validateEvery >= 1');
   const v = c.model.variant;

@@ -145,9 +145,12 @@ export const lossSchema = z
 export const trainingSchema = z
   .object({
     epochs: int(1).default(300),
-    /** Optimizer steps per epoch; default one per training scan. */
+    /** Optimizer steps per epoch; default ceil(training scans / accumulate), each scan once. */
     stepsPerEpoch: int(1).optional(),
-    /** Micro-steps averaged per optimizer step; only 1 is supported by this engine version. */
+    /**
+     * Scans (micro-batches of one) per optimizer step: their gradients are averaged, so a step
+     * is that of a batch of `accumulate` scans. Integer >= 1; default 1.
+     */
     accumulate: int(1).default(1),
     /** Validate every N epochs (0: never). */
     validateEvery: int(0).default(1),
