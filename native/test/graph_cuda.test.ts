@@ -76,6 +76,20 @@ function net(seed: number, extra?: string): GraphDesc {
   return { items, outputs };
 }
 
+/** net() with a loss: mse(y, target), `target` an input. */
+function netWithLoss(seed: number): GraphDesc {
+  const base = net(seed);
+  return {
+    items: [
+      ...base.items,
+      { kind: 'input', name: 'target', shape: Y },
+      { kind: 'node', op: 'mse', name: 'loss', attrs: {}, inputs: [11, 12, null], outputs: [13] },
+    ],
+    outputs: [...base.outputs, { name: 'loss', value: 13 }],
+    loss: 13,
+  };
+}
+
 const train = (device: 'cpu' | 'cuda', optimizer?: NativeOptimizerConfig): NativeCompileOptions => ({
   device,
   mode: 'train',
@@ -134,6 +148,15 @@ describe('executor on cuda: without a device', () => {
     expect(out.y?.shape).toEqual(Y);
     await m.backward({ y: d.seed });
     for (const p of PARAMS) expect(m.gradient(p).shape).toEqual(m.read(p).shape);
+    m.dispose();
+  });
+  it("the graph with a loss trains on device 'cpu' (trainStep)", async () => {
+    const config = optimizers[3]?.config as NativeOptimizerConfig;
+    const m = new B.NativeModel(netWithLoss(13), { device: 'cpu', mode: 'train', optimizer: config });
+    const d = inputs(70);
+    const r = await m.trainStep({ x: d.x, target: d.seed }, ['loss']);
+    expect(r.outputs.loss?.shape).toEqual([1]);
+    expect(r.report.updated).toBe(PARAMS.length);
     m.dispose();
   });
 });
@@ -299,6 +322,30 @@ describe.skipIf(!haveGpu)(
       );
       cpu.dispose();
     });
+
+    const lossOps = ['mse'];
+    const lossReady = lossOps.every((op) => cudaOps().includes(op as never));
+    it.skipIf(!lossReady)(
+      lossReady
+        ? 'trainStep with a loss (mse) matches the CPU: loss, report, parameters after 2 steps'
+        : `SKIPPED: trainStep with a loss needs CUDA kernels for ${lossOps.join(', ')} (not in cudaOps() yet)`,
+      async () => {
+        const config = optimizers[3]?.config as NativeOptimizerConfig;
+        const cpu = new B.NativeModel(netWithLoss(13), { device: 'cpu', mode: 'train', optimizer: config });
+        const gpu = new B.NativeModel(netWithLoss(13), { device: 'cuda', mode: 'train', optimizer: config });
+        for (let k = 0; k < 2; k++) {
+          const d = inputs(70 + k);
+          const batch = { x: d.x, target: d.seed };
+          const a = await cpu.trainStep(batch, ['loss']);
+          const b = await gpu.trainStep(batch, ['loss']);
+          expectNear(b.outputs.loss, a.outputs.loss, `step ${k}: loss`);
+          expect(Math.abs(b.report.gradNorm - a.report.gradNorm) / a.report.gradNorm).toBeLessThan(1e-4);
+        }
+        for (const p of PARAMS) expectNear(gpu.read(p), cpu.read(p), `${p} after 2 steps`);
+        cpu.dispose();
+        gpu.dispose();
+      },
+    );
 
     const candidates = ['softmax', 'log_softmax', 'global_avg_pool'];
     const missing = candidates.filter((op) => !cudaOps().includes(op as never));
