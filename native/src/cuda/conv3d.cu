@@ -21,8 +21,8 @@
 //   conv3d_scratch.cu(h) the grow-only per-device scratch the split partials live in
 //   conv3d_simple.cuh    the simple kernel (64x64 tiles, int64 index math per element): the
 //                        fallback where the fast kernel's rule fails (offsets past int32,
-//                        backward-data strides with more than 64 residue classes, grids past
-//                        CUDA's limits)
+//                        backward-data strides with more than 64 residue classes, more than
+//                        1024 kernel taps in forward / backward-data, grids past CUDA's limits)
 // The kernels' phases and index functions are __host__ __device__: test/cuda_emu runs them
 // thread by thread on the host against a float64 reference (every tiling, 1 and 3 splits,
 // two thread orders), test/cuda_emu/gpu checks the fast kernel against the simple one on a GPU.
@@ -51,7 +51,7 @@ template <int P, class T>
 void launch_tiled(const Plan& pl, const float* A, const float* B, const float* bias, float* out, float* scratch) {
   const dim3 grid(static_cast<unsigned>(pl.grid[0]), static_cast<unsigned>(pl.grid[1]),
                   static_cast<unsigned>(pl.grid[2]));
-  fast::kernel<P, T><<<grid, T::NT>>>(pl.geo, A, B, bias, out, scratch);
+  fast::kernel<P, T><<<grid, T::NT, fast::taps_bytes(pl.geo.taps)>>>(pl.geo, A, B, bias, out, scratch);
   DEEPSC_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -12,7 +12,9 @@
 // Gathers without divisions per element: every gathered element is src[row.off + col.off],
 // valid when (row.z + col.z, row.y + col.y, row.x + col.x) lies inside the source's extents.
 // Each thread decodes its columns once (ColInfo, in registers); the BK rows of a step are
-// decoded once per step by BK threads into a shared table (rowB / rowA), two steps ahead.
+// decoded once per step by BK threads into a shared table (rowB / rowA), two steps ahead,
+// with one division per row for forward and backward-data (the block's taps are decoded once
+// into a tap table in dynamic shared memory).
 // Invalid rows and columns carry a coordinate of kOff, far outside any extent, so they read 0.
 //
 // Backward-data with stride s is split into s_D s_H s_W residue classes of input positions
@@ -62,16 +64,25 @@ using TSmall = Tiling<32, 32, 64, 4, 4>;   // M <= 32 and at most 32 columns (ba
 __host__ __device__ inline int ceil_div_signed(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 __host__ __device__ inline int floor_div_signed(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
-/// Taps t in [0, k) with t d = rho (mod s): how many, and the l-th of them.
-__host__ __device__ inline int class_tap_count(int k, int d, int s, int rho) {
-  int n = 0;
-  for (int t = 0; t < k; ++t) n += (t * d - rho) % s == 0;
-  return n;
-}
-__host__ __device__ inline int class_tap(int k, int d, int s, int rho, int l) {
-  for (int t = 0; t < k; ++t)
-    if ((t * d - rho) % s == 0 && l-- == 0) return t;
-  return 0;  // not reached for l < class_tap_count
+/// Taps t in [0, k) with t d = rho (mod s): t = t0 + l step for l < count, step = s / gcd(d, s)
+/// (a linear congruence; t0 is its least solution). count = 0 when there is none.
+struct ClassTaps {
+  int t0, step, count;
+};
+__host__ __device__ inline ClassTaps class_taps(int k, int d, int s, int rho) {
+  int a = d, b = s;
+  while (b != 0) {
+    const int r = a % b;
+    a = b, b = r;
+  }
+  ClassTaps c{0, s / a, 0};
+  for (int t = 0; t < c.step; ++t)
+    if ((t * d - rho) % s == 0) {
+      c.t0 = t;
+      c.count = t < k ? (k - 1 - t) / c.step + 1 : 0;
+      break;
+    }
+  return c;
 }
 
 /// What a block works on: its group, class, split, tile origin, and its class's extents.
@@ -79,7 +90,8 @@ struct Block {
   int g, cls, split, m0, n0;
   int NC, R;                      // columns and reduction rows of this class
   int step_begin, step_end;       // this split's reduction steps
-  int rho[3], jlo[3], nj[3], nt[3];  // backward-data class: residues, first j, j extents, taps
+  // backward-data class, per axis: residue, first j, j extent, taps (count, first, step)
+  int rho[3], jlo[3], nj[3], nt[3], t0[3], tstep[3];
 };
 
 /// Columns and reduction rows of one class (forward and backward-weight: the only class).
@@ -96,12 +108,13 @@ __host__ __device__ inline void class_extents(const Geo32& G, int cls, Block& b)
       b.jlo[a] = ceil_div_signed(G.p[a] - b.rho[a], G.s[a]);
       const int jhi = floor_div_signed(G.in[a] - 1 + G.p[a] - b.rho[a], G.s[a]);
       b.nj[a] = jhi >= b.jlo[a] ? jhi - b.jlo[a] + 1 : 0;
-      b.nt[a] = class_tap_count(G.k[a], G.d[a], G.s[a], b.rho[a]);
+      const ClassTaps ct = class_taps(G.k[a], G.d[a], G.s[a], b.rho[a]);
+      b.nt[a] = ct.count, b.t0[a] = ct.t0, b.tstep[a] = ct.step;
       ncols *= b.nj[a], taps *= b.nt[a];
     }
     b.NC = ncols, b.R = G.Kg * taps;
   } else {
-    for (int a = 0; a < 3; ++a) b.rho[a] = 0, b.jlo[a] = 0, b.nj[a] = 0, b.nt[a] = 0;
+    for (int a = 0; a < 3; ++a) b.rho[a] = 0, b.jlo[a] = 0, b.nj[a] = 0, b.nt[a] = 0, b.t0[a] = 0, b.tstep[a] = 1;
     b.NC = P == kFwd ? G.N * G.out_sp : G.Cg * G.kvol;
     b.R = P == kFwd ? G.Cg * G.kvol : G.N * G.out_sp;
   }
@@ -156,37 +169,55 @@ __host__ __device__ inline ColInfo col_info(const Geo32& G, const Block& b, int 
   }
 }
 
+/// The block's taps (forward: all kD kH kW; backward-data: its class's), decoded once per
+/// block into shared memory (dynamic, Geo32::taps entries) so that a reduction row costs one
+/// division: tapB[l] = {offset, z, y, x} of tap l's displacement in the gathered tensor,
+/// tapA[l] its offset in w[k, c, .]. Backward-weight has none (its rows are positions).
+struct Taps {
+  int4* b;
+  int* a;
+};
+
+/// Bytes of dynamic shared memory the tap table of `taps` entries takes.
+inline int taps_bytes(int taps) { return taps * static_cast<int>(sizeof(int4) + sizeof(int)); }
+
+template <int P>
+__host__ __device__ inline void tap_entry(const Geo32& G, const Block& b, int l, int4& tb, int& ta) {
+  if constexpr (P == kFwd) {  // tap l = (tz, ty, tx): displacement t d
+    const int z = l / (G.k[1] * G.k[2]) * G.d[0], y = (l / G.k[2]) % G.k[1] * G.d[1], x = l % G.k[2] * G.d[2];
+    tb = make_int4((z * G.in[1] + y) * G.in[2] + x, z, y, x);
+    ta = l;
+  } else {  // the class's l-th tap t = t0 + l step per axis, reaching dy at o = j - u, u = (t d - rho) / s
+    const int lz = l / (b.nt[1] * b.nt[2]), ly = (l / b.nt[2]) % b.nt[1], lx = l % b.nt[2];
+    const int tz = b.t0[0] + lz * b.tstep[0], ty = b.t0[1] + ly * b.tstep[1], tx = b.t0[2] + lx * b.tstep[2];
+    const int uz = (tz * G.d[0] - b.rho[0]) / G.s[0], uy = (ty * G.d[1] - b.rho[1]) / G.s[1],
+              ux = (tx * G.d[2] - b.rho[2]) / G.s[2];
+    tb = make_int4(-((uz * G.out[1] + uy) * G.out[2] + ux), -uz, -uy, -ux);
+    ta = (tz * G.k[1] + ty) * G.k[2] + tx;
+  }
+}
+
 /// Reduction row r of the block's class: B's part (offset, coordinates) and A's offset (-1:
 /// past the end, reads 0).
 template <int P>
-__host__ __device__ inline void row_info(const Geo32& G, const Block& b, int r, int4& rb, int& ra) {
+__host__ __device__ inline void row_info(const Geo32& G, const Block& b, const Taps& taps, int r, int4& rb, int& ra) {
   if (r >= b.R) {
     rb = make_int4(0, kOff, kOff, kOff);
     ra = -1;
     return;
   }
-  if constexpr (P == kFwd) {  // r = (c, t): w[k, c, t] and the tap's displacement in channel c
-    const int c = r / G.kvol, t = r - c * G.kvol;
-    const int z = t / (G.k[1] * G.k[2]) * G.d[0], y = (t / G.k[2]) % G.k[1] * G.d[1], x = t % G.k[2] * G.d[2];
-    rb = make_int4(c * G.in_sp + (z * G.in[1] + y) * G.in[2] + x, z, y, x);
-    ra = r;
-  } else if constexpr (P == kBwdData) {  // r = (k, l): the class's l-th tap t, o = j - u
-    const int taps = b.nt[0] * b.nt[1] * b.nt[2];
-    const int k = r / taps, l = r - k * taps;
-    const int lz = l / (b.nt[1] * b.nt[2]), ly = (l / b.nt[2]) % b.nt[1], lx = l % b.nt[2];
-    const int tz = class_tap(G.k[0], G.d[0], G.s[0], b.rho[0], lz);
-    const int ty = class_tap(G.k[1], G.d[1], G.s[1], b.rho[1], ly);
-    const int tx = class_tap(G.k[2], G.d[2], G.s[2], b.rho[2], lx);
-    const int uz = (tz * G.d[0] - b.rho[0]) / G.s[0], uy = (ty * G.d[1] - b.rho[1]) / G.s[1],
-              ux = (tx * G.d[2] - b.rho[2]) / G.s[2];
-    rb = make_int4(k * G.out_sp - (uz * G.out[1] + uy) * G.out[2] - ux, -uz, -uy, -ux);
-    ra = k * G.Cg * G.kvol + (tz * G.k[1] + ty) * G.k[2] + tx;
-  } else {  // r = (n, o): dy[n, k, o] and the window corner o s - p in x[n]
+  if constexpr (P == kBwdWeight) {  // r = (n, o): dy[n, k, o] and the window corner o s - p in x[n]
     const int n = r / G.out_sp, o = r - n * G.out_sp;
     const int oz = o / (G.out[1] * G.out[2]), oy = (o / G.out[2]) % G.out[1], ox = o % G.out[2];
     const int z = oz * G.s[0] - G.p[0], y = oy * G.s[1] - G.p[1], x = ox * G.s[2] - G.p[2];
     rb = make_int4(n * G.C * G.in_sp + (z * G.in[1] + y) * G.in[2] + x, z, y, x);
     ra = n * G.K * G.out_sp + o;
+  } else {  // r = (q, l): q the channel c (forward) or k (backward-data), l the tap
+    const int nt = P == kFwd ? G.kvol : b.nt[0] * b.nt[1] * b.nt[2];
+    const int q = r / nt, l = r - q * nt;
+    const int4 e = taps.b[l];
+    rb = make_int4(q * (P == kFwd ? G.in_sp : G.out_sp) + e.x, e.y, e.z, e.w);
+    ra = q * (P == kFwd ? G.kvol : G.Cg * G.kvol) + taps.a[l];
   }
 }
 
@@ -225,8 +256,9 @@ __host__ __device__ constexpr int tile_pos(int t, int i) {
 // ---- the phases: what one thread does between two barriers (the host emulation runs them) ----
 
 template <int P, class T>
-__host__ __device__ inline void fill_rows(const Geo32& G, const Block& b, int step, int tid, Smem<T>& sm, int slot) {
-  if (tid < BK) row_info<P>(G, b, step * BK + tid, sm.rowB[slot][tid], sm.rowA[slot][tid]);
+__host__ __device__ inline void fill_rows(const Geo32& G, const Block& b, const Taps& taps, int step, int tid,
+                                          Smem<T>& sm, int slot) {
+  if (tid < BK) row_info<P>(G, b, taps, step * BK + tid, sm.rowB[slot][tid], sm.rowA[slot][tid]);
 }
 
 template <int P, class T>
@@ -286,10 +318,11 @@ __host__ __device__ inline void mac(int tid, const Smem<T>& sm, int buf, ThreadS
   }
 }
 
-/// Before the first barrier: the thread's columns and rows, zero accumulators, and (BK
-/// threads) the first step's row table.
+/// Before the first barrier: the thread's columns and rows, zero accumulators, its share of
+/// the tap table.
 template <int P, class T>
-__host__ __device__ inline void phase_init(const Geo32& G, const Block& b, int tid, Smem<T>& sm, ThreadState<T>& th) {
+__host__ __device__ inline void phase_init(const Geo32& G, const Block& b, const Taps& taps, int tid,
+                                           ThreadState<T>& th) {
 #pragma unroll
   for (int i = 0; i < T::TM; ++i)
 #pragma unroll
@@ -298,29 +331,39 @@ __host__ __device__ inline void phase_init(const Geo32& G, const Block& b, int t
   for (int ci = 0; ci < T::ColsPer; ++ci) th.col[ci] = col_info<P>(G, b, b.n0 + tid % T::ColThreads + ci * T::ColThreads);
 #pragma unroll
   for (int j = 0; j < T::ARows; ++j) th.moff[j] = m_off<P>(G, b, b.m0 + tid / BK + j * (T::NT / BK));
-  fill_rows<P, T>(G, b, b.step_begin, tid, sm, 0);
+  if constexpr (P != kBwdWeight) {
+    const int nt = P == kFwd ? G.kvol : b.nt[0] * b.nt[1] * b.nt[2];
+    for (int l = tid; l < nt; l += T::NT) tap_entry<P>(G, b, l, taps.b[l], taps.a[l]);
+  }
+}
+
+/// The first step's row table (BK threads).
+template <int P, class T>
+__host__ __device__ inline void phase_rows(const Geo32& G, const Block& b, const Taps& taps, int tid, Smem<T>& sm) {
+  fill_rows<P, T>(G, b, taps, b.step_begin, tid, sm, 0);
 }
 
 /// The first step's tiles into buffer 0, and the second step's row table.
 template <int P, class T>
-__host__ __device__ inline void phase_first(const Geo32& G, const Block& b, const float* A, const float* B, int tid,
-                                            Smem<T>& sm, ThreadState<T>& th) {
+__host__ __device__ inline void phase_first(const Geo32& G, const Block& b, const Taps& taps, const float* A,
+                                            const float* B, int tid, Smem<T>& sm, ThreadState<T>& th) {
   gload<P, T>(G, A, B, tid, sm, 0, th);
   sstore<T>(tid, sm, 0, th);
-  if (b.step_begin + 1 < b.step_end) fill_rows<P, T>(G, b, b.step_begin + 1, tid, sm, 1);
+  if (b.step_begin + 1 < b.step_end) fill_rows<P, T>(G, b, taps, b.step_begin + 1, tid, sm, 1);
 }
 
-/// Step s: prefetch step s + 1 into registers, multiply step s's tiles, store the prefetch
-/// into the other buffer, decode step s + 2's rows into the row slot step s has finished with.
+/// Step s: prefetch step s + 1 into registers, decode step s + 2's rows into the row slot step
+/// s has finished with (before the multiply, so that the decode overlaps it), multiply step
+/// s's tiles, store the prefetch into the other buffer.
 template <int P, class T>
-__host__ __device__ inline void phase_step(const Geo32& G, const Block& b, const float* A, const float* B, int s,
-                                           int tid, Smem<T>& sm, ThreadState<T>& th) {
+__host__ __device__ inline void phase_step(const Geo32& G, const Block& b, const Taps& taps, const float* A,
+                                           const float* B, int s, int tid, Smem<T>& sm, ThreadState<T>& th) {
   const int i = s - b.step_begin, cur = i & 1;
   const bool next = s + 1 < b.step_end;
   if (next) gload<P, T>(G, A, B, tid, sm, cur ^ 1, th);
+  if (s + 2 < b.step_end) fill_rows<P, T>(G, b, taps, s + 2, tid, sm, cur);
   mac<T>(tid, sm, cur, th);
   if (next) sstore<T>(tid, sm, cur ^ 1, th);
-  if (s + 2 < b.step_end) fill_rows<P, T>(G, b, s + 2, tid, sm, cur);
 }
 
 /// The thread's outputs: into the output (one split; forward adds the bias) or into its
@@ -370,17 +413,21 @@ __global__ void __launch_bounds__(T::NT, T::MinBlocks)
     kernel(Geo32 G, const float* __restrict__ A, const float* __restrict__ B, const float* __restrict__ bias,
            float* __restrict__ out, float* __restrict__ scratch) {
   __shared__ Smem<T> sm;
+  extern __shared__ int4 tap_table[];  // Geo32::taps entries (taps_bytes)
+  const Taps taps{tap_table, reinterpret_cast<int*>(tap_table + G.taps)};
   const Block b = make_block<P, T>(G, blockIdx.x, blockIdx.y, blockIdx.z);
   if (b.n0 >= b.NC) return;  // the whole block: a class with fewer columns than the grid
   const int tid = static_cast<int>(threadIdx.x);
   ThreadState<T> th;
-  phase_init<P, T>(G, b, tid, sm, th);
+  phase_init<P, T>(G, b, taps, tid, th);
   __syncthreads();
   if (b.step_begin < b.step_end) {
-    phase_first<P, T>(G, b, A, B, tid, sm, th);
+    phase_rows<P, T>(G, b, taps, tid, sm);
+    __syncthreads();
+    phase_first<P, T>(G, b, taps, A, B, tid, sm, th);
     __syncthreads();
     for (int s = b.step_begin; s < b.step_end; ++s) {
-      phase_step<P, T>(G, b, A, B, s, tid, sm, th);
+      phase_step<P, T>(G, b, taps, A, B, s, tid, sm, th);
       __syncthreads();
     }
   }

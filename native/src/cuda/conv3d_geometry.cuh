@@ -41,6 +41,7 @@ struct Geo32 {
   int classes;  // backward-data: sD sH sW residue classes (stride 1: one); else 1
   int splits;   // reduction splits; 1: the kernel writes the output, else partials to scratch
   int total;    // elements of the pass's output tensor (one split's slice of the scratch)
+  int taps;     // entries of the fast kernel's tap table: kD kH kW (forward, backward-data), 0
 };
 
 /// Whether every offset the fast kernel forms (including padded and out-of-range window
@@ -70,6 +71,7 @@ inline Geo32 make_geo32(const Dims& D, int64_t groups, int pass) {
   g.M = pass == kBwdData ? g.Cg : g.Kg;
   g.classes = pass == kBwdData ? g.s[0] * g.s[1] * g.s[2] : 1;
   g.splits = 1;
+  g.taps = pass == kBwdWeight ? 0 : g.kvol;
   g.total = static_cast<int>(pass == kFwd ? D.N * D.K * D.out_sp : pass == kBwdData ? D.N * D.C * D.in_sp : D.K * D.Cg * D.kvol);
   return g;
 }

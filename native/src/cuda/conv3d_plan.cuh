@@ -24,6 +24,11 @@ constexpr int64_t kMaxScratchFloats = int64_t(1) << 26;
 /// most classes have no tap and the simple kernel is as good.
 constexpr int kMaxClasses = 64;
 
+/// Most kernel taps (kD kH kW) the fast kernel takes in forward and backward-data: its tap
+/// table (20 bytes a tap) and the largest tiling's 17 KiB stay inside the 48 KiB of shared
+/// memory a block gets without opting in.
+constexpr int kMaxTaps = 1024;
+
 struct TileShape {
   int BM, BN, NT;
 };
@@ -98,6 +103,7 @@ inline Plan make_plan(const Dims& D, int64_t groups) {
   Plan pl;
   if (!fits_int32(D) || groups > 65535) return pl;
   if (P == kBwdData && D.s[0] * D.s[1] * D.s[2] > kMaxClasses) return pl;
+  if (P != kBwdWeight && D.kvol > kMaxTaps) return pl;
   pl.geo = make_geo32(D, groups, P);
   class_maxima<P>(pl.geo, pl.max_cols, pl.max_rows);
   const Tile t = choose_tile(pl.geo.M, pl.max_cols);

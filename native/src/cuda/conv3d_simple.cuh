@@ -1,11 +1,11 @@
 #pragma once
 // conv3d's simple kernel: the fallback for what the fast kernel (conv3d_fast.cuh) does not
-// take (offsets beyond int32, backward-data with more than 64 stride residue classes, grids
-// past CUDA's limits). One tiled fp32 implicit GEMM instantiated per pass: 64x64 tiles,
-// 16-deep reduction steps, 4x4 outputs per thread, int64 index arithmetic per gathered
-// element, no pipelining. Deterministic: each output is summed by one thread in a fixed order.
-// The index functions and the phases are __host__ __device__ so that the host emulation
-// (test/cuda_emu) runs them thread by thread.
+// take (offsets beyond int32, backward-data with more than 64 stride residue classes, more
+// than 1024 kernel taps in forward / backward-data, grids past CUDA's limits). One tiled fp32
+// implicit GEMM instantiated per pass: 64x64 tiles, 16-deep reduction steps, 4x4 outputs per
+// thread, int64 index arithmetic per gathered element, no pipelining. Deterministic: each
+// output is summed by one thread in a fixed order. The index functions and the phases are
+// __host__ __device__ so that the host emulation (test/cuda_emu) runs them thread by thread.
 #include "cuda/conv3d_geometry.cuh"
 
 namespace deepsc::cuda::conv3d::simple {

@@ -1,5 +1,5 @@
 // Host emulation of conv3d's CUDA kernels (src/cuda/conv3d_*.cuh) against a naive float64
-// direct convolution, for all three passes. The fast kernel's phases (phase_init,
+// direct convolution, for all three passes. The fast kernel's phases (phase_init, phase_rows,
 // phase_first, phase_step, phase_store) run for every block and thread in the kernel's order,
 // once with the threads in ascending and once in descending order between barriers (a thread
 // reading shared memory that another writes in the same interval would make the two differ),
@@ -29,6 +29,8 @@ void emu_fast_kernel(const Plan& pl, const float* A, const float* B, const float
                      bool reverse) {
   auto sm = std::make_unique<fast::Smem<T>>();
   std::vector<fast::ThreadState<T>> th(T::NT);
+  std::vector<int4> table(static_cast<size_t>(fast::taps_bytes(pl.geo.taps)) / sizeof(int4) + 1);
+  const fast::Taps taps{table.data(), reinterpret_cast<int*>(table.data() + pl.geo.taps)};
   auto each = [&](auto&& fn) {
     for (int i = 0; i < T::NT; ++i) fn(reverse ? T::NT - 1 - i : i);
   };
@@ -36,13 +38,15 @@ void emu_fast_kernel(const Plan& pl, const float* A, const float* B, const float
     for (int64_t by = 0; by < pl.grid[1]; ++by)
       for (int64_t bx = 0; bx < pl.grid[0]; ++bx) {
         std::memset(sm.get(), 0xff, sizeof(fast::Smem<T>));  // stale shared memory reads as NaN
+        std::memset(table.data(), 0xff, table.size() * sizeof(int4));
         const fast::Block b = fast::make_block<P, T>(pl.geo, bx, by, bz);
         if (b.n0 >= b.NC) continue;
-        each([&](int t) { fast::phase_init<P, T>(pl.geo, b, t, *sm, th[t]); });
+        each([&](int t) { fast::phase_init<P, T>(pl.geo, b, taps, t, th[t]); });
         if (b.step_begin < b.step_end) {
-          each([&](int t) { fast::phase_first<P, T>(pl.geo, b, A, B, t, *sm, th[t]); });
+          each([&](int t) { fast::phase_rows<P, T>(pl.geo, b, taps, t, *sm); });
+          each([&](int t) { fast::phase_first<P, T>(pl.geo, b, taps, A, B, t, *sm, th[t]); });
           for (int s = b.step_begin; s < b.step_end; ++s)
-            each([&](int t) { fast::phase_step<P, T>(pl.geo, b, A, B, s, t, *sm, th[t]); });
+            each([&](int t) { fast::phase_step<P, T>(pl.geo, b, taps, A, B, s, t, *sm, th[t]); });
         }
         each([&](int t) { fast::phase_store<P, T>(pl.geo, b, bias, out, scratch, t, th[t]); });
       }
@@ -219,6 +223,28 @@ int check(const Case& c) {
   return bad;
 }
 
+// class_taps against enumeration: every t in [0, k) with t d = rho (mod s), in order.
+int check_class_taps() {
+  int bad = 0;
+  for (int k = 1; k <= 7; ++k)
+    for (int d = 1; d <= 4; ++d)
+      for (int s = 1; s <= 6; ++s)
+        for (int rho = 0; rho < s; ++rho) {
+          std::vector<int> want;
+          for (int t = 0; t < k; ++t)
+            if ((t * d - rho) % s == 0) want.push_back(t);
+          const fast::ClassTaps c = fast::class_taps(k, d, s, rho);
+          std::vector<int> got;
+          for (int l = 0; l < c.count; ++l) got.push_back(c.t0 + l * c.step);
+          if (got != want) {
+            std::printf("  FAIL class_taps(k %d, d %d, s %d, rho %d)\n", k, d, s, rho);
+            ++bad;
+          }
+        }
+  std::printf("class_taps: %s\n", bad ? "FAIL" : "OK");
+  return bad;
+}
+
 }  // namespace
 
 int main() {
@@ -236,8 +262,9 @@ int main() {
       {1, 33, 40, {6, 6, 6}, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, 1},   // M = 33 and 40
       {1, 130, 140, {3, 4, 4}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1}, // M > 128, long reduction
       {3, 8, 12, {4, 5, 3}, {1, 2, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}, 4},    // batch 3, 4 groups
+      {1, 3, 4, {9, 10, 11}, {3, 3, 3}, {2, 4, 3}, {2, 3, 1}, {3, 2, 1}, 1},   // gcd(d, s) 1 and 2: tap steps
   };
-  int bad = 0;
+  int bad = check_class_taps();
   for (const Case& c : cases) bad += check(c);
   std::printf(bad ? "FAILURES %d\n" : "all OK\n", bad);
   return bad ? 1 : 0;
