@@ -24,7 +24,7 @@ namespace {
 /// The device's view of RowChunks: `rows` rows of `s` elements, `per` chunks per row.
 struct Chunks {
   int64_t rows = 0, s = 1, per = 1;
-  int64_t chunks() const { return rows * per; }
+  __host__ __device__ int64_t chunks() const { return rows * per; }
 };
 
 inline Chunks chunks_of(const RowChunks& L) { return {L.rows(), L.s, L.per}; }

@@ -22,8 +22,8 @@ function bn(
 
 // Statistics and gradient sums in double on both sides but over different partial orders
 // (the CPU's float lanes per chunk, the GPU's block trees), and dx = a g + b x + d cancels.
-// The running statistics' in-place update is not compared here: the eager CUDA call does not
-// copy inputs back (see the CUDA section of docs/architecture.md).
+// The running statistics' in-place update is not compared here: the eager CUDA call
+// (cudaForward) does not copy its inputs back to the host.
 export const batchNorm: OpTable<'batch_norm'> = {
   op: 'batch_norm',
   tol: { rtol: 1e-4, atol: 1e-4 },

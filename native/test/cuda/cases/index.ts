@@ -9,11 +9,13 @@ import { conv3d } from './conv3d.js';
 import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
 import { leakyRelu } from './leaky_relu.js';
+import { logSoftmax } from './log_softmax.js';
 import { mul } from './mul.js';
 import { mulScalar } from './mul_scalar.js';
 import { relu } from './relu.js';
 import { scale } from './scale.js';
 import { sigmoid } from './sigmoid.js';
+import { softmax } from './softmax.js';
 
 export const tables: OpTable<OpName>[] = [
   relu,
@@ -24,6 +26,8 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  logSoftmax,
+  softmax,
   batchNorm,
   groupNorm,
   instanceNorm,
