@@ -31,6 +31,11 @@ __global__ void scale_into_kernel(float* __restrict__ dst, int64_t n, float c) {
 
 }  // namespace
 
+const char* launch_error() {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+}
+
 void check_launch(const std::string& what) {
   const cudaError_t e = cudaGetLastError();
   if (e != cudaSuccess) fail(ErrorKind::Runtime, what, std::string("cuda: kernel launch failed: ") + cudaGetErrorString(e));

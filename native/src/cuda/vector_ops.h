@@ -19,6 +19,8 @@ void divide_into(float* dst, const float* src, int64_t n, float k);
 void scale_into(float* dst, int64_t n, float c);
 /// Throws Error naming `what` when the last launch failed (does not wait).
 void check_launch(const std::string& what);
+/// The last launch failure's message (and clears it), or nullptr; allocates nothing.
+const char* launch_error();
 
 /// cudaMalloc of max(floats, 1) floats (never managed memory); Error naming `what` when there
 /// is no device or no memory.

@@ -86,6 +86,15 @@ void check_launch(Backend b, const std::string& what) {
   DEEPSC_ON_CUDA(what, cuda::check_launch(what))
 }
 
+const char* launch_error(Backend b) {
+#ifdef DEEPSC_HAVE_CUDA
+  if (b == Backend::cuda) return cuda::launch_error();
+#else
+  (void)b;
+#endif
+  return nullptr;
+}
+
 #undef DEEPSC_ON_CUDA
 
 float* device_alloc(int64_t floats, const std::string& what) {

@@ -30,6 +30,9 @@ void copy_out(Backend b, float* host_dst, const float* src, int64_t n);
 void sync(Backend b, const std::string& what);
 /// Reports a failed kernel launch without waiting (no-op on the CPU); `what` names the step.
 void check_launch(Backend b, const std::string& what);
+/// The last failed launch's message (clearing it), or nullptr when none (always on the CPU).
+/// Allocates nothing, for per-step checks.
+const char* launch_error(Backend b);
 
 /// Device allocation for TrackedBuffer: at least one float (so a present empty tensor is not
 /// null), plain cudaMalloc (never managed memory). Throws Error naming `what`.

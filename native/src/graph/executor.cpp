@@ -356,11 +356,14 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
 }
 
 void Executor::after_device_step(const Step& st) const {
-  const Node& node = graph_.nodes()[static_cast<size_t>(st.node)];
-  const std::string what = std::string(st.kind == StepKind::forward ? "forward" : "backward") + " of node '" + node.name +
-                           "' (" + op_name(node.op.kind) + ")";
-  if (sync_each_step_) sync(backend_, what);
-  else check_launch(backend_, what);
+  // The step's name is built only when it is needed: a run allocates nothing.
+  auto what = [&] {
+    const Node& node = graph_.nodes()[static_cast<size_t>(st.node)];
+    return std::string(st.kind == StepKind::forward ? "forward" : "backward") + " of node '" + node.name + "' (" +
+           op_name(node.op.kind) + ")";
+  };
+  if (sync_each_step_) sync(backend_, what());
+  else if (const char* err = launch_error(backend_)) fail(ErrorKind::Runtime, what(), std::string("cuda: kernel launch failed: ") + err);
 }
 
 }  // namespace deepsc::graph

@@ -163,7 +163,7 @@ StepReport Optimizer::step(const std::function<ParamRef(int)>& ref) {
       else adam_update(backend_, g, cfg_.kind == OptimizerKind::adamw, st, p);
       ++r.updated;
     }
-  sync(backend_, "step");  // device: wait, so errors surface here (no-op on the CPU)
+  if (backend_ != Backend::cpu) sync(backend_, "step");  // wait, so device errors surface in this call
   return r;
 }
 
