@@ -70,6 +70,11 @@ export interface NativeOptimizerConfig {
 
 /** Options of `new NativeModel(desc, options)`. */
 export interface NativeCompileOptions {
+  /**
+   * Default `cpu`. `cuda`: the arena, parameters and optimizer state live on the GPU; inputs,
+   * outputs, reads and writes are copied. Throws (Error) without a CUDA build or a visible GPU,
+   * or naming the graph's ops that have no CUDA kernel yet.
+   */
   device?: 'cpu' | 'cuda';
   mode?: 'train' | 'infer';
   inputGradients?: readonly string[];

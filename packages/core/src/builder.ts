@@ -34,7 +34,11 @@ export interface ParameterOptions {
 
 /** Options of {@link GraphBuilder.compile}. */
 export interface CompileOptions {
-  /** Default `cpu`. `cuda` throws where no GPU is available, and in this version the executor runs on the CPU only. */
+  /**
+   * Default `cpu`. `cuda` runs the whole graph and its optimizer on the GPU (inputs and outputs
+   * are still host tensors, copied in and out); compile throws an Error where the engine has no
+   * CUDA build or sees no GPU, and one naming every op of the graph that has no CUDA kernel yet.
+   */
   device?: Device;
   /**
    * `train`: plan the backward pass (gradients of trainable parameters and of `inputGradients`)
