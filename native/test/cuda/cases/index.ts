@@ -5,16 +5,21 @@ import type { OpName } from '../../../lib/index.js';
 import type { OpTable } from '../table.js';
 import { add } from './add.js';
 import { batchNorm } from './batch_norm.js';
+import { concat } from './concat.js';
 import { conv3d } from './conv3d.js';
+import { crop } from './crop.js';
 import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
 import { leakyRelu } from './leaky_relu.js';
 import { logSoftmax } from './log_softmax.js';
 import { mul } from './mul.js';
 import { mulScalar } from './mul_scalar.js';
+import { paste } from './paste.js';
 import { relu } from './relu.js';
+import { reshape } from './reshape.js';
 import { scale } from './scale.js';
 import { sigmoid } from './sigmoid.js';
+import { slice } from './slice.js';
 import { softmax } from './softmax.js';
 
 export const tables: OpTable<OpName>[] = [
@@ -29,6 +34,11 @@ export const tables: OpTable<OpName>[] = [
   logSoftmax,
   softmax,
   batchNorm,
+  crop,
+  paste,
+  concat,
+  slice,
+  reshape,
   groupNorm,
   instanceNorm,
 ] as OpTable<OpName>[];
