@@ -4,6 +4,7 @@
 import type { OpName } from '../../../lib/index.js';
 import type { OpTable } from '../table.js';
 import { add } from './add.js';
+import { avgPool3d } from './avg_pool3d.js';
 import { batchNorm } from './batch_norm.js';
 import { concat } from './concat.js';
 import { conv3d } from './conv3d.js';
@@ -12,6 +13,7 @@ import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
 import { leakyRelu } from './leaky_relu.js';
 import { logSoftmax } from './log_softmax.js';
+import { maxPool3d } from './max_pool3d.js';
 import { mul } from './mul.js';
 import { mulScalar } from './mul_scalar.js';
 import { paste } from './paste.js';
@@ -34,6 +36,8 @@ export const tables: OpTable<OpName>[] = [
   logSoftmax,
   softmax,
   batchNorm,
+  maxPool3d,
+  avgPool3d,
   crop,
   paste,
   concat,

@@ -1,0 +1,46 @@
+// max_pool3d on the GPU: the CPU twin is src/cpu/max_pool3d.cpp. Each window is scanned in
+// (kd, kh, kw) order keeping the first maximum (a strictly greater value or a NaN replaces
+// it), so forward values are the CPU's. Nothing is stored for backward: it finds the argmax
+// again from x. Backward is a gather, one thread per input voxel: it visits the outputs whose
+// window holds the voxel in ascending (od, oh, ow) order, the order in which the CPU adds
+// them, and adds those whose argmax it is. Deterministic, no atomics. The per-element work is
+// in pool3d.cuh.
+#include "cuda/elementwise.cuh"
+#include "cuda/op_api.h"
+#include "cuda/pool3d.cuh"
+#include "cuda/vector_ops.h"
+
+namespace deepsc::cuda {
+
+namespace {
+
+__global__ void max_pool_fwd(pool3d::Geo g, const float* __restrict__ x, float* __restrict__ y, int64_t n) {
+  DEEPSC_GRID_STRIDE(i, n) y[i] = pool3d::max_pool_out(g, x, i);
+}
+
+__global__ void max_pool_bwd(pool3d::Geo g, const float* __restrict__ x, const float* __restrict__ gy,
+                             float* __restrict__ dx, int64_t n) {
+  DEEPSC_GRID_STRIDE(j, n) dx[j] = pool3d::max_pool_grad(g, x, gy, j);
+}
+
+}  // namespace
+
+void max_pool3d_forward(const MaxPool3dParams& p, const OpArgs& a) {
+  const int64_t n = a.out[0].numel();
+  if (n == 0) return;
+  const pool3d::Geo g = pool3d::make_geo(p.window, a.in[0].shape, a.out[0].shape);
+  max_pool_fwd<<<blocks_for(n), kThreads>>>(g, a.in[0].data, a.out[0].data, n);
+  check_launch("max_pool3d");
+}
+
+void max_pool3d_backward(const MaxPool3dParams& p, const OpGradArgs& a) {
+  const TensorView& dx = a.grad_in[0];
+  const int64_t n = a.in[0].numel();
+  if (!dx.present() || n == 0) return;
+  const pool3d::Geo g = pool3d::make_geo(p.window, a.in[0].shape, a.out[0].shape);
+  if (g.out_sp == 0) return fill_zero(dx.data, n);
+  max_pool_bwd<<<blocks_for(n), kThreads>>>(g, a.in[0].data, a.grad_out[0].data, dx.data, n);
+  check_launch("max_pool3d (backward)");
+}
+
+}  // namespace deepsc::cuda

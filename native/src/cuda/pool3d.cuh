@@ -1,0 +1,179 @@
+#pragma once
+// The 3D pooling kernels' per-element work (max_pool3d.cu, avg_pool3d.cu), as the CPU's
+// src/cpu/pool_rows.h walks windows: output o along an axis reads input o s - p + t dil for
+// taps t in [0, k). Backward is a gather (one thread per input voxel), so it walks the inverse:
+// the outputs whose window holds input i along an axis. __host__ __device__ so that the host
+// emulation (test/cuda_emu/pool_resize_index.cu) runs the same code against the CPU kernels.
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "deepsc/ops/pool_window.h"
+#include "deepsc/shape.h"
+
+namespace deepsc::cuda::pool3d {
+
+/// int64 sizes of one pooling: planes = N C, input and output extents, the window per axis.
+struct Geo {
+  int64_t planes;
+  int64_t in[3], out[3], k[3], s[3], p[3], dil[3];
+  int64_t in_sp, out_sp;
+};
+
+inline Geo make_geo(const PoolWindow& w, const Shape& x, const Shape& y) {
+  Geo g{};
+  g.planes = x[0] * x[1];
+  g.in_sp = 1, g.out_sp = 1;
+  for (int a = 0; a < 3; ++a) {
+    g.in[a] = x[2 + a], g.out[a] = y[2 + a];
+    g.k[a] = w.kernel[a], g.s[a] = w.stride[a], g.p[a] = w.padding[a], g.dil[a] = w.dilation[a];
+    g.in_sp *= g.in[a], g.out_sp *= g.out[a];
+  }
+  return g;
+}
+
+/// Splits a flat index over extents e[0..2] (row-major) into c[0..2]; returns the rest
+/// (the plane).
+__host__ __device__ inline int64_t split_index(int64_t i, const int64_t* e, int64_t* c) {
+  c[2] = i % e[2];
+  i /= e[2];
+  c[1] = i % e[1];
+  i /= e[1];
+  c[0] = i % e[0];
+  return i / e[0];
+}
+
+/// Input coordinate of tap t of output o along axis a (may lie in the padding).
+__host__ __device__ inline int64_t tap_input(const Geo& g, int a, int64_t o, int64_t t) {
+  return o * g.s[a] - g.p[a] + t * g.dil[a];
+}
+
+/// The output whose tap t reads input i along axis a, or -1 when none does. For a fixed i the
+/// outputs grow as t falls, so walking t from k - 1 down to 0 visits them in ascending order.
+__host__ __device__ inline int64_t tap_output(const Geo& g, int a, int64_t i, int64_t t) {
+  const int64_t q = i + g.p[a] - t * g.dil[a];
+  if (q < 0 || q % g.s[a] != 0 || q / g.s[a] >= g.out[a]) return -1;
+  return q / g.s[a];
+}
+
+// ---- max_pool3d: the first maximum in (kd, kh, kw) order; a strictly greater value or a NaN
+// replaces it (the CPU's rule).
+
+struct Best {
+  float value;
+  int64_t where;  ///< flat index in the input plane; -1 when nothing beat -infinity
+};
+
+/// The first maximum of window o of one input plane.
+__host__ __device__ inline Best window_max(const Geo& g, const float* plane, const int64_t* o) {
+  Best b{-INFINITY, -1};
+  for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+    const int64_t id = tap_input(g, 0, o[0], kd);
+    if (id < 0 || id >= g.in[0]) continue;
+    for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+      const int64_t ih = tap_input(g, 1, o[1], kh);
+      if (ih < 0 || ih >= g.in[1]) continue;
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        const int64_t iw = tap_input(g, 2, o[2], kw);
+        if (iw < 0 || iw >= g.in[2]) continue;
+        const int64_t at = (id * g.in[1] + ih) * g.in[2] + iw;
+        const float v = plane[at];
+        if (v > b.value || v != v) b = {v, at};
+      }
+    }
+  }
+  return b;
+}
+
+/// y[i]: output element i's maximum.
+__host__ __device__ inline float max_pool_out(const Geo& g, const float* x, int64_t i) {
+  int64_t o[3];
+  const int64_t plane = split_index(i, g.out, o);
+  return window_max(g, x + plane * g.in_sp, o).value;
+}
+
+/// dx[j]: the gradients of the outputs whose argmax input j is, added in ascending
+/// (od, oh, ow) order as the CPU's scatter adds them.
+__host__ __device__ inline float max_pool_grad(const Geo& g, const float* x, const float* gy, int64_t j) {
+  int64_t c[3];
+  const int64_t plane = split_index(j, g.in, c);
+  const int64_t self = j - plane * g.in_sp;
+  const float* xp = x + plane * g.in_sp;
+  const float* gp = gy + plane * g.out_sp;
+  float acc = 0.f;
+  int64_t o[3];
+  for (int64_t kd = g.k[0] - 1; kd >= 0; --kd) {
+    if ((o[0] = tap_output(g, 0, c[0], kd)) < 0) continue;
+    for (int64_t kh = g.k[1] - 1; kh >= 0; --kh) {
+      if ((o[1] = tap_output(g, 1, c[1], kh)) < 0) continue;
+      for (int64_t kw = g.k[2] - 1; kw >= 0; --kw) {
+        if ((o[2] = tap_output(g, 2, c[2], kw)) < 0) continue;
+        if (window_max(g, xp, o).where == self) acc += gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]];
+      }
+    }
+  }
+  return acc;
+}
+
+// ---- avg_pool3d: PyTorch's divisor (the window clipped to the padded input with
+// count_include_pad, else to the real input; the product of the axes' factors; 0 gives 0).
+
+/// The divisor's factor of output o along axis a.
+__host__ __device__ inline float axis_count(const Geo& g, int a, int64_t o, bool include_pad) {
+  const int64_t start = o * g.s[a] - g.p[a];
+  const int64_t padded_end = g.in[a] + g.p[a];
+  const int64_t end = start + g.k[a] < padded_end ? start + g.k[a] : padded_end;
+  if (include_pad) return static_cast<float>(end - start);
+  return static_cast<float>((end < g.in[a] ? end : g.in[a]) - (start > 0 ? start : 0));
+}
+
+__host__ __device__ inline float divisor(const Geo& g, const int64_t* o, bool include_pad) {
+  return axis_count(g, 0, o[0], include_pad) * axis_count(g, 1, o[1], include_pad) * axis_count(g, 2, o[2], include_pad);
+}
+
+/// y[i]: the window's real voxels summed in (kd, kh, kw) order, over the divisor.
+__host__ __device__ inline float avg_pool_out(const Geo& g, bool include_pad, const float* x, int64_t i) {
+  int64_t o[3];
+  const int64_t plane = split_index(i, g.out, o);
+  const float* xp = x + plane * g.in_sp;
+  float acc = 0.f;
+  for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+    const int64_t id = tap_input(g, 0, o[0], kd);
+    if (id < 0 || id >= g.in[0]) continue;
+    for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+      const int64_t ih = tap_input(g, 1, o[1], kh);
+      if (ih < 0 || ih >= g.in[1]) continue;
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        const int64_t iw = tap_input(g, 2, o[2], kw);
+        if (iw >= 0 && iw < g.in[2]) acc += xp[(id * g.in[1] + ih) * g.in[2] + iw];
+      }
+    }
+  }
+  const float d = divisor(g, o, include_pad);
+  return d > 0.f ? acc / d : 0.f;
+}
+
+/// dx[j]: each covering output's share g / divisor, added in the order of the CPU's scatter
+/// (od, oh ascending, then kw ascending, so ow descending).
+__host__ __device__ inline float avg_pool_grad(const Geo& g, bool include_pad, const float* gy, int64_t j) {
+  int64_t c[3];
+  const int64_t plane = split_index(j, g.in, c);
+  const float* gp = gy + plane * g.out_sp;
+  float acc = 0.f;
+  int64_t o[3];
+  for (int64_t kd = g.k[0] - 1; kd >= 0; --kd) {
+    if ((o[0] = tap_output(g, 0, c[0], kd)) < 0) continue;
+    for (int64_t kh = g.k[1] - 1; kh >= 0; --kh) {
+      if ((o[1] = tap_output(g, 1, c[1], kh)) < 0) continue;
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        if ((o[2] = tap_output(g, 2, c[2], kw)) < 0) continue;
+        const float d = divisor(g, o, include_pad);
+        acc += d > 0.f ? gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]] / d : 0.f;
+      }
+    }
+  }
+  return acc;
+}
+
+}  // namespace deepsc::cuda::pool3d

@@ -1,0 +1,51 @@
+import type { RawTensor } from '../../../lib/index.js';
+import { type OpTable, tensors } from '../table.js';
+
+const t = tensors(11);
+
+/** Values in {-1, -0.5, 0, 0.5, 1}: windows full of ties, to check which maximum wins. */
+function ties(shape: number[]): RawTensor {
+  const x = t(shape);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round((x.data[i] as number) * 2) / 2;
+  return x;
+}
+
+// Exact: the same comparisons in the same (kd, kh, kw) order pick the same maximum, and each
+// input's gradient adds the same values in the same (od, oh, ow) order as the CPU's scatter.
+export const maxPool3d: OpTable<'max_pool3d'> = {
+  op: 'max_pool3d',
+  tol: { rtol: 0, atol: 0 },
+  cases: [
+    { name: 'kernel 2 (stride 2) on odd sizes', attrs: { kernel: 2 }, inputs: [t([2, 3, 5, 7, 9])] },
+    {
+      name: 'kernel 3 stride 2 pad 1',
+      attrs: { kernel: 3, stride: 2, padding: 1 },
+      inputs: [t([1, 2, 9, 8, 7])],
+    },
+    {
+      name: 'anisotropic window, ceil_mode',
+      attrs: { kernel: [1, 2, 3], stride: [1, 2, 2], ceil_mode: true },
+      inputs: [t([1, 3, 4, 5, 7])],
+    },
+    {
+      name: 'dilation 2, stride 1 (overlapping windows)',
+      attrs: { kernel: 2, stride: 1, dilation: 2 },
+      inputs: [t([1, 2, 6, 5, 7])],
+    },
+    {
+      name: 'ties: the first maximum in scan order takes the gradient',
+      attrs: { kernel: 3, stride: 1, padding: 1 },
+      inputs: [ties([1, 2, 5, 6, 4])],
+    },
+    {
+      name: 'ties with stride 2 and ceil_mode',
+      attrs: { kernel: 2, stride: 2, ceil_mode: true },
+      inputs: [ties([2, 1, 5, 5, 5])],
+    },
+    {
+      name: 'size-1 axes',
+      attrs: { kernel: [1, 3, 1], stride: [1, 2, 1], padding: [0, 1, 0] },
+      inputs: [t([1, 1, 1, 5, 1])],
+    },
+  ],
+};
