@@ -19,6 +19,7 @@ import { mulScalar } from './mul_scalar.js';
 import { paste } from './paste.js';
 import { relu } from './relu.js';
 import { reshape } from './reshape.js';
+import { resize } from './resize.js';
 import { scale } from './scale.js';
 import { sigmoid } from './sigmoid.js';
 import { slice } from './slice.js';
@@ -38,6 +39,7 @@ export const tables: OpTable<OpName>[] = [
   batchNorm,
   maxPool3d,
   avgPool3d,
+  resize,
   crop,
   paste,
   concat,
