@@ -7,6 +7,7 @@ import { add } from './add.js';
 import { avgPool3d } from './avg_pool3d.js';
 import { batchNorm } from './batch_norm.js';
 import { concat } from './concat.js';
+import { convTranspose3d } from './conv_transpose3d.js';
 import { conv3d } from './conv3d.js';
 import { crop } from './crop.js';
 import { groupNorm } from './group_norm.js';
@@ -37,6 +38,7 @@ export const tables: OpTable<OpName>[] = [
   logSoftmax,
   softmax,
   batchNorm,
+  convTranspose3d,
   maxPool3d,
   avgPool3d,
   resize,
