@@ -10,9 +10,11 @@ import { concat } from './concat.js';
 import { convTranspose3d } from './conv_transpose3d.js';
 import { conv3d } from './conv3d.js';
 import { crop } from './crop.js';
+import { globalAvgPool } from './global_avg_pool.js';
 import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
 import { leakyRelu } from './leaky_relu.js';
+import { linear } from './linear.js';
 import { logSoftmax } from './log_softmax.js';
 import { maxPool3d } from './max_pool3d.js';
 import { mul } from './mul.js';
@@ -35,6 +37,8 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  linear,
+  globalAvgPool,
   logSoftmax,
   softmax,
   batchNorm,
