@@ -37,6 +37,8 @@ const skipReason = info.cudaBuilt
 const X = [2, 3, 6, 6, 6];
 const Y = [2, 4, 6, 6, 6];
 const PARAMS = ['conv.weight', 'conv.bias', 'shift', 'gain', 's'] as const;
+/** Ops appended to the graph to test the missing-CUDA-kernel error (the first one without a kernel). */
+const EXTRA_OPS = ['softmax', 'log_softmax', 'global_avg_pool', 'mse', 'soft_dice'];
 
 /**
  * x -> conv3d (pad 1) = c; h = relu(c); y = scale((h + c + shift) * gain, s). `c` has two
@@ -70,7 +72,9 @@ function net(seed: number, extra?: string): GraphDesc {
     { name: 'h', value: 7 },
   ];
   if (extra) {
-    items.push({ kind: 'node', op: extra, name: `extra_${extra}`, attrs: {}, inputs: [7], outputs: [12] });
+    // Losses take (prediction, target, weight): h against itself.
+    const ins = ['mse', 'soft_dice'].includes(extra) ? [7, 7, null] : [7];
+    items.push({ kind: 'node', op: extra, name: `extra_${extra}`, attrs: {}, inputs: ins, outputs: [12] });
     outputs.push({ name: 'extra', value: 12 });
   }
   return { items, outputs };
@@ -150,6 +154,12 @@ describe('executor on cuda: without a device', () => {
     for (const p of PARAMS) expect(m.gradient(p).shape).toEqual(m.read(p).shape);
     m.dispose();
   });
+  it.each(EXTRA_OPS)(
+    "the graph with an extra %s node (the missing-kernel case) compiles on device 'cpu'",
+    (op) => {
+      new B.NativeModel(net(1, op), { device: 'cpu', mode: 'infer' }).dispose();
+    },
+  );
   it("the graph with a loss trains on device 'cpu' (trainStep)", async () => {
     const config = optimizers[3]?.config as NativeOptimizerConfig;
     const m = new B.NativeModel(netWithLoss(13), { device: 'cpu', mode: 'train', optimizer: config });
@@ -347,7 +357,7 @@ describe.skipIf(!haveGpu)(
       },
     );
 
-    const candidates = ['softmax', 'log_softmax', 'global_avg_pool'];
+    const candidates = EXTRA_OPS;
     const missing = candidates.filter((op) => !cudaOps().includes(op as never));
     it.skipIf(missing.length === 0)(
       missing.length > 0
