@@ -31,6 +31,53 @@
 // a fixed order (fp32 FMA), the splits are added in split order (double), the bias gradient
 // in double by a fixed tree and then in chunk order. The split count depends on the shapes
 // only, so results are bitwise the same on every run and every GPU.
+//
+// What each pass should reach on an H100 (the benchmark's layers, benchmarks/gpu/layers.json;
+// test/cuda_emu/conv3d_plans.cu prints this table). Two lower bounds per pass: its useful
+// FLOPs at the fp32 FFMA peak (132 SMs x 128 FMA x 2 x ~1.75 GHz = ~60 TFLOP/s; no tensor
+// cores), and the bytes it must move at least (read both operands and write the output once,
+// float32) at HBM3's 3.35 TB/s. "work" is what the tiles compute over the useful FLOPs (rows
+// and columns past a tile's end, padded reduction steps). "expect" is the target for this
+// kernel: the tiles' work at 30 TFLOP/s (half the FFMA peak: a classic 128x128 SGEMM reaches
+// 70-80 %, the gathers add roughly a quarter more instructions, the 32-row tilings reuse each
+// gathered element half as often), or three times the bytes bound for the memory-bound stem.
+// cuDNN's fp32 kernels (TF32 off) are FFMA kernels too; 0.5x their throughput means within
+// about twice "expect" on the large layers.
+//   layer               pass       GFLOP  FLOP-ms   MB  byte-ms  tiling  splits work  expect ms
+//   stem.whole.branch3  fwd         0.17  0.003  25.2  0.008  8x128      1  1.19   0.023
+//   stem.whole.branch3  bwd-data    0.17  0.003  25.2  0.008  8x128      1  8.00   0.045
+//   stem.whole.branch3  bwd-weight  0.17  0.003  25.2  0.008  32x32   1056  4.74   0.027
+//   unet.enc1.conv2     fwd        10.87  0.181  50.4  0.015  32x128     1  1.00   0.362
+//   unet.enc1.conv2     bwd-data   10.87  0.181  50.4  0.015  32x128     1  1.00   0.362
+//   unet.enc1.conv2     bwd-weight 10.87  0.181  50.4  0.015  32x128   150  1.04   0.377
+//   unet.enc2.conv1     fwd         2.72  0.045  31.7  0.009  64x128     2  1.00   0.091
+//   unet.enc2.conv1     bwd-data    2.72  0.045  31.7  0.009  32x128     1  1.00   0.091
+//   unet.enc2.conv1     bwd-weight  2.72  0.045  31.7  0.009  64x128    75  1.04   0.094
+//   unet.enc3.conv2     fwd         2.72  0.045   4.9  0.001  128x128   11  1.00   0.091
+//   unet.enc3.conv2     bwd-data    2.72  0.045   4.9  0.001  128x128   11  1.00   0.091
+//   unet.enc3.conv2     bwd-weight  2.72  0.045   4.9  0.001  128x128    9  1.00   0.091
+//   unet.dec1.conv1     fwd        21.74  0.362  75.7  0.023  32x128     1  1.00   0.725
+//   unet.dec1.conv1     bwd-data   21.74  0.362  75.7  0.023  64x128     1  1.00   0.725
+//   unet.dec1.conv1     bwd-weight 21.74  0.362  75.7  0.023  32x128    75  1.04   0.754
+//   cls.block1.conv1    fwd         5.61  0.093  64.7  0.019  64x128     1  1.01   0.189
+//   cls.block1.conv1    bwd-data    5.61  0.093  64.7  0.019  64x128     1  1.94   0.363
+//   cls.block1.conv1    bwd-weight  5.61  0.093  64.7  0.019  64x128    75  1.01   0.189
+//   cls.block3.conv2    fwd         5.44  0.091  10.2  0.003  128x128   11  1.00   0.181
+//   cls.block3.conv2    bwd-data    5.44  0.091  10.2  0.003  128x128   11  1.00   0.181
+//   cls.block3.conv2    bwd-weight  5.44  0.091  10.2  0.003  128x128    2  1.00   0.181
+// (backward-weight's times include the bias gradient, a few microseconds.) Where a pass is far
+// off: test/cuda_emu/gpu prints each pass's plan and time; in Nsight Compute look at the fast
+// kernel's FMA-pipe share of issued instructions (should be ~60 %), achieved occupancy (16
+// warps per SM: 128 registers a thread), shared-memory bank conflicts (should be ~0: the
+// stores are conflict-free by the +4 padding), L1 hit rate of the gathers, local memory
+// (none but 8 bytes in two backward-data instantiations), and, for split passes, split_sum's
+// share of the time.
+//
+// Next steps, by expected gain: a 3xTF32 tensor-core path (mma.sync m16n8k8, fp32-accurate:
+// about 3x the FFMA rate even at three MMAs per product); channels-last activations inside the
+// executor, so that the gathers become 16-byte loads; a 4-row tiling for backward-data with
+// one input channel (the stem's, 8x work today); a cp.async pipeline instead of the register
+// prefetch.
 #include <string>
 
 #include "cuda/check.cuh"

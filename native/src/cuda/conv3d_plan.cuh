@@ -11,10 +11,12 @@ namespace deepsc::cuda::conv3d {
 
 enum class Tile : int { t128 = 0, t64 = 1, t32 = 2, t8 = 3, small = 4 };
 
-/// Threads in flight the splits aim for: two waves of an H100 (132 SMs) at 512 resident
-/// threads per SM (128 registers each). A constant, not the device's SM count, so that the
-/// split (and so the summation order) is the same on every GPU.
-constexpr int64_t kTargetThreads = 132 * 1024;
+/// Threads the splits aim for: one full wave of an H100 (132 SMs at 512 resident threads each,
+/// 128 registers a thread). Splitting only pays while the tiles alone leave the GPU at most
+/// half full, and the split count is rounded down so that the blocks fit one wave (a second,
+/// partly filled wave would cost a whole block's time for a few blocks). A constant, not the
+/// device's SM count, so that the split (and so the summation order) is the same on every GPU.
+constexpr int64_t kTargetThreads = 132 * 512;
 /// Fewest reduction steps (of fast::BK rows) a split gets: thinner splits cost more in partial
 /// sums written and re-read than they gain.
 constexpr int kMinStepsPerSplit = 8;
@@ -113,8 +115,8 @@ inline Plan make_plan(const Dims& D, int64_t groups) {
   const int64_t target = kTargetThreads / s.NT;
   const int64_t steps = (pl.max_rows + fast::BK - 1) / fast::BK;
   int64_t splits = 1;
-  if (2 * tiles < target) {
-    splits = (target + tiles - 1) / tiles;
+  if (2 * tiles <= target) {
+    splits = target / tiles;
     if (splits > steps / kMinStepsPerSplit) splits = steps / kMinStepsPerSplit;
   }
   const int64_t zmax = 65535 / (groups * pl.geo.classes);
