@@ -24,7 +24,7 @@
 //                        backward-data strides with more than 64 residue classes, more than
 //                        1024 kernel taps in forward / backward-data, grids past CUDA's limits)
 // The kernels' phases and index functions are __host__ __device__: test/cuda_emu runs them
-// thread by thread on the host against a float64 reference (every tiling, 1 and 3 splits,
+// thread by thread on the host against a float64 reference (every tiling, 1, 3 and 70 splits,
 // two thread orders), test/cuda_emu/gpu checks the fast kernel against the simple one on a GPU.
 //
 // Deterministic: no atomics. Each output element (or split partial) is summed by one thread in
@@ -144,8 +144,10 @@ void run_pass(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, c
   float* part = static_cast<float*>(lease.get());
   launch_fast<P>(pl, A, B, nullptr, out, part);
   const int64_t total = pl.geo.total;
-  split_sum<<<blocks_for(total), kThreads>>>(part, pl.geo.splits, total, P == kFwd ? bias : nullptr, D.out_sp, D.K,
-                                             out);
+  const int64_t blocks = (total + kSplitSumX - 1) / kSplitSumX;
+  const dim3 threads(kSplitSumX, static_cast<unsigned>(split_sum_rows(pl.geo.splits)));
+  split_sum<<<static_cast<unsigned>(blocks), threads>>>(part, pl.geo.splits, total, P == kFwd ? bias : nullptr,
+                                                        D.out_sp, D.K, out);
   DEEPSC_CUDA_CHECK(cudaGetLastError());
 }
 

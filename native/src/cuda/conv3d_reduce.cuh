@@ -11,18 +11,41 @@
 
 namespace deepsc::cuda::conv3d {
 
-/// out[i] = sum over splits s, in order, of part[s total + i] (double), plus bias[(i / sp) % K]
-/// when bias is given (the forward's bias, added once after the sum).
-__host__ __device__ inline float split_sum_at(const float* part, int splits, int64_t total, const float* bias,
-                                              int64_t sp, int64_t K, int64_t i) {
+/// Split sums: out[i] = the sum over the splits of part[s total + i] (+ bias[(i / sp) % K],
+/// the forward's bias, once after the sum). A block of 32 x ny threads takes 32 consecutive
+/// outputs (coalesced reads); thread (x, y) sums the splits s = y, y + ny, ... in order
+/// (double), and the ny partials of an output are then added in y order. ny (1, 8 or 32, from
+/// the split count) spreads a long split list over more threads: backward-weight of a thin
+/// layer has few outputs and a thousand splits. Fixed order: deterministic.
+constexpr int kSplitSumX = 32;
+
+inline int split_sum_rows(int splits) { return splits >= 64 ? 32 : splits >= 8 ? 8 : 1; }
+
+/// Thread y's share of output i (splits y, y + ny, ...).
+__host__ __device__ inline double split_sum_part(const float* part, int splits, int64_t total, int ny, int y,
+                                                 int64_t i) {
   double acc = 0;
-  for (int s = 0; s < splits; ++s) acc += part[s * total + i];
+  for (int s = y; s < splits; s += ny) acc += part[s * total + i];
+  return acc;
+}
+
+/// The ny shares of an output, added in order, plus the bias.
+__host__ __device__ inline float split_sum_finish(const double* shares, int ny, int stride, const float* bias,
+                                                  int64_t sp, int64_t K, int64_t i) {
+  double acc = 0;
+  for (int y = 0; y < ny; ++y) acc += shares[y * stride];
   return static_cast<float>(acc) + (bias ? bias[(i / sp) % K] : 0.f);
 }
 
+/// Grid: ceil(total / 32) blocks of (32, ny) threads.
 __global__ void split_sum(const float* __restrict__ part, int splits, int64_t total, const float* __restrict__ bias,
                           int64_t sp, int64_t K, float* __restrict__ out) {
-  DEEPSC_GRID_STRIDE(i, total) out[i] = split_sum_at(part, splits, total, bias, sp, K, i);
+  __shared__ double shares[32][kSplitSumX];
+  const int x = static_cast<int>(threadIdx.x), y = static_cast<int>(threadIdx.y), ny = static_cast<int>(blockDim.y);
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * kSplitSumX + x;
+  shares[y][x] = i < total ? split_sum_part(part, splits, total, ny, y, i) : 0.0;
+  __syncthreads();
+  if (y == 0 && i < total) out[i] = split_sum_finish(&shares[0][x], ny, kSplitSumX, bias, sp, K, i);
 }
 
 /// Positions one bias-gradient block sums (per sample, per channel).

@@ -3,7 +3,8 @@
 // phase_first, phase_step, phase_store) run for every block and thread in the kernel's order,
 // once with the threads in ascending and once in descending order between barriers (a thread
 // reading shared memory that another writes in the same interval would make the two differ),
-// for every tiling and split count, and the split sums through split_sum_at. Outputs start as
+// for every tiling and split count (1, 3, 70: more splits than some reductions have steps),
+// and the split sums through split_sum's per-thread functions. Outputs start as
 // NaN, so an element no thread writes fails. The simple (fallback) kernel runs too. Checks the
 // indexing, tiling and barrier placement, not launches or the GPU's memory model. Runs
 // without a GPU: native/test/cuda_emu/run.sh.
@@ -64,9 +65,14 @@ void emu_fast(const Plan& pl, const Dims& D, const float* A, const float* B, con
     case Tile::t8: emu_fast_kernel<P, fast::T8>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::small: emu_fast_kernel<P, fast::TSmall>(pl, A, B, kb, out, scratch.data(), reverse); break;
   }
-  if (pl.geo.splits > 1)
-    for (int64_t i = 0; i < pl.geo.total; ++i)
-      out[i] = split_sum_at(scratch.data(), pl.geo.splits, pl.geo.total, P == kFwd ? bias : nullptr, D.out_sp, D.K, i);
+  if (pl.geo.splits > 1) {  // split_sum's threads, one output at a time
+    const int ny = split_sum_rows(pl.geo.splits);
+    std::vector<double> shares(static_cast<size_t>(ny));
+    for (int64_t i = 0; i < pl.geo.total; ++i) {
+      for (int y = 0; y < ny; ++y) shares[y] = split_sum_part(scratch.data(), pl.geo.splits, pl.geo.total, ny, y, i);
+      out[i] = split_sum_finish(shares.data(), ny, 1, P == kFwd ? bias : nullptr, D.out_sp, D.K, i);
+    }
+  }
 }
 
 template <int P>
@@ -194,7 +200,7 @@ int check_pass(const Data& r, int& runs) {
   bad += check_plan<P>(r, base, "auto");
   ++runs;
   for (int t = 0; t < 5; ++t)
-    for (int splits : {1, 3}) {
+    for (int splits : {1, 3, 70}) {
       Plan pl = base;
       finish_plan<P>(pl, static_cast<Tile>(t), splits);
       bad += check_plan<P>(r, pl, "forced");
