@@ -11,7 +11,7 @@
 //
 // Files, one concept each:
 //   conv3d_geometry.cuh  the passes and the int64 / int32 dimensions
-//   conv3d_fast.cuh      the fast kernel: 128x128 / 64x128 / 32x128 / 8x128 / 32x32 block
+//   conv3d_fast.cuh      the fast kernel: 128x128 / 64x128 / 32x128 / 8x128 / 4x128 / 32x32 block
 //                        tiles, 8x8 (4x4) register tiles, double-buffered shared memory with a
 //                        register-staged prefetch, gathers from per-step row tables and
 //                        per-thread column offsets (no division per element), backward-data
@@ -45,7 +45,7 @@
 // about twice "expect" on the large layers.
 //   layer               pass       GFLOP  FLOP-ms   MB  byte-ms  tiling  splits work  expect ms
 //   stem.whole.branch3  fwd         0.17  0.003  25.2  0.008  8x128      1  1.19   0.023
-//   stem.whole.branch3  bwd-data    0.17  0.003  25.2  0.008  8x128      1  8.00   0.045
+//   stem.whole.branch3  bwd-data    0.17  0.003  25.2  0.008  4x128      1  4.00   0.023
 //   stem.whole.branch3  bwd-weight  0.17  0.003  25.2  0.008  32x32   1056  4.74   0.027
 //   unet.enc1.conv2     fwd        10.87  0.181  50.4  0.015  32x128     1  1.00   0.362
 //   unet.enc1.conv2     bwd-data   10.87  0.181  50.4  0.015  32x128     1  1.00   0.362
@@ -75,9 +75,9 @@
 //
 // Next steps, by expected gain: a 3xTF32 tensor-core path (mma.sync m16n8k8, fp32-accurate:
 // about 3x the FFMA rate even at three MMAs per product); channels-last activations inside the
-// executor, so that the gathers become 16-byte loads; a 4-row tiling for backward-data with
-// one input channel (the stem's, 8x work today); a cp.async pipeline instead of the register
-// prefetch.
+// executor, so that the gathers become 16-byte loads; a direct kernel for backward-data with
+// one input channel (the stem's, whose 4-row tiles do 4x the useful work); a cp.async
+// pipeline instead of the register prefetch.
 #include <string>
 
 #include "cuda/check.cuh"
@@ -109,6 +109,7 @@ void launch_fast(const Plan& pl, const float* A, const float* B, const float* bi
     case Tile::t64: return launch_tiled<P, fast::T64>(pl, A, B, bias, out, scratch);
     case Tile::t32: return launch_tiled<P, fast::T32>(pl, A, B, bias, out, scratch);
     case Tile::t8: return launch_tiled<P, fast::T8>(pl, A, B, bias, out, scratch);
+    case Tile::t4: return launch_tiled<P, fast::T4>(pl, A, B, bias, out, scratch);
     case Tile::small: return launch_tiled<P, fast::TSmall>(pl, A, B, bias, out, scratch);
   }
 }

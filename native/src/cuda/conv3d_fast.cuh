@@ -58,7 +58,8 @@ struct Tiling {
 using T128 = Tiling<128, 128, 256, 8, 8>;  // M > 64
 using T64 = Tiling<64, 128, 128, 8, 8>;    // 32 < M <= 64
 using T32 = Tiling<32, 128, 64, 8, 8>;     // 8 < M <= 32
-using T8 = Tiling<8, 128, 32, 8, 4>;       // M <= 8
+using T8 = Tiling<8, 128, 32, 8, 4>;       // 4 < M <= 8
+using T4 = Tiling<4, 128, 32, 4, 4>;       // M <= 4 (backward-data of a one-channel input)
 using TSmall = Tiling<32, 32, 64, 4, 4>;   // M <= 32 and at most 32 columns (backward-weight of thin layers)
 
 __host__ __device__ inline int ceil_div_signed(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
@@ -328,7 +329,8 @@ __host__ __device__ inline void phase_init(const Geo32& G, const Block& b, const
 #pragma unroll
     for (int j = 0; j < T::TN; ++j) th.acc[i][j] = 0.f;
 #pragma unroll
-  for (int ci = 0; ci < T::ColsPer; ++ci) th.col[ci] = col_info<P>(G, b, b.n0 + tid % T::ColThreads + ci * T::ColThreads);
+  for (int ci = 0; ci < T::ColsPer; ++ci)
+    th.col[ci] = col_info<P>(G, b, b.n0 + tid % T::ColThreads + ci * T::ColThreads);
 #pragma unroll
   for (int j = 0; j < T::ARows; ++j) th.moff[j] = m_off<P>(G, b, b.m0 + tid / BK + j * (T::NT / BK));
   if constexpr (P != kBwdWeight) {

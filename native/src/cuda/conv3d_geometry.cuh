@@ -72,7 +72,9 @@ inline Geo32 make_geo32(const Dims& D, int64_t groups, int pass) {
   g.classes = pass == kBwdData ? g.s[0] * g.s[1] * g.s[2] : 1;
   g.splits = 1;
   g.taps = pass == kBwdWeight ? 0 : g.kvol;
-  g.total = static_cast<int>(pass == kFwd ? D.N * D.K * D.out_sp : pass == kBwdData ? D.N * D.C * D.in_sp : D.K * D.Cg * D.kvol);
+  g.total = static_cast<int>(pass == kFwd       ? D.N * D.K * D.out_sp
+                             : pass == kBwdData ? D.N * D.C * D.in_sp
+                                                : D.K * D.Cg * D.kvol);
   return g;
 }
 

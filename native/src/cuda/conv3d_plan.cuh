@@ -9,7 +9,8 @@
 
 namespace deepsc::cuda::conv3d {
 
-enum class Tile : int { t128 = 0, t64 = 1, t32 = 2, t8 = 3, small = 4 };
+enum class Tile : int { t128 = 0, t64 = 1, t32 = 2, t8 = 3, small = 4, t4 = 5 };
+constexpr int kTiles = 6;
 
 /// Threads the splits aim for: one full wave of an H100 (132 SMs at 512 resident threads each,
 /// 128 registers a thread). Splitting only pays while the tiles alone leave the GPU at most
@@ -42,6 +43,7 @@ inline TileShape tile_shape(Tile t) {
     case Tile::t64: return {T64::BM, T64::BN, T64::NT};
     case Tile::t32: return {T32::BM, T32::BN, T32::NT};
     case Tile::t8: return {T8::BM, T8::BN, T8::NT};
+    case Tile::t4: return {T4::BM, T4::BN, T4::NT};
     default: return {TSmall::BM, TSmall::BN, TSmall::NT};
   }
 }
@@ -52,6 +54,7 @@ inline const char* tile_name(Tile t) {
     case Tile::t64: return "64x128";
     case Tile::t32: return "32x128";
     case Tile::t8: return "8x128";
+    case Tile::t4: return "4x128";
     default: return "32x32";
   }
 }
@@ -60,6 +63,7 @@ inline const char* tile_name(Tile t) {
 /// thin outputs (backward-weight of a layer with few input channels).
 inline Tile choose_tile(int M, int NC) {
   if (M <= 32 && NC <= 32) return Tile::small;
+  if (M <= 4) return Tile::t4;
   if (M <= 8) return Tile::t8;
   if (M <= 32) return Tile::t32;
   if (M <= 64) return Tile::t64;

@@ -63,6 +63,7 @@ void emu_fast(const Plan& pl, const Dims& D, const float* A, const float* B, con
     case Tile::t64: emu_fast_kernel<P, fast::T64>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::t32: emu_fast_kernel<P, fast::T32>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::t8: emu_fast_kernel<P, fast::T8>(pl, A, B, kb, out, scratch.data(), reverse); break;
+    case Tile::t4: emu_fast_kernel<P, fast::T4>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::small: emu_fast_kernel<P, fast::TSmall>(pl, A, B, kb, out, scratch.data(), reverse); break;
   }
   if (pl.geo.splits > 1) {  // split_sum's threads, one output at a time
@@ -199,7 +200,7 @@ int check_pass(const Data& r, int& runs) {
   }
   bad += check_plan<P>(r, base, "auto");
   ++runs;
-  for (int t = 0; t < 5; ++t)
+  for (int t = 0; t < kTiles; ++t)
     for (int splits : {1, 3, 70}) {
       Plan pl = base;
       finish_plan<P>(pl, static_cast<Tile>(t), splits);

@@ -51,7 +51,8 @@ double worst(const std::vector<float>& got, const std::vector<float>& ref, int64
   double w = 0;
   for (int64_t i = 0; i < n; ++i) {
     if (std::isnan(got[i]) || std::isinf(got[i])) return INFINITY;
-    w = std::max(w, std::fabs(static_cast<double>(got[i]) - ref[i]) / (atol + rtol * std::fabs(static_cast<double>(ref[i]))));
+    const double r = ref[i];
+    w = std::max(w, std::fabs(static_cast<double>(got[i]) - r) / (atol + rtol * std::fabs(r)));
   }
   return w;
 }
@@ -119,7 +120,8 @@ int main(int argc, char** argv) {
       Buf y(out_shapes[0].size()), dx(shapes[0].size()), dw(shapes[1].size()), db(K);
       std::vector<TensorView> din = {{x.get(), shapes[0]}, {w.get(), shapes[1]}, {b.get(), shapes[2]}};
       std::vector<TensorView> dout = {{y.get(), out_shapes[0]}}, dgout = {{dy.get(), out_shapes[0]}};
-      std::vector<TensorView> gd = {{dx.get(), shapes[0]}, {}, {}}, gw = {{}, {dw.get(), shapes[1]}, {db.get(), shapes[2]}};
+      std::vector<TensorView> gd = {{dx.get(), shapes[0]}, {}, {}};
+      std::vector<TensorView> gw = {{}, {dw.get(), shapes[1]}, {db.get(), shapes[2]}};
       auto fwd = [&] { run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}}); };
       auto bd = [&] { run_backward(Backend::cuda, op, OpGradArgs{din, dout, dgout, gd, Workspace{}}); };
       auto bw = [&] { run_backward(Backend::cuda, op, OpGradArgs{din, dout, dgout, gw, Workspace{}}); };
@@ -153,7 +155,8 @@ int main(int argc, char** argv) {
             else if (pass == 1)
               simple::launch<kBwdData>(D, g, D.Cg, D.N * D.in_sp, D.Kg * D.kvol, w.get(), dy.get(), nullptr, ref.get());
             else
-              simple::launch<kBwdWeight>(D, g, D.Kg, D.Cg * D.kvol, D.N * D.out_sp, dy.get(), x.get(), nullptr, ref.get());
+              simple::launch<kBwdWeight>(D, g, D.Kg, D.Cg * D.kvol, D.N * D.out_sp, dy.get(), x.get(), nullptr,
+                                         ref.get());
           });
           simple_ms = t0;
           err = worst(first, ref.down(), outs[pass]->n);
