@@ -10,6 +10,8 @@ import { concat } from './concat.js';
 import { convTranspose3d } from './conv_transpose3d.js';
 import { conv3d } from './conv3d.js';
 import { crop } from './crop.js';
+import { crossEntropy } from './cross_entropy.js';
+import { focal } from './focal.js';
 import { globalAvgPool } from './global_avg_pool.js';
 import { groupNorm } from './group_norm.js';
 import { instanceNorm } from './instance_norm.js';
@@ -37,6 +39,8 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  focal,
+  crossEntropy,
   linear,
   globalAvgPool,
   logSoftmax,
