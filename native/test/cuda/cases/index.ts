@@ -19,6 +19,7 @@ import { leakyRelu } from './leaky_relu.js';
 import { linear } from './linear.js';
 import { logSoftmax } from './log_softmax.js';
 import { maxPool3d } from './max_pool3d.js';
+import { mse } from './mse.js';
 import { mul } from './mul.js';
 import { mulScalar } from './mul_scalar.js';
 import { paste } from './paste.js';
@@ -28,6 +29,7 @@ import { resize } from './resize.js';
 import { scale } from './scale.js';
 import { sigmoid } from './sigmoid.js';
 import { slice } from './slice.js';
+import { softDice } from './soft_dice.js';
 import { softmax } from './softmax.js';
 
 export const tables: OpTable<OpName>[] = [
@@ -39,6 +41,8 @@ export const tables: OpTable<OpName>[] = [
   mulScalar,
   scale,
   conv3d,
+  mse,
+  softDice,
   focal,
   crossEntropy,
   linear,
