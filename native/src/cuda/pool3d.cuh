@@ -2,7 +2,7 @@
 // The 3D pooling kernels' per-element work (max_pool3d.cu, avg_pool3d.cu), as the CPU's
 // src/cpu/pool_rows.h walks windows: output o along an axis reads input o s - p + t dil for
 // taps t in [0, k). Backward is a gather (one thread per input voxel), so it walks the inverse:
-// the outputs whose window holds input i along an axis. __host__ __device__ so that the host
+// the outputs whose window holds input i along an axis, a range found with two divisions. __host__ __device__ so that the host
 // emulation (test/cuda_emu/pool_resize_index.cu) runs the same code against the CPU kernels.
 #include <cuda_runtime.h>
 
@@ -49,12 +49,23 @@ __host__ __device__ inline int64_t tap_input(const Geo& g, int a, int64_t o, int
   return o * g.s[a] - g.p[a] + t * g.dil[a];
 }
 
-/// The output whose tap t reads input i along axis a, or -1 when none does. For a fixed i the
-/// outputs grow as t falls, so walking t from k - 1 down to 0 visits them in ascending order.
-__host__ __device__ inline int64_t tap_output(const Geo& g, int a, int64_t i, int64_t t) {
-  const int64_t q = i + g.p[a] - t * g.dil[a];
-  if (q < 0 || q % g.s[a] != 0 || q / g.s[a] >= g.out[a]) return -1;
-  return q / g.s[a];
+/// The outputs along axis a whose window may hold input i: those in [lo, hi] (inclusive; empty
+/// when lo > hi) with i + p - o s in [0, (k - 1) dil]; with dilation 1 every one of them does,
+/// otherwise holds() says which (their tap is (i + p - o s) / dil).
+struct Readers {
+  int64_t lo, hi;
+};
+
+__host__ __device__ inline Readers readers(const Geo& g, int a, int64_t i) {
+  const int64_t top = i + g.p[a], low = top - (g.k[a] - 1) * g.dil[a];
+  const int64_t lo = low <= 0 ? 0 : (low + g.s[a] - 1) / g.s[a];
+  const int64_t hi = top / g.s[a];
+  return {lo, hi < g.out[a] - 1 ? hi : g.out[a] - 1};
+}
+
+/// Whether output o (from readers()) reads input i along axis a.
+__host__ __device__ inline bool holds(const Geo& g, int a, int64_t i, int64_t o) {
+  return g.dil[a] == 1 || (i + g.p[a] - o * g.s[a]) % g.dil[a] == 0;
 }
 
 // ---- max_pool3d: the first maximum in (kd, kh, kw) order; a strictly greater value or a NaN
@@ -101,14 +112,15 @@ __host__ __device__ inline float max_pool_grad(const Geo& g, const float* x, con
   const int64_t self = j - plane * g.in_sp;
   const float* xp = x + plane * g.in_sp;
   const float* gp = gy + plane * g.out_sp;
+  const Readers rd = readers(g, 0, c[0]), rh = readers(g, 1, c[1]), rw = readers(g, 2, c[2]);
   float acc = 0.f;
   int64_t o[3];
-  for (int64_t kd = g.k[0] - 1; kd >= 0; --kd) {
-    if ((o[0] = tap_output(g, 0, c[0], kd)) < 0) continue;
-    for (int64_t kh = g.k[1] - 1; kh >= 0; --kh) {
-      if ((o[1] = tap_output(g, 1, c[1], kh)) < 0) continue;
-      for (int64_t kw = g.k[2] - 1; kw >= 0; --kw) {
-        if ((o[2] = tap_output(g, 2, c[2], kw)) < 0) continue;
+  for (o[0] = rd.lo; o[0] <= rd.hi; ++o[0]) {
+    if (!holds(g, 0, c[0], o[0])) continue;
+    for (o[1] = rh.lo; o[1] <= rh.hi; ++o[1]) {
+      if (!holds(g, 1, c[1], o[1])) continue;
+      for (o[2] = rw.lo; o[2] <= rw.hi; ++o[2]) {
+        if (!holds(g, 2, c[2], o[2])) continue;
         if (window_max(g, xp, o).where == self) acc += gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]];
       }
     }
@@ -155,24 +167,20 @@ __host__ __device__ inline float avg_pool_out(const Geo& g, bool include_pad, co
 }
 
 /// dx[j]: each covering output's share g / divisor, added in the order of the CPU's scatter
-/// (od, oh ascending, then kw ascending, so ow descending).
+/// (od, oh ascending, then its kw ascending, so ow descending). avg_pool3d has no dilation.
 __host__ __device__ inline float avg_pool_grad(const Geo& g, bool include_pad, const float* gy, int64_t j) {
   int64_t c[3];
   const int64_t plane = split_index(j, g.in, c);
   const float* gp = gy + plane * g.out_sp;
+  const Readers rd = readers(g, 0, c[0]), rh = readers(g, 1, c[1]), rw = readers(g, 2, c[2]);
   float acc = 0.f;
   int64_t o[3];
-  for (int64_t kd = g.k[0] - 1; kd >= 0; --kd) {
-    if ((o[0] = tap_output(g, 0, c[0], kd)) < 0) continue;
-    for (int64_t kh = g.k[1] - 1; kh >= 0; --kh) {
-      if ((o[1] = tap_output(g, 1, c[1], kh)) < 0) continue;
-      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
-        if ((o[2] = tap_output(g, 2, c[2], kw)) < 0) continue;
+  for (o[0] = rd.lo; o[0] <= rd.hi; ++o[0])
+    for (o[1] = rh.lo; o[1] <= rh.hi; ++o[1])
+      for (o[2] = rw.hi; o[2] >= rw.lo; --o[2]) {
         const float d = divisor(g, o, include_pad);
         acc += d > 0.f ? gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]] / d : 0.f;
       }
-    }
-  }
   return acc;
 }
 

@@ -148,6 +148,10 @@ int main() {
     bad += pool_case(is_max, Shape{1, 1, 1, 5, 6}, win({1, 3, 3}, {1, 2, 2}, {0, 1, 1}, {1, 1, 1}, true), true, false);
   }
   bad += pool_case(true, Shape{1, 2, 6, 5, 7}, win({2, 2, 2}, {1, 1, 1}, {0, 0, 0}, {2, 2, 2}), true, false);
+  bad += pool_case(false, Shape{2, 3, 7, 9, 11}, win({7, 9, 11}, {7, 9, 11}), true, false);
+  bad += pool_case(false, Shape{1, 2, 9, 10, 13}, win({4, 5, 6}, {3, 2, 4}, {2, 2, 3}), false, false);
+  bad += pool_case(true, Shape{1, 2, 9, 10, 13}, win({4, 5, 6}, {3, 2, 4}, {2, 2, 3}, {2, 1, 2}), true, true);
+  bad += pool_case(true, Shape{1, 1, 12, 11, 10}, win({3, 3, 3}, {1, 2, 3}, {1, 1, 1}, {3, 2, 1}, true), true, false);
   bad += pool_case(true, Shape{1, 2, 7, 6, 9}, win({3, 2, 3}, {2, 1, 3}, {1, 1, 1}, {2, 3, 1}, true), true, true);
   bad += pool_case(true, Shape{2, 1, 5, 5, 5}, win({2, 2, 2}, {2, 2, 2}, {0, 0, 0}, {1, 1, 1}, true), true, true);
 

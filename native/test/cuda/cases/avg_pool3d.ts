@@ -2,9 +2,10 @@ import { type OpTable, tensors } from '../table.js';
 
 const t = tensors(12);
 
-// Forward sums each window in the CPU's (kd, kh, kw) order and divides by the same float
-// divisor; backward adds the same shares in the order of the CPU's scatter. Equal in
-// practice; 1e-6 is headroom should either compiler reorder a sum.
+// Windows of at most 64 taps: the same sums in the same order as the CPU and the same float
+// divisor, equal in practice. Wider windows (the global pool) are summed by a block in double
+// in another order than the CPU's float loop: the CPU's own rounding over a few hundred
+// values is well below 1e-6 of a mean.
 export const avgPool3d: OpTable<'avg_pool3d'> = {
   op: 'avg_pool3d',
   tol: { rtol: 1e-6, atol: 1e-6 },
@@ -40,6 +41,21 @@ export const avgPool3d: OpTable<'avg_pool3d'> = {
       name: 'kernel 3 stride 1 pad 1 (overlapping windows)',
       attrs: { kernel: 3, stride: 1, padding: 1 },
       inputs: [t([1, 3, 5, 5, 5])],
+    },
+    {
+      name: 'global average: the whole volume as one window (one block per output)',
+      attrs: { kernel: [7, 9, 11] },
+      inputs: [t([2, 3, 7, 9, 11])],
+    },
+    {
+      name: 'wide window with stride and padding, real voxels only',
+      attrs: { kernel: [4, 5, 6], stride: [3, 2, 4], padding: [2, 2, 3], count_include_pad: false },
+      inputs: [t([1, 2, 9, 10, 13])],
+    },
+    {
+      name: 'wide window, ceil_mode, count_include_pad',
+      attrs: { kernel: 5, stride: 3, padding: 2, ceil_mode: true },
+      inputs: [t([1, 1, 10, 10, 10])],
     },
     {
       name: 'size-1 axes',

@@ -39,6 +39,11 @@ export const convTranspose3d: OpTable<'conv_transpose3d'> = {
       inputs: [t([1, 2, 1, 4, 3]), t([2, 3, 1, 3, 3]), t([3])],
     },
     {
+      name: 'odd output volume with bias (bias gradient without vector loads)',
+      attrs: {},
+      inputs: [t([1, 2, 3, 3, 3]), t([2, 3, 3, 3, 3]), t([3])],
+    },
+    {
       name: 'several tiles: [1,64,6,6,6] -> 32 channels, kernel 2 stride 2',
       attrs: { stride: 2 },
       inputs: [t([1, 64, 6, 6, 6]), t([64, 32, 2, 2, 2]), t([32])],
