@@ -45,18 +45,25 @@ struct Geo32 {
 };
 
 /// Whether every offset the fast kernel forms (including padded and out-of-range window
-/// positions, which it bounds-checks but still adds up) fits int32 with room to spare: the
-/// rule that selects the fast kernel over the int64 simple one.
+/// positions, which it bounds-checks but still adds up) fits int32 with room to spare, and
+/// every window coordinate stays under 2^27 in magnitude (so that the kOff sentinel of an
+/// invalid row or column, -2^29, keeps any sum negative): the rule that selects the fast
+/// kernel over the int64 simple one.
 inline bool fits_int32(const Dims& D) {
-  const double lim = 1073741824.0;  // 2^30
+  const double lim = 1073741824.0, axis_lim = 134217728.0;  // 2^30, 2^27
   double pin = static_cast<double>(D.N) * static_cast<double>(D.C > D.K ? D.C : D.K);
   double pout = static_cast<double>(D.N) * static_cast<double>(D.K > D.C ? D.K : D.C);
+  bool axes = true;
   for (int a = 0; a < 3; ++a) {
     const double reach = static_cast<double>(D.k[a]) * static_cast<double>(D.d[a]);
-    pin *= static_cast<double>(D.in[a]) + 2.0 * static_cast<double>(D.p[a]) + reach + static_cast<double>(D.s[a]);
-    pout *= static_cast<double>(D.out[a]) + reach + 2.0;
+    const double ein = static_cast<double>(D.in[a]) + 2.0 * static_cast<double>(D.p[a]) + reach +
+                       static_cast<double>(D.s[a]);
+    const double eout = static_cast<double>(D.out[a]) * static_cast<double>(D.s[a]) + reach + 2.0;
+    axes = axes && ein < axis_lim && eout < axis_lim;
+    pin *= ein;
+    pout *= eout;
   }
-  return pin < lim && pout < lim && static_cast<double>(D.K) * static_cast<double>(D.Cg * D.kvol) < lim;
+  return axes && pin < lim && pout < lim && static_cast<double>(D.K) * static_cast<double>(D.Cg * D.kvol) < lim;
 }
 
 inline Geo32 make_geo32(const Dims& D, int64_t groups, int pass) {

@@ -252,6 +252,28 @@ int check_class_taps() {
   return bad;
 }
 
+// The fast kernel's rule: the benchmark's largest layer fits, an axis of 2^27 or a tensor
+// of 2^30 padded elements does not.
+int check_rule() {
+  auto dims = [](int64_t N, int64_t C, int64_t K, V3 in, int64_t k, int64_t s, int64_t p) {
+    ConvGeometry g;
+    g.N = N, g.C = C, g.K = K;
+    for (int a = 0; a < 3; ++a) {
+      g.in[a] = in[a], g.k[a] = k, g.s[a] = s, g.p[a] = p, g.d[a] = 1;
+      g.out[a] = (in[a] + 2 * p - (k - 1) - 1) / s + 1;
+    }
+    return make_dims(g);
+  };
+  int bad = 0;
+  bad += !fits_int32(dims(1, 64, 32, {12, 128, 128}, 3, 1, 1));
+  bad += !fits_int32(dims(1, 1, 8, {48, 256, 256}, 3, 2, 1));
+  bad += fits_int32(dims(1, 1, 1, {1, 1, int64_t(1) << 27}, 1, 1, 0));
+  bad += fits_int32(dims(1, 1, 1, {1, 1, 16}, 3, 1, int64_t(1) << 26));
+  bad += fits_int32(dims(2, 64, 64, {128, 256, 256}, 3, 1, 1));
+  std::printf("fits_int32: %s\n", bad ? "FAIL" : "OK");
+  return bad;
+}
+
 }  // namespace
 
 int main() {
@@ -271,7 +293,7 @@ int main() {
       {3, 8, 12, {4, 5, 3}, {1, 2, 3}, {1, 1, 1}, {0, 1, 1}, {1, 1, 1}, 4},    // batch 3, 4 groups
       {1, 3, 4, {9, 10, 11}, {3, 3, 3}, {2, 4, 3}, {2, 3, 1}, {3, 2, 1}, 1},   // gcd(d, s) 1 and 2: tap steps
   };
-  int bad = check_class_taps();
+  int bad = check_class_taps() + check_rule();
   for (const Case& c : cases) bad += check(c);
   std::printf(bad ? "FAILURES %d\n" : "all OK\n", bad);
   return bad ? 1 : 0;
