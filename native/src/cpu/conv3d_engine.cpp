@@ -243,6 +243,11 @@ void strided_copy(const float* src, int64_t step, int64_t n, float* dst) {
   else strided_copy_portable(src, step, n, dst);
 }
 
+void transpose16(const float* src, int64_t lds, int64_t kn, int64_t wn, float* dst, int64_t ldd) {
+  if (active_isa() == Isa::avx512) transpose16_avx512(src, lds, kn, wn, dst, ldd);
+  else transpose16_portable(src, lds, kn, wn, dst, ldd);
+}
+
 void corr_kernel(const CorrArgs& a) {
   switch (active_isa()) {
     case Isa::avx512: corr_avx512(a); break;
@@ -259,26 +264,32 @@ void wgrad_kernel(const WgradArgs& a) {
   }
 }
 
-/// Packs weights for the correlation kernel: [ceil(Ko/8)][E][8], zero beyond Ko.
-/// wt(o, c, kd, kh, kw) reads the weight of output channel o, reduction channel c.
-template <class F>
-void pack_corr_weights(const Job& j, const Plan& p, float* out, F wt) {
+/// Packs weights for the correlation kernel: [ceil(Ko/8)][E][8], zero beyond Ko, in
+/// make_xoff's entry order. The weight of output channel o, reduction channel c and kernel
+/// index (kd, kh, kw) is w[o * so + c * sc + kd * k.h * k.w + kh * k.w + kw].
+void pack_corr_weights(const Job& j, const Plan& p, float* out, const float* w, int64_t so, int64_t sc,
+                       const std::array<int64_t, 3>& k) {
+  // Each entry's offset in w (the reads of one entry run over 8 output channels).
+  const int64_t nhw = p.nt[1] * p.nt[2];
+  std::vector<int64_t> woff(static_cast<size_t>(p.E));
+  for (int64_t td = 0; td < p.nt[0]; ++td)
+    for (int64_t c = 0; c < j.Cs; ++c)
+      for (int64_t th = 0; th < p.nt[1]; ++th)
+        for (int64_t tw = 0; tw < p.nt[2]; ++tw)
+          woff[static_cast<size_t>((td * j.Cs + c) * nhw + th * p.nt[2] + tw)] =
+              c * sc + (j.ax[0].tap[td] * k[1] + j.ax[1].tap[th]) * k[2] + j.ax[2].tap[tw];
   const int64_t blocks = ceil_div(j.Ko, kOutBlock);
   const int64_t grain = blocks * p.E * kOutBlock < (int64_t(1) << 16) ? blocks : 1;
   parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       float* dst = out + b * p.E * kOutBlock;
-      // Output channel and reduction channel outer, taps inner: the weight reads run along
-      // PyTorch's contiguous kernel axes, the writes along the entries (make_xoff's order).
-      const int64_t nhw = p.nt[1] * p.nt[2];
-      for (int64_t m = 0; m < kOutBlock; ++m) {
-        const int64_t o = b * kOutBlock + m;
-        for (int64_t c = 0; c < j.Cs; ++c)
-          for (int64_t td = 0; td < p.nt[0]; ++td)
-            for (int64_t th = 0; th < p.nt[1]; ++th)
-              for (int64_t tw = 0; tw < p.nt[2]; ++tw)
-                dst[((td * j.Cs + c) * nhw + th * p.nt[2] + tw) * kOutBlock + m] =
-                    o < j.Ko ? wt(o, c, j.ax[0].tap[td], j.ax[1].tap[th], j.ax[2].tap[tw]) : 0.f;
+      const int64_t mk = std::min(kOutBlock, j.Ko - b * kOutBlock);
+      const float* wb = w + b * kOutBlock * so;
+      for (int64_t e = 0; e < p.E; ++e) {
+        const float* src = wb + woff[static_cast<size_t>(e)];
+        float* d = dst + e * kOutBlock;
+        for (int64_t m = 0; m < mk; ++m) d[m] = src[m * so];
+        for (int64_t m = mk; m < kOutBlock; ++m) d[m] = 0.f;
       }
     }
   });
@@ -334,11 +345,13 @@ int64_t set_slot_floats(const JobSet& s) {
 /// copy-out. `wpacked[q]`: job q's packed weights. Slots come from what the workspace holds.
 void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int64_t src_c,
               const std::vector<const float*>& wpacked, const float* bias, float* dst, int64_t dst_n, int64_t dst_c,
-              float* ws, int64_t ws_floats) {
+              float* ws, int64_t ws_floats, bool prefilled = false) {
   if (set.jobs.empty() || N == 0 || set.jobs[0].ax[0].J == 0) return;
   const Job& j0 = set.jobs[0];
   const Plan& p0 = set.plans[0];
   const size_t nj = set.jobs.size();
+  // `prefilled`: dst already holds the bias (or zeros), so jobs with no taps have nothing to do.
+  if (prefilled && std::all_of(set.plans.begin(), set.plans.end(), [](const Plan& p) { return p.E == 0; })) return;
   std::vector<std::vector<int64_t>> xoff(nj), voff(nj);
   int64_t fmas = 0;
   for (size_t q = 0; q < nj; ++q) {
@@ -376,6 +389,10 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
         const Job& j = set.jobs[q];
         const Plan& p = set.plans[q];
         const Axis &A1 = j.ax[1], &A2 = j.ax[2];
+        if (prefilled && p.E == 0) {
+          ybuf += j.Ko * p.npix;
+          continue;
+        }
         const EntryRange er = depth_entries(j, p, jd);
         corr_kernel(CorrArgs{slab, xoff[q].data() + er.e0, er.e1 - er.e0,
                              wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
@@ -383,11 +400,15 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
         // The H/W phases of a set write interleaved columns of the same rows one after the
         // other, so the strided stores of the second land in lines the first just wrote.
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
+        // Rows with no halo columns that land on consecutive output rows (a 1x1x1 conv, or a
+        // phase job of full-width rows): one copy per channel.
+        const bool whole = A1.o_step == 1 && A2.o_step == 1 && A2.o_phase == 0 && p.Wq == A2.J && T2 == A2.J;
         for (int64_t o = o0; o < o1; ++o)
-          for (int64_t i = 0; i < nrows; ++i) {
+          for (int64_t i = 0; i < nrows; i += whole ? nrows : 1) {
             const float* b = ybuf + o * p.npix + i * p.Wq;
             float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
-            if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
+            if (whole) std::memcpy(out, b, sizeof(float) * A2.J * nrows);
+            else if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
             else
               for (int64_t w = 0; w < A2.J; ++w) out[w * A2.o_step] = b[w];
           }
@@ -514,37 +535,45 @@ void forward(const Geometry& g, const float* x, const float* w, const float* b, 
   if (set.jobs.empty()) return;
   const Job& j = set.jobs[0];
   const Plan& p = set.plans[0];
-  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t Cg = j.Cs, Kg = j.Ko, tp = taps(g);
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
   const int64_t wfl = set_weights_floats(set);
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* wg = w + gr * Kg * Cg * tp;
-    pack_corr_weights(j, p, ws.data, [&](int64_t o, int64_t c, int64_t kd, int64_t kh, int64_t kw) {
-      return wg[(o * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
-    });
+    pack_corr_weights(j, p, ws.data, wg, Cg * tp, tp, g.k);
     run_corr(set, g.N, x + gr * Cg * in_sp, g.C * in_sp, in_sp, {ws.data}, b ? b + gr * Kg : nullptr,
              y + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data + wfl, ws.floats - wfl);
   }
 }
 
 void backward_data(const Geometry& g, const float* dy, const float* w, const float* b, float* dx, Workspace ws) {
-  const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, tp = taps(g), kHW = g.k[1] * g.k[2];
+  const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, tp = taps(g);
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
-  for (const JobSet& set : backward_data_sets(g)) {
+  const std::vector<JobSet> sets = backward_data_sets(g);
+  // Stride phases no tap reaches (a strided 1x1x1 conv: 7 of 8) get only the bias: fill dx
+  // with it at memory speed up front rather than run those phase jobs through the slabs.
+  bool prefill = false;
+  for (const JobSet& set : sets)
+    for (const Plan& p : set.plans) prefill = prefill || p.E == 0;
+  if (prefill)
+    parallel_for(g.N * g.C, std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, in_sp)),
+                 [&](int64_t r0, int64_t r1) {
+                   for (int64_t r = r0; r < r1; ++r) std::fill_n(dx + r * in_sp, in_sp, b ? b[r % g.C] : 0.f);
+                 });
+  for (const JobSet& set : sets) {
     const int64_t wfl = set_weights_floats(set);
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       const float* wg = w + gr * Kg * Cg * tp;
       std::vector<const float*> packed;
       float* at = ws.data;
       for (size_t q = 0; q < set.jobs.size(); ++q) {
-        pack_corr_weights(set.jobs[q], set.plans[q], at, [&](int64_t c, int64_t k, int64_t kd, int64_t kh, int64_t kw) {
-          return wg[(k * Cg + c) * tp + kd * kHW + kh * g.k[2] + kw];
-        });
+        // dx's channel c is the job's output, dy's channel k its reduction channel.
+        pack_corr_weights(set.jobs[q], set.plans[q], at, wg, tp, Cg * tp, g.k);
         packed.push_back(at);
         at += corr_weights_floats(set.jobs[q], set.plans[q]);
       }
       run_corr(set, g.N, dy + gr * Kg * out_sp, g.K * out_sp, out_sp, packed, b ? b + gr * Cg : nullptr,
-               dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl);
+               dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl, prefill);
     }
   }
 }
@@ -585,17 +614,19 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
         const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
         fill_slab(j, p, xg + n * g.C * in_sp, in_sp, jd, jh0, slab);
-        std::memset(dyT, 0, sizeof(float) * wp.dyT);
-        for (int64_t k = 0; k < Kg; ++k)
+        // dyT[i * Wq + w][k]: written at every pixel the kernel reads (rows < nrows, columns
+        // < J), channels beyond Kg as zeros, so no clearing is needed.
+        for (int64_t k0 = 0; k0 < wp.Kpad; k0 += kGradBlock)
           for (int64_t i = 0; i < nrows; ++i) {
-            const float* src = dyg + n * g.K * out_sp + k * out_sp + (jd * A1.J + jh0 + i) * A2.J;
-            float* d = dyT + i * p.Wq * wp.Kpad + k;
-            for (int64_t w = 0; w < A2.J; ++w) d[w * wp.Kpad] = src[w];
+            const float* src = dyg + n * g.K * out_sp + k0 * out_sp + (jd * A1.J + jh0 + i) * A2.J;
+            for (int64_t w0 = 0; w0 < A2.J; w0 += 16)
+              transpose16(src + w0, out_sp, std::clamp<int64_t>(Kg - k0, 0, 16), std::min<int64_t>(16, A2.J - w0),
+                          dyT + (i * p.Wq + w0) * wp.Kpad + k0, wp.Kpad);
           }
         // Entries whose depth tap reads a padding plane add nothing: skipped (see depth_entries).
         const EntryRange er = depth_entries(j, p, jd);
         const int64_t ea = std::max(e0, er.e0), eb = std::max(ea, std::min(e1, er.e1));
-        if (ea < eb) wgrad_kernel(WgradArgs{slab, xoff.data() + ea, eb - ea, dyT, wp.Kpad, p.npix, part + ea * wp.Kpad});
+        if (ea < eb) wgrad_kernel(WgradArgs{slab, xoff.data() + ea, eb - ea, dyT, wp.Kpad, nrows, A2.J, p.Wq, part + ea * wp.Kpad});
       }
     });
     // Sum the partials in task order (one partial when split by entries), straight into
@@ -629,14 +660,24 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
 }
 
 void channel_sums(int64_t N, int64_t K, int64_t sp, const float* t, float* db) {
-  parallel_for(K, 1, [&](int64_t k0, int64_t k1) {
+  // At least 2^17 floats per task: a thread wake-up costs more than summing fewer.
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(1, N * sp));
+  parallel_for(K, grain, [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
-      double s = 0;
+      // 16 running sums (element i of a row goes to sum i % 16), combined pairwise at the
+      // end: a fixed order, and 16 independent additions in flight instead of one chain.
+      constexpr int64_t kLanes = 16;
+      double s[kLanes] = {};
       for (int64_t n = 0; n < N; ++n) {
         const float* row = t + (n * K + k) * sp;
-        for (int64_t i = 0; i < sp; ++i) s += row[i];
+        int64_t i = 0;
+        for (; i + kLanes <= sp; i += kLanes)
+          for (int64_t l = 0; l < kLanes; ++l) s[l] += static_cast<double>(row[i + l]);
+        for (int64_t l = 0; i + l < sp; ++l) s[l] += static_cast<double>(row[i + l]);
       }
-      db[k] = static_cast<float>(s);
+      for (int64_t w = kLanes / 2; w > 0; w /= 2)
+        for (int64_t l = 0; l < w; ++l) s[l] += s[l + w];
+      db[k] = static_cast<float>(s[0]);
     }
   });
 }

@@ -39,7 +39,7 @@ void corr_half(const CorrArgs& a, const float* w, const float* bias, float* y) {
 }
 
 template <int NE>
-inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, int64_t Kpad, int64_t npix, float* dw) {
+inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, int64_t Kpad, const WgradArgs& a, float* dw) {
   __m256 acc[NE][2];
   const float* xe[NE];
 #pragma GCC unroll 6
@@ -47,15 +47,16 @@ inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, in
     xe[e] = x + xoff[e];
     acc[e][0] = acc[e][1] = _mm256_setzero_ps();
   }
-  for (int64_t p = 0; p < npix; ++p) {
-    const __m256 d0 = _mm256_loadu_ps(dyT + p * Kpad), d1 = _mm256_loadu_ps(dyT + p * Kpad + 8);
+  for (int64_t i = 0; i < a.rows; ++i)
+    for (int64_t p = i * a.pitch, pe = p + a.cols; p < pe; ++p) {
+      const __m256 d0 = _mm256_loadu_ps(dyT + p * Kpad), d1 = _mm256_loadu_ps(dyT + p * Kpad + 8);
 #pragma GCC unroll 6
-    for (int e = 0; e < NE; ++e) {
-      const __m256 b = _mm256_broadcast_ss(xe[e] + p);
-      acc[e][0] = _mm256_fmadd_ps(b, d0, acc[e][0]);
-      acc[e][1] = _mm256_fmadd_ps(b, d1, acc[e][1]);
+      for (int e = 0; e < NE; ++e) {
+        const __m256 b = _mm256_broadcast_ss(xe[e] + p);
+        acc[e][0] = _mm256_fmadd_ps(b, d0, acc[e][0]);
+        acc[e][1] = _mm256_fmadd_ps(b, d1, acc[e][1]);
+      }
     }
-  }
 #pragma GCC unroll 6
   for (int e = 0; e < NE; ++e) {
     float* o = dw + e * Kpad;
@@ -84,8 +85,8 @@ void corr_avx2(const CorrArgs& a) {
 void wgrad_avx2(const WgradArgs& a) {
   for (int64_t k0 = 0; k0 < a.Kpad; k0 += 16) {
     int64_t e = 0;
-    for (; e + 6 <= a.E; e += 6) wgrad_tile<6>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
-    for (; e < a.E; ++e) wgrad_tile<1>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
+    for (; e + 6 <= a.E; e += 6) wgrad_tile<6>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a, a.dw + e * a.Kpad + k0);
+    for (; e < a.E; ++e) wgrad_tile<1>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a, a.dw + e * a.Kpad + k0);
   }
 }
 

@@ -74,17 +74,23 @@ void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) 
 
 // Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,
 // MV gradient loads and NE input broadcasts feed NE * MV FMAs; the pixel sum stays in registers.
+// Small tiles (fewer than 8 accumulators: a 1-channel stem, few output channels) would wait on
+// one FMA chain per accumulator, so they keep PU sets of accumulators for PU neighbouring
+// pixels, added in set order at the end (a fixed order: the same bits on every run).
 template <int NE, int MV>
-inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, int64_t Kpad, int64_t npix, float* dw) {
-  __m512 acc[NE][MV];
+inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, int64_t Kpad, const WgradArgs& a, float* dw) {
+  constexpr int PU = NE * MV >= 8 ? 1 : NE * MV >= 4 ? 2 : 4;
+  __m512 acc[PU][NE][MV];
   const float* xe[NE];
 #pragma GCC unroll 24
   for (int e = 0; e < NE; ++e) {
     xe[e] = x + xoff[e];
 #pragma GCC unroll 4
-    for (int v = 0; v < MV; ++v) acc[e][v] = _mm512_setzero_ps();
+    for (int u = 0; u < PU; ++u)
+#pragma GCC unroll 4
+      for (int v = 0; v < MV; ++v) acc[u][e][v] = _mm512_setzero_ps();
   }
-  for (int64_t p = 0; p < npix; ++p) {
+  auto pixel = [&](__m512 (&ac)[NE][MV], int64_t p) __attribute__((always_inline)) {
     const float* d = dyT + p * Kpad;
     __m512 dv[MV];
 #pragma GCC unroll 4
@@ -93,22 +99,33 @@ inline void wgrad_tile(const float* x, const int64_t* xoff, const float* dyT, in
     for (int e = 0; e < NE; ++e) {
       const __m512 b = _mm512_set1_ps(xe[e][p]);
 #pragma GCC unroll 4
-      for (int v = 0; v < MV; ++v) acc[e][v] = _mm512_fmadd_ps(b, dv[v], acc[e][v]);
+      for (int v = 0; v < MV; ++v) ac[e][v] = _mm512_fmadd_ps(b, dv[v], ac[e][v]);
     }
+  };
+  for (int64_t i = 0; i < a.rows; ++i) {
+    int64_t p = i * a.pitch;
+    const int64_t pe = p + a.cols;
+    for (; p + PU <= pe; p += PU)
+#pragma GCC unroll 4
+      for (int u = 0; u < PU; ++u) pixel(acc[u], p + u);
+    for (; p < pe; ++p) pixel(acc[0], p);
   }
 #pragma GCC unroll 24
   for (int e = 0; e < NE; ++e)
 #pragma GCC unroll 4
     for (int v = 0; v < MV; ++v) {
+      __m512 sum = acc[0][e][v];
+#pragma GCC unroll 4
+      for (int u = 1; u < PU; ++u) sum = _mm512_add_ps(sum, acc[u][e][v]);
       float* o = dw + e * Kpad + 16 * v;
-      _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), acc[e][v]));
+      _mm512_storeu_ps(o, _mm512_add_ps(_mm512_loadu_ps(o), sum));
     }
 }
 
 template <int MV, int NE>
 void wgrad_tail(int rem, const WgradArgs& a, int64_t e, int64_t k0) {
   if constexpr (NE > 0) {
-    if (rem == NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
+    if (rem == NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a, a.dw + e * a.Kpad + k0);
     else wgrad_tail<MV, NE - 1>(rem, a, e, k0);
   }
 }
@@ -117,7 +134,7 @@ template <int MV>
 void wgrad_ktile(const WgradArgs& a, int64_t k0) {
   constexpr int NE = MV == 1 ? 24 : MV == 2 ? 12 : MV == 3 ? 8 : 6;
   int64_t e = 0;
-  for (; e + NE <= a.E; e += NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a.npix, a.dw + e * a.Kpad + k0);
+  for (; e + NE <= a.E; e += NE) wgrad_tile<NE, MV>(a.x, a.xoff + e, a.dyT + k0, a.Kpad, a, a.dw + e * a.Kpad + k0);
   if (e < a.E) wgrad_tail<MV, NE - 1>(static_cast<int>(a.E - e), a, e, k0);
 }
 
@@ -126,15 +143,64 @@ void wgrad_ktile(const WgradArgs& a, int64_t k0) {
 void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst) {
   int64_t i = 0;
   if (step == 2) {
-    // 16 outputs from 32 inputs; the last vector would read src[2 n - 1], past the end.
+    // 16 outputs from 32 inputs; the last input of each pair of vectors is never needed, so it
+    // is masked off (a masked-off lane is not read: no access past src[2 (n - 1)]). Slab rows
+    // are often exactly 16 wide, so the tail is a masked vector too, not a scalar loop.
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (; i + 17 <= n; i += 16) {
-      const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_loadu_ps(src + 2 * i + 16);
+    for (; i + 16 <= n; i += 16) {
+      const __m512 a = _mm512_loadu_ps(src + 2 * i), b = _mm512_maskz_loadu_ps(0x7fff, src + 2 * i + 16);
       _mm512_storeu_ps(dst + i, _mm512_permutex2var_ps(a, even, b));
     }
+    if (i < n) {
+      const int64_t need = 2 * (n - i) - 1;  // inputs read by the last n - i outputs
+      const __mmask16 ma = need >= 16 ? __mmask16(0xffff) : __mmask16((1u << need) - 1);
+      const __mmask16 mb = need > 16 ? __mmask16((1u << (need - 16)) - 1) : __mmask16(0);
+      const __m512 a = _mm512_maskz_loadu_ps(ma, src + 2 * i), b = _mm512_maskz_loadu_ps(mb, src + 2 * i + 16);
+      _mm512_mask_storeu_ps(dst + i, __mmask16((1u << (n - i)) - 1), _mm512_permutex2var_ps(a, even, b));
+    }
+    return;
   }
   for (; i < n; ++i) dst[i] = src[i * step];
 }
+
+// GCC 12 reports the self-initialised _mm512_undefined_ps() inside the unpack and shuffle
+// intrinsics as uninitialised when they are unrolled like this (a false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+void transpose16_avx512(const float* src, int64_t lds, int64_t kn, int64_t wn, float* dst, int64_t ldd) {
+  const __mmask16 m = wn >= 16 ? __mmask16(0xffff) : __mmask16((1u << wn) - 1);
+  __m512 r[16], t[16];
+#pragma GCC unroll 16
+  for (int k = 0; k < 16; ++k) r[k] = k < kn ? _mm512_maskz_loadu_ps(m, src + k * lds) : _mm512_setzero_ps();
+  // 2x2 blocks of single floats, then of pairs (within 128-bit lanes), then of 128-bit lanes.
+#pragma GCC unroll 8
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+#pragma GCC unroll 2
+  for (int h = 0; h < 16; h += 8)
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+      t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xdd);
+    }
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int64_t w = 0; w < wn; ++w) _mm512_storeu_ps(dst + w * ldd, r[w]);
+}
+#pragma GCC diagnostic pop
 
 void corr_avx512(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {

@@ -36,14 +36,17 @@ struct CorrArgs {
 };
 
 /// dw[e][k] += sum_p x[p + xoff[e]] * dyT[p][k] for e < E, k < Kpad (a multiple of
-/// kGradBlock), p < npix (a multiple of kPixelAlign), summed over p in order per lane group.
+/// kGradBlock), over the pixels p = i * pitch + c of rows i < rows and columns c < cols (the
+/// halo columns of slab rows, pitch - cols of them, are skipped), summed in that order.
 struct WgradArgs {
   const float* x;
   const int64_t* xoff;
   int64_t E;
   const float* dyT;
   int64_t Kpad;
-  int64_t npix;
+  int64_t rows;
+  int64_t cols;
+  int64_t pitch;
   float* dw;
 };
 
@@ -51,6 +54,12 @@ struct WgradArgs {
 /// beyond src[(n - 1) * step].
 void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst);
 void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst);
+
+/// dst[w * ldd + k] = src[k * lds + w] for k < kn, w < wn, and 0 for kn <= k < 16: up to
+/// 16 channel rows of wn <= 16 pixels become wn pixel rows of 16 channels (the weight
+/// gradient's [pixel][K] layout). Reads nothing beyond those kn x wn floats.
+void transpose16_avx512(const float* src, int64_t lds, int64_t kn, int64_t wn, float* dst, int64_t ldd);
+void transpose16_portable(const float* src, int64_t lds, int64_t kn, int64_t wn, float* dst, int64_t ldd);
 
 void corr_avx512(const CorrArgs& a);
 void corr_avx2(const CorrArgs& a);

@@ -8,6 +8,11 @@ void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst
   for (int64_t i = 0; i < n; ++i) dst[i] = src[i * step];
 }
 
+void transpose16_portable(const float* src, int64_t lds, int64_t kn, int64_t wn, float* dst, int64_t ldd) {
+  for (int64_t w = 0; w < wn; ++w)
+    for (int64_t k = 0; k < 16; ++k) dst[w * ldd + k] = k < kn ? src[k * lds + w] : 0.f;
+}
+
 void corr_portable(const CorrArgs& a) {
   for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
     const int64_t mk = a.K - kb * kOutBlock < kOutBlock ? a.K - kb * kOutBlock : kOutBlock;
@@ -35,11 +40,12 @@ void wgrad_portable(const WgradArgs& a) {
     const float* xe = a.x + a.xoff[e];
     for (int64_t k0 = 0; k0 < a.Kpad; k0 += 16) {
       float acc[16] = {};
-      for (int64_t p = 0; p < a.npix; ++p) {
-        const float xv = xe[p];
-        const float* d = a.dyT + p * a.Kpad + k0;
-        for (int l = 0; l < 16; ++l) acc[l] += xv * d[l];
-      }
+      for (int64_t i = 0; i < a.rows; ++i)
+        for (int64_t p = i * a.pitch, pe = p + a.cols; p < pe; ++p) {
+          const float xv = xe[p];
+          const float* d = a.dyT + p * a.Kpad + k0;
+          for (int l = 0; l < 16; ++l) acc[l] += xv * d[l];
+        }
       for (int l = 0; l < 16; ++l) a.dw[e * a.Kpad + k0 + l] += acc[l];
     }
   }
