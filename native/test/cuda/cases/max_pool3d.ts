@@ -11,7 +11,8 @@ function ties(shape: number[]): RawTensor {
 }
 
 // Exact: the same comparisons in the same (kd, kh, kw) order pick the same maximum, and each
-// input's gradient adds the same values in the same (od, oh, ow) order as the CPU's scatter.
+// input's gradient adds the same values in the same (od, oh, ow) order as the CPU's scatter
+// (disjoint windows: at most one value, 0 + g).
 export const maxPool3d: OpTable<'max_pool3d'> = {
   op: 'max_pool3d',
   tol: { rtol: 0, atol: 0 },
@@ -41,6 +42,11 @@ export const maxPool3d: OpTable<'max_pool3d'> = {
       name: 'ties with stride 2 and ceil_mode',
       attrs: { kernel: 2, stride: 2, ceil_mode: true },
       inputs: [ties([2, 1, 5, 5, 5])],
+    },
+    {
+      name: 'disjoint windows with gaps and dilation (the scatter path)',
+      attrs: { kernel: 2, stride: 3, dilation: [2, 1, 2], padding: [1, 0, 1] },
+      inputs: [t([2, 1, 8, 7, 9])],
     },
     {
       name: 'size-1 axes',
