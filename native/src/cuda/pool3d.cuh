@@ -97,6 +97,40 @@ __host__ __device__ inline Best window_max(const Geo& g, const float* plane, con
   return b;
 }
 
+/// Whether input `self` (inside window o) is what window_max(g, plane, o).where would say, with
+/// an early exit: a number wins when no NaN is in the window, it beats -infinity and every
+/// value scanned before it, and nothing after it is greater; a NaN wins when no NaN follows.
+__host__ __device__ inline bool is_argmax(const Geo& g, const float* plane, const int64_t* o, int64_t self) {
+  const float s = plane[self];
+  const bool s_nan = s != s;
+  if (!s_nan && !(s > -INFINITY)) return false;
+  bool before = true;
+  for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+    const int64_t id = tap_input(g, 0, o[0], kd);
+    if (id < 0 || id >= g.in[0]) continue;
+    for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+      const int64_t ih = tap_input(g, 1, o[1], kh);
+      if (ih < 0 || ih >= g.in[1]) continue;
+      for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        const int64_t iw = tap_input(g, 2, o[2], kw);
+        if (iw < 0 || iw >= g.in[2]) continue;
+        const int64_t at = (id * g.in[1] + ih) * g.in[2] + iw;
+        if (at == self) {
+          before = false;
+          continue;
+        }
+        const float v = plane[at];
+        if (s_nan) {
+          if (!before && v != v) return false;
+        } else if (v != v || (before ? v >= s : v > s)) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
 /// y[i]: output element i's maximum.
 __host__ __device__ inline float max_pool_out(const Geo& g, const float* x, int64_t i) {
   int64_t o[3];
@@ -121,7 +155,7 @@ __host__ __device__ inline float max_pool_grad(const Geo& g, const float* x, con
       if (!holds(g, 1, c[1], o[1])) continue;
       for (o[2] = rw.lo; o[2] <= rw.hi; ++o[2]) {
         if (!holds(g, 2, c[2], o[2])) continue;
-        if (window_max(g, xp, o).where == self) acc += gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]];
+        if (is_argmax(g, xp, o, self)) acc += gp[(o[0] * g.out[1] + o[1]) * g.out[2] + o[2]];
       }
     }
   }

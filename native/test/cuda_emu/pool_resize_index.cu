@@ -21,10 +21,14 @@ namespace {
 
 std::mt19937 rng(42);
 
+// ties: values in {-1, -0.5, 0, 0.5, 1}, with a few NaNs and -infinities among them.
 std::vector<float> rand_vec(int64_t n, bool ties = false) {
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   std::vector<float> v(static_cast<size_t>(n));
-  for (auto& x : v) x = ties ? std::round(u(rng) * 2.f) / 2.f : u(rng);
+  for (auto& x : v) {
+    x = ties ? std::round(u(rng) * 2.f) / 2.f : u(rng);
+    if (ties && u(rng) > 0.9f) x = u(rng) > 0.f ? NAN : -INFINITY;
+  }
   return v;
 }
 
