@@ -409,6 +409,8 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
             float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
             if (whole) std::memcpy(out, b, sizeof(float) * A2.J * nrows);
             else if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
+            else if (active_isa() == Isa::avx512)
+              strided_store_avx512(b, A2.J, A2.o_step, out);
             else
               for (int64_t w = 0; w < A2.J; ++w) out[w * A2.o_step] = b[w];
           }

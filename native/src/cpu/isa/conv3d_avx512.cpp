@@ -54,23 +54,34 @@ void corr_tail(int64_t rem, const CorrArgs& a, const float* w, const float* bias
   }
 }
 
+// Visits the tiles of a row of nvec vectors: full tiles of NV, and a short remainder (1 of 3)
+// merged with the last full tile and split into two near-equal tiles (3 + 1 -> 2 + 2), since a
+// short tile idles most accumulators.
+template <int NV, class F>
+inline void for_each_tile(int64_t nvec, F&& f) {
+  const int64_t rem = nvec % NV;
+  const int64_t full = nvec / NV - (rem > 0 && rem < (NV + 1) / 2 && nvec >= NV ? 1 : 0);
+  int64_t v = 0;
+  for (int64_t t = 0; t < full; ++t, v += NV) f(v, int64_t(NV));
+  const int64_t left = nvec - v;
+  if (left > NV) {
+    f(v, left / 2);
+    f(v + left / 2, left - left / 2);
+  } else if (left > 0) {
+    f(v, left);
+  }
+}
+
 template <int MK>
 void corr_block(const CorrArgs& a, const float* w, const float* bias, float* y) {
   constexpr int NV = kTileVectors<MK>;
-  // A short last tile (1 vector of 3) idles most accumulators: split the last full tile and
-  // the rest into two near-equal tiles instead (3 + 1 -> 2 + 2).
-  const int64_t rem = a.nvec % NV;
-  const int64_t full = a.nvec / NV - (rem > 0 && rem < (NV + 1) / 2 && a.nvec >= NV ? 1 : 0);
-  int64_t v = 0;
-  for (int64_t t = 0; t < full; ++t, v += NV) corr_tile<MK, NV>(a.x, a.xoff, a.E, w, bias, y, a.ypitch, a.voff + v);
-  const int64_t left = a.nvec - v;
-  if (left > NV) {
-    corr_tail<MK, NV>(left / 2, a, w, bias, y, v);
-    corr_tail<MK, NV>(left - left / 2, a, w, bias, y, v + left / 2);
-  } else if (left > 0) {
-    corr_tail<MK, NV>(left, a, w, bias, y, v);
-  }
+  for_each_tile<NV>(a.nvec, [&](int64_t v, int64_t n) { corr_tail<MK, NV>(n, a, w, bias, y, v); });
 }
+
+/// Input bytes of one tile's sweep below which every 8-channel block runs over a tile before
+/// the next tile (the tile's inputs stay in L1; a 1x1x1 conv with up to ~170 channels);
+/// above it each block sweeps all tiles (its packed weights stay in cache).
+constexpr int64_t kTileOuterBytes = int64_t(32) << 10;
 
 // Weight-gradient tile: NE reduction entries x MV vectors of 16 output channels; per pixel,
 // MV gradient loads and NE input broadcasts feed NE * MV FMAs; the pixel sum stays in registers.
@@ -202,8 +213,29 @@ void transpose16_avx512(const float* src, int64_t lds, int64_t kn, int64_t wn, f
 }
 #pragma GCC diagnostic pop
 
+void strided_store_avx512(const float* src, int64_t n, int64_t step, float* dst) {
+  int64_t i = 0;
+  if (step == 2) {
+    // 8 values per masked store: expanded into the even lanes, odd lanes left untouched.
+    for (; i + 8 <= n; i += 8)
+      _mm512_mask_storeu_ps(dst + 2 * i, 0x5555, _mm512_maskz_expand_ps(0x5555, _mm512_castps256_ps512(_mm256_loadu_ps(src + i))));
+  }
+  for (; i < n; ++i) dst[i * step] = src[i];
+}
+
 void corr_avx512(const CorrArgs& a) {
-  for (int64_t kb = 0; kb * kOutBlock < a.K; ++kb) {
+  constexpr int NV = kTileVectors<kOutBlock>;
+  const int64_t full_blocks = a.K / kOutBlock;
+  int64_t kb0 = 0;
+  if (full_blocks > 1 && a.E * NV * 64 <= kTileOuterBytes) {
+    for_each_tile<NV>(a.nvec, [&](int64_t v, int64_t n) {
+      for (int64_t kb = 0; kb < full_blocks; ++kb)
+        corr_tail<kOutBlock, NV>(n, a, a.w + kb * a.wblock, a.bias ? a.bias + kb * kOutBlock : nullptr,
+                                 a.y + kb * kOutBlock * a.ypitch, v);
+    });
+    kb0 = full_blocks;
+  }
+  for (int64_t kb = kb0; kb * kOutBlock < a.K; ++kb) {
     const float* w = a.w + kb * a.wblock;
     const float* bias = a.bias ? a.bias + kb * kOutBlock : nullptr;
     float* y = a.y + kb * kOutBlock * a.ypitch;

@@ -55,6 +55,9 @@ struct WgradArgs {
 void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst);
 void strided_copy_portable(const float* src, int64_t step, int64_t n, float* dst);
 
+/// dst[i * step] = src[i] for i < n (the copy-out of a stride-phase job); writes nothing else.
+void strided_store_avx512(const float* src, int64_t n, int64_t step, float* dst);
+
 /// dst[w * ldd + k] = src[k * lds + w] for k < kn, w < wn, and 0 for kn <= k < 16: up to
 /// 16 channel rows of wn <= 16 pixels become wn pixel rows of 16 channels (the weight
 /// gradient's [pixel][K] layout). Reads nothing beyond those kn x wn floats.
