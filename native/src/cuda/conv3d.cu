@@ -16,6 +16,9 @@
 //                        register-staged prefetch, gathers from per-step row tables and
 //                        per-thread column offsets (no division per element), backward-data
 //                        split into stride residue classes (no zero taps), split-K
+//   conv3d_tc.cuh        the optional tensor-core multiply (3xTF32 mma.sync, fp32-accurate),
+//                        for the 32-row and larger tilings; off unless DEEPSC_CONV3D_MATH=3xtf32
+//                        (it has not run on a GPU yet; test/cuda_emu/gpu times and checks both)
 //   conv3d_plan.cuh      which kernel, tiling and split count (shapes only, never the device)
 //   conv3d_reduce.cuh    the split sums and the two-level bias gradient
 //   conv3d_scratch.cu(h) the grow-only per-device scratch the split partials live in
@@ -24,8 +27,9 @@
 //                        backward-data strides with more than 64 residue classes, more than
 //                        1024 kernel taps in forward / backward-data, grids past CUDA's limits)
 // The kernels' phases and index functions are __host__ __device__: test/cuda_emu runs them
-// thread by thread on the host against a float64 reference (every tiling, 1, 3 and 70 splits,
-// two thread orders), test/cuda_emu/gpu checks the fast kernel against the simple one on a GPU.
+// thread by thread on the host against a float64 reference (every tiling, FFMA and 3xTF32,
+// 1, 3 and 70 splits, two thread orders), test/cuda_emu/gpu checks the fast kernel against
+// the simple one on a GPU.
 //
 // Deterministic: no atomics. Each output element (or split partial) is summed by one thread in
 // a fixed order (fp32 FMA), the splits are added in split order (double), the bias gradient
@@ -73,11 +77,14 @@
 // (none but 8 bytes in two backward-data instantiations), and, for split passes, split_sum's
 // share of the time.
 //
-// Next steps, by expected gain: a 3xTF32 tensor-core path (mma.sync m16n8k8, fp32-accurate:
-// about 3x the FFMA rate even at three MMAs per product); channels-last activations inside the
-// executor, so that the gathers become 16-byte loads; a direct kernel for backward-data with
-// one input channel (the stem's, whose 4-row tiles do 4x the useful work); a cp.async
-// pipeline instead of the register prefetch.
+// Next steps, by expected gain: make the 3xTF32 tensor-core multiply the default once
+// test/cuda_emu/gpu shows it correct and faster on a GPU (three mma.sync per product still
+// run at about twice the FFMA rate; the gathers then dominate); channels-last activations
+// inside the executor, so that the gathers become 16-byte loads; a direct kernel for
+// backward-data with one input channel (the stem's, whose 4-row tiles do 4x the useful work);
+// a cp.async pipeline instead of the register prefetch.
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "cuda/check.cuh"
@@ -104,6 +111,14 @@ void launch_tiled(const Plan& pl, const float* A, const float* B, const float* b
 
 template <int P>
 void launch_fast(const Plan& pl, const float* A, const float* B, const float* bias, float* out, float* scratch) {
+  if (pl.tc) {
+    switch (pl.tile) {
+      case Tile::t128: return launch_tiled<P, fast::T128Tc>(pl, A, B, bias, out, scratch);
+      case Tile::t64: return launch_tiled<P, fast::T64Tc>(pl, A, B, bias, out, scratch);
+      case Tile::t32: return launch_tiled<P, fast::T32Tc>(pl, A, B, bias, out, scratch);
+      default: break;  // make_plan sets tc only for these
+    }
+  }
   switch (pl.tile) {
     case Tile::t128: return launch_tiled<P, fast::T128>(pl, A, B, bias, out, scratch);
     case Tile::t64: return launch_tiled<P, fast::T64>(pl, A, B, bias, out, scratch);
@@ -112,6 +127,17 @@ void launch_fast(const Plan& pl, const float* A, const float* B, const float* bi
     case Tile::t4: return launch_tiled<P, fast::T4>(pl, A, B, bias, out, scratch);
     case Tile::small: return launch_tiled<P, fast::TSmall>(pl, A, B, bias, out, scratch);
   }
+}
+
+// DEEPSC_CONV3D_MATH: "fp32" (default, FFMA) or "3xtf32" (tensor cores, fp32-accurate by the
+// 3xTF32 split; opt-in until it has been checked on a GPU). Read on every call, so that a
+// benchmark can compare the two in one process.
+bool want_3xtf32() {
+  const char* v = std::getenv("DEEPSC_CONV3D_MATH");
+  if (v == nullptr || *v == 0 || std::strcmp(v, "fp32") == 0) return false;
+  if (std::strcmp(v, "3xtf32") == 0) return true;
+  fail(ErrorKind::Range, "conv3d",
+       std::string("DEEPSC_CONV3D_MATH must be \"fp32\" or \"3xtf32\", got \"") + v + "\"");
 }
 
 // One pass as a GEMM of M rows per group, NC columns and a reduction of R (conv3d_plan.cuh
@@ -130,7 +156,7 @@ void run_pass(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, c
     }
     return;
   }
-  const Plan pl = make_plan<P>(D, groups);
+  const Plan pl = make_plan<P>(D, groups, want_3xtf32());
   if (!pl.fast) {
     if (!simple::grid_fits(groups, M, NC))
       fail(ErrorKind::Range, "conv3d",

@@ -27,6 +27,7 @@
 // split_sum adds them in split order. Each output element is summed by one thread in a fixed
 // order and the splits in a fixed order: deterministic, no atomics.
 #include "cuda/conv3d_geometry.cuh"
+#include "cuda/conv3d_tc.cuh"
 
 namespace deepsc::cuda::conv3d::fast {
 
@@ -47,11 +48,48 @@ struct Tiling {
   static constexpr int RowsPer = BK / (NT / ColThreads);       // B rows per thread per step
   static constexpr int ARows = BM * BK / NT;                   // A elements per thread per step
   static constexpr int MinBlocks = 65536 / (NT * 128);         // keeps registers <= 128
+  static constexpr bool kTc = false;                           // FFMA multiply
+  static constexpr int Pad = 4;       // shared rows padded by 4: the column-wise stores are conflict-free
+  static constexpr int AccR = TM, AccC = TN;                   // accumulators
+  static constexpr int SR = TM, SC = TN;                       // distinct output rows / columns a thread has
+  __host__ __device__ static int row_pos(int tid, int ii);
+  __host__ __device__ static int col_pos(int tid, int jj);
+  __host__ __device__ static float acc_at(const float (&acc)[AccR][AccC], int ii, int jj) { return acc[ii][jj]; }
   static_assert(TY * TX == NT, "threads must cover the tile");
   static_assert((TM == 4 || TM == 8) && (TN == 4 || TN == 8), "register tiles are 4 or 8 wide");
   static_assert(NT % BK == 0 && (BM * BK) % NT == 0 && BM % (NT / BK) == 0, "A tile mapping");
   static_assert(BN % ColThreads == 0 && NT % ColThreads == 0 && BK % (NT / ColThreads) == 0, "B tile mapping");
   static_assert(BM % 4 == 0 && BN % 4 == 0, "float4 reads");
+};
+
+/// A tensor-core tiling (conv3d_tc.cuh): block tile BM x BN with NT threads, each warp a
+/// WM x WN tile of m16n8 MMA tiles; the accumulators of MMA tile (mi, ni) are acc[mi NI + ni].
+template <int BM_, int BN_, int NT_, int WM_, int WN_>
+struct TilingTc {
+  static constexpr int BM = BM_, BN = BN_, NT = NT_, WM = WM_, WN = WN_;
+  static constexpr int WGN = BN / WN, MI = WM / 16, NI = WN / 8;
+  static constexpr int ColThreads = NT < BN ? NT : BN;
+  static constexpr int ColsPer = BN / ColThreads;
+  static constexpr int RowsPer = BK / (NT / ColThreads);
+  static constexpr int ARows = BM * BK / NT;
+  static constexpr int MinBlocks = 65536 / (NT * 128);
+  static constexpr bool kTc = true;
+  static constexpr int Pad = 8;  // fragment reads (8 t + group) are conflict-free
+  static constexpr int AccR = MI * NI, AccC = 4;
+  static constexpr int SR = 2 * MI, SC = 2 * NI;
+  __host__ __device__ static int row_pos(int tid, int ii) {
+    return (tid / 32 / WGN) * WM + (ii / 2) * 16 + d_row(tid % 32, (ii % 2) * 2);
+  }
+  __host__ __device__ static int col_pos(int tid, int jj) {
+    return (tid / 32 % WGN) * WN + (jj / 2) * 8 + d_col(tid % 32, jj % 2);
+  }
+  __host__ __device__ static float acc_at(const float (&acc)[AccR][AccC], int ii, int jj) {
+    return acc[(ii / 2) * NI + jj / 2][(ii % 2) * 2 + jj % 2];
+  }
+  static_assert((BM / WM) * WGN * 32 == NT, "warps must cover the tile");
+  static_assert(WM % 16 == 0 && WN % 8 == 0, "m16n8 MMA tiles");
+  static_assert(NT % BK == 0 && (BM * BK) % NT == 0 && BM % (NT / BK) == 0, "A tile mapping");
+  static_assert(BN % ColThreads == 0 && NT % ColThreads == 0 && BK % (NT / ColThreads) == 0, "B tile mapping");
 };
 
 // The tilings conv3d_plan.cuh chooses from.
@@ -61,6 +99,10 @@ using T32 = Tiling<32, 128, 64, 8, 8>;     // 8 < M <= 32
 using T8 = Tiling<8, 128, 32, 8, 4>;       // 4 < M <= 8
 using T4 = Tiling<4, 128, 32, 4, 4>;       // M <= 4 (backward-data of a one-channel input)
 using TSmall = Tiling<32, 32, 64, 4, 4>;   // M <= 32 and at most 32 columns (backward-weight of thin layers)
+// Their 3xTF32 tensor-core twins (same block tiles, so the same grids and splits).
+using T128Tc = TilingTc<128, 128, 256, 64, 32>;
+using T64Tc = TilingTc<64, 128, 128, 32, 64>;
+using T32Tc = TilingTc<32, 128, 64, 32, 64>;
 
 __host__ __device__ inline int ceil_div_signed(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 __host__ __device__ inline int floor_div_signed(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -233,15 +275,15 @@ __host__ __device__ inline int m_off(const Geo32& G, const Block& b, int m) {
 
 template <class T>
 struct __align__(16) Smem {
-  float As[2][BK][T::BM + 4];  // A tile, reduction-major; +4 keeps the column-wise stores conflict-free
-  float Bs[2][BK][T::BN + 4];
+  float As[2][BK][T::BM + T::Pad];  // A tile, reduction-major
+  float Bs[2][BK][T::BN + T::Pad];
   int4 rowB[2][BK];  // the decoded rows of a step (two steps in flight)
   int rowA[2][BK];
 };
 
 template <class T>
 struct ThreadState {
-  float acc[T::TM][T::TN];
+  float acc[T::AccR][T::AccC];
   float breg[T::RowsPer * T::ColsPer];  // the next step's elements, on their way to shared memory
   float areg[T::ARows];
   ColInfo col[T::ColsPer];
@@ -252,6 +294,67 @@ struct ThreadState {
 template <int B, int TW>
 __host__ __device__ constexpr int tile_pos(int t, int i) {
   return (i / 4) * (B / (TW / 4)) + t * 4 + i % 4;
+}
+
+template <int BM_, int BN_, int NT_, int TM_, int TN_>
+__host__ __device__ inline int Tiling<BM_, BN_, NT_, TM_, TN_>::row_pos(int tid, int ii) {
+  return tile_pos<BM_, TM_>(tid / (BN_ / TN_), ii);
+}
+template <int BM_, int BN_, int NT_, int TM_, int TN_>
+__host__ __device__ inline int Tiling<BM_, BN_, NT_, TM_, TN_>::col_pos(int tid, int jj) {
+  return tile_pos<BN_, TN_>(tid % (BN_ / TN_), jj);
+}
+
+/// The tensor-core multiply of one step (every lane of every warp; on the device only).
+template <class T>
+__device__ inline void mac_tc(int tid, const Smem<T>& sm, int buf, ThreadState<T>& th) {
+#ifdef __CUDA_ARCH__
+  const int lane = tid % 32, warp = tid / 32, m0 = (warp / T::WGN) * T::WM, n0 = (warp % T::WGN) * T::WN;
+  if constexpr (T::MI <= T::NI) {  // hold A's fragments, stream B's
+    uint32_t ab[T::MI][4], as[T::MI][4];
+#pragma unroll
+    for (int mi = 0; mi < T::MI; ++mi)
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        split_tf32(sm.As[buf][a_col(lane, r)][m0 + mi * 16 + a_row(lane, r)], ab[mi][r], as[mi][r]);
+#pragma unroll
+    for (int ni = 0; ni < T::NI; ++ni) {
+      uint32_t bb[2], bs[2];
+#pragma unroll
+      for (int r = 0; r < 2; ++r) split_tf32(sm.Bs[buf][b_row(lane, r)][n0 + ni * 8 + b_col(lane, r)], bb[r], bs[r]);
+#pragma unroll
+      for (int mi = 0; mi < T::MI; ++mi) {
+        float* d = th.acc[mi * T::NI + ni];
+        mma_tf32(d, as[mi], bb);
+        mma_tf32(d, ab[mi], bs);
+        mma_tf32(d, ab[mi], bb);
+      }
+    }
+  } else {  // hold B's fragments, stream A's
+    uint32_t bb[T::NI][2], bs[T::NI][2];
+#pragma unroll
+    for (int ni = 0; ni < T::NI; ++ni)
+#pragma unroll
+      for (int r = 0; r < 2; ++r)
+        split_tf32(sm.Bs[buf][b_row(lane, r)][n0 + ni * 8 + b_col(lane, r)], bb[ni][r], bs[ni][r]);
+#pragma unroll
+    for (int mi = 0; mi < T::MI; ++mi) {
+      uint32_t ab[4], as[4];
+#pragma unroll
+      for (int r = 0; r < 4; ++r)
+        split_tf32(sm.As[buf][a_col(lane, r)][m0 + mi * 16 + a_row(lane, r)], ab[r], as[r]);
+#pragma unroll
+      for (int ni = 0; ni < T::NI; ++ni) {
+        float* d = th.acc[mi * T::NI + ni];
+        mma_tf32(d, as, bb[ni]);
+        mma_tf32(d, ab, bs[ni]);
+        mma_tf32(d, ab, bb[ni]);
+      }
+    }
+  }
+#else
+  (void)tid, (void)sm, (void)buf, (void)th;  // the host emulation multiplies whole warps (test/cuda_emu)
+#endif
 }
 
 // ---- the phases: what one thread does between two barriers (the host emulation runs them) ----
@@ -325,9 +428,9 @@ template <int P, class T>
 __host__ __device__ inline void phase_init(const Geo32& G, const Block& b, const Taps& taps, int tid,
                                            ThreadState<T>& th) {
 #pragma unroll
-  for (int i = 0; i < T::TM; ++i)
+  for (int i = 0; i < T::AccR; ++i)
 #pragma unroll
-    for (int j = 0; j < T::TN; ++j) th.acc[i][j] = 0.f;
+    for (int j = 0; j < T::AccC; ++j) th.acc[i][j] = 0.f;
 #pragma unroll
   for (int ci = 0; ci < T::ColsPer; ++ci)
     th.col[ci] = col_info<P>(G, b, b.n0 + tid % T::ColThreads + ci * T::ColThreads);
@@ -358,14 +461,25 @@ __host__ __device__ inline void phase_first(const Geo32& G, const Block& b, cons
 /// s has finished with (before the multiply, so that the decode overlaps it), multiply step
 /// s's tiles, store the prefetch into the other buffer.
 template <int P, class T>
+__host__ __device__ inline void phase_step_pre(const Geo32& G, const Block& b, const Taps& taps, const float* A,
+                                               const float* B, int s, int tid, Smem<T>& sm, ThreadState<T>& th) {
+  const int cur = (s - b.step_begin) & 1;
+  if (s + 1 < b.step_end) gload<P, T>(G, A, B, tid, sm, cur ^ 1, th);
+  if (s + 2 < b.step_end) fill_rows<P, T>(G, b, taps, s + 2, tid, sm, cur);
+}
+
+template <class T>
+__host__ __device__ inline void phase_step_post(const Block& b, int s, int tid, Smem<T>& sm, ThreadState<T>& th) {
+  if (s + 1 < b.step_end) sstore<T>(tid, sm, ((s - b.step_begin) & 1) ^ 1, th);
+}
+
+template <int P, class T>
 __host__ __device__ inline void phase_step(const Geo32& G, const Block& b, const Taps& taps, const float* A,
                                            const float* B, int s, int tid, Smem<T>& sm, ThreadState<T>& th) {
-  const int i = s - b.step_begin, cur = i & 1;
-  const bool next = s + 1 < b.step_end;
-  if (next) gload<P, T>(G, A, B, tid, sm, cur ^ 1, th);
-  if (s + 2 < b.step_end) fill_rows<P, T>(G, b, taps, s + 2, tid, sm, cur);
-  mac<T>(tid, sm, cur, th);
-  if (next) sstore<T>(tid, sm, cur ^ 1, th);
+  phase_step_pre<P, T>(G, b, taps, A, B, s, tid, sm, th);
+  if constexpr (T::kTc) mac_tc<T>(tid, sm, (s - b.step_begin) & 1, th);
+  else mac<T>(tid, sm, (s - b.step_begin) & 1, th);
+  phase_step_post<T>(b, s, tid, sm, th);
 }
 
 /// The thread's outputs: into the output (one split; forward adds the bias) or into its
@@ -373,13 +487,12 @@ __host__ __device__ inline void phase_step(const Geo32& G, const Block& b, const
 template <int P, class T>
 __host__ __device__ inline void phase_store(const Geo32& G, const Block& b, const float* bias, float* out,
                                             float* scratch, int tid, const ThreadState<T>& th) {
-  const int ty = tid / T::TX, tx = tid % T::TX;
   float* dst = G.splits > 1 ? scratch + static_cast<int64_t>(b.split) * G.total : out;
   const bool add_bias = P == kFwd && G.splits == 1 && bias != nullptr;
-  int base[T::TN];
+  int base[T::SC];
 #pragma unroll
-  for (int j = 0; j < T::TN; ++j) {
-    const int col = b.n0 + tile_pos<T::BN, T::TN>(tx, j);
+  for (int j = 0; j < T::SC; ++j) {
+    const int col = b.n0 + T::col_pos(tid, j);
     base[j] = -1;
     if (col >= b.NC) continue;
     if constexpr (P == kFwd) {
@@ -397,16 +510,16 @@ __host__ __device__ inline void phase_store(const Geo32& G, const Block& b, cons
     }
   }
 #pragma unroll
-  for (int i = 0; i < T::TM; ++i) {
-    const int m = b.m0 + tile_pos<T::BM, T::TM>(ty, i);
+  for (int i = 0; i < T::SR; ++i) {
+    const int m = b.m0 + T::row_pos(tid, i);
     if (m >= G.M) continue;
     const int mpart = P == kFwd         ? (b.g * G.Kg + m) * G.out_sp
                       : P == kBwdData   ? (b.g * G.Cg + m) * G.in_sp
                                         : (b.g * G.Kg + m) * G.Cg * G.kvol;
     const float bv = add_bias ? bias[b.g * G.Kg + m] : 0.f;
 #pragma unroll
-    for (int j = 0; j < T::TN; ++j)
-      if (base[j] >= 0) dst[base[j] + mpart] = th.acc[i][j] + bv;
+    for (int j = 0; j < T::SC; ++j)
+      if (base[j] >= 0) dst[base[j] + mpart] = T::acc_at(th.acc, i, j) + bv;
   }
 }
 

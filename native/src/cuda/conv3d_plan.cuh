@@ -73,6 +73,7 @@ inline Tile choose_tile(int M, int NC) {
 struct Plan {
   bool fast = false;  // false: the simple kernel
   Tile tile = Tile::t128;
+  bool tc = false;    // the 3xTF32 tensor-core multiply (conv3d_tc.cuh) instead of FFMA
   Geo32 geo{};        // geo.splits set
   int64_t grid[3] = {0, 0, 0};
   int max_cols = 0, max_rows = 0;  // over the classes
@@ -103,9 +104,13 @@ inline void finish_plan(Plan& pl, Tile t, int splits) {
   pl.scratch_floats = splits > 1 ? static_cast<int64_t>(splits) * pl.geo.total : 0;
 }
 
-/// The plan for pass P (M > 0, columns > 0 and reduction > 0 are handled before).
+/// Whether tiling t has a tensor-core twin (the 32-row and larger ones).
+inline bool has_tc(Tile t) { return t == Tile::t128 || t == Tile::t64 || t == Tile::t32; }
+
+/// The plan for pass P (M > 0, columns > 0 and reduction > 0 are handled before); `tc`: use
+/// the 3xTF32 tensor-core multiply where the tiling has one.
 template <int P>
-inline Plan make_plan(const Dims& D, int64_t groups) {
+inline Plan make_plan(const Dims& D, int64_t groups, bool tc = false) {
   Plan pl;
   if (!fits_int32(D) || groups > 65535) return pl;
   if (P == kBwdData && D.s[0] * D.s[1] * D.s[2] > kMaxClasses) return pl;
@@ -128,6 +133,7 @@ inline Plan make_plan(const Dims& D, int64_t groups) {
   if (splits > 1 && splits * pl.geo.total > kMaxScratchFloats) splits = kMaxScratchFloats / pl.geo.total;
   if (splits < 1) splits = 1;
   finish_plan<P>(pl, t, static_cast<int>(splits));
+  pl.tc = tc && has_tc(t);
   pl.fast = pl.grid[1] <= 65535 && pl.grid[2] <= 65535 && pl.grid[0] <= 0x7fffffff;
   return pl;
 }

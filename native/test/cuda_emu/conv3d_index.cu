@@ -3,11 +3,12 @@
 // phase_first, phase_step, phase_store) run for every block and thread in the kernel's order,
 // once with the threads in ascending and once in descending order between barriers (a thread
 // reading shared memory that another writes in the same interval would make the two differ),
-// for every tiling and split count (1, 3, 70: more splits than some reductions have steps),
-// and the split sums through split_sum's per-thread functions. Outputs start as
-// NaN, so an element no thread writes fails. The simple (fallback) kernel runs too. Checks the
-// indexing, tiling and barrier placement, not launches or the GPU's memory model. Runs
-// without a GPU: native/test/cuda_emu/run.sh.
+// for every tiling (each with the FFMA multiply and, where it has one, the 3xTF32 tensor-core
+// multiply, emulated per warp from the lanes' fragments) and split count (1, 3, 70: more
+// splits than some reductions have steps), and the split sums through split_sum's per-thread
+// functions. Outputs start as NaN, so an element no thread writes fails. The simple
+// (fallback) kernel runs too. Checks the indexing, tiling and barrier placement, not launches
+// or the GPU's memory model. Runs without a GPU: native/test/cuda_emu/run.sh.
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,40 @@ using namespace deepsc;
 using namespace deepsc::cuda::conv3d;
 
 namespace {
+
+// mac_tc for warp `warp`: its lanes' fragments placed at the PTX ISA's fragment coordinates
+// (a_row / a_col, b_row / b_col), the three TF32 products of each m16n8k8 tile added in the
+// kernel's order, the result scattered back to the lanes by d_row / d_col.
+template <class T>
+void mac_tc_emulated(int warp, const fast::Smem<T>& sm, int buf, fast::ThreadState<T>* lanes) {
+  using namespace fast;
+  const int m0 = (warp / T::WGN) * T::WM, n0 = (warp % T::WGN) * T::WN;
+  for (int mi = 0; mi < T::MI; ++mi)
+    for (int ni = 0; ni < T::NI; ++ni) {
+      float ab[16][8], as[16][8], bb[8][8], bs[8][8];
+      for (int lane = 0; lane < 32; ++lane) {
+        for (int r = 0; r < 4; ++r) {
+          uint32_t big, small;
+          split_tf32(sm.As[buf][a_col(lane, r)][m0 + mi * 16 + a_row(lane, r)], big, small);
+          ab[a_row(lane, r)][a_col(lane, r)] = tf32_value(big), as[a_row(lane, r)][a_col(lane, r)] = tf32_value(small);
+        }
+        for (int r = 0; r < 2; ++r) {
+          uint32_t big, small;
+          split_tf32(sm.Bs[buf][b_row(lane, r)][n0 + ni * 8 + b_col(lane, r)], big, small);
+          bb[b_row(lane, r)][b_col(lane, r)] = tf32_value(big), bs[b_row(lane, r)][b_col(lane, r)] = tf32_value(small);
+        }
+      }
+      const float(*pa[3])[8] = {as, ab, ab};
+      const float(*pb[3])[8] = {bb, bs, bb};
+      for (int q = 0; q < 3; ++q)
+        for (int lane = 0; lane < 32; ++lane)
+          for (int r = 0; r < 4; ++r) {
+            float sum = 0.f;
+            for (int k = 0; k < 8; ++k) sum += pa[q][d_row(lane, r)][k] * pb[q][k][d_col(lane, r)];
+            lanes[lane].acc[mi * T::NI + ni][r] += sum;
+          }
+    }
+}
 
 template <int P, class T>
 void emu_fast_kernel(const Plan& pl, const float* A, const float* B, const float* bias, float* out, float* scratch,
@@ -46,8 +81,18 @@ void emu_fast_kernel(const Plan& pl, const float* A, const float* B, const float
         if (b.step_begin < b.step_end) {
           each([&](int t) { fast::phase_rows<P, T>(pl.geo, b, taps, t, *sm); });
           each([&](int t) { fast::phase_first<P, T>(pl.geo, b, taps, A, B, t, *sm, th[t]); });
-          for (int s = b.step_begin; s < b.step_end; ++s)
-            each([&](int t) { fast::phase_step<P, T>(pl.geo, b, taps, A, B, s, t, *sm, th[t]); });
+          for (int s = b.step_begin; s < b.step_end; ++s) {
+            if constexpr (T::kTc) {  // the multiply is warp-wide: the step's parts, each for all threads
+              each([&](int t) { fast::phase_step_pre<P, T>(pl.geo, b, taps, A, B, s, t, *sm, th[t]); });
+              for (int i = 0; i < T::NT / 32; ++i) {
+                const int w = reverse ? T::NT / 32 - 1 - i : i;
+                mac_tc_emulated<T>(w, *sm, (s - b.step_begin) & 1, &th[w * 32]);
+              }
+              each([&](int t) { fast::phase_step_post<T>(b, s, t, *sm, th[t]); });
+            } else {
+              each([&](int t) { fast::phase_step<P, T>(pl.geo, b, taps, A, B, s, t, *sm, th[t]); });
+            }
+          }
         }
         each([&](int t) { fast::phase_store<P, T>(pl.geo, b, bias, out, scratch, t, th[t]); });
       }
@@ -58,7 +103,13 @@ void emu_fast(const Plan& pl, const Dims& D, const float* A, const float* B, con
               bool reverse) {
   std::vector<float> scratch(static_cast<size_t>(pl.scratch_floats), NAN);
   const float* kb = pl.geo.splits > 1 ? nullptr : bias;
-  switch (pl.tile) {
+  if (pl.tc) switch (pl.tile) {
+      case Tile::t128: emu_fast_kernel<P, fast::T128Tc>(pl, A, B, kb, out, scratch.data(), reverse); break;
+      case Tile::t64: emu_fast_kernel<P, fast::T64Tc>(pl, A, B, kb, out, scratch.data(), reverse); break;
+      case Tile::t32: emu_fast_kernel<P, fast::T32Tc>(pl, A, B, kb, out, scratch.data(), reverse); break;
+      default: break;
+    }
+  else switch (pl.tile) {
     case Tile::t128: emu_fast_kernel<P, fast::T128>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::t64: emu_fast_kernel<P, fast::T64>(pl, A, B, kb, out, scratch.data(), reverse); break;
     case Tile::t32: emu_fast_kernel<P, fast::T32>(pl, A, B, kb, out, scratch.data(), reverse); break;
@@ -201,12 +252,14 @@ int check_pass(const Data& r, int& runs) {
   bad += check_plan<P>(r, base, "auto");
   ++runs;
   for (int t = 0; t < kTiles; ++t)
-    for (int splits : {1, 3, 70}) {
-      Plan pl = base;
-      finish_plan<P>(pl, static_cast<Tile>(t), splits);
-      bad += check_plan<P>(r, pl, "forced");
-      ++runs;
-    }
+    for (int tc = 0; tc < (has_tc(static_cast<Tile>(t)) ? 2 : 1); ++tc)
+      for (int splits : {1, 3, 70}) {
+        Plan pl = base;
+        finish_plan<P>(pl, static_cast<Tile>(t), splits);
+        pl.tc = tc == 1;
+        bad += check_plan<P>(r, pl, tc ? "forced 3xtf32" : "forced");
+        ++runs;
+      }
   // the simple kernel, the fallback
   const bool f = P == kFwd, bd = P == kBwdData;
   const int64_t M = bd ? D.Cg : D.Kg, NC = f ? D.N * D.out_sp : bd ? D.N * D.in_sp : D.Cg * D.kvol,

@@ -5,13 +5,16 @@
 // kernel (conv3d_simple.cuh, independent index code) as the worst |fast - simple| over
 // (atol + rtol |simple|) with atol = 1e-5 max|simple| and rtol = 1e-4 (sums of up to
 // millions of products in two orders), whether a second run is bitwise equal, and the
-// engine's times (CUDA events, median of REPEATS after WARMUP). The bias gradient is checked
-// against a float64 host sum. Exit 1 when a check fails.
-//   conv3d_gpu WARMUP REPEATS [--no-simple] < layers
+// engine's times (CUDA events, median of REPEATS after WARMUP), for MATH: the default FFMA
+// multiply ("fp32") or the opt-in tensor-core one ("3xtf32", DEEPSC_CONV3D_MATH; run it in a
+// process of its own, so that a fault there cannot hide the default path's results). The bias
+// gradient is checked against a float64 host sum. Exit 1 when a check fails.
+//   conv3d_gpu WARMUP REPEATS MATH [--no-simple] < layers
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -63,11 +66,12 @@ double median(std::vector<double> v) {
 }
 
 template <int P>
-std::string plan_json(const Dims& D, int64_t groups) {
-  const Plan pl = make_plan<P>(D, groups);
+std::string plan_json(const Dims& D, int64_t groups, bool tc) {
+  const Plan pl = make_plan<P>(D, groups, tc);
   std::ostringstream o;
   if (!pl.fast) return "{\"kernel\": \"simple\"}";
-  o << "{\"kernel\": \"fast\", \"tile\": \"" << tile_name(pl.tile) << "\", \"splits\": " << pl.geo.splits
+  o << "{\"kernel\": \"fast\", \"tile\": \"" << tile_name(pl.tile) << (pl.tc ? " 3xtf32" : "")
+    << "\", \"splits\": " << pl.geo.splits
     << ", \"grid\": [" << pl.grid[0] << ", " << pl.grid[1] << ", " << pl.grid[2] << "]}";
   return o.str();
 }
@@ -75,12 +79,15 @@ std::string plan_json(const Dims& D, int64_t groups) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: conv3d_gpu WARMUP REPEATS [--no-simple] < layers\n");
+  if (argc < 4 || (std::strcmp(argv[3], "fp32") != 0 && std::strcmp(argv[3], "3xtf32") != 0)) {
+    std::fprintf(stderr, "usage: conv3d_gpu WARMUP REPEATS fp32|3xtf32 [--no-simple] < layers\n");
     return 2;
   }
   const int warmup = std::atoi(argv[1]), repeats = std::atoi(argv[2]);
-  const bool with_simple = !(argc > 3 && std::strcmp(argv[3], "--no-simple") == 0);
+  const char* math = argv[3];
+  const bool tc = std::strcmp(math, "3xtf32") == 0;
+  setenv("DEEPSC_CONV3D_MATH", math, 1);
+  const bool with_simple = !(argc > 4 && std::strcmp(argv[4], "--no-simple") == 0);
   int failures = 0;
   try {
     cuda::require_device("conv3d_gpu");
@@ -138,37 +145,40 @@ int main(int argc, char** argv) {
       const std::function<void()> fns[3] = {fwd, bd, bw};
       const Buf* outs[3] = {&y, &dx, &dw};
       for (int pass = 0; pass < 3; ++pass) {
-        fns[pass]();
-        cuda::synchronize("conv3d");
-        const std::vector<float> first = outs[pass]->down();
-        fns[pass]();
-        cuda::synchronize("conv3d");
-        const bool same = first == outs[pass]->down();
-        const double ms = timed(fns[pass]);
-        double err = -1;
+        std::vector<float> ref;
         double simple_ms = -1;
         if (with_simple) {
-          Buf ref(outs[pass]->n);
-          const auto t0 = cuda::time_ms([&] {
+          Buf r(outs[pass]->n);
+          simple_ms = cuda::time_ms([&] {
             if (pass == 0)
-              simple::launch<kFwd>(D, g, D.Kg, D.N * D.out_sp, D.Cg * D.kvol, w.get(), x.get(), b.get(), ref.get());
+              simple::launch<kFwd>(D, g, D.Kg, D.N * D.out_sp, D.Cg * D.kvol, w.get(), x.get(), b.get(), r.get());
             else if (pass == 1)
-              simple::launch<kBwdData>(D, g, D.Cg, D.N * D.in_sp, D.Kg * D.kvol, w.get(), dy.get(), nullptr, ref.get());
+              simple::launch<kBwdData>(D, g, D.Cg, D.N * D.in_sp, D.Kg * D.kvol, w.get(), dy.get(), nullptr, r.get());
             else
               simple::launch<kBwdWeight>(D, g, D.Kg, D.Cg * D.kvol, D.N * D.out_sp, dy.get(), x.get(), nullptr,
-                                         ref.get());
+                                         r.get());
           });
-          simple_ms = t0;
-          err = worst(first, ref.down(), outs[pass]->n);
+          ref = r.down();
         }
-        const bool ok = same && err <= 1;
-        failures += !ok;
-        const std::string plan = pass == 0   ? plan_json<kFwd>(D, g)
-                                 : pass == 1 ? plan_json<kBwdData>(D, g)
-                                             : plan_json<kBwdWeight>(D, g);
-        o << ", \"" << names[pass] << "\": {\"ms\": " << ms << ", \"plan\": " << plan << ", \"errVsSimple\": " << err
-          << ", \"simpleMs\": " << simple_ms << ", \"deterministic\": " << (same ? "true" : "false")
-          << ", \"ok\": " << (ok ? "true" : "false") << "}";
+        o << ", \"" << names[pass] << "\": {\"simpleMs\": " << simple_ms << ", \"math\": \"" << math << "\"";
+        {
+          fns[pass]();
+          cuda::synchronize("conv3d");
+          const std::vector<float> first = outs[pass]->down();
+          fns[pass]();
+          cuda::synchronize("conv3d");
+          const bool same = first == outs[pass]->down();
+          const double ms = timed(fns[pass]);
+          const double err = with_simple ? worst(first, ref, outs[pass]->n) : -1;
+          const bool ok = same && err <= 1;
+          failures += !ok;
+          const std::string plan = pass == 0   ? plan_json<kFwd>(D, g, tc)
+                                   : pass == 1 ? plan_json<kBwdData>(D, g, tc)
+                                               : plan_json<kBwdWeight>(D, g, tc);
+          o << ", \"ms\": " << ms << ", \"plan\": " << plan << ", \"errVsSimple\": " << err
+            << ", \"deterministic\": " << (same ? "true" : "false") << ", \"ok\": " << (ok ? "true" : "false");
+        }
+        o << "}";
       }
       {  // the bias gradient against a float64 host sum
         const std::vector<float> hdy = dy.down(), hdb = db.down();
@@ -190,6 +200,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "conv3d_gpu: %s\n", e.what());
     return 1;
   }
-  std::fprintf(stderr, "conv3d_gpu: %d failures\n", failures);
+  std::fprintf(stderr, "conv3d_gpu (%s): %d failures\n", math, failures);
   return failures ? 1 : 0;
 }

@@ -2,7 +2,8 @@
 # conv3d on a real GPU (needs one; the host emulation is ../run.sh): builds conv3d_gpu.cu
 # against a CUDA build of the engine and runs it on small edge cases (the emulation's shapes)
 # and on the benchmark's paper-size layers (benchmarks/gpu/layers.json): plan, fast vs simple
-# kernel, determinism, bias gradient, times. Exit 1 when a check fails.
+# kernel, determinism, bias gradient, times; first the default FFMA path, then the opt-in
+# 3xTF32 tensor-core path (DEEPSC_CONV3D_MATH=3xtf32). Exit 1 when a default-path check fails.
 #   bash native/test/cuda_emu/gpu/run.sh [ENGINE_LIB]
 # ENGINE_LIB defaults to native/build/gpu/libdeepsc_engine.a (what benchmarks/gpu/run.sh
 # builds). WARMUP / REPEATS (default 2 / 5) go to conv3d_gpu.
@@ -35,5 +36,8 @@ for l in json.load(open(sys.argv[1])):
     print(" ".join(str(v) for v in [l["name"], l["N"], l["C"], l["K"], *l["in"], *l["k"], *l["s"], *l["p"], *l["d"], l["groups"]]))
 ' "$root/benchmarks/gpu/layers.json")"
 rc=0
-printf '%s\n%s\n' "$small" "$layers" | "$out/conv3d_gpu" "${WARMUP:-2}" "${REPEATS:-5}" || rc=$?
+printf '%s\n%s\n' "$small" "$layers" | "$out/conv3d_gpu" "${WARMUP:-2}" "${REPEATS:-5}" fp32 || rc=$?
+# The opt-in tensor-core path, in a process of its own; its failures do not fail this script.
+printf '%s\n%s\n' "$small" "$layers" | "$out/conv3d_gpu" "${WARMUP:-2}" "${REPEATS:-5}" 3xtf32 ||
+  echo "conv3d_gpu: the opt-in 3xTF32 path failed (see above); the default path's result is the exit status" >&2
 exit "$rc"
