@@ -13,7 +13,10 @@ Layers: layers.json, seven DeepSC-COVID layers at the paper's sizes, generated f
 benchmarks/src/layers.ts by make-layers.ts. Prints a table and writes
 benchmarks/results/gpu-conv3d-<GPU>-<time>.json (atomically).
 
-  python3 gpu_bench.py --check-bin PATH [--warmup N] [--repeats N] [--out FILE]
+  python3 gpu_bench.py --check-bin PATH [--warmup N] [--repeats N] [--ours-math fp32|3xtf32] [--out FILE]
+
+--ours-math 3xtf32 times our opt-in 3xTF32 tensor-core multiply (DEEPSC_CONV3D_MATH) instead of
+the default FFMA one.
 """
 import argparse
 import datetime
@@ -74,12 +77,12 @@ def torch_layer(l, warmup, repeats, tf32):
         return {name: timed(fn, warmup, repeats) for name, fn in fns.items()}
 
 
-def ours(check_bin, layers, warmup, repeats):
+def ours(check_bin, layers, warmup, repeats, math):
     lines = "".join(
         " ".join(str(v) for v in [l["name"], l["N"], l["C"], l["K"], *l["in"], *l["k"], *l["s"], *l["p"], *l["d"], l["groups"]])
         + "\n" for l in layers)
     r = subprocess.run([check_bin, "time", str(warmup), str(repeats)], input=lines, capture_output=True, text=True,
-                       timeout=240)
+                       timeout=240, env={**os.environ, "DEEPSC_CONV3D_MATH": math})
     sys.stderr.write(r.stderr)
     if r.returncode != 0:
         raise SystemExit(f"gpu_bench.py: {check_bin} time failed with status {r.returncode}")
@@ -95,6 +98,8 @@ def main():
     ap.add_argument("--check-bin", required=True, help="path of the built cuda_check program")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--ours-math", choices=("fp32", "3xtf32"), default="fp32",
+                    help="our conv3d multiply: FFMA (default) or the opt-in 3xTF32 tensor-core one")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     if not (0 <= a.warmup <= 1000 and 1 <= a.repeats <= 1000):
@@ -104,7 +109,7 @@ def main():
     with open(os.path.join(HERE, "layers.json")) as f:
         layers = json.load(f)
     gpu = torch.cuda.get_device_name(0)
-    mine = ours(a.check_bin, layers, a.warmup, a.repeats)
+    mine = ours(a.check_bin, layers, a.warmup, a.repeats, a.ours_math)
     torch.backends.cudnn.benchmark = True
     rows, ratios = [], []
     for l in layers:
@@ -148,7 +153,10 @@ def main():
         "date": now.isoformat(),
         "gpu": gpu,
         "torch": {"version": torch.__version__, "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version()},
-        "precision": "fp32 tensors; ours: fp32 FMA, no tensor cores; cuDNN timed with TF32 off (allow_tf32 = False) and on",
+        "precision": ("fp32 tensors; ours: " + ("fp32 FMA, no tensor cores" if a.ours_math == "fp32" else
+                                                 "3xTF32 tensor cores (fp32-accurate split)") +
+                      "; cuDNN timed with TF32 off (allow_tf32 = False) and on"),
+        "oursMath": a.ours_math,
         "timing": f"CUDA events, tensors on the GPU, median of {a.repeats} after {a.warmup} warmup; cudnn.benchmark = True",
         "geomeanOursOverCudnnFp32Speed": geomean,
         "rows": rows,
