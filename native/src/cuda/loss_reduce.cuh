@@ -20,8 +20,14 @@ namespace deepsc::cuda {
 
 namespace {
 
+// At most 1024 blocks of 256 threads: about 8 blocks per SM on an H100, enough loads in flight
+// for these memory-bound passes, and still a small final pass. (The host-thread emulation,
+// test/cuda_emu/host_threads, lowers it so that small cases exercise the grid-stride wrap.)
+#ifndef DEEPSC_LOSS_MAX_BLOCKS
+#define DEEPSC_LOSS_MAX_BLOCKS 1024
+#endif
 constexpr int kLossThreads = 256;  // a multiple of 32, as block_sum needs
-constexpr int kLossMaxBlocks = 256;
+constexpr int kLossMaxBlocks = DEEPSC_LOSS_MAX_BLOCKS;
 constexpr long long kNoBad = LLONG_MAX;
 
 /// Blocks for n terms: one per kLossThreads terms, at least 1 (so empty inputs still write

@@ -108,9 +108,14 @@ __global__ void chunk_grad_sums(Chunks L, StatMap map, const float* __restrict__
   const float* gp = g + r * L.s;
   const float* xp = x + r * L.s;
   const double m = stats[2 * map(r)];
-  const double sg = chunk_block_sum(b, e, [&](int64_t i) { return static_cast<double>(gp[i]); }, scratch);
-  const double sgx = chunk_block_sum(
-      b, e, [&](int64_t i) { return static_cast<double>(gp[i]) * (static_cast<double>(xp[i]) - m); }, scratch);
+  double sg = 0, sgx = 0;  // one pass over g and x for both sums
+  for (int64_t i = b + threadIdx.x; i < e; i += blockDim.x) {
+    const double gv = gp[i];
+    sg += gv;
+    sgx += gv * (static_cast<double>(xp[i]) - m);
+  }
+  sg = block_sum(sg, scratch);
+  sgx = block_sum(sgx, scratch);
   if (threadIdx.x == 0) {
     part[2 * t] = sg;
     part[2 * t + 1] = sgx;

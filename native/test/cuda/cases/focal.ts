@@ -49,9 +49,9 @@ export const focal: OpTable<'focal'> = {
       needGrad: noGrad,
     },
     {
-      name: 'more positions than the partial blocks cover [1,2,40,40,50], masked',
+      name: 'more positions than the 1024 x 256 partial threads [1,2,64,64,66], masked',
       attrs: { gamma: 2, class_weights: [0.1, 1] },
-      inputs: [t([1, 2, 40, 40, 50], -3, 3), d.targets([1, 40, 40, 50], 2), d.mask([1, 40, 40, 50])],
+      inputs: [t([1, 2, 64, 64, 66], -3, 3), d.targets([1, 64, 64, 66], 2), d.mask([1, 64, 64, 66])],
       needGrad: noGrad,
     },
   ],

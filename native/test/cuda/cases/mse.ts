@@ -31,9 +31,9 @@ export const mse: OpTable<'mse'> = {
       needGrad: [false, true, false],
     },
     {
-      name: 'more elements than the partial blocks cover [2,40,40,30], weighted',
+      name: 'more elements than the 1024 x 256 partial threads [2,64,64,33], weighted',
       attrs: {},
-      inputs: [t([2, 40, 40, 30]), t([2, 40, 40, 30]), d.mask([2, 40, 40, 30])],
+      inputs: [t([2, 64, 64, 33]), t([2, 64, 64, 33]), d.mask([2, 64, 64, 33])],
       needGrad: [true, true, false],
     },
     { name: 'empty [0,4]', attrs: {}, inputs: [t([0, 4]), t([0, 4]), null] },

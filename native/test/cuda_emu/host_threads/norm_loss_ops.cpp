@@ -290,7 +290,7 @@ int main() {
                      {rand_in({7, 10}, -4, 4), classes_in({7}, 10), mask_in({7})}, first, tol, 1e-6});
     cases.push_back({op, "all masked", attrs({}), {rand_in({2, 3, 4}), classes_in({2, 4}, 3), zeros_in({2, 4})}, first, tol, 1e-6});
     cases.push_back({op, "confident", attrs({}), {rand_in({2, 4, 37}, -30, 30), classes_in({2, 37}, 4), absent()}, first, tol, 1e-6});
-    cases.push_back({op, "[1,2,300,250] > 256 blocks", attrs({}), {rand_in({1, 2, 300, 250}, -3, 3), classes_in({1, 300, 250}, 2), mask_in({1, 300, 250})}, first, tol, 1e-6});
+    cases.push_back({op, "[1,2,300,250] grid-stride wrap", attrs({}), {rand_in({1, 2, 300, 250}, -3, 3), classes_in({1, 300, 250}, 2), mask_in({1, 300, 250})}, first, tol, 1e-6});
     cases.push_back({op, "bad target", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, 1, 3, 0, 2}), absent()}, first, tol, 1e-6});
     cases.push_back({op, "negative mask first", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, -1, 2, 0, 2}), values_in({2, 4}, {1, 1, -0.5, 1, 1, 1, 1, 1})}, first, tol, 1e-6});
     cases.push_back({op, "bad target masked out", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 7, 2, 0, 1, 2, 0, 2}), values_in({2, 4}, {1, 0, 1, 1, 1, 1, 1, 1})}, first, tol, 1e-6});
@@ -302,7 +302,7 @@ int main() {
   cases.push_back({"mse", "[2,3,4,5,6]", attrs({}), {rand_in({2, 3, 4, 5, 6}), rand_in({2, 3, 4, 5, 6}), absent()}, {true, true, false}, 1e-5, 1e-6});
   cases.push_back({"mse", "[3,7,11] weighted", attrs({}), {rand_in({3, 7, 11}), rand_in({3, 7, 11}), mask_in({3, 7, 11})}, {true, true, false}, 1e-5, 1e-6});
   cases.push_back({"mse", "zero weights", attrs({}), {rand_in({4, 5}), rand_in({4, 5}), zeros_in({4, 5})}, {true, true, false}, 1e-5, 1e-6});
-  cases.push_back({"mse", "[70000] weighted", attrs({}), {rand_in({70000}), rand_in({70000}), mask_in({70000})}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"mse", "[70000] weighted, grid-stride wrap", attrs({}), {rand_in({70000}), rand_in({70000}), mask_in({70000})}, {true, true, false}, 1e-5, 1e-6});
   cases.push_back({"mse", "[0,4]", attrs({}), {rand_in({0, 4}), rand_in({0, 4}), absent()}, {true, true, false}, 1e-5, 1e-6});
   int fails = 0;
   for (auto& c : cases) {
