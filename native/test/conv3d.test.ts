@@ -80,6 +80,16 @@ const cases: OpCase<'conv3d'>[] = [
     inputs: [t([1, 3, 5, 7, 9]), t([5, 3, 1, 1, 1]), t([5])],
   },
   {
+    name: 'pointwise onto whole pixel vectors (written in place), 20 -> 19 channels',
+    attrs: {},
+    inputs: [t([1, 20, 3, 4, 8]), t([19, 20, 1, 1, 1]), t([19])],
+  },
+  {
+    name: '1x1x1 stride 2 onto rows of 16 (in place forward, strided copy-out backward)',
+    attrs: { stride: 2 },
+    inputs: [t([1, 3, 4, 8, 32]), t([9, 3, 1, 1, 1]), t([9])],
+  },
+  {
     name: 'per-axis stride [1, 2, 3] and padding [0, 1, 2]',
     attrs: { stride: [1, 2, 3], padding: [0, 1, 2] },
     inputs: [t([1, 2, 3, 7, 11]), t([2, 2, 1, 3, 3]), t([2])],

@@ -394,15 +394,23 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
           continue;
         }
         const EntryRange er = depth_entries(j, p, jd);
-        corr_kernel(CorrArgs{slab, xoff[q].data() + er.e0, er.e1 - er.e0,
-                             wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
-                             bias ? bias + o0 : nullptr, o1 - o0, ybuf + o0 * p.npix, p.npix, voff[q].data(), p.nvec});
-        // The H/W phases of a set write interleaved columns of the same rows one after the
-        // other, so the strided stores of the second land in lines the first just wrote.
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
         // Rows with no halo columns that land on consecutive output rows (a 1x1x1 conv, or a
-        // phase job of full-width rows): one copy per channel.
+        // phase job of full-width rows): one copy per channel; and when the unit's pixels are
+        // whole vectors, no copy: the kernel writes straight into dst.
         const bool whole = A1.o_step == 1 && A2.o_step == 1 && A2.o_phase == 0 && p.Wq == A2.J && T2 == A2.J;
+        float* out0 = dst + n * dst_n + o0 * dst_c + (d * T1 + A1.o_phase + jh0) * T2;
+        const bool direct = whole && nrows * p.Wq == p.nvec * kPixelAlign && !p.rowwise;
+        corr_kernel(CorrArgs{slab, xoff[q].data() + er.e0, er.e1 - er.e0,
+                             wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
+                             bias ? bias + o0 : nullptr, o1 - o0, direct ? out0 : ybuf + o0 * p.npix,
+                             direct ? dst_c : p.npix, voff[q].data(), p.nvec});
+        if (direct) {
+          ybuf += j.Ko * p.npix;
+          continue;
+        }
+        // The H/W phases of a set write interleaved columns of the same rows one after the
+        // other, so the strided stores of the second land in lines the first just wrote.
         for (int64_t o = o0; o < o1; ++o)
           for (int64_t i = 0; i < nrows; i += whole ? nrows : 1) {
             const float* b = ybuf + o * p.npix + i * p.Wq;

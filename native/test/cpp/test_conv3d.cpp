@@ -73,6 +73,10 @@ const Conv kCases[] = {
     {1, 4, 6, 2, {4, 5, 6}, {3, 2, 3}, {1, 2, 3}, {3, 0, 2}, {2, 1, 2}, true},
     {1, 1, 10, 1, {3, 4, 20}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, true},
     {1, 2, 12, 1, {3, 4, 32}, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}, {1, 1, 1}, false},
+    // Pointwise onto whole pixel vectors: the kernel writes the output in place (no copy-out),
+    // all 8-channel blocks per tile; strided: 16-wide phase rows (masked copy, expand stores).
+    {1, 20, 19, 1, {3, 4, 8}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 1, 1}, true},
+    {1, 3, 9, 1, {4, 8, 32}, {1, 1, 1}, {2, 2, 2}, {0, 0, 0}, {1, 1, 1}, true},
 };
 
 }  // namespace
