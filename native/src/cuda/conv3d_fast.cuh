@@ -1,6 +1,8 @@
 #pragma once
 // conv3d's fast kernel: one fp32 implicit GEMM for every pass (conv3d.cu's header writes the
-// three GEMMs out), templated on the pass and on the tiling.
+// three GEMMs out), templated on the pass and on the tiling (FFMA register tiles, or the
+// opt-in 3xTF32 tensor-core tilings of conv3d_tc.cuh, which share everything but the multiply
+// and the thread-to-output map).
 //
 // Block tile BM x BN of the output (rows m: output channels, or input channels for
 // backward-data; columns: positions, or (c, tap) for backward-weight), reduction in steps of
@@ -14,8 +16,8 @@
 // Each thread decodes its columns once (ColInfo, in registers); the BK rows of a step are
 // decoded once per step by BK threads into a shared table (rowB / rowA), two steps ahead,
 // with one division per row for forward and backward-data (the block's taps are decoded once
-// into a tap table in dynamic shared memory).
-// Invalid rows and columns carry a coordinate of kOff, far outside any extent, so they read 0.
+// into a tap table in dynamic shared memory). Invalid rows and columns carry a coordinate of
+// kOff, far outside any extent, so they read 0.
 //
 // Backward-data with stride s is split into s_D s_H s_W residue classes of input positions
 // ((i + p) mod s per axis): in a class exactly the taps with t d = (i + p) mod s (mod s) reach
@@ -32,8 +34,8 @@
 namespace deepsc::cuda::conv3d::fast {
 
 constexpr int BK = 8;
-/// Coordinate of an invalid row or column: any sum with a valid coordinate (|c| < 2^28) stays
-/// negative, so the bounds check fails and the element reads 0.
+/// Coordinate of an invalid row or column: any sum with a valid coordinate (|c| < 2^27, by
+/// fits_int32) stays negative, so the bounds check fails and the element reads 0.
 constexpr int kOff = -(1 << 29);
 
 /// A tiling: block tile BM x BN with NT threads, each a TM x TN register tile (TM, TN are 4
