@@ -189,7 +189,8 @@ Regions plan_regions(ScratchPlan& plan, int64_t classes, unsigned blocks, int k)
 
 ClassLoss make_loss(const char* op, std::span<const TensorView> in, const std::vector<double>& weights, double gamma,
                     const OpScratch& s, const Regions& r) {
-  ClassLoss a{channel_dims(in[0].shape), in[0].data, in[1].data, cpu::optional_input(in, 2, op, "mask"), nullptr, gamma};
+  const float* mask = cpu::optional_input(in, 2, op, "mask");
+  ClassLoss a{channel_dims(in[0].shape), in[0].data, in[1].data, mask, nullptr, gamma};
   if (!weights.empty()) {
     double* w = s.at<double>(r.weights);
     scratch_upload(w, weights.data(), weights.size() * sizeof(double), op);

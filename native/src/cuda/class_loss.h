@@ -8,6 +8,7 @@
 namespace deepsc::cuda {
 
 void class_loss_forward(const char* op, const OpArgs& args, const std::vector<double>& class_weights, double gamma);
-void class_loss_backward(const char* op, const OpGradArgs& args, const std::vector<double>& class_weights, double gamma);
+void class_loss_backward(const char* op, const OpGradArgs& args, const std::vector<double>& class_weights,
+                         double gamma);
 
 }  // namespace deepsc::cuda

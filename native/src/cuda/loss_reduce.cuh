@@ -86,12 +86,14 @@ __global__ void finish_partials(const double* __restrict__ part, const long long
   double totals[K];
   for (int k = 0; k < K; ++k) {
     double acc = 0;
-    for (int b = static_cast<int>(threadIdx.x); b < blocks; b += static_cast<int>(blockDim.x)) acc += part[k * blocks + b];
+    for (int b = static_cast<int>(threadIdx.x); b < blocks; b += static_cast<int>(blockDim.x))
+      acc += part[k * blocks + b];
     totals[k] = block_sum(acc, scratch);
   }
   if (bad) {
     long long m = kNoBad;
-    for (int b = static_cast<int>(threadIdx.x); b < blocks; b += static_cast<int>(blockDim.x)) m = bad[b] < m ? bad[b] : m;
+    for (int b = static_cast<int>(threadIdx.x); b < blocks; b += static_cast<int>(blockDim.x))
+      m = bad[b] < m ? bad[b] : m;
     m = block_min(m, mscratch);
     if (threadIdx.x == 0) *bad_out = m;
   }

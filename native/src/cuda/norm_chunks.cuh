@@ -174,14 +174,17 @@ __global__ void apply_grad(int64_t n, int64_t s, int64_t channels, StatMap map, 
                            const float* __restrict__ x, float* __restrict__ dx) {
   DEEPSC_GRID_STRIDE(i, n) {
     const int64_t r = i / s, c = r % channels, st = map(r);
-    const float a = static_cast<float>(static_cast<double>(stats[2 * st + 1]) * (gamma ? static_cast<double>(gamma[c]) : 1.0));
+    const double gm = gamma ? static_cast<double>(gamma[c]) : 1.0;
+    const float a = static_cast<float>(static_cast<double>(stats[2 * st + 1]) * gm);
     dx[i] = __fadd_rn(__fadd_rn(__fmul_rn(a, g[i]), __fmul_rn(bd[2 * st], x[i])), bd[2 * st + 1]);
   }
 }
 
 /// A per-channel input (gamma, beta, running statistics): its data, or nullptr when absent
 /// (absent optional inputs arrive with rank 0).
-inline const float* per_channel_data(const TensorView& v) { return v.present() && v.shape.rank() == 1 ? v.data : nullptr; }
+inline const float* per_channel_data(const TensorView& v) {
+  return v.present() && v.shape.rank() == 1 ? v.data : nullptr;
+}
 
 }  // namespace
 

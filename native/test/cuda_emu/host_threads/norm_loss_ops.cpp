@@ -120,7 +120,8 @@ struct Views {
   std::vector<In> store;
   std::vector<TensorView> views;
   explicit Views(const std::vector<In>& in) : store(in) {
-    for (auto& x : store) views.push_back(x.present ? TensorView{x.data.data(), x.shape} : TensorView{nullptr, Shape()});
+    for (auto& x : store)
+      views.push_back(x.present ? TensorView{x.data.data(), x.shape} : TensorView{nullptr, Shape()});
   }
 };
 
@@ -162,7 +163,8 @@ int check(Case& c) {
   for (size_t i = 0; i < out_shapes.size(); ++i)
     cpu_ov.push_back({cpu_out[i].data(), out_shapes[i]}), emu_ov.push_back({emu_out[i].data(), out_shapes[i]});
   std::vector<float> ws(static_cast<size_t>(std::max<int64_t>(1, workspace_floats(op, shapes, Pass::forward))));
-  const std::string cpu_err = run_error([&] { run_forward(Backend::cpu, op, OpArgs{cpu_in.views, cpu_ov, Workspace{ws.data(), (int64_t)ws.size()}}); });
+  const Workspace cws{ws.data(), static_cast<int64_t>(ws.size())};
+  const std::string cpu_err = run_error([&] { run_forward(Backend::cpu, op, OpArgs{cpu_in.views, cpu_ov, cws}); });
   const std::string emu_err = run_error([&] { emu_forward(op, OpArgs{emu_in.views, emu_ov, Workspace{}}); });
   if (cpu_err != emu_err) {
     ++fails;
@@ -179,7 +181,9 @@ int check(Case& c) {
       giv.push_back(c.need[i] ? TensorView{gi.back().data(), c.in[i].shape} : TensorView{});
     }
     std::vector<float> wsb(static_cast<size_t>(std::max<int64_t>(1, workspace_floats(op, shapes, Pass::backward))));
-    const std::string cb = run_error([&] { run_backward(Backend::cpu, op, OpGradArgs{cpu_in.views, ov, gv, giv, Workspace{wsb.data(), (int64_t)wsb.size()}}); });
+    const Workspace cwb{wsb.data(), static_cast<int64_t>(wsb.size())};
+    const std::string cb =
+        run_error([&] { run_backward(Backend::cpu, op, OpGradArgs{cpu_in.views, ov, gv, giv, cwb}); });
     const std::string eb = run_error([&] { emu_backward(op, OpGradArgs{emu_in.views, ov, gv, giv, Workspace{}}); });
     if (cb != eb) {
       ++fails;
@@ -194,7 +198,8 @@ int check(Case& c) {
     report("output " + std::to_string(i), emu_out[i], cpu_out[i]);
   }
   for (size_t i = 0; i < c.in.size(); ++i)  // inputs updated in place (running statistics)
-    if (c.in[i].present) report("input " + std::to_string(i) + " after forward", emu_in.store[i].data, cpu_in.store[i].data);
+    if (c.in[i].present)
+      report("input " + std::to_string(i) + " after forward", emu_in.store[i].data, cpu_in.store[i].data);
   // backward, from the original inputs and the CPU's outputs
   Views cb_in(c.in), eb_in(c.in);
   std::uniform_real_distribution<float> u(-1, 1);
@@ -246,7 +251,8 @@ int main() {
   std::vector<Case> cases;
   auto norm = [&](const char* op, const char* name, Attrs a, std::vector<int64_t> x, bool gamma, bool beta) {
     const int64_t c = x[1];
-    cases.push_back({op, name, a, {rand_in(x), gamma ? rand_in({c}, 0.5, 1.5) : absent(), beta ? rand_in({c}) : absent()},
+    cases.push_back({op, name, a,
+        {rand_in(x), gamma ? rand_in({c}, 0.5, 1.5) : absent(), beta ? rand_in({c}) : absent()},
                      {true, true, true}, 1e-4, 1e-4});
   };
   norm("group_norm", "[2,4,3,5,7] 2 groups", attrs({{"groups", 2.0}}), {2, 4, 3, 5, 7}, true, true);
@@ -262,13 +268,15 @@ int main() {
                       running ? rand_in({c}) : absent(), running ? rand_in({c}, 0.5, 2) : absent()},
                      need, 1e-4, 1e-4});
   };
-  bn("train [2,3,3,5,7] running momentum 0.25", attrs({{"mode", S("train")}, {"momentum", 0.25}}), {2, 3, 3, 5, 7}, true, true, all);
+  bn("train [2,3,3,5,7] running momentum 0.25", attrs({{"mode", S("train")}, {"momentum", 0.25}}), {2, 3, 3, 5, 7},
+     true, true, all);
   bn("train rank 2 [5,3]", attrs({{"mode", S("train")}}), {5, 3}, true, false, all);
   bn("train [4,2,1,1,1] running", attrs({{"mode", S("train")}}), {4, 2, 1, 1, 1}, true, true, all);
   bn("train [1,2,20,30,31] 2 chunks running", attrs({{"mode", S("train")}}), {1, 2, 20, 30, 31}, true, true, all);
   bn("eval [2,3,3,5,7]", attrs({{"mode", S("eval")}}), {2, 3, 3, 5, 7}, true, true, all);
   bn("eval dx only", attrs({{"mode", S("eval")}}), {2, 4, 3, 3, 3}, true, true, {true, false, false, false, false});
-  bn("train dgamma dbeta only", attrs({{"mode", S("train")}}), {2, 4, 3, 3, 3}, true, false, {false, true, true, false, false});
+  bn("train dgamma dbeta only", attrs({{"mode", S("train")}}), {2, 4, 3, 3, 3}, true, false,
+     {false, true, true, false, false});
   for (const char* op : {"softmax", "log_softmax"}) {
     cases.push_back({op, "[2,3,4,5,6]", attrs({}), {rand_in({2, 3, 4, 5, 6})}, {true}, 1e-5, 1e-6});
     cases.push_back({op, "[7,10]", attrs({}), {rand_in({7, 10}, -4, 4)}, {true}, 1e-5, 1e-6});
@@ -277,33 +285,56 @@ int main() {
   }
   cases.push_back({"global_avg_pool", "[2,3,4,5,6]", attrs({}), {rand_in({2, 3, 4, 5, 6})}, {true}, 1e-5, 1e-6});
   cases.push_back({"global_avg_pool", "[1,2,20,30,31]", attrs({}), {rand_in({1, 2, 20, 30, 31})}, {true}, 1e-5, 1e-6});
-  cases.push_back({"linear", "[4,448]x[3,448]+b", attrs({}), {rand_in({4, 448}), rand_in({3, 448}), rand_in({3})}, {true, true, true}, 1e-5, 1e-5});
-  cases.push_back({"linear", "[5,37]x[33,37]", attrs({}), {rand_in({5, 37}), rand_in({33, 37}), absent()}, {true, true, true}, 1e-5, 1e-5});
-  cases.push_back({"linear", "[0,5]x[3,5]+b", attrs({}), {rand_in({0, 5}), rand_in({3, 5}), rand_in({3})}, {true, true, true}, 1e-5, 1e-5});
+  cases.push_back({"linear", "[4,448]x[3,448]+b", attrs({}),
+      {rand_in({4, 448}), rand_in({3, 448}), rand_in({3})}, {true, true, true}, 1e-5, 1e-5});
+  cases.push_back({"linear", "[5,37]x[33,37]", attrs({}),
+      {rand_in({5, 37}), rand_in({33, 37}), absent()}, {true, true, true}, 1e-5, 1e-5});
+  cases.push_back({"linear", "[0,5]x[3,5]+b", attrs({}),
+      {rand_in({0, 5}), rand_in({3, 5}), rand_in({3})}, {true, true, true}, 1e-5, 1e-5});
   for (const char* op : {"cross_entropy", "focal"}) {
     const double tol = 1e-5;
     cases.push_back({op, "[2,3,4,5,6] weights", attrs({{"class_weights", V{0.5, 1, 1}}}),
                      {rand_in({2, 3, 4, 5, 6}, -3, 3), classes_in({2, 4, 5, 6}, 3), absent()}, first, tol, 1e-6});
     cases.push_back({op, "[2,2,3,5,7] masked [N,1,...]", attrs({{"class_weights", V{0.1, 1}}}),
-                     {rand_in({2, 2, 3, 5, 7}, -3, 3), classes_in({2, 1, 3, 5, 7}, 2), mask_in({2, 1, 3, 5, 7})}, first, tol, 1e-6});
+                     {rand_in({2, 2, 3, 5, 7}, -3, 3), classes_in({2, 1, 3, 5, 7}, 2), mask_in({2, 1, 3, 5, 7})},
+                         first, tol, 1e-6});
     cases.push_back({op, "[7,10] masked", S(op) == "focal" ? attrs({{"gamma", 0.5}}) : attrs({}),
                      {rand_in({7, 10}, -4, 4), classes_in({7}, 10), mask_in({7})}, first, tol, 1e-6});
-    cases.push_back({op, "all masked", attrs({}), {rand_in({2, 3, 4}), classes_in({2, 4}, 3), zeros_in({2, 4})}, first, tol, 1e-6});
-    cases.push_back({op, "confident", attrs({}), {rand_in({2, 4, 37}, -30, 30), classes_in({2, 37}, 4), absent()}, first, tol, 1e-6});
-    cases.push_back({op, "[1,2,300,250] grid-stride wrap", attrs({}), {rand_in({1, 2, 300, 250}, -3, 3), classes_in({1, 300, 250}, 2), mask_in({1, 300, 250})}, first, tol, 1e-6});
-    cases.push_back({op, "bad target", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, 1, 3, 0, 2}), absent()}, first, tol, 1e-6});
-    cases.push_back({op, "negative mask first", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, -1, 2, 0, 2}), values_in({2, 4}, {1, 1, -0.5, 1, 1, 1, 1, 1})}, first, tol, 1e-6});
-    cases.push_back({op, "bad target masked out", attrs({}), {rand_in({2, 3, 4}), values_in({2, 4}, {0, 7, 2, 0, 1, 2, 0, 2}), values_in({2, 4}, {1, 0, 1, 1, 1, 1, 1, 1})}, first, tol, 1e-6});
+    cases.push_back({op, "all masked", attrs({}),
+        {rand_in({2, 3, 4}), classes_in({2, 4}, 3), zeros_in({2, 4})}, first, tol, 1e-6});
+    cases.push_back({op, "confident", attrs({}),
+        {rand_in({2, 4, 37}, -30, 30), classes_in({2, 37}, 4), absent()}, first, tol, 1e-6});
+    cases.push_back({op, "[1,2,300,250] grid-stride wrap", attrs({}),
+        {rand_in({1, 2, 300, 250}, -3, 3), classes_in({1, 300, 250}, 2), mask_in({1, 300, 250})}, first, tol, 1e-6});
+    cases.push_back({op, "bad target", attrs({}),
+        {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, 1, 3, 0, 2}), absent()}, first, tol, 1e-6});
+    cases.push_back({op, "negative mask first", attrs({}),
+        {rand_in({2, 3, 4}), values_in({2, 4}, {0, 1, 2, 0, -1, 2, 0, 2}),
+         values_in({2, 4}, {1, 1, -0.5, 1, 1, 1, 1, 1})},
+        first, tol, 1e-6});
+    cases.push_back({op, "bad target masked out", attrs({}),
+        {rand_in({2, 3, 4}), values_in({2, 4}, {0, 7, 2, 0, 1, 2, 0, 2}), values_in({2, 4}, {1, 0, 1, 1, 1, 1, 1, 1})},
+        first, tol, 1e-6});
   }
-  cases.push_back({"soft_dice", "[2,3,4,5,6]", attrs({}), {rand_in({2, 3, 4, 5, 6}, 0, 1), rand_in({2, 3, 4, 5, 6}, 0, 1), absent()}, first, 1e-5, 1e-6});
-  cases.push_back({"soft_dice", "[2,2,3,5,7] per-position mask", attrs({{"smooth", 1.0}}), {rand_in({2, 2, 3, 5, 7}, 0, 1), rand_in({2, 2, 3, 5, 7}, 0, 1), mask_in({2, 1, 3, 5, 7})}, first, 1e-5, 1e-6});
-  cases.push_back({"soft_dice", "[3,2,9] full mask", attrs({}), {rand_in({3, 2, 9}, 0, 1), classes_in({3, 2, 9}, 2), mask_in({3, 2, 9})}, first, 1e-5, 1e-6});
-  cases.push_back({"soft_dice", "[2,2,30,30,10] chunks", attrs({}), {rand_in({2, 2, 30, 30, 10}, 0, 1), rand_in({2, 2, 30, 30, 10}, 0, 1), mask_in({2, 1, 30, 30, 10})}, first, 1e-5, 1e-6});
-  cases.push_back({"mse", "[2,3,4,5,6]", attrs({}), {rand_in({2, 3, 4, 5, 6}), rand_in({2, 3, 4, 5, 6}), absent()}, {true, true, false}, 1e-5, 1e-6});
-  cases.push_back({"mse", "[3,7,11] weighted", attrs({}), {rand_in({3, 7, 11}), rand_in({3, 7, 11}), mask_in({3, 7, 11})}, {true, true, false}, 1e-5, 1e-6});
-  cases.push_back({"mse", "zero weights", attrs({}), {rand_in({4, 5}), rand_in({4, 5}), zeros_in({4, 5})}, {true, true, false}, 1e-5, 1e-6});
-  cases.push_back({"mse", "[70000] weighted, grid-stride wrap", attrs({}), {rand_in({70000}), rand_in({70000}), mask_in({70000})}, {true, true, false}, 1e-5, 1e-6});
-  cases.push_back({"mse", "[0,4]", attrs({}), {rand_in({0, 4}), rand_in({0, 4}), absent()}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"soft_dice", "[2,3,4,5,6]", attrs({}),
+      {rand_in({2, 3, 4, 5, 6}, 0, 1), rand_in({2, 3, 4, 5, 6}, 0, 1), absent()}, first, 1e-5, 1e-6});
+  cases.push_back({"soft_dice", "[2,2,3,5,7] per-position mask", attrs({{"smooth", 1.0}}),
+      {rand_in({2, 2, 3, 5, 7}, 0, 1), rand_in({2, 2, 3, 5, 7}, 0, 1), mask_in({2, 1, 3, 5, 7})}, first, 1e-5, 1e-6});
+  cases.push_back({"soft_dice", "[3,2,9] full mask", attrs({}),
+      {rand_in({3, 2, 9}, 0, 1), classes_in({3, 2, 9}, 2), mask_in({3, 2, 9})}, first, 1e-5, 1e-6});
+  cases.push_back({"soft_dice", "[2,2,30,30,10] chunks", attrs({}),
+      {rand_in({2, 2, 30, 30, 10}, 0, 1), rand_in({2, 2, 30, 30, 10}, 0, 1), mask_in({2, 1, 30, 30, 10})},
+      first, 1e-5, 1e-6});
+  cases.push_back({"mse", "[2,3,4,5,6]", attrs({}),
+      {rand_in({2, 3, 4, 5, 6}), rand_in({2, 3, 4, 5, 6}), absent()}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"mse", "[3,7,11] weighted", attrs({}),
+      {rand_in({3, 7, 11}), rand_in({3, 7, 11}), mask_in({3, 7, 11})}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"mse", "zero weights", attrs({}),
+      {rand_in({4, 5}), rand_in({4, 5}), zeros_in({4, 5})}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"mse", "[70000] weighted, grid-stride wrap", attrs({}),
+      {rand_in({70000}), rand_in({70000}), mask_in({70000})}, {true, true, false}, 1e-5, 1e-6});
+  cases.push_back({"mse", "[0,4]", attrs({}),
+      {rand_in({0, 4}), rand_in({0, 4}), absent()}, {true, true, false}, 1e-5, 1e-6});
   int fails = 0;
   for (auto& c : cases) {
     try {

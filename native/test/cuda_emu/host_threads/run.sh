@@ -25,7 +25,8 @@ done
 # -DDEEPSC_LOSS_MAX_BLOCKS=64: the losses' grid-stride loops wrap at these small sizes too.
 # -Dcuda=cuda_emu: the emulated kernels live in deepsc::cuda_emu, so they do not collide with
 # the real CUDA objects in the library (which a CUDA build's registry pulls in).
-g++ -std=c++20 -O1 -ffp-contract=off -pthread -Dcuda=cuda_emu -DDEEPSC_LOSS_MAX_BLOCKS=64 -DDEEPSC_HAVE_CUDA=1 -I"$here/shim" \
+g++ -std=c++20 -O1 -ffp-contract=off -pthread -Dcuda=cuda_emu -DDEEPSC_LOSS_MAX_BLOCKS=64 -DDEEPSC_HAVE_CUDA=1 \
+  -I"$here/shim" \
   -I"$native/include" -I"$src" -I"$native/src" "${srcs[@]}" "$here/norm_loss_ops.cpp" "$lib" \
   -L"$cuda_home/lib64" -lcudart_static -ldl -lrt -o "$out/norm_loss_ops"
 "$out/norm_loss_ops"
