@@ -1,4 +1,5 @@
 import { type OpTable, tensors } from '../table.js';
+import { conv3dExtra } from './conv3d_extra.js';
 
 const t = tensors(8);
 
@@ -38,5 +39,7 @@ export const conv3d: OpTable<'conv3d'> = {
       attrs: { padding: 1 },
       inputs: [t([1, 32, 12, 12, 12]), t([64, 32, 3, 3, 3]), t([64])],
     },
+    // The fast kernel's other tilings, splits and residue classes.
+    ...conv3dExtra.cases,
   ],
 };
