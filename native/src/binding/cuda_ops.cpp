@@ -85,6 +85,11 @@ Napi::Value cuda_run_forward_js(const Napi::CallbackInfo& info) {
     for (const auto& s : shapes) dout.push_back(dev.alloc(s, name));
     run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});
     cuda::synchronize(name);
+    // Inputs come back too: an op that updates an input in place (batch_norm's running
+    // statistics in train mode) does so on the JS arrays, as runForward does on the CPU, and a
+    // kernel that wrongly writes an input shows in the CUDA-vs-CPU comparison.
+    for (size_t i = 0; i < din.size(); ++i)
+      if (in.present[i]) cuda::copy_to_host(in.views[i].data, din[i].data, in.views[i].numel());
     Napi::Array result = Napi::Array::New(env, shapes.size());
     for (size_t i = 0; i < shapes.size(); ++i) {
       TensorView host;

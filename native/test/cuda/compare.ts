@@ -55,30 +55,36 @@ export function compareCase<K extends OpName>(table: OpTable<K>, c: CudaCase<K>)
         `${what}: worst at ${at}: cuda ${got.data[at]}, cpu ${want.data[at]} (${worst.toPrecision(3)}x the tolerance)`,
       );
   };
-  const cpuOut = forward(op, c.attrs, c.inputs);
-  const gpuOut = cudaForward(op, c.attrs, c.inputs);
+  // Each call gets its own copy of the inputs: forward may update some in place (batch_norm's
+  // running statistics), and those updates are compared too.
+  const fresh = () => c.inputs.map((x) => (x ? { data: x.data.slice(), shape: [...x.shape] } : null));
+  const cpuIn = fresh();
+  const gpuIn = fresh();
+  const cpuOut = forward(op, c.attrs, cpuIn);
+  const gpuOut = cudaForward(op, c.attrs, gpuIn);
   if (gpuOut.length !== cpuOut.length)
     res.failures.push(`${gpuOut.length} outputs on CUDA, ${cpuOut.length} on the CPU`);
   for (const [i, o] of cpuOut.entries()) check(gpuOut[i], o, `output ${i}`);
+  for (const [i, x] of cpuIn.entries()) if (x) check(gpuIn[i], x, `input ${i} after forward`);
   // The gradient seeds depend only on the case, so a rerun draws the same ones.
   const r = rng(7);
   const gradOut = cpuOut.map((o) => randTensor([...o.shape], r));
   const need = c.needGrad ?? c.inputs.map((x) => x !== null);
-  const cpuGrad = backward(op, c.attrs, c.inputs, cpuOut, gradOut, need);
-  const gpuGrad = cudaBackward(op, c.attrs, c.inputs, cpuOut, gradOut, need);
+  const cpuGrad = backward(op, c.attrs, fresh(), cpuOut, gradOut, need);
+  const gpuGrad = cudaBackward(op, c.attrs, fresh(), cpuOut, gradOut, need);
   cpuGrad.forEach((g, i) => {
     if (g === null) {
       if (gpuGrad[i] != null) res.failures.push(`grad of input ${i}: present on CUDA, absent on the CPU`);
     } else check(gpuGrad[i], g, `grad of input ${i}`);
   });
   // Determinism: the kernels use no atomics, so a second run is bitwise the same.
-  const again = cudaForward(op, c.attrs, c.inputs);
+  const again = cudaForward(op, c.attrs, fresh());
   again.forEach((o, i) => {
     const first = gpuOut[i];
     if (first && !bitwiseEqual(o.data, first.data))
       res.failures.push(`output ${i}: a second CUDA run differs`);
   });
-  const againGrad = cudaBackward(op, c.attrs, c.inputs, cpuOut, gradOut, need);
+  const againGrad = cudaBackward(op, c.attrs, fresh(), cpuOut, gradOut, need);
   againGrad.forEach((g, i) => {
     const first = gpuGrad[i];
     if (g && first && !bitwiseEqual(g.data, first.data))
