@@ -6,6 +6,7 @@
 //                                 so vitest and tsx run the same test files as here
 //   .gpu-carry/node.xz            this Node.js binary, xz-compressed (about 24 MB)
 //   .gpu-carry/cuda_check         the Node-free conv3d timer used by gpu_bench.py
+//   .gpu-carry/conv3d_gpu         native/test/cuda_emu/gpu's fast-vs-simple conv3d check (both maths)
 // All are git-ignored. Then, with the device tool (the two folders are the `carry` list):
 //   carry: [".gpu-carry", "native/build/bin"]
 //   command: set -o pipefail; bash benchmarks/gpu/run.sh 2>&1 | tee $OUT/run.log
@@ -47,6 +48,27 @@ execFileSync(
     lib,
     '-o',
     join(carry, 'cuda_check'),
+    '-lpthread',
+  ],
+  { stdio: 'inherit' },
+);
+
+// 2b. conv3d_gpu: the fast conv3d kernel against the simple one, and the opt-in 3xTF32 path.
+say('building .gpu-carry/conv3d_gpu');
+execFileSync(
+  nvcc,
+  [
+    '-std=c++20',
+    '--expt-relaxed-constexpr',
+    '-O2',
+    '-arch=sm_90',
+    '-DDEEPSC_HAVE_CUDA=1',
+    `-I${join(root, 'native', 'include')}`,
+    `-I${join(root, 'native', 'src')}`,
+    join(root, 'native', 'test', 'cuda_emu', 'gpu', 'conv3d_gpu.cu'),
+    lib,
+    '-o',
+    join(carry, 'conv3d_gpu'),
     '-lpthread',
   ],
   { stdio: 'inherit' },

@@ -14,7 +14,9 @@
 #      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json,
 #   4. benchmarks/gpu/train-step.ts: one DeepSC-COVID training step at the paper's sizes, ours on
 #      CUDA against the PyTorch twin on CUDA/cuDNN (TF32 off and on), a table, and
-#      benchmarks/results/gpu-train-step-<GPU>-<time>.json.
+#      benchmarks/results/gpu-train-step-<GPU>-<time>.json,
+#   5. native/test/cuda_emu/gpu/run.sh: the fast conv3d kernel against the simple one (plans,
+#      splits, determinism, times), and the opt-in 3xTF32 path, when time is left.
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
 #   bash benchmarks/gpu/run.sh                 (from anywhere)
@@ -171,5 +173,20 @@ else
   [ "$step_rc" = 0 ] || say "ERROR: the training-step benchmark ended with status $step_rc (1: a side failed; 124: timed out)"
 fi
 [ "$step_rc" = 0 ] || rc=1
-[ "$rc" = 0 ] || die "the CUDA tests or the training-step benchmark failed (see above)"
+
+# --- 5. the conv3d kernels in detail (native/test/cuda_emu/gpu) --------------------------------
+# The fast kernel against the simple one on edge cases and the paper's layers (plans, splits,
+# determinism, times), then the opt-in 3xTF32 tensor-core path; only the default path's
+# failures count. Skipped when little time is left.
+tl="$(cap 60)"
+if [ "$tl" -lt 20 ]; then
+  say "SKIPPED the conv3d kernel check: ${tl}s left"
+else
+  say "conv3d kernels: fast vs simple, FFMA and 3xTF32 (${tl}s)"
+  gpu_bin=()
+  [ -x .gpu-carry/conv3d_gpu ] && gpu_bin=(env CONV3D_GPU_BIN="$root/.gpu-carry/conv3d_gpu")
+  REPEATS=3 timeout "$tl" "${gpu_bin[@]}" bash native/test/cuda_emu/gpu/run.sh 2>&1 | tee "${OUT:-/tmp}/conv3d-kernels.txt" ||
+    { say "ERROR: the conv3d kernel check failed (above)"; rc=1; }
+fi
+[ "$rc" = 0 ] || die "the CUDA tests, the training-step benchmark or the conv3d kernel check failed (see above)"
 say "done"

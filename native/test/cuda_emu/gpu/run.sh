@@ -5,19 +5,24 @@
 # kernel, determinism, bias gradient, times; first the default FFMA path, then the opt-in
 # 3xTF32 tensor-core path (DEEPSC_CONV3D_MATH=3xtf32). Exit 1 when a default-path check fails.
 #   bash native/test/cuda_emu/gpu/run.sh [ENGINE_LIB]
-# ENGINE_LIB defaults to native/build/gpu/libdeepsc_engine.a (what benchmarks/gpu/run.sh
-# builds). WARMUP / REPEATS (default 2 / 5) go to conv3d_gpu.
+# ENGINE_LIB defaults to native/build/cmake/libdeepsc_engine.a (what the addon build makes).
+# CONV3D_GPU_BIN names a prebuilt conv3d_gpu (benchmarks/gpu/prepare-carry.mjs makes one), so
+# nothing is compiled. WARMUP / REPEATS (default 2 / 5) go to conv3d_gpu.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 native="$(cd "$here/../../.." && pwd)"
 root="$(cd "$native/.." && pwd)"
 nvcc="${CUDACXX:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}"
-lib="${1:-$native/build/gpu/libdeepsc_engine.a}"
-[ -f "$lib" ] || { echo "conv3d_gpu: $lib is missing: build the engine with CUDA first" >&2; exit 1; }
+lib="${1:-$native/build/cmake/libdeepsc_engine.a}"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-"$nvcc" -std=c++20 --expt-relaxed-constexpr -DDEEPSC_HAVE_CUDA=1 -I"$native/include" -I"$native/src" -O2 \
-  -arch=sm_90 "$here/conv3d_gpu.cu" "$lib" -o "$out/conv3d_gpu" -lpthread
+if [ -n "${CONV3D_GPU_BIN:-}" ]; then
+  cp "$CONV3D_GPU_BIN" "$out/conv3d_gpu"
+else
+  [ -f "$lib" ] || { echo "conv3d_gpu: $lib is missing: build the engine with CUDA first" >&2; exit 1; }
+  "$nvcc" -std=c++20 --expt-relaxed-constexpr -DDEEPSC_HAVE_CUDA=1 -I"$native/include" -I"$native/src" -O2 \
+    -arch=sm_90 "$here/conv3d_gpu.cu" "$lib" -o "$out/conv3d_gpu" -lpthread
+fi
 small='edge/3x3x3 2 4 8 6 7 8 3 3 3 1 1 1 1 1 1 1 1 1 1
 edge/stride2 1 3 5 9 9 9 3 3 3 2 2 2 1 1 1 1 1 1 1
 edge/dil2-g2 1 4 6 8 8 8 3 3 3 1 1 1 2 2 2 2 2 2 2
