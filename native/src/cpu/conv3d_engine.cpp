@@ -359,6 +359,23 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
     voff[q] = make_voff(set.plans[q], set.jobs[q].ax[2].J);
     fmas += N * p0.units * p0.rows * set.jobs[q].ax[2].J * set.plans[q].E * j0.Ko;
   }
+  // A pointwise job over whole source planes (a 1x1x1 conv with stride 1 in H and W: its
+  // backward-data, a head's forward), one row chunk per plane and a whole number of pixel
+  // vectors, reads the source in place: its slab would be an exact copy.
+  size_t live = 0, ql = 0;
+  for (size_t q = 0; q < nj; ++q)
+    if (!(prefilled && set.plans[q].E == 0)) ++live, ql = q;
+  const bool zero_copy = [&] {
+    if (live != 1) return false;
+    const Job& j = set.jobs[ql];
+    const Plan& p = set.plans[ql];
+    return p.nt[0] == 1 && p.nt[1] == 1 && p.nt[2] == 1 && j.ax[0].off[0] == 0 &&
+           (j.ax[0].J - 1) * j.ax[0].s_in < j.S[0] && j.ax[1].s_in == 1 && j.ax[2].s_in == 1 && j.ax[1].off[0] == 0 &&
+           j.ax[2].off[0] == 0 && p.chunks == 1 && j.ax[1].J == j.S[1] && j.ax[2].J == j.S[2] && p.Wq == j.S[2] &&
+           !p.rowwise && p.nvec * kPixelAlign == p.rows * p.Wq;
+  }();
+  if (zero_copy)
+    for (int64_t c = 0; c < set.jobs[ql].Cs; ++c) xoff[ql][static_cast<size_t>(c)] = c * src_c;
   const int64_t per_slot = set_slot_floats(set);
   const int64_t kblocks = ceil_div(j0.Ko, kOutBlock);
   const int64_t kgroups = std::clamp<int64_t>(ceil_div(kMinUnits, N * p0.units), 1, kblocks);
@@ -379,7 +396,9 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
       if (u >= total) break;
       const int64_t pos = u / kgroups, kg = u % kgroups;
       const int64_t n = pos / p0.units, r = pos % p0.units, jd = r / p0.chunks, jh0 = (r % p0.chunks) * p0.rows;
-      if (filled != pos) fill_slab(j0, p0, src + n * src_n, src_c, jd, jh0, slab);
+      const float* xs = slab;
+      if (zero_copy) xs = src + n * src_n + jd * set.jobs[ql].ax[0].s_in * j0.S[1] * j0.S[2];
+      else if (filled != pos) fill_slab(j0, p0, src + n * src_n, src_c, jd, jh0, slab);
       filled = pos;
       const int64_t kb0 = kg * kblocks / kgroups, kb1 = (kg + 1) * kblocks / kgroups;
       const int64_t o0 = kb0 * kOutBlock, o1 = std::min(j0.Ko, kb1 * kOutBlock);
@@ -401,7 +420,7 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
         const bool whole = A1.o_step == 1 && A2.o_step == 1 && A2.o_phase == 0 && p.Wq == A2.J && T2 == A2.J;
         float* out0 = dst + n * dst_n + o0 * dst_c + (d * T1 + A1.o_phase + jh0) * T2;
         const bool direct = whole && nrows * p.Wq == p.nvec * kPixelAlign && !p.rowwise;
-        corr_kernel(CorrArgs{slab, xoff[q].data() + er.e0, er.e1 - er.e0,
+        corr_kernel(CorrArgs{xs, xoff[q].data() + er.e0, er.e1 - er.e0,
                              wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
                              bias ? bias + o0 : nullptr, o1 - o0, direct ? out0 : ybuf + o0 * p.npix,
                              direct ? dst_c : p.npix, voff[q].data(), p.nvec});
