@@ -12,10 +12,18 @@ export {
   type Variant,
 } from './config.js';
 export { buildDeepScCovid, type DeepScCovidValues, OUTPUT_NAMES } from './deepsc-covid.js';
+export { buildGraphLoss, GRAPH_LOSS_INPUTS, GRAPH_LOSS_TERMS } from './graph-loss.js';
+export {
+  checkCompiledLossOptions,
+  graphLossInputs,
+  graphLossOutputs,
+  readGraphLoss,
+} from './graph-loss-inputs.js';
 export {
   type CreateNetworkOptions,
   createDeepScCovid,
   type DeepScCovidNetwork,
+  type LossPath,
   lossOutputs,
   paperOptimizer,
 } from './network.js';

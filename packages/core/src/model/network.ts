@@ -9,6 +9,17 @@ import type { CompiledModel } from '../model.js';
 import type { OptimizerConfig } from '../optimizer.js';
 import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig, type Variant } from './config.js';
 import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
+import { buildGraphLoss } from './graph-loss.js';
+import type { TaskAwareLossOptions } from './task-aware-loss.js';
+
+/**
+ * Where a training step computes the task-aware loss:
+ * - `host`: in TypeScript (float64) on the outputs copied to the host, its gradients copied
+ *   back as seeds of the backward pass (task-aware-loss.ts);
+ * - `graph`: inside the compiled graph from the engine's loss ops (graph-loss.ts), so the step
+ *   stays on the device and only the loss's scalars come back.
+ */
+export type LossPath = 'host' | 'graph';
 
 /** A compiled network and its resolved configuration. */
 export interface DeepScCovidNetwork {
@@ -16,8 +27,12 @@ export interface DeepScCovidNetwork {
   config: ResolvedConfig;
   /** The compiled graph: parameters by name, save / load, memory. */
   model: CompiledModel;
-  /** Outputs the loss seeds in `train` mode. */
+  /** Outputs the host loss seeds in `train` mode with `loss: 'host'` (none with `graph`). */
   seedOutputs: readonly string[];
+  /** Where `trainingStep` computes the loss (`host` for an `infer` network: it has none). */
+  loss: LossPath;
+  /** The loss options compiled into the graph (`loss: 'graph'` only). */
+  lossOptions?: Readonly<Required<TaskAwareLossOptions>>;
 }
 
 /** Options of {@link createDeepScCovid}. */
@@ -35,6 +50,19 @@ export interface CreateNetworkOptions {
   optimizer?: OptimizerConfig | null;
   /** Share parameters with another network of the same variant and widths (e.g. inference at another size). */
   shareParametersWith?: DeepScCovidNetwork;
+  /**
+   * Where training steps compute the task-aware loss ({@link LossPath}; `train` mode only).
+   * Default: `graph` on `cuda` (the loss on the host cost 186 ms of a 269 ms step on an H200
+   * at the paper's sizes), `host` on `cpu` (the path every CPU test, fixture and checkpoint
+   * was made with; on the CPU the two cost about the same).
+   */
+  loss?: LossPath;
+  /**
+   * The loss's weights and constants compiled into the graph (`loss: 'graph'` only; with
+   * `host` they are passed to each `trainingStep`). Default: the published ones
+   * (`TASK_AWARE_DEFAULTS`).
+   */
+  lossOptions?: TaskAwareLossOptions;
 }
 
 /**
@@ -62,7 +90,9 @@ export function lossOutputs(c: ResolvedConfig): string[] {
 
 /**
  * Builds and compiles DeepSC-COVID for `config`.
- * @throws RangeError for an invalid configuration (see `resolveConfig`); errors of `compile`.
+ * @throws RangeError for an invalid configuration (see `resolveConfig`) or loss option (see
+ *   `buildGraphLoss`); TypeError for a `loss` other than `host` / `graph`, or `lossOptions`
+ *   without `loss: 'graph'` in `train` mode; errors of `compile`.
  */
 export function createDeepScCovid(
   config: DeepScCovidConfig,
@@ -70,9 +100,19 @@ export function createDeepScCovid(
 ): DeepScCovidNetwork {
   const c = resolveConfig(config);
   const g = new GraphBuilder({ seed: options.seed ?? 0 });
-  buildDeepScCovid(g, c);
+  const values = buildDeepScCovid(g, c);
   const mode = options.mode ?? 'train';
-  const seedOutputs = mode === 'train' ? lossOutputs(c) : [];
+  const device = options.device ?? 'cpu';
+  const requested = options.loss ?? (device === 'cuda' ? 'graph' : 'host');
+  if (requested !== 'host' && requested !== 'graph')
+    throw new TypeError(`createDeepScCovid: loss is '${String(requested)}', expected 'host' or 'graph'`);
+  const loss: LossPath = mode === 'train' ? requested : 'host';
+  if (options.lossOptions && loss !== 'graph')
+    throw new TypeError(
+      "createDeepScCovid: lossOptions are compiled into the graph only with loss: 'graph' in train mode; pass them to trainingStep for the host loss",
+    );
+  const lossOptions = loss === 'graph' ? buildGraphLoss(g, c, values, options.lossOptions) : undefined;
+  const seedOutputs = mode === 'train' && loss === 'host' ? lossOutputs(c) : [];
   const optimizer =
     options.optimizer === undefined
       ? mode === 'train'
@@ -81,10 +121,10 @@ export function createDeepScCovid(
       : options.optimizer;
   const model = g.compile({
     mode,
-    device: options.device ?? 'cpu',
+    device,
     seedOutputs,
     ...(optimizer ? { optimizer } : {}),
     ...(options.shareParametersWith ? { shareParametersWith: options.shareParametersWith.model } : {}),
   });
-  return { config: c, model, seedOutputs };
+  return { config: c, model, seedOutputs, loss, ...(lossOptions ? { lossOptions } : {}) };
 }

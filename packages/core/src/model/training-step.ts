@@ -1,10 +1,19 @@
 /**
- * One training step of DeepSC-COVID: native forward, the task-aware loss in TypeScript, native
- * backward seeded with the loss's gradients, native optimizer step.
+ * One training step of DeepSC-COVID: native forward, the task-aware loss, native backward,
+ * native optimizer step. The loss runs where the network was compiled to run it
+ * (`DeepScCovidNetwork.loss`): in TypeScript on the copied-out outputs, its gradients seeding
+ * the backward pass (`host`), or inside the graph, the batch's labels and masks fed as inputs
+ * and only the loss's scalars read back (`graph`).
  * @module
  */
 import type { StepReport } from '../model.js';
 import { Tensor } from '../tensor.js';
+import {
+  checkCompiledLossOptions,
+  graphLossInputs,
+  graphLossOutputs,
+  readGraphLoss,
+} from './graph-loss-inputs.js';
 import type { DeepScCovidNetwork } from './network.js';
 import { type PatchRegion, regionInputs } from './region.js';
 import {
@@ -81,10 +90,16 @@ export interface TrainingStepOptions {
 }
 
 /**
- * Runs forward, the loss, backward and one optimizer step.
+ * Runs forward, the loss, backward and one optimizer step. Both loss paths return the same
+ * loss and terms (up to float32 rounding); with `graph` the result's `seeds` is empty.
+ * @param loss - the loss's options (defaults `TASK_AWARE_DEFAULTS`). For a network with the
+ *   loss in its graph they were compiled in: options given here must equal those (omitted ones
+ *   are taken from the graph).
  * @param options - `step` (default true) and `gradients` (default `overwrite`): {@link TrainingStepOptions}.
  * @returns the loss with its terms, and the optimizer's report when stepped.
- * @throws TypeError when the batch lacks what the variant needs; rejects with the engine's errors.
+ * @throws TypeError when the batch lacks what the variant needs; RangeError for an invalid loss
+ *   option or, with the loss in the graph, one that differs from the compiled one; rejects with
+ *   the engine's errors.
  */
 export async function trainingStep(
   net: DeepScCovidNetwork,
@@ -92,6 +107,7 @@ export async function trainingStep(
   loss: TaskAwareLossOptions = {},
   options: TrainingStepOptions = {},
 ): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
+  if (net.loss === 'graph') return graphStep(net, batch, loss, options);
   const { inputs, owned } = networkInputs(net, batch);
   const seeds: Record<string, Tensor> = {};
   let outs: Record<string, Tensor> = {};
@@ -125,5 +141,28 @@ export async function trainingStep(
     return { loss: result, ...(report ? { report } : {}) };
   } finally {
     for (const t of [...owned, ...Object.values(seeds), ...Object.values(outs)]) t.dispose();
+  }
+}
+
+/** {@link trainingStep} with the loss in the graph: backward is seeded by the graph's loss. */
+async function graphStep(
+  net: DeepScCovidNetwork,
+  batch: TrainingBatch,
+  loss: TaskAwareLossOptions,
+  options: TrainingStepOptions,
+): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
+  checkCompiledLossOptions(net, loss);
+  const { inputs, owned } = networkInputs(net, batch);
+  let outs: Record<string, Tensor> = {};
+  try {
+    const feed = graphLossInputs(net, batch);
+    owned.push(...feed.owned);
+    outs = await net.model.forward({ ...inputs, ...feed.inputs }, { outputs: graphLossOutputs(net.config) });
+    const result = readGraphLoss(outs);
+    await net.model.backward({}, { gradients: options.gradients ?? 'overwrite' });
+    const report = options.step === false ? undefined : await net.model.step();
+    return { loss: result, ...(report ? { report } : {}) };
+  } finally {
+    for (const t of [...owned, ...Object.values(outs)]) t.dispose();
   }
 }
