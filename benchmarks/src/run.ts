@@ -130,10 +130,14 @@ async function main(): Promise<void> {
     for (const preset of opts.presets) {
       for (const l of layers(preset)) {
         if (opts.filter && !l.name.includes(opts.filter)) continue;
-        // Layers of a few MFLOP take well under a millisecond: more runs for a stable median.
+        // Layers of a few MFLOP take well under a millisecond: more runs for a stable median,
+        // and 200 warm-up calls on both sides, so our eager calls reach their steady state
+        // (V8 frees the output arrays only at garbage collection: until the first
+        // collections every call's output is fresh memory, faulted in page by page, which
+        // made a 0.2 MFLOP layer 5x slower in its first ~150 calls than afterwards).
         const reps =
           flops(l) < 5e7
-            ? { warmup: Math.max(3, opts.repeats.warmup), repeats: Math.max(15, opts.repeats.repeats) }
+            ? { warmup: Math.max(200, opts.repeats.warmup), repeats: Math.max(15, opts.repeats.repeats) }
             : opts.repeats;
         const ours = timeDeepsc(l, PASSES, reps);
         const theirs = torch ? await torch.time(l, PASSES, reps) : null;
