@@ -22,6 +22,11 @@
  *   reason the CUDA model takes the CPU model's parameters before step 2 (loadStateDict), but
  *   keeps its own optimizer state: step 2 uses the device's carried moments and step count.
  *
+ * Both loss paths are compared, each on both devices: the task-aware loss on the host (its
+ * gradients seeding the backward pass) and the loss inside the graph (graph-loss.ts; the
+ * default on CUDA), with the same tolerances: the in-graph loss sums in float32 / double
+ * partials on each device like the rest of the graph.
+ *
  * Without a GPU the CUDA cases SKIP, saying why; DEEPSC_REQUIRE_CUDA=1 (benchmarks/gpu/run.sh)
  * turns that into a failure. The comparison itself is checked on every machine: CPU against
  * CPU must agree exactly and pass the float64 Adam check.
@@ -32,6 +37,7 @@ import {
   createDeepScCovid,
   type DeepScCovidConfig,
   type Device,
+  type LossPath,
   nativeMemory,
   presetConfig,
   type Tensor,
@@ -63,10 +69,10 @@ const fmt = (e: StepErrors) =>
  * Two steps on a CPU model and a model on `device`; returns each step's failures and errors.
  * Both models are compiled from `seed`, so their parameters must start bitwise equal.
  */
-async function twoSteps(config: DeepScCovidConfig, device: Device, tol: Tolerances) {
+async function twoSteps(config: DeepScCovidConfig, device: Device, tol: Tolerances, loss: LossPath = 'host') {
   const seed = 11;
-  const ref = createDeepScCovid(config, { seed });
-  const other = createDeepScCovid(config, { seed, device });
+  const ref = createDeepScCovid(config, { seed, loss });
+  const other = createDeepScCovid(config, { seed, device, loss });
   const results: { failures: string[]; errors: StepErrors }[] = [];
   try {
     const start: string[] = [];
@@ -99,18 +105,21 @@ async function twoSteps(config: DeepScCovidConfig, device: Device, tol: Toleranc
 }
 
 describe('DeepSC-COVID step parity: the comparison itself', () => {
-  it('CPU against CPU (tiny preset): exact agreement, each Adam step within its float64 bound', async () => {
-    const before = nativeMemory();
-    const steps = await twoSteps(presetConfig('tiny'), 'cpu', EXACT);
-    for (const [k, s] of steps.entries()) {
-      expect(s.failures, `step ${k + 1}`).toEqual([]);
-      expect(s.errors.paramDiff, `step ${k + 1}`).toBe(0);
-      expect(s.errors.adamVsReference, `step ${k + 1}`).toBeGreaterThan(0); // the check looked at values
-    }
-    const after = nativeMemory();
-    expect(after.tensors).toBe(before.tensors);
-    expect(after.arenas).toBe(before.arenas);
-  });
+  it.each(['host', 'graph'] as const)(
+    'CPU against CPU (tiny preset, loss on the %s): exact agreement, each Adam step within its float64 bound',
+    async (loss) => {
+      const before = nativeMemory();
+      const steps = await twoSteps(presetConfig('tiny'), 'cpu', EXACT, loss);
+      for (const [k, s] of steps.entries()) {
+        expect(s.failures, `step ${k + 1}`).toEqual([]);
+        expect(s.errors.paramDiff, `step ${k + 1}`).toBe(0);
+        expect(s.errors.adamVsReference, `step ${k + 1}`).toBeGreaterThan(0); // the check looked at values
+      }
+      const after = nativeMemory();
+      expect(after.tensors).toBe(before.tensors);
+      expect(after.arenas).toBe(before.arenas);
+    },
+  );
 });
 
 describe('DeepSC-COVID step parity: a GPU was required', () => {
@@ -127,13 +136,18 @@ describe.skipIf(!haveGpu)(
     ? `DeepSC-COVID training step, CUDA vs CPU (${state})`
     : `DeepSC-COVID training step, CUDA vs CPU: ${skipReason}`,
   () => {
-    it.each(['tiny', 'cpu'] as const)(
-      '%s preset: two steps, every output, loss, gradient, moment and updated parameter',
-      async (preset) => {
-        const steps = await twoSteps(presetConfig(preset), 'cuda', TOL);
+    it.each([
+      ['tiny', 'host'],
+      ['cpu', 'host'],
+      ['tiny', 'graph'],
+      ['cpu', 'graph'],
+    ] as const)(
+      '%s preset, loss on the %s: two steps, every output, loss, gradient, moment and updated parameter',
+      async (preset, loss) => {
+        const steps = await twoSteps(presetConfig(preset), 'cuda', TOL, loss);
         for (const [k, s] of steps.entries()) {
-          console.log(`[cuda parity] ${preset} step ${k + 1}: ${fmt(s.errors)}`);
-          expect(s.failures, `${preset} step ${k + 1}`).toEqual([]);
+          console.log(`[cuda parity] ${preset}, loss on the ${loss}, step ${k + 1}: ${fmt(s.errors)}`);
+          expect(s.failures, `${preset}, loss on the ${loss}, step ${k + 1}`).toEqual([]);
         }
       },
     );

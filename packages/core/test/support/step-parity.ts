@@ -6,6 +6,7 @@
  */
 import {
   type DeepScCovidNetwork,
+  graphLossInputs,
   networkInputs,
   type OptimizerState,
   paperOptimizer,
@@ -142,7 +143,16 @@ export async function compareStep(
   const sides = [ref, other] as const;
 
   // Outputs: a forward of every named output (the step's own forward asks only for the loss's).
-  const inputs = sides.map((n) => networkInputs(n, batch));
+  // A network with the loss in its graph also needs the loss's inputs.
+  const inputs = sides.map((n) => {
+    const r = networkInputs(n, batch);
+    if (n.loss === 'graph') {
+      const l = graphLossInputs(n, batch);
+      Object.assign(r.inputs, l.inputs);
+      r.owned.push(...l.owned);
+    }
+    return r;
+  });
   try {
     const outs = await Promise.all(
       sides.map((n, k) => n.model.forward((inputs[k] as (typeof inputs)[0]).inputs)),
