@@ -248,6 +248,11 @@ void transpose16(const float* src, int64_t lds, int64_t kn, int64_t wn, float* d
   else transpose16_portable(src, lds, kn, wn, dst, ldd);
 }
 
+void wgrad_px_kernel(const WgradPxArgs& a) {
+  if (active_isa() == Isa::avx512) wgrad_px_avx512(a);
+  else wgrad_px_portable(a);
+}
+
 void corr_kernel(const CorrArgs& a) {
   switch (active_isa()) {
     case Isa::avx512: corr_avx512(a); break;
@@ -587,7 +592,9 @@ void backward_data(const Geometry& g, const float* dy, const float* w, const flo
   if (prefill)
     parallel_for(g.N * g.C, std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, in_sp)),
                  [&](int64_t r0, int64_t r1) {
-                   for (int64_t r = r0; r < r1; ++r) std::fill_n(dx + r * in_sp, in_sp, b ? b[r % g.C] : 0.f);
+                   if (!b) std::memset(dx + r0 * in_sp, 0, sizeof(float) * (r1 - r0) * in_sp);
+                   else
+                     for (int64_t r = r0; r < r1; ++r) std::fill_n(dx + r * in_sp, in_sp, b[r % g.C]);
                  });
   for (const JobSet& set : sets) {
     const int64_t wfl = set_weights_floats(set);
@@ -625,6 +632,9 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
   const int64_t total = g.N * p.units;
   const Axis &A1 = j.ax[1], &A2 = j.ax[2];
   float* shared_partial = ws.data + wp.tasks * wp.per_task;
+  // Up to kPxMaxK output channels, most lanes of a channel vector would idle: the pixel-
+  // vectorised kernel instead (AVX-512; the other ISAs run its portable form).
+  const bool px = Kg <= kPxMaxK;
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* xg = x + gr * Cg * in_sp;
     const float* dyg = dy + gr * Kg * out_sp;
@@ -643,18 +653,26 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
         const int64_t n = u / p.units, r = u % p.units, jd = r / p.chunks, jh0 = (r % p.chunks) * p.rows;
         const int64_t nrows = std::min(p.rows, A1.J - jh0);
         fill_slab(j, p, xg + n * g.C * in_sp, in_sp, jd, jh0, slab);
+        // Entries whose depth tap reads a padding plane add nothing: skipped (see depth_entries).
+        const EntryRange er = depth_entries(j, p, jd);
+        const int64_t ea = std::max(e0, er.e0), eb = std::max(ea, std::min(e1, er.e1));
+        const float* dyu = dyg + n * g.K * out_sp + (jd * A1.J + jh0) * A2.J;
+        if (px) {
+          // Few output channels: vectorised along pixels, reading dy in place.
+          if (ea < eb)
+            wgrad_px_kernel(WgradPxArgs{slab, xoff.data() + ea, eb - ea, dyu, out_sp, A2.J, Kg, nrows, A2.J, p.Wq,
+                                        part + ea * wp.Kpad, wp.Kpad});
+          continue;
+        }
         // dyT[i * Wq + w][k]: written at every pixel the kernel reads (rows < nrows, columns
         // < J), channels beyond Kg as zeros, so no clearing is needed.
         for (int64_t k0 = 0; k0 < wp.Kpad; k0 += kGradBlock)
           for (int64_t i = 0; i < nrows; ++i) {
-            const float* src = dyg + n * g.K * out_sp + k0 * out_sp + (jd * A1.J + jh0 + i) * A2.J;
+            const float* src = dyu + k0 * out_sp + i * A2.J;
             for (int64_t w0 = 0; w0 < A2.J; w0 += 16)
               transpose16(src + w0, out_sp, std::clamp<int64_t>(Kg - k0, 0, 16), std::min<int64_t>(16, A2.J - w0),
                           dyT + (i * p.Wq + w0) * wp.Kpad + k0, wp.Kpad);
           }
-        // Entries whose depth tap reads a padding plane add nothing: skipped (see depth_entries).
-        const EntryRange er = depth_entries(j, p, jd);
-        const int64_t ea = std::max(e0, er.e0), eb = std::max(ea, std::min(e1, er.e1));
         if (ea < eb) wgrad_kernel(WgradArgs{slab, xoff.data() + ea, eb - ea, dyT, wp.Kpad, nrows, A2.J, p.Wq, part + ea * wp.Kpad});
       }
     });
@@ -699,10 +717,8 @@ void channel_sums(int64_t N, int64_t K, int64_t sp, const float* t, float* db) {
       double s[kLanes] = {};
       for (int64_t n = 0; n < N; ++n) {
         const float* row = t + (n * K + k) * sp;
-        int64_t i = 0;
-        for (; i + kLanes <= sp; i += kLanes)
-          for (int64_t l = 0; l < kLanes; ++l) s[l] += static_cast<double>(row[i + l]);
-        for (int64_t l = 0; i + l < sp; ++l) s[l] += static_cast<double>(row[i + l]);
+        if (active_isa() == Isa::avx512) sum16_avx512(row, sp, s);
+        else sum16_portable(row, sp, s);
       }
       for (int64_t w = kLanes / 2; w > 0; w /= 2)
         for (int64_t l = 0; l < w; ++l) s[l] += s[l + w];

@@ -149,7 +149,87 @@ void wgrad_ktile(const WgradArgs& a, int64_t k0) {
   if (e < a.E) wgrad_tail<MV, NE - 1>(static_cast<int>(a.E - e), a, e, k0);
 }
 
+// Pixel-vectorised weight-gradient tile: NE entries x MK output channels, each accumulator
+// 16 pixel lanes; per vector of pixels NE input loads and MK gradient loads feed NE * MK FMAs.
+// (_mm512_reduce_add_ps: the same GCC 12 false positive as in transpose16_avx512.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+template <int MK, int NE>
+inline void wgrad_px_tile(const WgradPxArgs& a, int64_t e0) {
+  __m512 acc[NE][MK];
+#pragma GCC unroll 24
+  for (int e = 0; e < NE; ++e)
+#pragma GCC unroll 8
+    for (int k = 0; k < MK; ++k) acc[e][k] = _mm512_setzero_ps();
+  for (int64_t i = 0; i < a.rows; ++i) {
+    const float* xr[NE];
+#pragma GCC unroll 24
+    for (int e = 0; e < NE; ++e) xr[e] = a.x + a.xoff[e0 + e] + i * a.pitch;
+    const float* dr = a.dy + i * a.dyrow;
+    for (int64_t c = 0; c < a.cols; c += 16) {
+      const __mmask16 m = c + 16 <= a.cols ? __mmask16(0xffff) : __mmask16((1u << (a.cols - c)) - 1);
+      __m512 dv[MK];
+#pragma GCC unroll 8
+      for (int k = 0; k < MK; ++k) dv[k] = _mm512_maskz_loadu_ps(m, dr + k * a.dyk + c);
+#pragma GCC unroll 24
+      for (int e = 0; e < NE; ++e) {
+        const __m512 xv = _mm512_maskz_loadu_ps(m, xr[e] + c);
+#pragma GCC unroll 8
+        for (int k = 0; k < MK; ++k) acc[e][k] = _mm512_fmadd_ps(xv, dv[k], acc[e][k]);
+      }
+    }
+  }
+#pragma GCC unroll 24
+  for (int e = 0; e < NE; ++e)
+#pragma GCC unroll 8
+    for (int k = 0; k < MK; ++k) a.dw[(e0 + e) * a.dwpitch + k] += _mm512_reduce_add_ps(acc[e][k]);
+}
+#pragma GCC diagnostic pop
+
+template <int MK, int NE>
+void wgrad_px_tail(int64_t rem, const WgradPxArgs& a, int64_t e0) {
+  if constexpr (NE > 0) {
+    if (rem == NE) wgrad_px_tile<MK, NE>(a, e0);
+    else wgrad_px_tail<MK, NE - 1>(rem, a, e0);
+  }
+}
+
+template <int MK>
+void wgrad_px_block(const WgradPxArgs& a) {
+  constexpr int NE = 24 / MK > 12 ? 12 : 24 / MK;
+  int64_t e = 0;
+  for (; e + NE <= a.E; e += NE) wgrad_px_tile<MK, NE>(a, e);
+  if (e < a.E) wgrad_px_tail<MK, NE - 1>(a.E - e, a, e);
+}
+
 }  // namespace
+
+void wgrad_px_avx512(const WgradPxArgs& a) {
+  switch (a.K) {
+    case 1: wgrad_px_block<1>(a); break;
+    case 2: wgrad_px_block<2>(a); break;
+    case 3: wgrad_px_block<3>(a); break;
+    case 4: wgrad_px_block<4>(a); break;
+    case 5: wgrad_px_block<5>(a); break;
+    case 6: wgrad_px_block<6>(a); break;
+    case 7: wgrad_px_block<7>(a); break;
+    case 8: wgrad_px_block<8>(a); break;
+    default: wgrad_px_portable(a);
+  }
+}
+
+void sum16_avx512(const float* x, int64_t n, double* s) {
+  __m512d lo = _mm512_loadu_pd(s), hi = _mm512_loadu_pd(s + 8);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    lo = _mm512_add_pd(lo, _mm512_maskz_cvtps_pd(0xff, _mm256_loadu_ps(x + i)));
+    hi = _mm512_add_pd(hi, _mm512_maskz_cvtps_pd(0xff, _mm256_loadu_ps(x + i + 8)));
+  }
+  _mm512_storeu_pd(s, lo);
+  _mm512_storeu_pd(s + 8, hi);
+  for (int64_t l = 0; i + l < n; ++l) s[l] += static_cast<double>(x[i + l]);
+}
 
 void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst) {
   int64_t i = 0;

@@ -50,6 +50,34 @@ struct WgradArgs {
   float* dw;
 };
 
+/// The weight gradient for few output channels (K <= kPxMaxK), vectorised along pixels
+/// instead (no transposed gradient, no idle channel lanes):
+/// dw[e * dwpitch + k] += sum over p = i * pitch + c (i < rows, c < cols) of
+/// x[xoff[e] + p] * dy[k * dyk + i * dyrow + c], for e < E, k < K; each sum over 16 pixel
+/// lanes in order, then the lanes in a fixed tree.
+inline constexpr int64_t kPxMaxK = 8;
+struct WgradPxArgs {
+  const float* x;
+  const int64_t* xoff;
+  int64_t E;
+  const float* dy;
+  int64_t dyk;
+  int64_t dyrow;
+  int64_t K;
+  int64_t rows;
+  int64_t cols;
+  int64_t pitch;
+  float* dw;
+  int64_t dwpitch;
+};
+void wgrad_px_avx512(const WgradPxArgs& a);
+void wgrad_px_portable(const WgradPxArgs& a);
+
+/// s[l] += x[i] in double for every i < n with i % 16 == l, in order of i (the bias
+/// gradient's 16 running sums; the same bits on every ISA).
+void sum16_avx512(const float* x, int64_t n, double* s);
+void sum16_portable(const float* x, int64_t n, double* s);
+
 /// dst[i] = src[i * step] for i < n: the stride-phase split of a slab row. Reads nothing
 /// beyond src[(n - 1) * step].
 void strided_copy_avx512(const float* src, int64_t step, int64_t n, float* dst);

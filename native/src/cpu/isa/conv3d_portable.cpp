@@ -51,4 +51,26 @@ void wgrad_portable(const WgradArgs& a) {
   }
 }
 
+void sum16_portable(const float* x, int64_t n, double* s) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int64_t l = 0; l < 16; ++l) s[l] += static_cast<double>(x[i + l]);
+  for (int64_t l = 0; i + l < n; ++l) s[l] += static_cast<double>(x[i + l]);
+}
+
+void wgrad_px_portable(const WgradPxArgs& a) {
+  for (int64_t e = 0; e < a.E; ++e)
+    for (int64_t k = 0; k < a.K; ++k) {
+      float acc[16] = {};
+      for (int64_t i = 0; i < a.rows; ++i) {
+        const float* xr = a.x + a.xoff[e] + i * a.pitch;
+        const float* dr = a.dy + k * a.dyk + i * a.dyrow;
+        for (int64_t c = 0; c < a.cols; ++c) acc[c % 16] += xr[c] * dr[c];
+      }
+      for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
+      a.dw[e * a.dwpitch + k] += acc[0];
+    }
+}
+
 }  // namespace deepsc::cpu::conv
