@@ -53,6 +53,7 @@ import {
   trainingStep,
 } from '@deepsc/core';
 import { loadBinding } from '@deepsc/native';
+import { twinStepArgs } from '../src/peers/twin-args.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEER = join(HERE, '..', 'peers', 'deepsc_train_step_torch.py');
@@ -311,17 +312,7 @@ interface TorchResult {
 
 /** Runs the PyTorch twin on CUDA (TF32 off, then on) at `config`. @throws Error with the peer's stderr. */
 function runTorch(config: DeepScCovidConfig, o: Options, timeoutS: number): TorchResult {
-  const args = {
-    whole: config.wholeSize,
-    patch: config.patchSize,
-    stem: config.stemWidth,
-    unet: config.unetWidths,
-    cls: config.clsWidths,
-    groups: config.groups,
-    threads: 4,
-    warmup: o.warmup,
-    steps: o.steps,
-  };
+  const args = twinStepArgs(config, 4, o.warmup, o.steps);
   const r = spawnSync(o.python, [PEER, JSON.stringify(args), '--device', o.device, '--tf32', 'both'], {
     encoding: 'utf8',
     env: { ...process.env, PYTHONUNBUFFERED: '1' },

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDeepScCovid, type DeepScCovidConfig, presetConfig, Tensor, trainingStep } from '@deepsc/core';
+import { twinStepArgs } from './peers/twin-args.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEERS = join(HERE, '..', 'peers');
@@ -100,17 +101,7 @@ function runOurs(config: DeepScCovidConfig, warmup: number, steps: number): Meas
 }
 
 function runTorch(config: DeepScCovidConfig, warmup: number, steps: number): Measurement {
-  const args = {
-    whole: config.wholeSize,
-    patch: config.patchSize,
-    stem: config.stemWidth,
-    unet: config.unetWidths,
-    cls: config.clsWidths,
-    groups: config.groups,
-    threads: 2,
-    warmup,
-    steps,
-  };
+  const args = twinStepArgs(config, 2, warmup, steps);
   const r = spawnSync('/usr/bin/python3', [join(PEERS, 'deepsc_train_step_torch.py'), JSON.stringify(args)], {
     encoding: 'utf8',
     env: { ...process.env, OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' },
