@@ -680,26 +680,40 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
     // PyTorch's weight layout.
     const int64_t nparts = wp.by_units ? wp.tasks : 1;
     float* dwg = dw + gr * wsize;
-    // The job has every tap in kernel order, so entry e = (td * C + c) * hw_taps + t_hw is
-    // PyTorch's [C][kD][kH][kW] index c * taps + td * hw_taps + t_hw, and dw[k][that] = sum of
-    // partial[e][k]: a blocked transpose (16 channels x 64 entries) keeps reads and writes in
-    // whole cache lines (runs of hw_taps entries are contiguous on both sides).
+    // The job has every tap in kernel order, so PyTorch's [C][kD][kH][kW] index
+    // te = c * taps + td * hw_taps + t_hw is entry e = (td * C + c) * hw_taps + t_hw, and
+    // dw[k][te] = sum of partial[e][k]. Blocks of 16 consecutive te (gathering their entries'
+    // rows) x 16 channels are summed in task order, then transposed in registers, so both
+    // reads and writes run along whole cache lines.
     const int64_t nhw = p.nt[1] * p.nt[2];
-    auto torch_index = [&](int64_t e) {
-      const int64_t thw = e % nhw, tc = e / nhw, c = tc % Cg, td = tc / Cg;
-      return (c * p.nt[0] + td) * nhw + thw;
+    auto entry_of = [&](int64_t te) {
+      const int64_t thw = te % nhw, ct = te / nhw, td = ct % p.nt[0], c = ct / p.nt[0];
+      return (td * Cg + c) * nhw + thw;
     };
-    parallel_for(p.E, 64, [&](int64_t ea, int64_t eb) {
-      for (int64_t k0 = 0; k0 < Kg; k0 += 16) {
-        const int64_t k1 = std::min(Kg, k0 + 16);
-        for (int64_t e = ea; e < eb; ++e) {
-          float s[16] = {};
-          for (int64_t q = 0; q < nparts; ++q) {
-            const float* part = (wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial) + e * wp.Kpad;
-            for (int64_t k = k0; k < k1; ++k) s[k - k0] += part[k];
+    auto part_row = [&](int64_t q, int64_t e) {
+      return (wp.by_units ? ws.data + q * wp.per_task + p.slab + wp.dyT : shared_partial) + e * wp.Kpad;
+    };
+    parallel_for(ceil_div(p.E, 16), std::max<int64_t>(1, 4096 / (nparts * wp.Kpad)), [&](int64_t b0, int64_t b1) {
+      alignas(64) float tile[16][16];
+      for (int64_t tb = b0; tb < b1; ++tb) {
+        const int64_t te0 = tb * 16, tn = std::min<int64_t>(16, p.E - te0);
+        for (int64_t k0 = 0; k0 < Kg; k0 += 16) {
+          const int64_t kn = std::min<int64_t>(16, Kg - k0);
+          for (int64_t t = 0; t < tn; ++t) {
+            const int64_t e = entry_of(te0 + t);
+            float* row = tile[t];
+            for (int k = 0; k < 16; ++k) row[k] = 0.f;
+            for (int64_t q = 0; q < nparts; ++q) {
+              const float* pr = part_row(q, e) + k0;  // Kpad is a multiple of 16: 16 readable
+              for (int k = 0; k < 16; ++k) row[k] += pr[k];
+            }
           }
-          const int64_t te = torch_index(e);
-          for (int64_t k = k0; k < k1; ++k) dwg[k * p.E + te] = s[k - k0];
+          if (tn == 16) {
+            transpose16(&tile[0][0], 16, 16, kn, dwg + k0 * p.E + te0, p.E);
+          } else {
+            for (int64_t k = 0; k < kn; ++k)
+              for (int64_t t = 0; t < tn; ++t) dwg[(k0 + k) * p.E + te0 + t] = tile[t][k];
+          }
         }
       }
     });
