@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   type CompiledModel,
+  type Device,
   loadSafetensors,
   type OptimizerState,
   saveSafetensors,
@@ -45,6 +46,12 @@ export interface CheckpointState extends TrainingProgress {
   /** Why it was written: `periodic`, `best`, `final` or `interrupt`. */
   reason: CheckpointReason;
   createdAt: string;
+  /**
+   * The device the model was trained on, for information (absent in checkpoints written before
+   * it was recorded: those are `cpu`). Weights and optimizer state are host arrays, so a
+   * checkpoint resumes on either device.
+   */
+  device?: Device;
   config: TrainConfig;
   /**
    * Random streams are counter-based: every choice of epoch e, step s is drawn from a stream
@@ -115,6 +122,7 @@ export async function saveCheckpoint(
       formatVersion: CHECKPOINT_VERSION,
       reason,
       createdAt: new Date().toISOString(),
+      device: model.device,
       ...progress,
       config,
       rng: { scheme: 'counter', seed: config.seed },

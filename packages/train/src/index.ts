@@ -27,6 +27,7 @@ export * from './resample-to-reference.js';
 export * from './sample.js';
 export * from './schedule.js';
 export * from './trainer.js';
+export * from './training-device.js';
 export * from './validate.js';
 
 /** Version of this package. */

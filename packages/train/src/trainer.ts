@@ -6,7 +6,9 @@
  * Determinism: every random choice of epoch e, micro-batch m is drawn from a stream seeded by
  * (seed, e, m) and the data order of epoch e from (seed, e), so a run resumed from any
  * checkpoint takes exactly the steps the uninterrupted run would have taken; with the engine's
- * fixed-order reductions the weights are bit-identical on the CPU.
+ * fixed-order reductions the weights are bit-identical on the CPU, and (deterministic kernels)
+ * on the same GPU model with `training.device: 'cuda'`. A checkpoint resumes on either device;
+ * across devices the run continues within float rounding, not bit for bit (docs/training.md).
  *
  * Gradient accumulation (`training.accumulate` = k): each optimizer step takes k scans in
  * order, one micro-batch each (m = step k + j), and steps with the mean of their gradients,
@@ -21,6 +23,7 @@ import {
   version as coreVersion,
   createDeepScCovid,
   type DeepScCovidNetwork,
+  type LossPath,
   trainingStep,
 } from '@deepsc/core';
 import {
@@ -45,6 +48,7 @@ import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig
 import { Progress, type ProgressOptions } from './progress.js';
 import { disposeSample, makeSample, scanGrid } from './sample.js';
 import { scheduleFactor } from './schedule.js';
+import { checkTrainingDevice, trainingNetworkOptions } from './training-device.js';
 import { type ValidationMetrics, validate } from './validate.js';
 
 /** Version of this package. */
@@ -60,6 +64,12 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop (as if interrupted, without the signal) after this many optimizer steps in all; for tests. */
   stopAfterSteps?: number;
+  /**
+   * Where the task-aware loss runs (`LossPath` of `@deepsc/core`); default `graph` on `cuda`,
+   * `host` on `cpu` (`trainingLossPath`). For tests and benchmarks: both paths give the
+   * same loss up to float rounding, so a CPU run with `graph` checks the path a GPU run takes.
+   */
+  loss?: LossPath;
 }
 
 /** What a run ended with. */
@@ -130,12 +140,15 @@ export function runVersions(): Record<string, string> {
 /**
  * Trains as `config` says, writing the run folder `config.out`: `run.json`, `split.json`,
  * `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
- * @throws ConfigError for a configuration the network cannot take; CheckpointError for a bad or
+ * @throws ConfigError for a configuration the network cannot take, or `training.device: 'cuda'`
+ *   where the engine has no CUDA build or sees no GPU (before anything is written); CheckpointError for a bad or
  *   mismatched checkpoint; ManifestError / FormatError for bad data.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const netConfig = networkConfig(config);
   resolveNetworkConfig(config);
+  const device = config.training.device;
+  checkTrainingDevice(device);
   const split = await splitManifest(config);
   if (split.train.length === 0)
     throw new RangeError(`data.manifest ${config.data.manifest}: no scans in the training split`);
@@ -145,7 +158,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
   const progressView = new Progress(options.progress);
 
-  const net = createDeepScCovid(netConfig, { seed: config.seed, optimizer: optimizerConfig(config) });
+  const net = createDeepScCovid(netConfig, {
+    seed: config.seed,
+    optimizer: optimizerConfig(config),
+    ...trainingNetworkOptions(device, config.loss, options.loss),
+  });
   const loaders: ScanLoader[] = [];
   try {
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
@@ -174,6 +191,11 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         throw new CheckpointError(
           options.resume,
           `training.accumulate or training.stepsPerEpoch differ from the checkpoint's (accumulate ${was.accumulate ?? 1}, stepsPerEpoch ${was.stepsPerEpoch ?? 'default'}): an exact resume needs the same`,
+        );
+      const trainedOn = state.device ?? 'cpu';
+      if (trainedOn !== device)
+        progressView.log(
+          `resuming a checkpoint trained on ${trainedOn} on ${device}: the run continues within float rounding of the uninterrupted one, not bit for bit`,
         );
       progress = {
         epoch: state.epoch,
@@ -213,7 +235,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const k = config.training.accumulate;
     const S = stepsPerEpoch(config, split.train.length);
     const bases = baseLearningRates(config);
-    const lossOptions = config.loss;
+    // with the loss in the graph its options were compiled in; the host loss takes them per step
+    const lossOptions = net.loss === 'graph' ? {} : config.loss;
     const t0 = Date.now();
     const stepsAtStart = progress.step;
     let lastCheckpoint = join(ckDir, 'last');

@@ -46,6 +46,14 @@ describe('resolveTrainConfig', () => {
     ]);
   });
 
+  it.each([
+    ['default', [], 'cpu'],
+    ['cpu', ['training.device=cpu'], 'cpu'],
+    ['cuda', ['training.device=cuda'], 'cuda'],
+  ] as const)('training.device: %s', (_what, overrides, want) => {
+    expect(resolveTrainConfig(base, { overrides }).training.device).toBe(want);
+  });
+
   it.each([1, 2, 8])('accepts training.accumulate = %i (from the file and as an override)', (k) => {
     expect(resolveTrainConfig({ ...base, training: { accumulate: k } }).training.accumulate).toBe(k);
     expect(resolveTrainConfig(base, { overrides: [`training.accumulate=${k}`] }).training.accumulate).toBe(k);
@@ -106,6 +114,12 @@ describe('resolveTrainConfig', () => {
       'training.earlyStopPatience: needs validation',
     ],
     ['not an object', [1, 2], 'expected a JSON object, got an array'],
+    [
+      'device',
+      { ...base, training: { device: 'gpu' } },
+      'training.device: got "gpu"; allowed: "cpu", "cuda"',
+    ],
+    ['device in capitals', { ...base, training: { device: 'CUDA' } }, 'training.device: got "CUDA"; allowed'],
     [
       'metric without a classifier',
       { ...base, model: { variant: 'segmentation-only' } },

@@ -66,7 +66,7 @@ function cut(src: Array3, start: Size3, size: Size3): Float32Array {
 
 /**
  * Runs the network on `volume` (preprocessed: HU clipped, normalised, lung-masked, as in
- * training).
+ * training). The windows run on an inference copy on `net`'s device, sharing its parameters.
  * @throws RangeError for an empty or mis-filled volume or a bad overlap; rejects with engine errors.
  */
 export async function predict(
@@ -86,7 +86,7 @@ export async function predict(
   const c = net.config;
   const infer = createDeepScCovid(
     { ...c, batch: 1 },
-    { mode: 'infer', shareParametersWith: net, optimizer: null },
+    { mode: 'infer', device: net.model.device, shareParametersWith: net, optimizer: null },
   );
   const ic = infer.config;
   const hasCls = ic.variant !== 'segmentation-only';

@@ -164,6 +164,12 @@ export const trainingSchema = z
     keepCheckpoints: int(1).default(2),
     /** Evaluation threshold of the lesion probability. */
     threshold: z.number().gt(0).lt(1).default(0.5),
+    /**
+     * Where the networks run: `cpu` (default) or `cuda` (needs an engine built with CUDA and a
+     * visible GPU; the task-aware loss then runs inside the graph). Checkpoints resume on
+     * either device.
+     */
+    device: z.enum(['cpu', 'cuda']).default('cpu'),
   })
   .strict();
 
