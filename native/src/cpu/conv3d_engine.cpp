@@ -216,20 +216,21 @@ void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, i
               continue;
             }
             const float* srow = plane + h * S2;
+            // (Rows of deep layers are a few floats: empty padding runs skip the calls.)
             if (sw == 1) {
               const int64_t a = std::clamp<int64_t>(-wb, 0, p.Wq), b = std::clamp<int64_t>(S2 - wb, a, p.Wq);
-              std::memset(row, 0, sizeof(float) * a);
+              if (a > 0) std::memset(row, 0, sizeof(float) * a);
               std::memcpy(row + a, srow + wb + a, sizeof(float) * (b - a));
-              std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
+              if (b < p.Wq) std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
             } else {
               // Columns qw in [a, b) read w = wb + pw + qw * sw inside the source row.
               const int64_t w0 = wb + pw;
               const int64_t a = std::clamp<int64_t>(ceil_div_any(-w0, sw), 0, p.Wq);
               const int64_t b = std::clamp<int64_t>(ceil_div_any(S2 - w0, sw), a, p.Wq);
-              std::memset(row, 0, sizeof(float) * a);
+              if (a > 0) std::memset(row, 0, sizeof(float) * a);
               const float* sp = srow + w0;
               strided_copy(sp + a * sw, sw, b - a, row + a);
-              std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
+              if (b < p.Wq) std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
             }
           }
         }
