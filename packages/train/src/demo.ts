@@ -12,6 +12,7 @@ import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
 import { MetricsLog } from './metrics-log.js';
 import type { ProgressOptions } from './progress.js';
 import { preprocessOptions, type TrainResult, train } from './trainer.js';
+import { checkTrainingDevice } from './training-device.js';
 
 /**
  * Classification accuracy a logistic regression reaches on the synthetic cohort's ground-truth
@@ -32,7 +33,7 @@ export interface DemoOptions {
   scans?: number;
   /** Seed of the cohort and the training; default 0. */
   seed?: number;
-  /** Overrides of the demo configuration (`training.epochs=2`). */
+  /** Overrides of the demo configuration (`training.epochs=2`, `training.device=cuda`). */
   overrides?: readonly string[];
   progress?: ProgressOptions;
   signal?: AbortSignal;
@@ -54,7 +55,8 @@ export interface DemoResult {
 
 /**
  * Runs the demo end to end.
- * @throws ConfigError for bad overrides; anything the stages throw.
+ * @throws ConfigError for bad overrides or `training.device: 'cuda'` where CUDA is unavailable
+ *   (both before the cohort is generated); anything the stages throw.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(options.out ?? 'deepsc-demo');
@@ -63,21 +65,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const t0 = performance.now();
   const cohortDir = join(out, 'cohort');
   const n = options.scans ?? DEMO_SCANS;
+  const runDir = join(out, 'run');
+  const resolveOptions: ResolveOptions = { source: 'demo', baseDir: out, overrides: options.overrides ?? [] };
+  const demoConfig = (manifest: string) =>
+    resolveTrainConfig(
+      {
+        preset: 'demo',
+        name: 'deepsc-demo',
+        seed,
+        out: runDir,
+        data: { manifest, split: { train: 0.7, val: 0.1, test: 0.2, seed } },
+      },
+      resolveOptions,
+    );
+  // overrides and the device are checked before minutes go into generating the cohort
+  checkTrainingDevice(demoConfig(join(cohortDir, 'manifest.json')).training.device, 'demo');
   log(`generating ${n} synthetic scans in ${cohortDir}`);
   const cohort = await generateCohort({ out: cohortDir, n, seed, inPlane: 64, slices: [32, 48] });
   const t1 = performance.now();
-  const runDir = join(out, 'run');
-  const resolveOptions: ResolveOptions = { source: 'demo', baseDir: out, overrides: options.overrides ?? [] };
-  const config = resolveTrainConfig(
-    {
-      preset: 'demo',
-      name: 'deepsc-demo',
-      seed,
-      out: runDir,
-      data: { manifest: cohort.manifestJson, split: { train: 0.7, val: 0.1, test: 0.2, seed } },
-    },
-    resolveOptions,
-  );
+  const config = demoConfig(cohort.manifestJson);
   log(
     `training DeepSC-COVID (${config.model.preset} network, ${config.training.epochs} epochs) in ${runDir}`,
   );

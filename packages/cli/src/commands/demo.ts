@@ -9,6 +9,7 @@ interface DemoOptions {
   scans: string;
   seed: string;
   set: string[];
+  device?: string;
   progress: string;
   json?: boolean;
 }
@@ -40,9 +41,13 @@ export function registerDemo(program: Command): void {
       collect,
       [],
     )
+    .option('--device <device>', 'cpu or cuda: where the network trains (same as --set training.device=...)')
     .option('--progress <style>', 'auto (bar on a terminal), bar, lines or off', 'auto')
     .option('--json', 'print the outcome as JSON on stdout')
-    .addHelpText('after', '\nExit codes: 0 done, 2 bad arguments, 130 interrupted (checkpoint saved).')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 2 bad arguments (or --device cuda without a CUDA build or a GPU), 130 interrupted (checkpoint saved).',
+    )
     .action(async (opts: DemoOptions) => {
       const scans = Number(opts.scans);
       const seed = Number(opts.seed);
@@ -54,6 +59,8 @@ export function registerDemo(program: Command): void {
         throw new CliError(`--seed must be a non-negative integer, got '${opts.seed}'`);
       if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
         throw new CliError(`--progress must be auto, bar, lines or off, got '${opts.progress}'`);
+      if (opts.device !== undefined && !['cpu', 'cuda'].includes(opts.device))
+        throw new CliError(`--device must be cpu or cuda, got '${opts.device}'`);
       const { signal, release } = interruptSignal(() =>
         process.stderr.write(
           '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
@@ -64,7 +71,8 @@ export function registerDemo(program: Command): void {
           out: opts.out,
           scans,
           seed,
-          overrides: opts.set,
+          // --device first, so an explicit --set training.device=... still wins
+          overrides: [...(opts.device ? [`training.device=${opts.device}`] : []), ...opts.set],
           signal,
           progress: { style: opts.progress as 'auto' },
           log: opts.json ? () => undefined : (m) => process.stderr.write(`${m}\n`),
