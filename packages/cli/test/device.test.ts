@@ -77,6 +77,7 @@ describe.skipIf(haveGpu)(
       const r = await runCli('train', '--config', config, '--progress', 'off', ...extra);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(UNAVAILABLE);
+      expect(r.err).toContain(`invalid configuration in ${config}`);
       expect(r.err).not.toMatch(/at .*\.ts:\d+/); // no stack without --verbose
       expect(existsSync(join(dir, `run-${name}`))).toBe(false);
     });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadTrainConfig, TRAIN_PRESETS, train } from '@deepsc/train';
+import { checkTrainingDevice, loadTrainConfig, TRAIN_PRESETS, train } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
@@ -45,7 +45,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the outcome as JSON on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 bad config or arguments, 3 bad data or checkpoint, 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto',
+      '\nExit codes: 0 done, 2 bad config or arguments, 3 bad data or checkpoint, 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
     )
     .action(async (opts: TrainOptions) => {
       if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
@@ -64,6 +64,8 @@ export function registerTrain(program: Command): void {
           overrides: opts.set,
           ...(opts.preset ? { defaultPreset: opts.preset as keyof typeof TRAIN_PRESETS } : {}),
         });
+        // train() checks this too; here the message can name the file
+        checkTrainingDevice(config.training.device, opts.config);
         let resume = opts.resume;
         if (resume === 'auto') {
           const last = join(config.out, 'checkpoints', 'last');
