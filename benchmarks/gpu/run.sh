@@ -135,7 +135,7 @@ fi
 # --- 2. the CUDA tests, a GPU required -----------------------------------------------------------
 say "CUDA tests (DEEPSC_REQUIRE_CUDA=1)"
 tests=(native/test/cuda.test.ts)
-for f in native/test/cuda_errors.test.ts native/test/graph_cuda.test.ts native/test/graph-accumulate.test.ts packages/core/test/model-cuda-parity.test.ts; do [ -f "$f" ] && tests+=("$f"); done
+for f in native/test/cuda_errors.test.ts native/test/graph_cuda.test.ts native/test/graph-accumulate.test.ts packages/core/test/model-cuda-parity.test.ts packages/train/test/device-cuda.test.ts; do [ -f "$f" ] && tests+=("$f"); done
 rc=0
 for t in "${tests[@]}"; do
   pkg="${t%%/test/*}"
