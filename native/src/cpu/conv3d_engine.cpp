@@ -228,8 +228,11 @@ void fill_slab(const Job& j, const Plan& p, const float* src, int64_t cstride, i
               const int64_t a = std::clamp<int64_t>(ceil_div_any(-w0, sw), 0, p.Wq);
               const int64_t b = std::clamp<int64_t>(ceil_div_any(S2 - w0, sw), a, p.Wq);
               if (a > 0) std::memset(row, 0, sizeof(float) * a);
-              const float* sp = srow + w0;
-              strided_copy(sp + a * sw, sw, b - a, row + a);
+              const float* sp = srow + w0 + a * sw;
+              if (b - a <= 8)  // short rows (4x4 planes): a call per row costs more than the copy
+                for (int64_t i = 0; i < b - a; ++i) row[a + i] = sp[i * sw];
+              else
+                strided_copy(sp, sw, b - a, row + a);
               if (b < p.Wq) std::memset(row + b, 0, sizeof(float) * (p.Wq - b));
             }
           }
