@@ -253,8 +253,11 @@ void transpose16(const float* src, int64_t lds, int64_t kn, int64_t wn, float* d
 }
 
 void wgrad_px_kernel(const WgradPxArgs& a) {
-  if (active_isa() == Isa::avx512) wgrad_px_avx512(a);
-  else wgrad_px_portable(a);
+  switch (active_isa()) {
+    case Isa::avx512: wgrad_px_avx512(a); break;
+    case Isa::avx2: wgrad_px_avx2(a); break;
+    default: wgrad_px_portable(a);
+  }
 }
 
 void corr_kernel(const CorrArgs& a) {
@@ -637,7 +640,7 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
   const Axis &A1 = j.ax[1], &A2 = j.ax[2];
   float* shared_partial = ws.data + wp.tasks * wp.per_task;
   // Up to kPxMaxK output channels, most lanes of a channel vector would idle: the pixel-
-  // vectorised kernel instead (AVX-512; the other ISAs run its portable form).
+  // vectorised kernel instead.
   const bool px = Kg <= kPxMaxK;
   for (int64_t gr = 0; gr < g.groups; ++gr) {
     const float* xg = x + gr * Cg * in_sp;

@@ -54,7 +54,7 @@ struct WgradArgs {
 /// instead (no transposed gradient, no idle channel lanes):
 /// dw[e * dwpitch + k] += sum over p = i * pitch + c (i < rows, c < cols) of
 /// x[xoff[e] + p] * dy[k * dyk + i * dyrow + c], for e < E, k < K; each sum over 16 pixel
-/// lanes in order, then the lanes in a fixed tree.
+/// (AVX2: 8) lanes in order, then the lanes in a fixed tree.
 inline constexpr int64_t kPxMaxK = 8;
 struct WgradPxArgs {
   const float* x;
@@ -71,6 +71,7 @@ struct WgradPxArgs {
   int64_t dwpitch;
 };
 void wgrad_px_avx512(const WgradPxArgs& a);
+void wgrad_px_avx2(const WgradPxArgs& a);
 void wgrad_px_portable(const WgradPxArgs& a);
 
 /// s[l] += x[i] in double for every i < n with i % 16 == l, in order of i (the bias

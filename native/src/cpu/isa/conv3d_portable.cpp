@@ -65,7 +65,10 @@ void wgrad_px_portable(const WgradPxArgs& a) {
       for (int64_t i = 0; i < a.rows; ++i) {
         const float* xr = a.x + a.xoff[e] + i * a.pitch;
         const float* dr = a.dy + k * a.dyk + i * a.dyrow;
-        for (int64_t c = 0; c < a.cols; ++c) acc[c % 16] += xr[c] * dr[c];
+        int64_t c = 0;  // column c goes to lane c % 16: whole groups of 16, then the rest
+        for (; c + 16 <= a.cols; c += 16)
+          for (int l = 0; l < 16; ++l) acc[l] += xr[c + l] * dr[c + l];
+        for (int l = 0; c + l < a.cols; ++l) acc[l] += xr[c + l] * dr[c + l];
       }
       for (int w = 8; w > 0; w /= 2)
         for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
