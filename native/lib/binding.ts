@@ -78,6 +78,15 @@ export interface NativeBinding {
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
   ): (RawTensor | null)[];
+  /** CPU milliseconds per call of an op on engine-owned buffers (see `timing.ts`). */
+  timeOp(
+    op: string,
+    attrs: Attrs,
+    inputs: readonly (RawTensor | null)[],
+    needGrad: readonly boolean[] | null,
+    warmup: number,
+    repeats: number,
+  ): number[];
   /**
    * Measures this machine's multiply-add throughput on the active ISA with every pool thread
    * busy for about `seconds` (default 0.5, at most 60): the limit every kernel figure reads

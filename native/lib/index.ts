@@ -8,3 +8,4 @@ export { addonPath, loadBinding, packageVersion } from './binding.js';
 export * from './cuda.js';
 export type * from './graph.js';
 export * from './ops.js';
+export * from './timing.js';

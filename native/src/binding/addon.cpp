@@ -7,6 +7,7 @@
 #include "binding/ops.h"
 #include "binding/peak.h"
 #include "binding/tensor.h"
+#include "binding/time_op.h"
 #include "deepsc/cpu_features.h"
 #include "deepsc/registry.h"
 #include "deepsc/threadpool.h"
@@ -75,6 +76,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("inferShapes", Napi::Function::New(env, infer_shapes_js));
   exports.Set("runForward", Napi::Function::New(env, run_forward_js));
   exports.Set("runBackward", Napi::Function::New(env, run_backward_js));
+  exports.Set("timeOp", Napi::Function::New(env, time_op_js));
   exports.Set("peakFlops", Napi::Function::New(env, peak_flops_js));
   init_tensor(env, exports);
   init_cuda_ops(env, exports);
