@@ -1,5 +1,6 @@
 /**
- * The kernel benchmark: DeepSC's conv3d (forward, backward-data, backward-weight) against
+ * The kernel benchmark: DeepSC's conv3d (forward, backward-data, backward-weight), timed both
+ * through the eager calls and engine-resident (`timeOp`, what a training step pays), against
  * PyTorch (Debian's torch 1.13 with oneDNN, the same thread count) and onnxruntime-node
  * (forward only), side by side in one run, layer by layer, on the DeepSC-COVID layer set at the
  * paper's sizes and at the CPU preset; and this machine's measured FMA peak, so every figure
@@ -14,7 +15,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBinding } from '@deepsc/native';
-import { type ConvPass, PASSES, timeDeepsc } from './kernels/conv3d-deepsc.js';
+import { type ConvPass, PASSES, timeDeepsc, timeDeepscResident } from './kernels/conv3d-deepsc.js';
 import { type ConvLayer, flops, layers, outSize, type Preset } from './layers.js';
 import { timeOnnxForward } from './peers/onnx.js';
 import { TorchPeer } from './peers/torch.js';
@@ -99,7 +100,10 @@ export interface LayerResult {
   layer: ConvLayer;
   out: number[];
   gflop: number;
+  /** Ours through the eager calls (`forward` / `backward`: JS conversion and fresh outputs per call). */
   deepsc: Record<ConvPass, number>;
+  /** Ours engine-resident (`timeOp`: the kernel on buffers allocated once, as in training). */
+  deepscResident: Record<ConvPass, number>;
   torch: Record<ConvPass, number> | null;
   onnxForward: number | null;
 }
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
             ? { warmup: Math.max(200, opts.repeats.warmup), repeats: Math.max(15, opts.repeats.repeats) }
             : opts.repeats;
         const ours = timeDeepsc(l, PASSES, reps);
+        const resident = timeDeepscResident(l, PASSES, reps);
         const theirs = torch ? await torch.time(l, PASSES, reps) : null;
         const onnx = opts.onnx ? median(await timeOnnxForward(l, opts.threads, reps)) : null;
         const med = (r: Record<ConvPass, number[]>) =>
@@ -149,13 +154,15 @@ async function main(): Promise<void> {
           out: outSize(l),
           gflop: flops(l) / 1e9,
           deepsc: med(ours),
+          deepscResident: med(resident),
           torch: theirs ? med(theirs) : null,
           onnxForward: onnx,
         };
         results.push(r);
         const g = (ms: number) => gflops(flops(l), ms).toFixed(1);
         console.log(
-          `  ${l.name}: ours ${PASSES.map((p) => g(r.deepsc[p])).join(' / ')}` +
+          `  ${l.name}: ours eager ${PASSES.map((p) => g(r.deepsc[p])).join(' / ')}` +
+            `  resident ${PASSES.map((p) => g(r.deepscResident[p])).join(' / ')}` +
             (r.torch
               ? `  torch ${PASSES.map((p) => g((r.torch as Record<ConvPass, number>)[p])).join(' / ')}`
               : '') +

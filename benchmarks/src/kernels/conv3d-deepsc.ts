@@ -1,9 +1,11 @@
 /**
  * Times DeepSC's conv3d passes (forward, backward-data, backward-weight with the bias
- * gradient) on one layer through the eager op calls of `@deepsc/native`.
+ * gradient) on one layer, two ways: through the eager op calls of `@deepsc/native` (each call
+ * converts its JS arguments and returns fresh output arrays) and engine-resident with
+ * `timeOp` (the kernel on buffers allocated once, as the graph executor runs it in training).
  * @module
  */
-import { backward, type Conv3dAttrs, forward, type RawTensor } from '@deepsc/native';
+import { backward, type Conv3dAttrs, forward, type RawTensor, timeOp } from '@deepsc/native';
 import type { ConvLayer } from '../layers.js';
 import { type Repeats, timeRuns } from '../stats.js';
 
@@ -30,7 +32,14 @@ export const attrsOf = (l: ConvLayer): Conv3dAttrs => ({
   groups: l.groups,
 });
 
-/** Milliseconds of each timed run, per pass. */
+/** The gradients each pass computes, as `needGrad` of conv3d's inputs (x, w, b). */
+const NEED_GRAD: Record<ConvPass, readonly boolean[] | null> = {
+  forward: null,
+  backward_data: [true, false, false],
+  backward_weight: [false, true, true],
+};
+
+/** Milliseconds of each timed eager call (`forward` / `backward`), per pass. */
 export function timeDeepsc(
   l: ConvLayer,
   passes: readonly ConvPass[],
@@ -44,10 +53,30 @@ export function timeDeepsc(
   const dy = randomTensor((y[0] as RawTensor).shape, 4);
   const run: Record<ConvPass, () => unknown> = {
     forward: () => forward('conv3d', attrs, [x, w, b]),
-    backward_data: () => backward('conv3d', attrs, [x, w, b], y, [dy], [true, false, false]),
-    backward_weight: () => backward('conv3d', attrs, [x, w, b], y, [dy], [false, true, true]),
+    backward_data: () =>
+      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_data as readonly boolean[]),
+    backward_weight: () =>
+      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_weight as readonly boolean[]),
   };
   const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
   for (const p of passes) out[p] = timeRuns(run[p], r);
+  return out;
+}
+
+/**
+ * Milliseconds of each timed engine-resident call (`timeOp`: the kernel alone on buffers
+ * allocated once, what a training step pays per layer), per pass; same warm-up and repeats.
+ */
+export function timeDeepscResident(
+  l: ConvLayer,
+  passes: readonly ConvPass[],
+  r: Repeats,
+): Record<ConvPass, number[]> {
+  const x = randomTensor([l.N, l.C, ...l.in], 1);
+  const w = randomTensor([l.K, l.C / l.groups, ...l.k], 2);
+  const b = randomTensor([l.K], 3);
+  const attrs = attrsOf(l);
+  const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
+  for (const p of passes) out[p] = timeOp('conv3d', attrs, [x, w, b], NEED_GRAD[p], r.warmup, r.repeats);
   return out;
 }
