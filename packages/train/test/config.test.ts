@@ -34,7 +34,7 @@ describe('resolveTrainConfig', () => {
   });
 
   it.each([
-    ['demo', { epochs: 14, model: 'cpu', schedule: 'cosine' }],
+    ['demo', { epochs: 10, model: 'cpu', schedule: 'cosine' }],
     ['cpu', { epochs: 40, model: 'cpu', schedule: 'cosine' }],
     ['paper', { epochs: 300, model: 'paper', schedule: 'step' }],
   ])('preset %s', (preset, want) => {

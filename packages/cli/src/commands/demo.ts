@@ -1,4 +1,4 @@
-import { runDemo } from '@deepsc/train';
+import { DEMO_SCANS, runDemo } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
@@ -33,7 +33,11 @@ export function registerDemo(program: Command): void {
       'output folder: cohort/, run/ (checkpoints, metrics, report.html)',
       'deepsc-demo',
     )
-    .option('--scans <n>', 'scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices)', '200')
+    .option(
+      '--scans <n>',
+      'scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices)',
+      String(DEMO_SCANS),
+    )
     .option('--seed <n>', 'seed of the cohort and the training', '0')
     .option(
       '--set <field=value>',
