@@ -39,16 +39,23 @@ const NEED_GRAD: Record<ConvPass, readonly boolean[] | null> = {
   backward_weight: [false, true, true],
 };
 
+/** The layer's seeded input, weight and bias, and its attributes (the same for both series). */
+function layerTensors(l: ConvLayer) {
+  return {
+    x: randomTensor([l.N, l.C, ...l.in], 1),
+    w: randomTensor([l.K, l.C / l.groups, ...l.k], 2),
+    b: randomTensor([l.K], 3),
+    attrs: attrsOf(l),
+  };
+}
+
 /** Milliseconds of each timed eager call (`forward` / `backward`), per pass. */
 export function timeDeepsc(
   l: ConvLayer,
   passes: readonly ConvPass[],
   r: Repeats,
 ): Record<ConvPass, number[]> {
-  const x = randomTensor([l.N, l.C, ...l.in], 1);
-  const w = randomTensor([l.K, l.C / l.groups, ...l.k], 2);
-  const b = randomTensor([l.K], 3);
-  const attrs = attrsOf(l);
+  const { x, w, b, attrs } = layerTensors(l);
   const y = forward('conv3d', attrs, [x, w, b]);
   const dy = randomTensor((y[0] as RawTensor).shape, 4);
   const run: Record<ConvPass, () => unknown> = {
@@ -72,10 +79,7 @@ export function timeDeepscResident(
   passes: readonly ConvPass[],
   r: Repeats,
 ): Record<ConvPass, number[]> {
-  const x = randomTensor([l.N, l.C, ...l.in], 1);
-  const w = randomTensor([l.K, l.C / l.groups, ...l.k], 2);
-  const b = randomTensor([l.K], 3);
-  const attrs = attrsOf(l);
+  const { x, w, b, attrs } = layerTensors(l);
   const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
   for (const p of passes) out[p] = timeOp('conv3d', attrs, [x, w, b], NEED_GRAD[p], r.warmup, r.repeats);
   return out;
