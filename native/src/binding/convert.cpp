@@ -102,6 +102,31 @@ OpTensors read_op_tensors(const Napi::Value& v, const OpInstance& op, const std:
   return r;
 }
 
+std::vector<bool> read_need_grad(const Napi::Value& need, const OpInstance& op, const OpTensors& in,
+                                 const char* fn, const char* expected) {
+  if (!need.IsArray()) fail(ErrorKind::Type, fn, expected);
+  Napi::Array a = need.As<Napi::Array>();
+  const OpSignature& sig = op_signature(op.kind);
+  std::vector<bool> want(in.views.size(), false);
+  for (uint32_t i = 0; i < in.views.size(); ++i) {
+    const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
+    const bool asked = i < a.Length() && a.Get(i).ToBoolean().Value();
+    if (asked && !spec.differentiable)
+      fail(ErrorKind::Type, op_name(op.kind), std::string("input '") + spec.name + "' has no gradient");
+    want[i] = asked && in.present[i];
+  }
+  return want;
+}
+
+int read_call_count(const Napi::Value& v, const char* fn, const char* what, int lo, int hi) {
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= lo && d <= hi && d == static_cast<double>(static_cast<int>(d))))
+    fail(ErrorKind::Range, fn,
+         std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+             v.ToString().Utf8Value());
+  return static_cast<int>(d);
+}
+
 Napi::Object new_tensor(const Napi::Env& env, const Shape& s, TensorView* view) {
   Napi::Float32Array f = Napi::Float32Array::New(env, static_cast<size_t>(s.size()));
   Napi::Object o = Napi::Object::New(env);

@@ -57,6 +57,17 @@ struct OpTensors {
 /// names when `what` is "inputs", else with `what[i]`.
 OpTensors read_op_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what);
 
+/// Which inputs' gradients a backward call computes: `need[i]` for each input of `op`, where
+/// `in` are the call's inputs. Throws TypeError (from `fn`, saying `expected`) when `need` is
+/// not an array, and TypeError naming the input when a non-differentiable input is asked for.
+/// An absent input is never computed (false), whatever `need` says.
+std::vector<bool> read_need_grad(const Napi::Value& need, const OpInstance& op, const OpTensors& in,
+                                 const char* fn, const char* expected);
+
+/// A count of calls for the timing functions: an integer in [lo, hi], else RangeError from
+/// `fn` naming `what`, the range and the value.
+int read_call_count(const Napi::Value& v, const char* fn, const char* what, int lo, int hi);
+
 /// A new { data: Float32Array, shape } of zeros, and the view that writes into it.
 Napi::Object new_tensor(const Napi::Env& env, const Shape& s, TensorView* view);
 

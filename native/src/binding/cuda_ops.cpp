@@ -123,17 +123,8 @@ Napi::Value cuda_run_backward_js(const Napi::CallbackInfo& info) {
       if (gout.present[i] && gout.shapes[i] != shapes[i])
         fail(ErrorKind::Type, name, "gradOutputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
     }
-    if (!info[5].IsArray()) fail(ErrorKind::Type, name, "needGrad must be an array of booleans");
-    Napi::Array need = info[5].As<Napi::Array>();
-    const OpSignature& sig = op_signature(op.kind);
-    std::vector<bool> want(in.views.size(), false);
-    for (uint32_t i = 0; i < in.views.size(); ++i) {
-      const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
-      want[i] = i < need.Length() && need.Get(i).ToBoolean().Value();
-      if (want[i] && !spec.differentiable)
-        fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
-      want[i] = want[i] && in.present[i];
-    }
+    const std::vector<bool> want =
+        read_need_grad(info[5], op, in, name.c_str(), "needGrad must be an array of booleans");
     DeviceTensors dev;
     std::vector<TensorView> din, dout, dgout, dgrad(in.views.size());
     for (const auto& v : in.views) din.push_back(dev.upload(v, name));
@@ -178,14 +169,8 @@ Napi::Value cuda_time_op_js(const Napi::CallbackInfo& info) {
     OpInstance op = cuda_op(info, "cudaTimeOp", 6, "(op, attrs, inputs, needGrad | null, warmup, repeats)");
 #ifdef DEEPSC_HAVE_CUDA
     const std::string name = op_name(op.kind);
-    auto count = [&](int i, const char* what, double lo) {
-      const double v = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
-      if (!(v >= lo && v <= 1000 && v == static_cast<int>(v)))
-        fail(ErrorKind::Range, "cudaTimeOp", std::string(what) + " must be an integer in [" + std::to_string(int(lo)) +
-                                                 ", 1000], got " + info[i].ToString().Utf8Value());
-      return static_cast<int>(v);
-    };
-    const int warmup = count(4, "warmup", 0), repeats = count(5, "repeats", 1);
+    const int warmup = read_call_count(info[4], "cudaTimeOp", "warmup", 0, 1000);
+    const int repeats = read_call_count(info[5], "cudaTimeOp", "repeats", 1, 1000);
     OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     DeviceTensors dev;
@@ -195,16 +180,10 @@ Napi::Value cuda_time_op_js(const Napi::CallbackInfo& info) {
     run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});
     const bool fwd = info[3].IsNull() || info[3].IsUndefined();
     if (!fwd) {
-      if (!info[3].IsArray()) fail(ErrorKind::Type, "cudaTimeOp", "needGrad must be null or an array of booleans");
-      Napi::Array need = info[3].As<Napi::Array>();
-      const OpSignature& sig = op_signature(op.kind);
-      for (uint32_t i = 0; i < in.views.size() && i < need.Length(); ++i) {
-        const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
-        if (need.Get(i).ToBoolean().Value() && in.present[i]) {
-          if (!spec.differentiable) fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
-          dgrad[i] = dev.alloc(in.shapes[i], name);
-        }
-      }
+      const std::vector<bool> want =
+          read_need_grad(info[3], op, in, "cudaTimeOp", "needGrad must be null or an array of booleans");
+      for (size_t i = 0; i < want.size(); ++i)
+        if (want[i]) dgrad[i] = dev.alloc(in.shapes[i], name);
     }
     auto once = [&]() {
       if (fwd) run_forward(Backend::cuda, op, OpArgs{din, dout, Workspace{}});

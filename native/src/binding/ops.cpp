@@ -73,16 +73,12 @@ Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
         std::fill_n(zeros.back().get(), shapes[i].size(), 0.f);
         gout.views[i] = {zeros.back().get(), shapes[i]};
       }
-    Napi::Array need = info[5].As<Napi::Array>();
-    const OpSignature& sig = op_signature(op.kind);
+    const std::vector<bool> want =
+        read_need_grad(info[5], op, in, name.c_str(), "needGrad must be an array of booleans");
     Napi::Array result = Napi::Array::New(env, in.views.size());
     std::vector<TensorView> grads(in.views.size());
     for (uint32_t i = 0; i < in.views.size(); ++i) {
-      const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
-      bool want = i < need.Length() && need.Get(i).ToBoolean().Value();
-      if (want && !spec.differentiable)
-        fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
-      if (want && in.present[i]) result.Set(i, new_tensor(env, in.shapes[i], &grads[i]));
+      if (want[i]) result.Set(i, new_tensor(env, in.shapes[i], &grads[i]));
       else result.Set(i, env.Null());
     }
     int64_t wsf = workspace_floats(op, in.shapes, Pass::backward);

@@ -19,15 +19,6 @@ namespace {
 // enough that a typo cannot hang the process for hours.
 constexpr int kMaxCalls = 100000;
 
-int call_count(const Napi::Value& v, const char* what, int lo) {
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= lo && d <= kMaxCalls && d == static_cast<double>(static_cast<int>(d))))
-    fail(ErrorKind::Range, "timeOp",
-         std::string(what) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(kMaxCalls) +
-             "], got " + v.ToString().Utf8Value());
-  return static_cast<int>(d);
-}
-
 // Engine-owned tensors (the stand-in for the executor's arena); owns the buffers.
 struct Arena {
   std::vector<AlignedBuffer> bufs;
@@ -55,23 +46,14 @@ Napi::Value time_op_js(const Napi::CallbackInfo& info) {
       fail(ErrorKind::Type, "timeOp", "expected (op, attrs, inputs, needGrad | null, warmup, repeats)");
     const std::string name = info[0].As<Napi::String>().Utf8Value();
     OpInstance op = make_op(name, to_attrs(info[1], name));
-    const int warmup = call_count(info[4], "warmup", 0), repeats = call_count(info[5], "repeats", 1);
+    const int warmup = read_call_count(info[4], "timeOp", "warmup", 0, kMaxCalls);
+    const int repeats = read_call_count(info[5], "timeOp", "repeats", 1, kMaxCalls);
     OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     const bool fwd = info[3].IsNull() || info[3].IsUndefined();
-    std::vector<bool> want(in.views.size(), false);
-    if (!fwd) {
-      if (!info[3].IsArray()) fail(ErrorKind::Type, "timeOp", "needGrad must be null or an array of booleans");
-      Napi::Array need = info[3].As<Napi::Array>();
-      const OpSignature& sig = op_signature(op.kind);
-      for (uint32_t i = 0; i < in.views.size(); ++i) {
-        const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
-        const bool asked = i < need.Length() && need.Get(i).ToBoolean().Value();
-        if (asked && !spec.differentiable)
-          fail(ErrorKind::Type, name, std::string("input '") + spec.name + "' has no gradient");
-        want[i] = asked && in.present[i];
-      }
-    }
+    const std::vector<bool> want =
+        fwd ? std::vector<bool>(in.views.size(), false)
+            : read_need_grad(info[3], op, in, "timeOp", "needGrad must be null or an array of booleans");
 
     // Everything allocated once, before any timed call (as the executor's plan does).
     Arena arena;
