@@ -12,6 +12,11 @@ export const ExitCode = {
   usage: 2,
   /** Bad input data: unreadable, corrupt or unsupported file. */
   data: 3,
+  /**
+   * The system refused a read or write the input did not cause: disk full, read-only or
+   * permission denied on an output, a quota, an I/O error. The message names the path.
+   */
+  io: 4,
   /** Interrupted (Ctrl-C) after saving what could be saved. */
   interrupted: 130,
 } as const;

@@ -31,6 +31,7 @@ export {
   isGzip,
 } from './fs/gzip.js';
 export * from './geometry/distance-transform.js';
+export * from './geometry/same-grid.js';
 // CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
 export * from './labels.js';
 export * from './lung/connected-components.js';

@@ -1,0 +1,64 @@
+/**
+ * Whether two volumes lie on the same voxel grid: a mask belongs to an image only when both
+ * have the same dims and the same voxel-to-world affine (so the same spacing, origin and
+ * orientation), within a tolerance that absorbs the float32 rounding of NIfTI headers.
+ * @module
+ */
+import type { Affine, Volume } from '../volume.js';
+
+/**
+ * Tolerances of {@link assertSameGrid}: an affine entry may differ by `mm` millimetres plus
+ * `relative` of its magnitude. float32 headers keep about 7 significant digits (1e-5 relative
+ * covers their rounding), and 1e-3 mm is far below any scanner's voxel size.
+ */
+export const GRID_TOLERANCE = { mm: 1e-3, relative: 1e-5 } as const;
+
+/** Two volumes (or a volume and a mask) that should share a grid and do not. */
+export class GridMismatchError extends Error {
+  /**
+   * @param imagePath - the reference volume's file (or a description).
+   * @param otherPath - the volume that does not fit it.
+   * @param what - what differs, with both values.
+   */
+  constructor(
+    readonly imagePath: string,
+    readonly otherPath: string,
+    readonly what: string,
+  ) {
+    super(`${otherPath} is not on the grid of ${imagePath}: ${what}`);
+    this.name = 'GridMismatchError';
+  }
+}
+
+type Grid = Pick<Volume, 'dims' | 'affine'>;
+
+const fmt = (v: readonly number[]) => `[${v.map((x) => +x.toPrecision(6)).join(', ')}]`;
+
+/** What differs between the grids of `a` and `b` (empty when they match within tolerance). */
+export function gridDifference(a: Grid, b: Grid, tolerance = GRID_TOLERANCE): string {
+  if (a.dims.some((d, i) => d !== b.dims[i])) return `dims ${fmt(b.dims)} vs ${fmt(a.dims)}`;
+  const rows = (m: Affine) => m.slice(0, 3) as Affine[number][];
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) {
+      const x = rows(a.affine)[r][c];
+      const y = rows(b.affine)[r][c];
+      if (!(Math.abs(x - y) <= tolerance.mm + tolerance.relative * Math.max(Math.abs(x), Math.abs(y))))
+        return `affine row ${r} ${fmt(rows(b.affine)[r])} vs ${fmt(rows(a.affine)[r])} (spacing, origin or orientation differ)`;
+    }
+  return '';
+}
+
+/**
+ * Throws {@link GridMismatchError} naming both files when `other` is not on `image`'s grid
+ * (dims, spacing, origin, orientation) within `tolerance`.
+ */
+export function assertSameGrid(
+  image: Grid,
+  imagePath: string,
+  other: Grid,
+  otherPath: string,
+  tolerance = GRID_TOLERANCE,
+): void {
+  const what = gridDifference(image, other, tolerance);
+  if (what) throw new GridMismatchError(imagePath, otherPath, what);
+}
