@@ -37,14 +37,16 @@ const fmt = (v: readonly number[]) => `[${v.map((x) => +x.toPrecision(6)).join('
 /** What differs between the grids of `a` and `b` (empty when they match within tolerance). */
 export function gridDifference(a: Grid, b: Grid, tolerance = GRID_TOLERANCE): string {
   if (a.dims.some((d, i) => d !== b.dims[i])) return `dims ${fmt(b.dims)} vs ${fmt(a.dims)}`;
-  const rows = (m: Affine) => m.slice(0, 3) as Affine[number][];
-  for (let r = 0; r < 3; r++)
+  for (let r = 0; r < 3; r++) {
+    const ra = a.affine[r] as Affine[number];
+    const rb = b.affine[r] as Affine[number];
     for (let c = 0; c < 4; c++) {
-      const x = rows(a.affine)[r][c];
-      const y = rows(b.affine)[r][c];
+      const x = ra[c] as number;
+      const y = rb[c] as number;
       if (!(Math.abs(x - y) <= tolerance.mm + tolerance.relative * Math.max(Math.abs(x), Math.abs(y))))
-        return `affine row ${r} ${fmt(rows(b.affine)[r])} vs ${fmt(rows(a.affine)[r])} (spacing, origin or orientation differ)`;
+        return `affine row ${r} ${fmt(rb)} vs ${fmt(ra)} (spacing, origin or orientation differ)`;
     }
+  }
   return '';
 }
 
