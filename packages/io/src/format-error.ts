@@ -3,8 +3,11 @@
  * @module
  */
 
-/** The file formats (and containers) whose parsers throw {@link FormatError}. */
-export type FormatName = 'nifti' | 'dicom' | 'gzip';
+/**
+ * The file formats (and containers) whose parsers throw {@link FormatError}; `text` is a text
+ * file read whole (a manifest, a JSON marker).
+ */
+export type FormatName = 'nifti' | 'dicom' | 'gzip' | 'text';
 
 /**
  * A file is corrupt, truncated, inconsistent or uses a feature this library does not read.

@@ -11,14 +11,12 @@ export * from './dataset/manifest.js';
 export * from './dataset/prepare.js';
 export * from './dataset/scan-cache.js';
 export * from './dataset/splits.js';
+export { isDicomPart10, parseDicomBytes } from './dicom/dataset.js';
+export { DICOMDIR_SOP_CLASS } from './dicom/dicomdir.js';
 export * from './dicom/geometry.js';
+export { decodeFramePixels } from './dicom/pixels.js';
 export * from './dicom/read-series.js';
-export {
-  type DicomSliceInfo,
-  decodeSlicePixels,
-  isDicomPart10,
-  parseDicomSliceInfo,
-} from './dicom/slice.js';
+export { type DicomSliceInfo, imageFrames, parseDicomFrames } from './dicom/slice.js';
 export * from './dicom/transfer-syntax.js';
 export * from './format-error.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
@@ -26,10 +24,20 @@ export {
   DEFAULT_MAX_BYTES,
   gunzipBounded,
   gunzipBoundedSync,
+  gunzipChunks,
   gzipBytes,
   gzipBytesSync,
   isGzip,
 } from './fs/gzip.js';
+export { isSystemError, withPath } from './fs/path-error.js';
+export { type Prefix, type PrefixPlan, readPrefix } from './fs/read-prefix.js';
+export {
+  assertRegularFile,
+  fileKind,
+  NotRegularFileError,
+  openRegularFile,
+  readRegularTextFile,
+} from './fs/regular-file.js';
 export * from './geometry/distance-transform.js';
 export * from './geometry/same-grid.js';
 // CT preprocessing, lung mask, synthetic cohort, datasets (one module per concept)
@@ -43,7 +51,15 @@ export * from './nifti/affine.js';
 export * from './nifti/datatypes.js';
 export * from './nifti/header.js';
 export * from './nifti/orientation.js';
-export { fixNiftiHeader, type NiftiReadOptions, parseNifti, readNifti } from './nifti/read.js';
+export {
+  fixNiftiHeader,
+  type NiftiLayout,
+  type NiftiReadOptions,
+  niftiLayout,
+  parseNifti,
+  readNifti,
+  readNiftiHeader,
+} from './nifti/read.js';
 export type { NiftiVolume } from './nifti/volume.js';
 export { encodeNifti, type NiftiWriteOptions, niftiHeaderFor, writeNifti } from './nifti/write.js';
 export * from './preprocess/affine-math.js';

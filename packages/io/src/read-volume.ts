@@ -3,11 +3,13 @@
  * files, detected from the content rather than the name.
  * @module
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { type DicomReadOptions, type DicomVolume, readDicomSeries } from './dicom/read-series.js';
 import { isDicomPart10 } from './dicom/slice.js';
 import { FormatError } from './format-error.js';
 import { isGzip } from './fs/gzip.js';
+import { withPath } from './fs/path-error.js';
+import { openRegularFile } from './fs/regular-file.js';
 import { type NiftiReadOptions, readNifti } from './nifti/read.js';
 import type { NiftiVolume } from './nifti/volume.js';
 
@@ -26,17 +28,22 @@ export type ReadVolumeOptions = NiftiReadOptions & DicomReadOptions;
  *
  * @param path - a file or a folder.
  * @param options - see {@link NiftiReadOptions} and {@link DicomReadOptions}.
- * @throws FormatError when the file is neither format, or as the readers do; the fs error when
- * the path does not exist.
+ * A path that is neither a folder nor a regular file (after following symlinks: a pipe, such as
+ * `/dev/stdin` fed by `|`, a device, a socket) is refused by name before anything is read.
+ *
+ * @throws FormatError when the file is neither format, or as the readers do;
+ * NotRegularFileError for a pipe, device or socket; the fs error when the path does not exist.
  */
 export async function readVolume(path: string, options: ReadVolumeOptions = {}): Promise<VolumeSource> {
   const info = await stat(path);
   if (info.isDirectory()) return { format: 'dicom', volume: await readDicomSeries(path, options) };
-  const handle = await open(path, 'r');
+  const { handle } = await openRegularFile(path, 'nifti');
   const head = new Uint8Array(132);
   let n: number;
   try {
     n = (await handle.read(head, 0, 132, 0)).bytesRead;
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     await handle.close();
   }

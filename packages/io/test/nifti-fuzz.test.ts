@@ -196,38 +196,33 @@ const cases: Case[] = [
   ],
   ['truncated gzip', gzipSync(base1).subarray(0, 60), FormatError, /corrupt or truncated gzip/],
   [
-    'gzip bomb beyond maxBytes',
+    'gzip bomb that is not NIfTI (refused after its first 4 bytes)',
     gzipSync(new Uint8Array(8 << 20)),
-    RangeError,
-    /decompresses to more than the limit of 1048576 bytes/,
-    1 << 20,
+    FormatError,
+    /not a NIfTI file \(sizeof_hdr is 0/,
   ],
   ['file larger than maxBytes', base1, RangeError, /exceed maxBytes 100/, 100],
 ];
 
 describe('NIfTI parser on hostile input', () => {
-  it.each(cases.map((c) => [c[0], c] as const))('%s', (_name, c) => {
+  it.each(cases.map((c) => [c[0], c] as const))('%s', async (_name, c) => {
     const [, bytes, type, message, maxBytes] = c;
-    const err = (() => {
-      try {
-        parseNifti(bytes, maxBytes === undefined ? {} : { maxBytes });
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
+    const err = await parseNifti(bytes, maxBytes === undefined ? {} : { maxBytes }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(type);
     expect((err as Error).message).toMatch(message);
   });
 
-  it('repairs what nibabel repairs, with a warning each', () => {
+  it('repairs what nibabel repairs, with a warning each', async () => {
     const bytes = patch(base1, (dv) => {
       dv.setFloat32(76, 0, true); // qfac 0 -> 1
       dv.setFloat32(84, -2, true); // pixdim[2] -2 -> 2
       dv.setInt16(252, 77, true); // qform_code 77 -> 0
       dv.setInt16(72, 8, true); // bitpix 8 for int16 -> 16
     });
-    const v = parseNifti(bytes);
+    const v = await parseNifti(bytes);
     expect(v.warnings).toHaveLength(4);
     for (const re of [
       /qfac \(pixdim\[0\]\) is 0.*set to 1/,
@@ -243,16 +238,16 @@ describe('NIfTI parser on hostile input', () => {
     expect(v.header.pixdim.slice(0, 4)).toEqual([1, 1, 2, 2]);
   });
 
-  it('falls back to the qform when the sform is singular, with a warning', () => {
+  it('falls back to the qform when the sform is singular, with a warning', async () => {
     const bytes = patch(base1, (dv) => {
       for (let o = 280; o < 328; o += 4) dv.setFloat32(o, 0, true);
     });
-    const v = parseNifti(bytes);
+    const v = await parseNifti(bytes);
     expect(v.affineSource).toBe('qform');
     expect(v.warnings.join()).toMatch(/sform is singular/);
   });
 
-  it('survives 2000 random header corruptions: a volume or a clear error, never a crash', () => {
+  it('survives 2000 random header corruptions: a volume or a clear error, never a crash', async () => {
     let seed = 7;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -266,7 +261,7 @@ describe('NIfTI parser on hostile input', () => {
       for (let f = 0; f < flips; f++)
         b[Math.floor(rand() * Math.min(b.length, 560))] = Math.floor(rand() * 256);
       try {
-        const v = parseNifti(b, { maxBytes: 1 << 20 });
+        const v = await parseNifti(b, { maxBytes: 1 << 20 });
         expect(v.data.length).toBe(v.dims[0] * v.dims[1] * v.dims[2]);
         outcomes.ok++;
       } catch (e) {

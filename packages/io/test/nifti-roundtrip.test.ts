@@ -72,10 +72,10 @@ describe('NIfTI write -> read round trips', () => {
     expect(back.warnings).toEqual([]);
   });
 
-  it('buffer-level encode/parse agree with the file functions, gzip detected from the bytes', () => {
+  it('buffer-level encode/parse agree with the file functions, gzip detected from the bytes', async () => {
     const v = createVolume(new Int16Array([1, -2, 3, -4, 5, -6]), [3, 2, 1], oblique);
     for (const compression of ['none', 'gzip'] as const) {
-      const back = parseNifti(encodeNifti(v, { compression, version: 2 }));
+      const back = await parseNifti(encodeNifti(v, { compression, version: 2 }));
       expect(Array.from(back.data)).toEqual([1, -2, 3, -4, 5, -6]);
       expect(maxAbsDiff(back.affine, oblique)).toBeLessThan(1e-12);
     }
@@ -119,9 +119,9 @@ describe('NIfTI write -> read round trips', () => {
       ],
     ],
   ];
-  it.each(rigid)('the qform written beside the sform gives the same affine (%s)', (_name, affine) => {
+  it.each(rigid)('the qform written beside the sform gives the same affine (%s)', async (_name, affine) => {
     const v = createVolume(new Float32Array(8), [2, 2, 2], affine);
-    const back = parseNifti(encodeNifti(v, { version: 2, header: { sformCode: 0 } }));
+    const back = await parseNifti(encodeNifti(v, { version: 2, header: { sformCode: 0 } }));
     expect(back.affineSource).toBe('qform');
     expect(maxAbsDiff(back.affine, v.affine)).toBeLessThan(1e-6);
   });
@@ -154,15 +154,15 @@ describe('NIfTI write -> read round trips', () => {
 
   it('keeps scl_slope / scl_inter when writing back a volume read raw', async () => {
     const src = await readNifti(join(FIXTURES, 'nifti', 'scaled_int16.nii.gz'), { scaling: 'raw' });
-    const back = parseNifti(encodeNifti(src));
+    const back = await parseNifti(encodeNifti(src));
     expect([back.header.sclSlope, back.header.sclInter]).toEqual([2.5, -1024]);
     expect(back.data).toBeInstanceOf(Float32Array);
     expect(back.data[0]).toBe((src.data[0] as number) * 2.5 - 1024);
   });
 
-  it('options.header overrides fields; structural fields always follow the volume', () => {
+  it('options.header overrides fields; structural fields always follow the volume', async () => {
     const v = createVolume(new Uint8Array(8), [2, 2, 2]);
-    const back = parseNifti(
+    const back = await parseNifti(
       encodeNifti(v, { header: { descrip: 'hello', intentCode: 1002, datatype: 64, dim: [3, 9, 9, 9] } }),
     );
     expect(back.header.descrip).toBe('hello');
@@ -171,10 +171,10 @@ describe('NIfTI write -> read round trips', () => {
     expect([...back.dims]).toEqual([2, 2, 2]);
   });
 
-  it('refuses dims over 32767 in NIfTI-1 and asks for version 2', () => {
+  it('refuses dims over 32767 in NIfTI-1 and asks for version 2', async () => {
     const v = createVolume(new Uint8Array(40000), [40000, 1, 1]);
     expect(() => encodeNifti(v, { version: 1 })).toThrow(/32767; write version 2/);
-    expect(parseNifti(encodeNifti(v, { version: 2 })).dims[0]).toBe(40000);
+    expect((await parseNifti(encodeNifti(v, { version: 2 }))).dims[0]).toBe(40000);
   });
 });
 

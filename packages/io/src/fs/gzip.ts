@@ -1,10 +1,14 @@
 /**
- * Gzip with a bound on the decompressed size, so a small "gzip bomb" cannot exhaust memory.
+ * Gzip with a bound on the decompressed size, so a small "gzip bomb" cannot exhaust memory:
+ * either a fixed cap ({@link gunzipBounded} with a byte count) or the size the data's own
+ * header asks for ({@link gunzipBounded} with a {@link PrefixPlan}: decompression stops there).
  * @module
  */
+import { pipeline, Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { createGunzip, gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 import { FormatError } from '../format-error.js';
+import { type PrefixPlan, readPrefix } from './read-prefix.js';
 
 const gunzipAsync = promisify(gunzip);
 const gzipAsync = promisify(gzip);
@@ -18,27 +22,82 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * Decompresses gzip data (one or several concatenated members), stopping as soon as the
- * output would exceed `maxBytes`.
+ * Decompresses gzip data (one or several concatenated members) within a bound.
  *
- * @param bytes - the gzip stream.
- * @param maxBytes - the largest decompressed size accepted; default {@link DEFAULT_MAX_BYTES}.
+ * With a byte count, the whole stream is decompressed, stopping with a RangeError as soon as
+ * the output would exceed it. With a {@link PrefixPlan}, decompression stops once the plan's
+ * size (decided from the first decompressed bytes, a header) is reached, plus its slack: a
+ * small file whose header asks for 32 KB yields 32 KB however far it would expand; the result
+ * is shorter than the plan's size only when the stream ends first.
+ *
+ * @param input - the gzip stream: bytes, or chunks (a file's read stream).
+ * @param limit - the largest decompressed size accepted (default {@link DEFAULT_MAX_BYTES}),
+ *   or a plan that reads the size from the data.
  * @param what - how to name the data in messages (a file path, usually); default `gzip data`.
- * @throws RangeError when the decompressed data would exceed `maxBytes`.
- * @throws FormatError (`gzip`) when the stream is corrupt or truncated.
+ * @throws RangeError when the decompressed data would exceed a byte-count limit, or as the plan
+ *   throws; FormatError (`gzip`) when the stream is corrupt or truncated within what is read;
+ *   the source's own error (an fs error) when reading it fails.
  */
 export async function gunzipBounded(
-  bytes: Uint8Array,
-  maxBytes: number = DEFAULT_MAX_BYTES,
+  input: Uint8Array | AsyncIterable<Uint8Array>,
+  limit: number | PrefixPlan = DEFAULT_MAX_BYTES,
   what = 'gzip data',
 ): Promise<Uint8Array> {
-  const cap = outputCap(maxBytes);
-  try {
-    const out = await gunzipAsync(bytes, { maxOutputLength: cap });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    throw gunzipError(err, maxBytes, what);
+  if (typeof limit === 'number') {
+    const cap = outputCap(limit);
+    if (input instanceof Uint8Array) {
+      try {
+        const out = await gunzipAsync(input, { maxOutputLength: cap });
+        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      } catch (err) {
+        throw gunzipError(err, limit, what);
+      }
+    }
+    const whole: PrefixPlan = {
+      what,
+      maxUndecided: cap,
+      size: () => undefined,
+    };
+    try {
+      return (await readPrefix(gunzipChunks(input, what), whole)).bytes;
+    } catch (err) {
+      if (err instanceof RangeError) throw gunzipError(err, limit, what);
+      throw err;
+    }
   }
+  return (await readPrefix(gunzipChunks(input, what), { what, ...limit })).bytes;
+}
+
+/**
+ * The decompressed chunks of a gzip stream, produced only as fast as they are consumed;
+ * ending the iteration early stops decompression and the source.
+ *
+ * @throws FormatError (`gzip`) for a corrupt or truncated stream; the source's own errors.
+ */
+export async function* gunzipChunks(
+  input: Uint8Array | AsyncIterable<Uint8Array>,
+  what = 'gzip data',
+): AsyncGenerator<Uint8Array> {
+  const source = input instanceof Uint8Array ? Readable.from([input]) : Readable.from(input);
+  const inflate = createGunzip({ chunkSize: 1 << 16 });
+  // pipeline forwards a source error to the inflater (and destroys both on any error)
+  pipeline(source, inflate, () => undefined);
+  try {
+    for await (const chunk of inflate as AsyncIterable<Buffer>)
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  } catch (err) {
+    if (isZlibError(err))
+      throw new FormatError('gzip', `${what}: corrupt or truncated gzip stream (${(err as Error).message})`);
+    throw err;
+  } finally {
+    inflate.destroy();
+    source.destroy();
+  }
+}
+
+function isZlibError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** {@link gunzipBounded}, synchronously (for worker threads and buffer-level parsers). */

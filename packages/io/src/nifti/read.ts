@@ -2,9 +2,11 @@
  * Reading NIfTI-1 and NIfTI-2 files (`.nii`, `.nii.gz`) into a {@link NiftiVolume}.
  * @module
  */
-import { open, stat } from 'node:fs/promises';
 import { FormatError } from '../format-error.js';
-import { DEFAULT_MAX_BYTES, gunzipBounded, gunzipBoundedSync, isGzip } from '../fs/gzip.js';
+import { DEFAULT_MAX_BYTES, gunzipBounded, isGzip } from '../fs/gzip.js';
+import { withPath } from '../fs/path-error.js';
+import { type PrefixPlan, readPrefix } from '../fs/read-prefix.js';
+import { openRegularFile } from '../fs/regular-file.js';
 import { type Affine, createVolume, type VoxelArray } from '../volume.js';
 import { type AffineSource, baseAffine, bestAffine, qformAffine } from './affine.js';
 import { datatypeFromCode } from './datatypes.js';
@@ -126,45 +128,43 @@ function product(values: readonly number[], what: string, label: string): number
   return n;
 }
 
-/**
- * Parses a NIfTI-1 or NIfTI-2 file held in memory (gzip-compressed or not, detected from
- * the bytes), as nibabel would load it: header fixes as nibabel's `check_fix`, the affine of
- * `get_best_affine`, scaling of `get_fdata` (float32 output for 8/16-bit and float32 data,
- * float64 for 32-bit integers and float64; unscaled data keeps its type).
- *
- * A 1D or 2D image becomes a volume with trailing dims of 1. Byte order is detected from
- * `sizeof_hdr`; data are returned in the host's order.
- *
- * @param bytes - the file's bytes.
- * @param options - see {@link NiftiReadOptions}.
- * @throws FormatError for anything malformed (bad magic, truncated data, inconsistent
- * header, lying vox_offset, corrupt gzip); UnsupportedDatatypeError for datatypes other than
- * (u)int8/16/32 and float32/64; RangeError when the data would exceed `maxBytes`.
- */
-export function parseNifti(bytes: Uint8Array, options: NiftiReadOptions = {}): NiftiVolume {
-  const what = options.name ?? 'nifti';
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (bytes.length > maxBytes)
-    throw new RangeError(`${what}: ${bytes.length} bytes exceed maxBytes ${maxBytes}`);
-  const raw = isGzip(bytes) ? gunzipBoundedSync(bytes, maxBytes, what) : bytes;
-  return decode(raw, options, what, maxBytes);
+/** Where the voxels of a NIfTI file lie and how many bytes they take, from its header alone. */
+export interface NiftiLayout {
+  /** The sizes of every dimension (`dim[1..dim[0]]`). */
+  readonly sizes: readonly number[];
+  /** The first 3D volume's dims (trailing 1s for 1D and 2D images). */
+  readonly dims: readonly [number, number, number];
+  /** How many 3D volumes the file holds (the product of dims 4 to 7). */
+  readonly volumes: number;
+  /** Voxels of one 3D volume. */
+  readonly voxels: number;
+  /** Bytes per voxel of the stored datatype. */
+  readonly bytesPerVoxel: number;
+  /** Byte offset of the voxels (vox_offset). */
+  readonly offset: number;
+  /** Bytes of one 3D volume. */
+  readonly volumeBytes: number;
 }
 
-function decode(raw: Uint8Array, options: NiftiReadOptions, what: string, maxBytes: number): NiftiVolume {
-  const parsed = parseNiftiHeader(raw, what);
-  const ndim = parsed.dim[0] as number;
+/**
+ * The layout of the voxels a header describes, checked: 1-7 positive dims, a datatype this
+ * library reads, a valid vox_offset, one volume within `maxBytes`.
+ * @throws FormatError for an invalid header; UnsupportedDatatypeError; RangeError when one
+ * volume needs more than `maxBytes` (or 4 GiB).
+ */
+export function niftiLayout(h: NiftiHeader, what: string, maxBytes: number = DEFAULT_MAX_BYTES): NiftiLayout {
+  const ndim = h.dim[0] as number;
   if (!Number.isInteger(ndim) || ndim < 1 || ndim > 7) {
     throw new FormatError('nifti', `${what}: dim[0] is ${ndim}, expected 1 to 7 dimensions`);
   }
-  const sizes = parsed.dim.slice(1, ndim + 1);
+  const sizes = h.dim.slice(1, ndim + 1);
   for (const [i, s] of sizes.entries()) {
     if (!Number.isInteger(s) || s < 1)
       throw new FormatError('nifti', `${what}: dim[${i + 1}] is ${s}, expected a positive size`);
   }
   const dims: [number, number, number] = [sizes[0] ?? 1, sizes[1] ?? 1, sizes[2] ?? 1];
-  const dt = datatypeFromCode(parsed.datatype, what);
-  const { header, warnings } = fixNiftiHeader(parsed, dt.bytes, what);
-  const extra = product(sizes.slice(3), what, 'dims');
+  const dt = datatypeFromCode(h.datatype, what);
+  const volumes = product(sizes.slice(3), what, 'dims');
   const voxels = product(dims, what, 'dims');
   const volumeBytes = voxels * dt.bytes;
   if (volumeBytes > maxBytes || volumeBytes > 2 ** 32) {
@@ -172,21 +172,97 @@ function decode(raw: Uint8Array, options: NiftiReadOptions, what: string, maxByt
       `${what}: dims [${sizes.join(', ')}] of ${dt.name} need ${volumeBytes} bytes, more than maxBytes ${maxBytes} (raise maxBytes if the file is genuine)`,
     );
   }
-  if (extra > 1) {
-    if ((options.extraVolumes ?? 'reject') === 'reject') {
-      throw new FormatError(
-        'nifti',
-        `${what}: holds ${extra} volumes (dims [${sizes.join(', ')}]); expected one 3D volume (pass extraVolumes: 'first' to read the first)`,
-      );
-    }
-    warnings.push(`${what}: holds ${extra} volumes (dims [${sizes.join(', ')}]); read the first only`);
-  }
-  const offset = header.voxOffset;
-  const minOffset = HEADER_SIZE[header.version] + 4;
-  if (!Number.isInteger(offset) || offset < minOffset) {
+  const offset = h.voxOffset;
+  const minOffset = HEADER_SIZE[h.version] + 4;
+  if (!Number.isInteger(offset) || offset < minOffset || offset > maxBytes) {
     throw new FormatError(
       'nifti',
-      `${what}: vox_offset ${offset} is not valid for a single-file NIfTI-${header.version} (expected an integer >= ${minOffset})`,
+      `${what}: vox_offset ${offset} is not valid for a single-file NIfTI-${h.version} (expected an integer >= ${minOffset})`,
+    );
+  }
+  return { sizes, dims, volumes, voxels, bytesPerVoxel: dt.bytes, offset, volumeBytes };
+}
+
+/**
+ * How much of a NIfTI stream to read: the header, then (from it) exactly the bytes up to the
+ * end of the first 3D volume (a 4D file read whole is refused from its header: no voxel is
+ * read). `headerOnly` stops after the header and its extensions.
+ */
+function niftiPlan(
+  what: string,
+  maxBytes: number,
+  mode: 'volume' | 'header',
+  extraVolumes: 'reject' | 'first',
+): PrefixPlan {
+  return {
+    what,
+    // a gzip trailer right after the voxels is still read, so its checksum is verified
+    slack: 1 << 16,
+    size(head) {
+      if (head.length < 4) return undefined;
+      const dv = new DataView(head.buffer, head.byteOffset, 4);
+      const sizeofHdr = [dv.getInt32(0, true), dv.getInt32(0, false)];
+      const version = sizeofHdr.includes(HEADER_SIZE[2]) ? 2 : 1;
+      // too short for the header its sizeof_hdr names: wait for more (anything else throws below)
+      if (head.length < HEADER_SIZE[version] && sizeofHdr.includes(HEADER_SIZE[version])) return undefined;
+      const h = parseNiftiHeader(head, what);
+      if (mode === 'header') {
+        const end = Math.floor(h.voxOffset);
+        return Number.isFinite(end) && end > HEADER_SIZE[h.version] && end <= 1 << 24
+          ? end
+          : HEADER_SIZE[h.version];
+      }
+      const layout = niftiLayout(h, what, maxBytes);
+      if (layout.volumes > 1 && extraVolumes === 'reject') throw manyVolumes(what, layout);
+      return layout.offset + layout.volumeBytes;
+    },
+  };
+}
+
+function manyVolumes(what: string, layout: NiftiLayout): FormatError {
+  return new FormatError(
+    'nifti',
+    `${what}: holds ${layout.volumes} volumes (dims [${layout.sizes.join(', ')}]); expected one 3D volume (pass extraVolumes: 'first' to read the first)`,
+  );
+}
+
+/**
+ * Parses a NIfTI-1 or NIfTI-2 file held in memory (gzip-compressed or not, detected from
+ * the bytes), as nibabel would load it: header fixes as nibabel's `check_fix`, the affine of
+ * `get_best_affine`, scaling of `get_fdata` (float32 output for 8/16-bit and float32 data,
+ * float64 for 32-bit integers and float64; unscaled data keeps its type).
+ *
+ * A 1D or 2D image becomes a volume with trailing dims of 1. Byte order is detected from
+ * `sizeof_hdr`; data are returned in the host's order. Compressed data are decompressed only
+ * as far as the header says the voxels reach.
+ *
+ * @param bytes - the file's bytes.
+ * @param options - see {@link NiftiReadOptions}.
+ * @throws FormatError for anything malformed (bad magic, truncated data, inconsistent
+ * header, lying vox_offset, corrupt gzip); UnsupportedDatatypeError for datatypes other than
+ * (u)int8/16/32 and float32/64; RangeError when the data would exceed `maxBytes`.
+ */
+export async function parseNifti(bytes: Uint8Array, options: NiftiReadOptions = {}): Promise<NiftiVolume> {
+  const what = options.name ?? 'nifti';
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (bytes.length > maxBytes)
+    throw new RangeError(`${what}: ${bytes.length} bytes exceed maxBytes ${maxBytes}`);
+  const raw = isGzip(bytes)
+    ? await gunzipBounded(bytes, niftiPlan(what, maxBytes, 'volume', options.extraVolumes ?? 'reject'), what)
+    : bytes;
+  return decode(raw, options, what, maxBytes);
+}
+
+function decode(raw: Uint8Array, options: NiftiReadOptions, what: string, maxBytes: number): NiftiVolume {
+  const parsed = parseNiftiHeader(raw, what);
+  const layout = niftiLayout(parsed, what, maxBytes);
+  const { sizes, dims, voxels, volumeBytes, offset } = layout;
+  const dt = datatypeFromCode(parsed.datatype, what);
+  const { header, warnings } = fixNiftiHeader(parsed, dt.bytes, what);
+  if (layout.volumes > 1) {
+    if ((options.extraVolumes ?? 'reject') === 'reject') throw manyVolumes(what, layout);
+    warnings.push(
+      `${what}: holds ${layout.volumes} volumes (dims [${sizes.join(', ')}]); read the first only`,
     );
   }
   if (offset + volumeBytes > raw.length) {
@@ -224,26 +300,73 @@ function decode(raw: Uint8Array, options: NiftiReadOptions, what: string, maxByt
 }
 
 /**
- * Reads a `.nii` or `.nii.gz` file (compression detected from the bytes, not the name).
+ * Reads the part of a NIfTI file `mode` asks for, from a regular file only: the compressed
+ * file size is checked against `maxBytes`, then the (decompressed) stream is read as far as
+ * the header says and no further.
+ */
+async function readNiftiPrefix(
+  path: string,
+  what: string,
+  maxBytes: number,
+  plan: PrefixPlan,
+): Promise<Uint8Array> {
+  const { handle, size } = await openRegularFile(path, 'nifti');
+  try {
+    if (size > maxBytes) throw new RangeError(`${what}: ${size} bytes exceed maxBytes ${maxBytes}`);
+    const magic = new Uint8Array(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    const stream = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 16 });
+    try {
+      return isGzip(magic.subarray(0, bytesRead))
+        ? await gunzipBounded(stream, plan, what)
+        : (await readPrefix(stream, plan)).bytes;
+    } finally {
+      stream.destroy();
+    }
+  } catch (err) {
+    throw withPath(err, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a `.nii` or `.nii.gz` file (compression detected from the bytes, not the name). Only
+ * a regular file is read (a pipe or device is refused by name), and only as far as its header
+ * says: the voxels of one volume, never the rest of a larger or endless stream.
  *
  * @param path - the file.
  * @param options - see {@link NiftiReadOptions}; `name` defaults to the path.
- * @throws as {@link parseNifti}; RangeError when the file is larger than `maxBytes`; the fs
- * error when it cannot be read.
+ * @throws as {@link parseNifti}; NotRegularFileError for a pipe, device, socket or folder;
+ * RangeError when the file is larger than `maxBytes`; the fs error when it cannot be read
+ * (its message names the path).
  */
 export async function readNifti(path: string, options: NiftiReadOptions = {}): Promise<NiftiVolume> {
   const what = options.name ?? path;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const size = (await stat(path)).size;
-  if (size > maxBytes) throw new RangeError(`${what}: ${size} bytes exceed maxBytes ${maxBytes}`);
-  const handle = await open(path, 'r');
-  let bytes: Uint8Array;
-  try {
-    const buf = await handle.readFile();
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } finally {
-    await handle.close();
-  }
-  const raw = isGzip(bytes) ? await gunzipBounded(bytes, maxBytes, what) : bytes;
+  const plan = niftiPlan(what, maxBytes, 'volume', options.extraVolumes ?? 'reject');
+  const raw = await readNiftiPrefix(path, what, maxBytes, plan);
   return decode(raw, options, what, maxBytes);
+}
+
+/**
+ * Reads only the header (and extensions) of a `.nii` or `.nii.gz` file: no voxel is read, so
+ * a file whose voxels cannot be loaded (several volumes, an unsupported datatype, a size over
+ * the limits) can still be described.
+ *
+ * @param path - the file.
+ * @param options - `maxBytes` (largest file accepted) and `name` as {@link NiftiReadOptions}.
+ * @throws FormatError for a missing or invalid header; NotRegularFileError; the fs error.
+ */
+export async function readNiftiHeader(
+  path: string,
+  options: Pick<NiftiReadOptions, 'maxBytes' | 'name'> = {},
+): Promise<NiftiHeader> {
+  const what = options.name ?? path;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const raw = await readNiftiPrefix(path, what, maxBytes, {
+    ...niftiPlan(what, maxBytes, 'header', 'first'),
+    slack: 0,
+  });
+  return parseNiftiHeader(raw, what);
 }
