@@ -1,7 +1,10 @@
 /**
- * The one gateway to the compiled engine: the only file that loads the `.node` addon. It loads
- * it from a versioned, platform-specific path (`build/bin/<platform>-<arch>/deepsc_native-v<version>.node`)
- * and fails with a message that says how to build it when it is missing or unloadable.
+ * The one gateway to the compiled engine: the only file that loads the `.node` addon. It tries,
+ * in order (see `locate.ts`): the file named by `DEEPSC_NATIVE_PATH` (alone, when set), the
+ * prebuilt platform package (`@deepsc/native-linux-x64-gnu`, an optional dependency npm picks
+ * by os/cpu/libc), and a local build (`build/bin/<platform>-<arch>/deepsc_native-v<version>.node`,
+ * from `npx deepsc-build-native`). When none loads it throws one {@link EngineLoadError} that
+ * names the package it expected and how to build from source.
  * @module
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +12,15 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemoryStats, NativeModelConstructor } from './graph.js';
+import {
+  type BuildInfo,
+  type EngineCandidate,
+  type EngineSource,
+  locateEngine,
+  nativePathVariable,
+  readBuildInfo,
+} from './locate.js';
+import { type PlatformTarget, platformTarget } from './platform.js';
 
 /** A float32 tensor as the engine sees it: contiguous row-major data and its shape. */
 export interface RawTensor {
@@ -78,6 +90,13 @@ export interface NativeBinding {
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
   ): (RawTensor | null)[];
+  /** What `op`'s backward reads of its forward inputs and outputs when computing the gradients `needGrad` (see `ops.ts`). */
+  backwardReads(
+    op: string,
+    needGrad: readonly boolean[],
+    inputs: number,
+    outputs: number,
+  ): { inputs: boolean[]; outputs: boolean[] };
   /** CPU milliseconds per call of an op on engine-owned buffers (see `timing.ts`). */
   timeOp(
     op: string,
@@ -129,13 +148,14 @@ export interface NativeBinding {
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 
 /** Version of this package; the addon must report the same. */
 export const packageVersion: string = JSON.parse(
   readFileSync(join(packageRoot, 'package.json'), 'utf8'),
 ).version;
 
-/** Where the addon for this platform and version is expected. */
+/** Where a local build (`npx deepsc-build-native`) puts the addon for this platform and version. */
 export function addonPath(): string {
   return join(
     packageRoot,
@@ -146,36 +166,115 @@ export function addonPath(): string {
   );
 }
 
-const buildHint =
-  'Build it with `npm run build --workspace @deepsc/native` in the DeepSC repository, or `npx deepsc-build-native` ' +
-  'where @deepsc/native is installed (needs cmake >= 3.18 and a C++20 compiler; nvcc adds the CUDA backend).';
+/** How to get an engine, for error messages. */
+function remedy(target: PlatformTarget, overridden: boolean): string {
+  if (overridden)
+    return `Point ${nativePathVariable} at an engine built for version ${packageVersion} (\`npx deepsc-build-native\` writes one), or unset it.`;
+  const build =
+    'build it from source with `npx deepsc-build-native` (needs cmake >= 3.18, a C++20 compiler and ' +
+    '`npm i -D cmake-js node-addon-api`; `--cpu-only` skips CUDA; see the @deepsc/native README)';
+  return target.published
+    ? `Install the prebuilt engine (\`npm i ${target.packageName}@${packageVersion}\`; npm adds it with @deepsc/native ` +
+        `unless optional dependencies are omitted) or ${build}.`
+    : `No prebuilt engine is published for ${target.tag}: ${build}.`;
+}
 
-let cached: NativeBinding | undefined;
-
-/**
- * Loads the addon once and returns it.
- * @throws Error when the addon is missing, built for another platform or version, or fails to load.
- */
-export function loadBinding(): NativeBinding {
-  if (cached) return cached;
-  const path = addonPath();
-  if (!existsSync(path)) {
-    throw new Error(
-      `@deepsc/native: the engine is not built for ${process.platform}-${process.arch} (no ${path}). ${buildHint}`,
+/** No engine could be loaded: which platform package was expected, what was tried, how to fix it. */
+export class EngineLoadError extends Error {
+  override name = 'EngineLoadError';
+  constructor(
+    /** This machine's platform package. */
+    readonly target: PlatformTarget,
+    /** One line per place tried or found empty. */
+    readonly attempts: readonly string[],
+    /** Whether {@link nativePathVariable} chose the file. */
+    overridden = false,
+  ) {
+    super(
+      `@deepsc/native: no engine could be loaded for ${target.tag} (${attempts.join('; ')}). ${remedy(target, overridden)}`,
     );
   }
+}
+
+/** The engine that was loaded: where from, its path, and its build info when the build wrote one. */
+export interface LoadedEngine {
+  source: EngineSource;
+  path: string;
+  binding: NativeBinding;
+  /** What the build recorded (CUDA architectures, glibc floor); absent for builds that wrote none. */
+  build: BuildInfo | undefined;
+}
+
+function prebuiltDir(target: PlatformTarget): string | undefined {
+  try {
+    return dirname(require.resolve(`${target.packageName}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+function tryLoad(c: EngineCandidate): { binding: NativeBinding } | { failure: string } {
+  const label = c.source === 'env' ? nativePathVariable : c.source === 'local' ? 'local build' : 'prebuilt';
   let mod: NativeBinding;
   try {
-    mod = createRequire(import.meta.url)(path) as NativeBinding;
+    mod = require(c.path) as NativeBinding;
   } catch (err) {
-    throw new Error(`@deepsc/native: could not load ${path}: ${(err as Error).message}. ${buildHint}`);
+    return { failure: `${label} ${c.path} does not load: ${(err as Error).message.split('\n')[0]}` };
   }
   const v = mod.info().version;
-  if (v !== packageVersion) {
-    throw new Error(
-      `@deepsc/native: the addon at ${path} is version ${v}, the package is ${packageVersion}. ${buildHint}`,
-    );
+  if (v !== packageVersion)
+    return { failure: `${label} ${c.path} is version ${v}, @deepsc/native is ${packageVersion}` };
+  return { binding: mod };
+}
+
+let loaded: LoadedEngine | undefined;
+
+/**
+ * Finds and loads the engine once (see the module comment for the order) and says where it came from.
+ * @throws EngineLoadError when no candidate exists or none loads.
+ */
+export function loadEngine(): LoadedEngine {
+  if (loaded) return loaded;
+  const target = platformTarget();
+  const { candidates, absent } = locateEngine({
+    env: process.env,
+    target,
+    prebuiltDir: prebuiltDir(target),
+    localPath: addonPath(),
+    exists: existsSync,
+  });
+  const attempts = [...absent];
+  for (const c of candidates) {
+    const r = tryLoad(c);
+    if ('binding' in r) {
+      loaded = { source: c.source, path: c.path, binding: r.binding, build: readBuildInfo(c.path) };
+      return loaded;
+    }
+    attempts.push(r.failure);
   }
-  cached = mod;
-  return mod;
+  throw new EngineLoadError(target, attempts, Boolean(process.env[nativePathVariable]));
+}
+
+/**
+ * Loads the engine once and returns its functions.
+ * @throws EngineLoadError when no engine is installed or built for this platform, or none loads.
+ */
+export function loadBinding(): NativeBinding {
+  return loadEngine().binding;
+}
+
+/** What {@link engineStatus} reports: the loaded engine, or why there is none. */
+export type EngineStatus =
+  | ({ found: true; target: PlatformTarget; info: EngineInfo } & Omit<LoadedEngine, 'binding'>)
+  | { found: false; target: PlatformTarget; error: string };
+
+/** Whether an engine loads here, where it came from and what it is; never throws (for diagnostics). */
+export function engineStatus(): EngineStatus {
+  const target = platformTarget();
+  try {
+    const e = loadEngine();
+    return { found: true, target, source: e.source, path: e.path, build: e.build, info: e.binding.info() };
+  } catch (err) {
+    return { found: false, target, error: (err as Error).message };
+  }
 }

@@ -4,8 +4,19 @@
  * @packageDocumentation
  */
 export type { Attrs, AttrValue, EngineInfo, NativeBinding, PeakFlops, RawTensor } from './binding.js';
-export { addonPath, loadBinding, packageVersion } from './binding.js';
+export {
+  addonPath,
+  EngineLoadError,
+  type EngineStatus,
+  engineStatus,
+  type LoadedEngine,
+  loadBinding,
+  loadEngine,
+  packageVersion,
+} from './binding.js';
 export * from './cuda.js';
 export type * from './graph.js';
+export * from './locate.js';
 export * from './ops.js';
+export * from './platform.js';
 export * from './timing.js';

@@ -5,12 +5,26 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 
-/** The repository's `benchmarks/` workspace, found from this file (src/ or dist/ of packages/cli). */
-export function benchmarksDir(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
+/** Where the repository lives: the benchmarks are a tool of a clone, not a published package. */
+const repositoryUrl = 'https://github.com/deepsc/deepsc';
+
+/**
+ * The repository's `benchmarks/` workspace (package `@deepsc/benchmarks`), found from this file
+ * (src/ or dist/ of packages/cli in a clone); undefined where @deepsc/cli was installed from npm
+ * (a `benchmarks/` folder of the user's own project is not ours and is never run).
+ */
+export function benchmarksDir(from: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  let dir = from;
   for (let up = 0; up < 6; up++) {
     const candidate = join(dir, 'benchmarks', 'package.json');
-    if (existsSync(candidate)) return dirname(candidate);
+    if (existsSync(candidate)) {
+      try {
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === '@deepsc/benchmarks')
+          return dirname(candidate);
+      } catch {
+        // not ours
+      }
+    }
     dir = resolve(dir, '..');
   }
   return undefined;
@@ -24,7 +38,7 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description(
-      'run the kernel and training-step benchmarks (needs a clone of the repository; results in benchmarks/results/)',
+      'run the kernel and training-step benchmarks against PyTorch and onnxruntime (a tool of the repository, not published: needs a clone; results in benchmarks/results/)',
     )
     .argument('[args...]', 'arguments for the benchmark runner (after --), e.g. deepsc bench -- --help')
     .allowUnknownOption()
@@ -32,7 +46,7 @@ export function registerBench(program: Command): void {
       const dir = benchmarksDir();
       if (!dir)
         throw new CliError(
-          'the benchmarks are not here: deepsc bench runs the benchmarks/ workspace of a clone of the repository (git clone, npm ci, then deepsc bench)',
+          `deepsc bench runs the benchmarks/ workspace of a clone of the repository; they are not published with @deepsc/cli (they need PyTorch and onnxruntime): git clone ${repositoryUrl} && cd deepsc && npm ci && npm run build && npx deepsc bench`,
           ExitCode.usage,
         );
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
