@@ -10,6 +10,7 @@ export * from './dataset/loader.js';
 export * from './dataset/manifest.js';
 export * from './dataset/prepare.js';
 export * from './dataset/scan-cache.js';
+export * from './dataset/scan-failure.js';
 export * from './dataset/splits.js';
 export { isDicomPart10, parseDicomBytes } from './dicom/dataset.js';
 export { DICOMDIR_SOP_CLASS } from './dicom/dicomdir.js';

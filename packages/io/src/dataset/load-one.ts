@@ -5,6 +5,7 @@
 import type { Volume } from '../volume.js';
 import { type PreparedScan, type PreprocessOptions, prepareScan, type ScanFiles } from './prepare.js';
 import { cacheKey, FileHasher, readCached, writeCached } from './scan-cache.js';
+import { describeScanFailure, type ScanFailure } from './scan-failure.js';
 
 /** A request to load one scan. */
 export interface LoadRequest {
@@ -17,7 +18,7 @@ export interface LoadRequest {
 /** The answer. */
 export type LoadReply =
   | { readonly req: number; readonly ok: true; readonly scan: PreparedScan; readonly cacheHit: boolean }
-  | { readonly req: number; readonly ok: false; readonly error: string };
+  | { readonly req: number; readonly ok: false; readonly error: ScanFailure };
 
 const hasher = new FileHasher();
 
@@ -34,11 +35,7 @@ export async function loadOne(r: LoadRequest): Promise<LoadReply> {
     }
     return { req: r.req, ok: true, scan: plainScan(await prepareScan(r.files, r.options)), cacheHit: false };
   } catch (err) {
-    return {
-      req: r.req,
-      ok: false,
-      error: `scan ${r.files.id}: ${err instanceof Error ? err.message : String(err)}`,
-    };
+    return { req: r.req, ok: false, error: describeScanFailure(r.files.id, err) };
   }
 }
 

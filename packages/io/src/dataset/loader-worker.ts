@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { type LoadReply, type LoadRequest, loadOne } from './load-one.js';
+import { describeScanFailure } from './scan-failure.js';
 
 parentPort?.on('message', (req: LoadRequest) => {
   loadOne(req).then(
@@ -22,7 +23,7 @@ parentPort?.on('message', (req: LoadRequest) => {
       parentPort?.postMessage({
         req: req.req,
         ok: false,
-        error: err instanceof Error ? err.message : String(err),
+        error: describeScanFailure(req.files.id, err),
       } satisfies LoadReply),
   );
 });

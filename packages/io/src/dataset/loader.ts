@@ -14,6 +14,7 @@ import {
   type PreprocessOptions,
   type ScanFiles,
 } from './prepare.js';
+import { scanFailureError } from './scan-failure.js';
 
 /** Options of {@link ScanLoader}. */
 export interface LoaderOptions {
@@ -83,7 +84,10 @@ export class ScanLoader {
   /**
    * Yields the scans at `order` (indices into the scan list; default all in list order), keeping
    * up to `prefetch` requests ahead.
-   * @throws Error naming the scan when one fails to load; RangeError for an index out of range.
+   * @throws when a scan fails to load, naming it: FormatError for a corrupt, unsupported or
+   * oversized file (or a pipe or device), GridMismatchError for a mask off the image's grid, the
+   * system error (with its `code` and path) for a failed read, Error for anything else;
+   * RangeError for an index out of range.
    */
   async *iterate(order?: readonly number[]): AsyncGenerator<PreparedScan> {
     if (this.closed) throw new Error('ScanLoader: iterate() after close()');
@@ -106,7 +110,7 @@ export class ScanLoader {
     while (ahead.length > 0) {
       const reply = await (ahead.shift() as Promise<LoadReply>);
       fill();
-      if (!reply.ok) throw new Error(reply.error);
+      if (!reply.ok) throw scanFailureError(reply.error);
       if (reply.cacheHit) this.stats.cacheHits++;
       else if (this.cacheDir) this.stats.cacheMisses++;
       this.stats.loaded++;

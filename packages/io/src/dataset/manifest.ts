@@ -7,9 +7,10 @@
  * manifest's folder (or absolute). Labels: `covid`, `cap`, `normal`.
  * @module
  */
-import { access, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { fileKind, NotRegularFileError, readRegularTextFile } from '../fs/regular-file.js';
 import { SCAN_LABELS, type ScanLabel } from '../labels.js';
 import { parseCsv } from './csv.js';
 
@@ -179,15 +180,30 @@ export function parseManifestCsv(text: string, source = 'manifest.csv'): Manifes
   return validateManifestRows(objects, source);
 }
 
+/** The largest manifest file read: 64 MiB (a million rows of paths). */
+export const MAX_MANIFEST_BYTES = 64 << 20;
+
 /**
  * Reads a manifest file (`.json` or `.csv`) and resolves its paths against the file's folder.
+ * Only a regular file of at most {@link MAX_MANIFEST_BYTES} is read (a pipe or device is
+ * refused before reading).
  *
  * @param file - the manifest path.
- * @param options - `checkFiles` (default true): every referenced file must exist.
- * @throws ManifestError for an unknown extension, invalid content or a missing file (naming the row and field).
+ * @param options - `checkFiles` (default true): every referenced file must exist and be a
+ *   regular file (after following symlinks; a pipe, device or folder is refused by row).
+ * @throws ManifestError for an unknown extension, invalid content, a manifest or listed file
+ * that is missing or not a regular file (naming the row and field); the fs error when the
+ * manifest cannot be opened (ENOENT, EACCES) or read.
  */
 export async function readManifest(file: string, options: { checkFiles?: boolean } = {}): Promise<Manifest> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readRegularTextFile(file, MAX_MANIFEST_BYTES, 'text');
+  } catch (err) {
+    if (err instanceof NotRegularFileError || err instanceof RangeError)
+      throw new ManifestError(file, 0, '', err.message);
+    throw err;
+  }
   const lower = file.toLowerCase();
   const raw = lower.endsWith('.json')
     ? parseManifestJson(text, file)
@@ -208,16 +224,16 @@ export async function readManifest(file: string, options: { checkFiles?: boolean
       for (const field of ['image', 'lesion', 'lung'] as const) {
         const p = e[field];
         if (p === undefined) continue;
-        try {
-          await access(p);
-        } catch {
+        const where = `${file} row ${i + 1} (id '${e.id}'), field '${field}'`;
+        const info = await stat(p).catch(() => undefined);
+        if (!info) throw new ManifestError(file, i + 1, field, `${where}: file not found: ${p}`);
+        if (!info.isFile())
           throw new ManifestError(
             file,
             i + 1,
             field,
-            `${file} row ${i + 1} (id '${e.id}'), field '${field}': file not found: ${p}`,
+            `${where}: ${p} is ${fileKind(info)}, not a regular file`,
           );
-        }
       }
     }
   }

@@ -4,6 +4,7 @@
  * lungs, resample, clip and normalise HU, and multiply by the lung mask.
  * @module
  */
+import { assertSameGrid } from '../geometry/same-grid.js';
 import type { ScanLabel } from '../labels.js';
 import { lungMask } from '../lung/lung-mask.js';
 import { readNifti } from '../nifti/read.js';
@@ -76,27 +77,23 @@ function toUint8(v: Volume<VoxelArray>, what: string): Volume<Uint8Array> {
 }
 
 /**
- * Reads and preprocesses one scan.
- * @throws FormatError / RangeError from the readers; RangeError when a mask's dims differ from the image's (naming the scan and file).
+ * Reads and preprocesses one scan. Its masks must lie on the image's grid: same dims, and the
+ * same affine (spacing, origin, orientation) within `GRID_TOLERANCE`.
+ * @throws FormatError / RangeError from the readers; GridMismatchError naming both files when a
+ * mask is not on the image's grid; RangeError when a mask holds values outside 0..255.
  */
 export async function prepareScan(files: ScanFiles, options: PreprocessOptions = {}): Promise<PreparedScan> {
   checkPreprocessOptions(options);
   const image = await readNifti(files.image);
-  const same = (m: Volume<VoxelArray>, path: string) => {
-    if (m.dims.some((d, a) => d !== image.dims[a])) {
-      throw new RangeError(
-        `scan ${files.id}: ${path} has dims [${m.dims.join(', ')}], the image [${image.dims.join(', ')}]`,
-      );
-    }
-    return m;
+  const readMask = async (path: string) => {
+    const mask = await readNifti(path);
+    assertSameGrid(image, files.image, mask, path);
+    return toUint8(mask, path);
   };
-  let lesion = files.lesion
-    ? toUint8(same(await readNifti(files.lesion), files.lesion), files.lesion)
-    : undefined;
+  let lesion = files.lesion ? await readMask(files.lesion) : undefined;
   const source = options.lungMask ?? 'file';
   let lung: Volume<Uint8Array> | undefined;
-  if (source !== 'none' && files.lung)
-    lung = toUint8(same(await readNifti(files.lung), files.lung), files.lung);
+  if (source !== 'none' && files.lung) lung = await readMask(files.lung);
   else if (source === 'compute') lung = lungMask(image).mask;
   let img: Volume<VoxelArray> = image;
   if (lung && options.cropToLungMarginMm !== undefined) {

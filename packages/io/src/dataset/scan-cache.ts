@@ -6,10 +6,12 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FormatError } from '../format-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { withPath } from '../fs/path-error.js';
+import { openRegularFile, readRegularTextFile } from '../fs/regular-file.js';
 import { readNifti } from '../nifti/read.js';
 import { writeNifti } from '../nifti/write.js';
 import { type Affine, createVolume, type Volume } from '../volume.js';
@@ -18,15 +20,23 @@ import type { PreparedScan, PreprocessOptions, ScanFiles } from './prepare.js';
 /** Bump when the preprocessing code changes what it produces, so old caches are not reused. */
 export const CACHE_FORMAT_VERSION = 1;
 
-/** SHA-256 of a file's bytes, hex. */
-export function hashFile(path: string): Promise<string> {
-  return new Promise((res, rej) => {
+/**
+ * SHA-256 of a regular file's bytes, hex.
+ * @throws NotRegularFileError for a pipe, device, socket or folder (never read: it could be
+ * endless); the fs error, naming the path.
+ */
+export async function hashFile(path: string): Promise<string> {
+  const { handle } = await openRegularFile(path, 'nifti');
+  try {
     const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => h.update(c))
-      .on('error', rej)
-      .on('end', () => res(h.digest('hex')));
-  });
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1 << 20 }))
+      h.update(chunk);
+    return h.digest('hex');
+  } catch (err) {
+    throw withPath(err, path);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A stable JSON text (sorted keys) of preprocessing options. */
@@ -83,7 +93,11 @@ export class FileHasher {
   }
 }
 
-/** Reads a cached scan, or undefined when the entry is absent or incomplete. */
+/**
+ * Reads a cached scan, or undefined when the entry is absent, incomplete or unreadable as a
+ * cache entry (a damaged file is a miss: the scan is preprocessed again and the entry rewritten).
+ * @throws the system error (EIO...) when the cache folder cannot be read.
+ */
 export async function readCached(
   dir: string,
   key: string,
@@ -91,26 +105,36 @@ export async function readCached(
 ): Promise<PreparedScan | undefined> {
   let marker: { masks: string[]; affine: Affine };
   try {
-    marker = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8'));
+    marker = JSON.parse(await readRegularTextFile(join(dir, `${key}.json`), 1 << 20, 'text'));
   } catch {
     return undefined;
   }
-  const image = (await readNifti(join(dir, `${key}.image.nii`))) as Volume<Float32Array>;
-  const read = async (m: string) =>
-    marker.masks.includes(m)
-      ? ((await readNifti(join(dir, `${key}.${m}.nii`))) as Volume<Uint8Array>)
-      : undefined;
-  const lesion = await read('lesion');
-  const lung = await read('lung');
-  // NIfTI stores the affine in float32: the marker keeps the float64 one, so cached and fresh scans are identical
-  const plain = <T extends Volume>(v: T) => createVolume(v.data, v.dims, marker.affine);
-  return {
-    id: files.id,
-    label: files.label,
-    image: plain(image) as Volume<Float32Array>,
-    ...(lesion ? { lesion: plain(lesion) as Volume<Uint8Array> } : {}),
-    ...(lung ? { lung: plain(lung) as Volume<Uint8Array> } : {}),
-  };
+  try {
+    const image = (await readNifti(join(dir, `${key}.image.nii`))) as Volume<Float32Array>;
+    const read = async (m: string) =>
+      marker.masks.includes(m)
+        ? ((await readNifti(join(dir, `${key}.${m}.nii`))) as Volume<Uint8Array>)
+        : undefined;
+    const lesion = await read('lesion');
+    const lung = await read('lung');
+    // NIfTI stores the affine in float32: the marker keeps the float64 one, so cached and fresh scans are identical
+    const plain = <T extends Volume>(v: T) => createVolume(v.data, v.dims, marker.affine);
+    return {
+      id: files.id,
+      label: files.label,
+      image: plain(image) as Volume<Float32Array>,
+      ...(lesion ? { lesion: plain(lesion) as Volume<Uint8Array> } : {}),
+      ...(lung ? { lung: plain(lung) as Volume<Uint8Array> } : {}),
+    };
+  } catch (err) {
+    if (
+      err instanceof FormatError ||
+      err instanceof RangeError ||
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+    )
+      return undefined;
+    throw err;
+  }
 }
 
 /** Writes a scan to the cache (each file atomically, the marker last). */

@@ -11,7 +11,13 @@ import type { Affine, Volume } from '../volume.js';
  * `relative` of its magnitude. float32 headers keep about 7 significant digits (1e-5 relative
  * covers their rounding), and 1e-3 mm is far below any scanner's voxel size.
  */
-export const GRID_TOLERANCE = { mm: 1e-3, relative: 1e-5 } as const;
+export const GRID_TOLERANCE: Readonly<GridTolerance> = { mm: 1e-3, relative: 1e-5 };
+
+/** How far two affine entries may differ: `mm` plus `relative` of the larger magnitude. */
+export interface GridTolerance {
+  mm: number;
+  relative: number;
+}
 
 /** Two volumes (or a volume and a mask) that should share a grid and do not. */
 export class GridMismatchError extends Error {
@@ -35,7 +41,11 @@ type Grid = Pick<Volume, 'dims' | 'affine'>;
 const fmt = (v: readonly number[]) => `[${v.map((x) => +x.toPrecision(6)).join(', ')}]`;
 
 /** What differs between the grids of `a` and `b` (empty when they match within tolerance). */
-export function gridDifference(a: Grid, b: Grid, tolerance = GRID_TOLERANCE): string {
+export function gridDifference(
+  a: Grid,
+  b: Grid,
+  tolerance: Readonly<GridTolerance> = GRID_TOLERANCE,
+): string {
   if (a.dims.some((d, i) => d !== b.dims[i])) return `dims ${fmt(b.dims)} vs ${fmt(a.dims)}`;
   for (let r = 0; r < 3; r++) {
     const ra = a.affine[r] as Affine[number];
@@ -59,7 +69,7 @@ export function assertSameGrid(
   imagePath: string,
   other: Grid,
   otherPath: string,
-  tolerance = GRID_TOLERANCE,
+  tolerance: Readonly<GridTolerance> = GRID_TOLERANCE,
 ): void {
   const what = gridDifference(image, other, tolerance);
   if (what) throw new GridMismatchError(imagePath, otherPath, what);
