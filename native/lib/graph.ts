@@ -167,6 +167,8 @@ export interface NativeModelHandle {
   zeroGradients(): void;
   /** A copy of a parameter, constant or state. */
   read(name: string): RawTensor;
+  /** Names of the parameters and states holding NaN or an infinity (one reduction each on the model's device); empty when all are finite. */
+  nonFiniteLeaves(): string[];
   /** Overwrites a parameter, constant or state (marks activations and gradients stale). */
   write(name: string, value: RawTensor): void;
   /** Sets the optimizer (fresh state). */

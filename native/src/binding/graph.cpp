@@ -13,6 +13,7 @@
 #include "binding/convert.h"
 #include "binding/tensor.h"
 #include "graph/executor.h"
+#include "graph/finite.h"
 
 namespace deepsc::binding {
 
@@ -207,6 +208,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("gradient", &NativeModel::gradient),
                            InstanceMethod("zeroGradients", &NativeModel::zero_gradients),
                            InstanceMethod("read", &NativeModel::read),
+                           InstanceMethod("nonFiniteLeaves", &NativeModel::non_finite_leaves),
                            InstanceMethod("write", &NativeModel::write),
                            InstanceMethod("setOptimizer", &NativeModel::set_optimizer),
                            InstanceMethod("setLearningRate", &NativeModel::set_learning_rate),
@@ -657,6 +659,20 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       check_idle(ex, "read");
       const int id = named_leaf(ex, info[0], "read");
       return value_out(env, ex, id);
+    });
+  }
+
+  /// Names of the parameters and states holding NaN or an infinity (graph/finite.h).
+  Napi::Value non_finite_leaves(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("nonFiniteLeaves");
+      check_idle(ex, "nonFiniteLeaves");
+      const std::vector<int> bad = graph::non_finite_leaves(ex);
+      Napi::Array out = Napi::Array::New(env, bad.size());
+      for (size_t i = 0; i < bad.size(); ++i)
+        out.Set(static_cast<uint32_t>(i), ex.graph().values()[static_cast<size_t>(bad[i])].name);
+      return out;
     });
   }
 

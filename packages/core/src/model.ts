@@ -286,6 +286,17 @@ export class CompiledModel {
   }
 
   /**
+   * Names of the parameters and states (the saved values) holding a NaN or an infinity, in
+   * graph order; empty when every one is finite. Runs in the engine on the model's device (one
+   * reduction per value, no copy to the host): the check a trainer makes before stepping on
+   * or saving a state.
+   * @throws Error when busy or disposed.
+   */
+  nonFiniteParameters(): string[] {
+    return this.#h.nonFiniteLeaves();
+  }
+
+  /**
    * Overwrites a parameter, constant or state (copied). Activations and gradients computed
    * before become stale (a later backward or step asks for a new forward).
    * @throws TypeError for an unknown name or a shape mismatch; Error when busy.
