@@ -1,22 +1,21 @@
 /**
- * Reading a DICOM series (a folder of files, searched recursively, or one file) into a volume
- * of rescaled values (HU for CT) with its RAS affine.
+ * Reading a DICOM series (a folder of files searched recursively, a DICOMDIR, or one file,
+ * single- or multi-frame) into a volume of rescaled values (HU for CT) with its RAS affine.
  * @module
  */
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readlink, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { FormatError } from '../format-error.js';
 import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
+import { withPath } from '../fs/path-error.js';
+import { fileKind, NotRegularFileError, openRegularFile } from '../fs/regular-file.js';
 import { createVolume, type Volume } from '../volume.js';
+import { guardDicom, isDicomPart10, parseDicomBytes, parserMessage } from './dataset.js';
+import { dicomdirFileIds, isDicomdir, resolveDicomdir } from './dicomdir.js';
 import { type DicomGeometryOptions, seriesGeometry } from './geometry.js';
-import {
-  type DicomSliceInfo,
-  decodeSlicePixels,
-  guardDicom,
-  isDicomPart10,
-  parseDicomBytes,
-  sliceInfo,
-} from './slice.js';
+import { decodeFramePixels } from './pixels.js';
+import { type DicomSliceInfo, imageFrames } from './slice.js';
+import { SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName } from './transfer-syntax.js';
 
 /** Options of {@link readDicomSeries} and {@link listDicomSeries}. */
 export interface DicomReadOptions extends DicomGeometryOptions {
@@ -34,7 +33,11 @@ export interface DicomSeriesSummary {
   readonly modality: string;
   /** Image files of the series. */
   readonly files: number;
+  /** Image frames (slices) in those files: one per classic file, NumberOfFrames per multi-frame file. */
+  readonly frames: number;
   readonly transferSyntaxes: readonly string[];
+  /** SOP classes of its files (CT Image Storage, Enhanced CT Image Storage, Segmentation...). */
+  readonly sopClasses: readonly string[];
 }
 
 /** A volume read from a DICOM series. */
@@ -43,8 +46,10 @@ export interface DicomVolume extends Volume {
   readonly seriesDescription: string;
   readonly modality: string;
   readonly transferSyntaxes: readonly string[];
-  /** The files, in slice order (k = 0, 1, ...). */
+  /** The files, in slice order (k = 0, 1, ...) of their first frame. */
   readonly files: readonly string[];
+  /** Every slice (frame), in slice order: where it came from and its attributes. */
+  readonly slices: readonly DicomSliceInfo[];
   /** Problems worked around (uneven spacing with `warn`, gantry tilt, skipped files...). */
   readonly warnings: readonly string[];
 }
@@ -52,7 +57,14 @@ export interface DicomVolume extends Volume {
 interface Group {
   slices: DicomSliceInfo[];
   errors: Error[];
-  summary: { number: number | undefined; description: string; modality: string; syntaxes: Set<string> };
+  files: number;
+  summary: {
+    number: number | undefined;
+    description: string;
+    modality: string;
+    syntaxes: Set<string>;
+    sopClasses: Set<string>;
+  };
 }
 
 /** SOP classes without pixel data that may sit beside images: DICOMDIR, SR, presentation states, RT structures, PDF, raw data. */
@@ -65,9 +77,48 @@ const NON_IMAGE_CLASSES = [
   '1.2.840.10008.5.1.4.1.1.66',
 ];
 
-async function listFiles(path: string): Promise<string[]> {
+const isDicomdirName = (path: string) => basename(path).toUpperCase() === 'DICOMDIR';
+
+/** A folder entry that is a symbolic link: the regular file it leads to, or an error naming it. */
+async function followLink(path: string): Promise<void> {
+  let target = '?';
+  try {
+    target = await readlink(path);
+  } catch {
+    // keep '?'
+  }
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR')
+      throw new FormatError(
+        'dicom',
+        `${path}: a dangling symbolic link (to ${target}${code === 'ELOOP' ? ', a loop' : ', which does not exist'})`,
+      );
+    throw withPath(err, path);
+  }
+  if (!info.isFile())
+    throw new FormatError(
+      'dicom',
+      `${path}: a symbolic link to ${fileKind(info)} (${target}); only links to regular files are followed`,
+    );
+}
+
+/**
+ * The files to scan: those a DICOMDIR references (the given file, or one at the top of the
+ * given folder), else every file under the folder, following symbolic links to regular files.
+ */
+async function listFiles(path: string, maxBytes: number): Promise<{ files: string[]; warnings: string[] }> {
   const info = await stat(path);
-  if (!info.isDirectory()) return [path];
+  if (!info.isDirectory()) {
+    if (!info.isFile()) throw new NotRegularFileError(path, fileKind(info), 'dicom');
+    return isDicomdirName(path) ? followDicomdir(path, maxBytes) : { files: [path], warnings: [] };
+  }
+  const top = await readdir(path, { withFileTypes: true });
+  const dicomdir = top.find((e) => isDicomdirName(e.name) && (e.isFile() || e.isSymbolicLink()));
+  if (dicomdir) return followDicomdir(join(path, dicomdir.name), maxBytes);
   const out: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
@@ -76,30 +127,57 @@ async function listFiles(path: string): Promise<string[]> {
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
       else if (e.isFile()) out.push(p);
+      else if (e.isSymbolicLink()) {
+        await followLink(p);
+        out.push(p);
+      } else throw new NotRegularFileError(p, fileKind(await stat(p)), 'dicom');
     }
   };
   await walk(path);
-  return out;
+  return { files: out, warnings: [] };
+}
+
+async function followDicomdir(
+  path: string,
+  maxBytes: number,
+): Promise<{ files: string[]; warnings: string[] }> {
+  const ds = parseDicomBytes(await readWhole(path, maxBytes), path, maxBytes);
+  if (!isDicomdir(ds))
+    throw new FormatError(
+      'dicom',
+      `${path}: named DICOMDIR but its SOP class is not Media Storage Directory`,
+    );
+  const ids = dicomdirFileIds(ds, path);
+  const { files, missing } = await resolveDicomdir(path, ids);
+  const warnings = [`${path}: followed the DICOMDIR (${ids.length} file reference(s))`];
+  if (missing.length > 0)
+    warnings.push(
+      `${path}: ${missing.length} file(s) the DICOMDIR references are missing (first: ${missing[0]})`,
+    );
+  return { files, warnings };
 }
 
 async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
+  const { handle } = await openRegularFile(path, 'dicom');
   try {
     const buf = new Uint8Array(n);
     const { bytesRead } = await handle.read(buf, 0, n, 0);
     return buf.subarray(0, bytesRead);
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     await handle.close();
   }
 }
 
 async function readWhole(path: string, maxBytes: number): Promise<Uint8Array> {
-  const size = (await stat(path)).size;
-  if (size > maxBytes) throw new RangeError(`${path}: ${size} bytes exceed maxBytes ${maxBytes}`);
-  const handle = await open(path, 'r');
+  const { handle, size } = await openRegularFile(path, 'dicom');
   try {
+    if (size > maxBytes) throw new RangeError(`${path}: ${size} bytes exceed maxBytes ${maxBytes}`);
     const buf = await handle.readFile();
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    throw withPath(err, path);
   } finally {
     await handle.close();
   }
@@ -109,7 +187,7 @@ async function scan(
   path: string,
   maxBytes: number,
 ): Promise<{ groups: Map<string, Group>; warnings: string[]; scanned: number }> {
-  const files = await listFiles(path);
+  const { files, warnings } = await listFiles(path, maxBytes);
   const groups = new Map<string, Group>();
   let skipped = 0;
   let noPixels = 0;
@@ -136,24 +214,27 @@ async function scan(
       group = {
         slices: [],
         errors: [],
+        files: 0,
         summary: {
           number: head.number,
           description: head.description,
           modality: head.modality,
           syntaxes: new Set(),
+          sopClasses: new Set(),
         },
       };
       groups.set(head.uid, group);
     }
+    group.files++;
     group.summary.syntaxes.add(head.syntax);
+    group.summary.sopClasses.add(head.sopClass);
     try {
-      group.slices.push(sliceInfo(ds, file));
+      group.slices.push(...imageFrames(ds, file));
     } catch (err) {
       if (!(err instanceof FormatError)) throw err;
       group.errors.push(err);
     }
   }
-  const warnings: string[] = [];
   if (skipped > 0) warnings.push(`${path}: skipped ${skipped} file(s) that are not DICOM Part 10`);
   if (noPixels > 0) warnings.push(`${path}: skipped ${noPixels} DICOM file(s) without pixel data`);
   return { groups, warnings, scanned: files.length };
@@ -165,14 +246,17 @@ function summaries(groups: Map<string, Group>): DicomSeriesSummary[] {
     seriesNumber: g.summary.number,
     seriesDescription: g.summary.description,
     modality: g.summary.modality,
-    files: g.slices.length + g.errors.length,
+    files: g.files,
+    frames: g.slices.length,
     transferSyntaxes: [...g.summary.syntaxes],
+    sopClasses: [...g.summary.sopClasses],
   }));
 }
 
 /**
- * The image series in a folder (searched recursively) or file.
- * @throws FormatError for a corrupt DICOM file; the fs error when the path cannot be read.
+ * The image series in a folder (searched recursively, or as its DICOMDIR says) or file.
+ * @throws FormatError for a corrupt DICOM file, a dangling symbolic link or a link to something
+ * other than a regular file; the fs error when the path cannot be read.
  */
 export async function listDicomSeries(
   path: string,
@@ -186,19 +270,23 @@ export async function listDicomSeries(
  * RescaleIntercept: Hounsfield units for CT), int16 when every value is an integer in the
  * int16 range, float32 otherwise.
  *
- * Files are grouped by SeriesInstanceUID and sorted by ImagePositionPatient projected on the
- * slice normal (the cross product of the ImageOrientationPatient directions); file names and
- * InstanceNumber are ignored. The affine maps (column, row, slice) to RAS+ mm. Transfer syntaxes:
- * implicit VR little endian, explicit VR little and big endian, deflated explicit VR little
- * endian. Files that are not DICOM Part 10, and DICOM files without pixel data, are skipped
- * with a warning.
+ * Files are grouped by SeriesInstanceUID; their frames (one per classic file, each frame of an
+ * Enhanced or Legacy Converted Enhanced multi-frame file, placed by its functional groups) are
+ * sorted by ImagePositionPatient projected on the slice normal (the cross product of the
+ * ImageOrientationPatient directions); file names and InstanceNumber are ignored. The affine
+ * maps (column, row, slice) to RAS+ mm. Compressed transfer syntaxes (RLE, JPEG Lossless,
+ * JPEG-LS, JPEG 2000, 8-bit JPEG) are decoded with codecs loaded on first use; see
+ * {@link SUPPORTED_TRANSFER_SYNTAXES}. A DICOMDIR at the top of the folder (or given as the path)
+ * is followed. Files that are not DICOM Part 10, and DICOM files without pixel data, are skipped
+ * with a warning; symbolic links to regular files are followed.
  *
- * @param path - a folder (searched recursively) or a single file.
+ * @param path - a folder (searched recursively), a DICOMDIR, or a single file.
  * @param options - see {@link DicomReadOptions}.
  * @throws FormatError when no image is found, several series exist and `series` does not name
- * one, a file is corrupt or the series is not a regular stack (see {@link DicomGeometryOptions});
- * UnsupportedTransferSyntaxError for compressed pixel data (JPEG, JPEG-LS, JPEG 2000, RLE...);
- * RangeError when a file or the volume exceeds `maxBytes`.
+ * one, a file is corrupt, a link dangles or leads elsewhere than a regular file, or the series
+ * is not a regular stack (see {@link DicomGeometryOptions}); UnsupportedTransferSyntaxError for
+ * pixel data that cannot be decoded (HTJ2K, JPEG XL, video, 12-bit lossy JPEG); RangeError when
+ * a file or the volume exceeds `maxBytes`.
  */
 export async function readDicomSeries(path: string, options: DicomReadOptions = {}): Promise<DicomVolume> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -209,7 +297,7 @@ export async function readDicomSeries(path: string, options: DicomReadOptions = 
     summaries(groups)
       .map(
         (s) =>
-          `${s.seriesInstanceUid} (#${s.seriesNumber ?? '?'} ${JSON.stringify(s.seriesDescription)}, ${s.modality}, ${s.files} files)`,
+          `${s.seriesInstanceUid} (#${s.seriesNumber ?? '?'} ${JSON.stringify(s.seriesDescription)}, ${s.modality}, ${s.files} files, ${s.frames} frames)`,
       )
       .join('; ');
   let uid: string;
@@ -235,18 +323,48 @@ export async function readDicomSeries(path: string, options: DicomReadOptions = 
       `${path}: a ${ni}x${nj}x${nk} volume needs ${bytes} bytes, more than maxBytes ${maxBytes}`,
     );
   const values = new Float32Array(ni * nj * nk);
+  // Each file is parsed once, however many of its frames the volume holds.
+  const byFile = new Map<string, { k: number; slice: DicomSliceInfo }[]>();
+  for (const [k, slice] of geometry.slices.entries()) {
+    const list = byFile.get(slice.file) ?? [];
+    list.push({ k, slice });
+    byFile.set(slice.file, list);
+  }
   let integral = true;
-  for (const [k, s] of geometry.slices.entries()) {
-    const ds = parseDicomBytes(await readWhole(s.source, maxBytes), s.source, maxBytes);
-    integral = guardDicom(s.source, () => decodeSlicePixels(ds, s, values, k * ni * nj)) && integral;
+  for (const [file, frames] of byFile) {
+    const ds = parseDicomBytes(await readWhole(file, maxBytes), file, maxBytes);
+    for (const { k, slice } of frames) {
+      let ok: boolean;
+      try {
+        ok = await decodeFramePixels(ds, slice, values, k * ni * nj);
+      } catch (err) {
+        if (err instanceof FormatError || err instanceof RangeError) throw err;
+        throw new FormatError('dicom', `${slice.source}: pixel data cannot be read (${parserMessage(err)})`);
+      }
+      integral = ok && integral;
+    }
   }
   let data: Float32Array | Int16Array = values;
   if (integral && values.every((v) => v >= -32768 && v <= 32767)) data = Int16Array.from(values);
   const modality = group.summary.modality;
-  const extra =
-    modality && modality !== 'CT'
-      ? [`series ${uid}: modality ${modality}; values are rescaled but are not Hounsfield units`]
-      : [];
+  const extra: string[] = [];
+  if (modality && modality !== 'CT' && modality !== 'SEG')
+    extra.push(`series ${uid}: modality ${modality}; values are rescaled but are not Hounsfield units`);
+  const lossy = [
+    ...new Set(
+      geometry.slices
+        .filter((s) => s.lossy)
+        .map((s) =>
+          SUPPORTED_TRANSFER_SYNTAXES[s.transferSyntaxUid]?.lossy
+            ? transferSyntaxName(s.transferSyntaxUid)
+            : 'LossyImageCompression 01',
+        ),
+    ),
+  ];
+  if (lossy.length > 0)
+    extra.push(
+      `series ${uid}: the pixels went through lossy compression (${lossy.join(', ')}); values differ from the scanner's`,
+    );
   const volume = createVolume(data, geometry.dims, geometry.affine);
   return {
     ...volume,
@@ -254,7 +372,8 @@ export async function readDicomSeries(path: string, options: DicomReadOptions = 
     seriesDescription: group.summary.description,
     modality,
     transferSyntaxes: [...group.summary.syntaxes],
-    files: geometry.slices.map((s) => s.source),
+    files: [...byFile.keys()],
+    slices: geometry.slices,
     warnings: [...warnings, ...geometry.warnings, ...extra],
   };
 }

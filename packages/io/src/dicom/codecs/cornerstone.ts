@@ -1,0 +1,68 @@
+/**
+ * The WebAssembly decoders of the cornerstone codecs: OpenJPEG (JPEG 2000), CharLS (JPEG-LS)
+ * and libjpeg-turbo (8-bit JPEG baseline and extended). Each module is instantiated on first
+ * use.
+ * @module
+ */
+
+import charls from '@cornerstonejs/codec-charls/decodewasmjs';
+import libjpegTurbo from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
+import openjpeg from '@cornerstonejs/codec-openjpeg/decodewasmjs';
+import { FormatError } from '../../format-error.js';
+import { checkDecodedFrame, type FrameDecoder, samplesOf } from './frame-spec.js';
+
+/** The decoder object all three codecs expose (an Embind class; `delete` frees it). */
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getDecodedBuffer(): Uint8Array;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number };
+  delete(): void;
+}
+type Factory = (options: {
+  print: (text: string) => void;
+  printErr: (text: string) => void;
+}) => Promise<Record<string, unknown>>;
+
+/**
+ * Instantiates a codec's module once and wraps its decoder class as a {@link FrameDecoder}.
+ * What the codec prints (OpenJPEG reports errors and warnings on stdout and stderr) is kept
+ * out of the console and named in the error when the frame cannot be decoded.
+ */
+function wasmDecoder(codec: string, factory: Factory, className: string): () => Promise<FrameDecoder> {
+  let module: Promise<Record<string, unknown>> | undefined;
+  const printed: string[] = [];
+  const keep = (text: string) => {
+    if (printed.length < 20) printed.push(text.trim());
+  };
+  return async () => {
+    module ??= factory({ print: keep, printErr: keep });
+    const Decoder = (await module)[className] as new () => WasmDecoder;
+    return (encoded, spec) => {
+      printed.length = 0;
+      const d = new Decoder();
+      try {
+        d.getEncodedBuffer(encoded.length).set(encoded);
+        try {
+          d.decode();
+        } catch (err) {
+          // Embind throws numbers (pointers) or strings for codec errors.
+          const message = [err instanceof Error ? err.message : String(err), ...printed].join('; ');
+          throw new FormatError('dicom', `${spec.what}: the ${codec} stream cannot be decoded (${message})`);
+        }
+        const info = d.getFrameInfo();
+        checkDecodedFrame(codec, info, spec);
+        return samplesOf(d.getDecodedBuffer(), info.bitsPerSample <= 8 ? 1 : 2);
+      } finally {
+        d.delete();
+      }
+    };
+  };
+}
+
+/** JPEG 2000 (OpenJPEG). */
+export const loadJpeg2000 = wasmDecoder('JPEG 2000', openjpeg as Factory, 'J2KDecoder');
+/** JPEG-LS, lossless and near-lossless (CharLS). */
+export const loadJpegLs = wasmDecoder('JPEG-LS', charls as Factory, 'JpegLSDecoder');
+/** 8-bit JPEG baseline and extended (libjpeg-turbo). */
+export const loadJpeg8 = wasmDecoder('JPEG', libjpegTurbo as Factory, 'JPEGDecoder');
