@@ -3,7 +3,9 @@
  * `optimizer.safetensors` (the optimizer's moment buffers) and `state.json` (epoch, step,
  * optimizer step counts and learning rates, the random-stream scheme, the configuration,
  * versions and the size and SHA-256 of both weight files). Written into a temporary folder and
- * renamed into place, so a crash never leaves a half-written checkpoint under the final name.
+ * renamed into place, so a crash never leaves a half-written checkpoint under the final name
+ * (`checkpoint-recovery.ts` finishes or cleans up a save a crash cut short). A state holding NaN
+ * or an infinity is never written (`DivergedError`).
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -19,6 +21,8 @@ import {
 } from '@deepsc/core';
 import { writeFileAtomic } from '@deepsc/io';
 import type { TrainConfig } from './config/schema.js';
+import { DivergedError } from './diverged-error.js';
+import { RunWriteError } from './run-write-error.js';
 
 /** Identifies the checkpoint format in `state.json`. */
 export const CHECKPOINT_FORMAT = 'deepsc-checkpoint';
@@ -37,6 +41,11 @@ export interface TrainingProgress {
   best: { metric: string; value: number; epoch: number } | null;
   /** Validations since the best one (for early stopping). */
   sinceBest: number;
+  /**
+   * The current epoch's running sums of the logged train terms over its `steps` steps so far
+   * (absent at an epoch boundary), so a resumed epoch's record covers the whole epoch.
+   */
+  partial?: { sums: Record<string, number>; steps: number };
 }
 
 /** `state.json`. */
@@ -54,6 +63,11 @@ export interface CheckpointState extends TrainingProgress {
   device?: Device;
   config: TrainConfig;
   /**
+   * SHA-256 of the manifest file's bytes when the run started (absent in older checkpoints):
+   * a resume with another manifest is refused unless forced.
+   */
+  manifestSha256?: string;
+  /**
    * Random streams are counter-based: every choice of epoch e, step s is drawn from a stream
    * seeded by (seed, e, s), so (seed, epoch, stepInEpoch) is the complete random state.
    */
@@ -65,6 +79,21 @@ export interface CheckpointState extends TrainingProgress {
 
 /** Why a checkpoint was written. */
 export type CheckpointReason = 'periodic' | 'best' | 'final' | 'interrupt';
+
+/**
+ * The points of a save, in order: the temporary folder complete (`written`), the previous
+ * checkpoint moved aside (`moved-aside`), the new one in place (`in-place`), the previous one
+ * removed (`done`). For crash-injection tests.
+ */
+export type SavePoint = 'written' | 'moved-aside' | 'in-place' | 'done';
+
+/** Options of {@link saveCheckpoint}. */
+export interface SaveOptions {
+  /** Recorded as `manifestSha256` in state.json. */
+  manifestSha256?: string;
+  /** Called at each point of the save (tests inject crashes and faults here). */
+  onPoint?: (point: SavePoint, dir: string) => void | Promise<void>;
+}
 
 /** A checkpoint that is missing, truncated, corrupt or does not match the run. The message says which and what to do. */
 export class CheckpointError extends Error {
@@ -85,10 +114,30 @@ async function fileInfo(path: string): Promise<{ bytes: number; sha256: string }
   return { bytes: b.length, sha256: sha256(b) };
 }
 
+/** The temporary and the moved-aside folder of a save of `dir` by process `pid`. */
+export function saveFolders(dir: string, pid = process.pid): { tmp: string; old: string } {
+  return {
+    tmp: join(dirname(dir), `.${basename(dir)}.tmp-${pid}`),
+    old: join(dirname(dir), `.${basename(dir)}.old-${pid}`),
+  };
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+const nonFiniteIn = (a: Float32Array) => a.some((v) => !Number.isFinite(v));
+
 /**
  * Writes a checkpoint folder `dir` atomically (temporary folder, then rename; an existing
- * checkpoint of that name is replaced only once the new one is complete).
- * @throws Error when the model is busy or the disk write fails (the previous checkpoint stays).
+ * checkpoint of that name is replaced only once the new one is complete). The parameters
+ * (in the engine) and the optimizer's buffers are checked first: a non-finite state is not
+ * written.
+ * @throws DivergedError for a parameter, state or optimizer buffer holding NaN or an infinity
+ *   (nothing written); RunWriteError naming the checkpoint when the system refuses a write
+ *   (the previous checkpoint stays); Error when the model is busy.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -97,14 +146,28 @@ export async function saveCheckpoint(
   config: TrainConfig,
   reason: CheckpointReason,
   versions: Record<string, string>,
+  options: SaveOptions = {},
 ): Promise<void> {
-  await mkdir(dirname(dir), { recursive: true });
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp);
+  const bad = model.nonFiniteParameters();
+  if (bad.length) throw new DivergedError(progress, 'parameters', bad, `not saving ${dir}`);
+  const { tmp, old } = saveFolders(dir);
   try {
-    await model.save(join(tmp, 'model.safetensors'), { format: 'pt', producer: 'deepsc' });
+    await mkdir(dirname(dir), { recursive: true });
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp);
+  } catch (err) {
+    throw new RunWriteError(dir, err);
+  }
+  try {
     const opt = model.optimizerState();
+    const badBuffers = Object.entries(opt.params).flatMap(([name, p]) =>
+      Object.entries(p.buffers)
+        .filter(([, raw]) => nonFiniteIn(raw.data))
+        .map(([b]) => `${name}${BUFFER_SEP}${b}`),
+    );
+    if (badBuffers.length)
+      throw new DivergedError(progress, 'optimizer state', badBuffers, `not saving ${dir}`);
+    await model.save(join(tmp, 'model.safetensors'), { format: 'pt', producer: 'deepsc' });
     const buffers: Record<string, Tensor> = {};
     const steps: Record<string, number> = {};
     try {
@@ -125,6 +188,7 @@ export async function saveCheckpoint(
       device: model.device,
       ...progress,
       config,
+      ...(options.manifestSha256 ? { manifestSha256: options.manifestSha256 } : {}),
       rng: { scheme: 'counter', seed: config.seed },
       optimizer: { kind: opt.kind, lr: opt.lr, steps },
       versions,
@@ -134,18 +198,55 @@ export async function saveCheckpoint(
       },
     };
     await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 1)}\n`);
-    const old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}`);
-    const exists = await stat(dir).then(
-      () => true,
-      () => false,
-    );
-    if (exists) await rename(dir, old);
+    await options.onPoint?.('written', dir);
+    const replacing = await exists(dir);
+    if (replacing) {
+      await rename(dir, old);
+      await options.onPoint?.('moved-aside', dir);
+    }
     await rename(tmp, dir);
-    if (exists) await rm(old, { recursive: true, force: true });
+    await options.onPoint?.('in-place', dir);
+    if (replacing) await rm(old, { recursive: true, force: true });
+    await options.onPoint?.('done', dir);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    // between the renames the previous checkpoint is only under its aside name: put it back
+    if (!(await exists(dir))) await rename(old, dir).catch(() => undefined);
+    if (err instanceof DivergedError || err instanceof CheckpointError) throw err;
+    if (typeof (err as NodeJS.ErrnoException)?.code === 'string') throw new RunWriteError(dir, err);
     throw err;
   }
+}
+
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What is missing or of the wrong type in a parsed `state.json` (the fields resume and prediction read). */
+function stateProblems(s: Record<string, unknown>): string[] {
+  const p: string[] = [];
+  for (const k of ['epoch', 'stepInEpoch', 'step', 'sinceBest'] as const)
+    if (!isCount(s[k])) p.push(`${k} is ${JSON.stringify(s[k])}, expected a count`);
+  if (!isObj(s.config) || !isObj(s.config.model) || !isObj(s.config.data) || !isObj(s.config.training))
+    p.push("config (the run's configuration) is missing or not an object with model, data and training");
+  const opt = s.optimizer;
+  if (
+    !isObj(opt) ||
+    typeof opt.kind !== 'string' ||
+    !Array.isArray(opt.lr) ||
+    !opt.lr.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+    !isObj(opt.steps) ||
+    !Object.values(opt.steps).every(isCount)
+  )
+    p.push('optimizer (kind, lr, steps) is missing or malformed');
+  if (
+    s.best !== null &&
+    (!isObj(s.best) || typeof s.best.value !== 'number' || typeof s.best.metric !== 'string')
+  )
+    p.push('best is neither null nor { metric, value, epoch }');
+  if (s.partial !== undefined && (!isObj(s.partial) || !isCount(s.partial.steps) || !isObj(s.partial.sums)))
+    p.push('partial is not { sums, steps }');
+  return p;
 }
 
 /**
@@ -170,10 +271,12 @@ export async function readCheckpointState(path: string): Promise<{ dir: string; 
   let state: CheckpointState;
   try {
     state = JSON.parse(text) as CheckpointState;
+    if (!isObj(state))
+      throw new SyntaxError(`a JSON ${state === null ? 'null' : typeof state}, not an object`);
   } catch (err) {
     throw new CheckpointError(dir, `state.json is not valid JSON (truncated?): ${(err as Error).message}`);
   }
-  if (state?.format !== CHECKPOINT_FORMAT)
+  if (state.format !== CHECKPOINT_FORMAT)
     throw new CheckpointError(
       dir,
       `state.json is not a deepsc checkpoint (format ${JSON.stringify(state?.format)})`,
@@ -203,6 +306,9 @@ export async function readCheckpointState(path: string): Promise<{ dir: string; 
         `${which}.safetensors does not match its SHA-256 in state.json (corrupt or replaced)`,
       );
   }
+  const problems = stateProblems(state as unknown as Record<string, unknown>);
+  if (problems.length)
+    throw new CheckpointError(dir, `state.json is damaged or incomplete: ${problems.join('; ')}`);
   return { dir, state };
 }
 
@@ -221,8 +327,19 @@ export async function loadCheckpoint(
   } catch (err) {
     throw new CheckpointError(dir, `weights do not fit this network: ${(err as Error).message}`);
   }
+  const bad = model.nonFiniteParameters();
+  if (bad.length)
+    throw new CheckpointError(
+      dir,
+      `${bad.length} weight tensor(s) hold NaN or infinite values (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}): the training diverged before this checkpoint was saved; use an earlier one`,
+    );
   if (options.optimizer === 'restore') {
-    const { tensors } = await loadSafetensors(join(dir, 'optimizer.safetensors'));
+    let tensors: Record<string, Tensor>;
+    try {
+      ({ tensors } = await loadSafetensors(join(dir, 'optimizer.safetensors')));
+    } catch (err) {
+      throw new CheckpointError(dir, `optimizer.safetensors is not readable: ${(err as Error).message}`);
+    }
     try {
       const params: OptimizerState['params'] = {};
       for (const [name, step] of Object.entries(state.optimizer.steps)) params[name] = { step, buffers: {} };

@@ -11,6 +11,8 @@ import type { TrainConfig } from './config/schema.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
 import { MetricsLog } from './metrics-log.js';
 import type { ProgressOptions } from './progress.js';
+import { prepareRunFolder, RunFolderConflictError, runFolderEntries } from './run-folder.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import { preprocessOptions, type TrainResult, train } from './trainer.js';
 import { checkTrainingDevice } from './training-device.js';
 
@@ -25,12 +27,20 @@ export const DEMO_COHORT_CEILING = 0.914;
 /** Scans in the demo cohort by default. */
 export const DEMO_SCANS = 400;
 
+/**
+ * Most scans a demo cohort may have: 5,000 scans are about 1 GB on disk and hours of training on
+ * 2 cores; more is a typo, not a demo.
+ */
+export const MAX_DEMO_SCANS = 5000;
+
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
   /** Output folder (cohort, run, report); default `deepsc-demo`. */
   out?: string;
-  /** Scans in the cohort; default 400 (279 train, 41 validation, 80 test with seed 0). */
+  /** Scans in the cohort; default 400 (279 train, 41 validation, 80 test with seed 0); at most {@link MAX_DEMO_SCANS}. */
   scans?: number;
+  /** Replace a previous demo's run folder (`<out>/run`); without it a non-empty one is refused. */
+  overwrite?: boolean;
   /** Seed of the cohort and the training; default 0. */
   seed?: number;
   /** Overrides of the demo configuration (`training.epochs=2`, `training.device=cuda`). */
@@ -54,9 +64,11 @@ export interface DemoResult {
 }
 
 /**
- * Runs the demo end to end.
- * @throws ConfigError for bad overrides or `training.device: 'cuda'` where CUDA is unavailable
- *   (both before the cohort is generated); anything the stages throw.
+ * Runs the demo end to end, holding the lock of its run folder `<out>/run` throughout.
+ * @throws ConfigError for bad overrides or `training.device: 'cuda'` where CUDA is unavailable;
+ *   RangeError for a scan count outside [10, MAX_DEMO_SCANS]; RunLockedError when another
+ *   command holds the run folder; RunFolderConflictError when it holds a previous demo and `overwrite`
+ *   is not set (all before the cohort is generated); anything the stages throw.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const out = resolve(options.out ?? 'deepsc-demo');
@@ -78,8 +90,40 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
       resolveOptions,
     );
+  if (!Number.isInteger(n) || n < 10 || n > MAX_DEMO_SCANS)
+    throw new RangeError(`demo scans: got ${n}; allowed: an integer from 10 to ${MAX_DEMO_SCANS}`);
   // overrides and the device are checked before minutes go into generating the cohort
   checkTrainingDevice(demoConfig(join(cohortDir, 'manifest.json')).training.device, 'demo');
+  const lock = await acquireRunLock(runDir, 'deepsc demo');
+  try {
+    const present = await runFolderEntries(runDir);
+    if (present.length && !options.overwrite)
+      throw new RunFolderConflictError(
+        runDir,
+        `holds a previous demo (${present.slice(0, 4).join(', ')}${present.length > 4 ? ', ...' : ''}); pass --overwrite to replace it, or --out <another folder>`,
+      );
+    for (const note of (await prepareRunFolder(runDir, { overwrite: true })).notes) log(note);
+    return await runDemoLocked(options, { out, seed, log, t0, cohortDir, n, runDir, demoConfig, lock });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runDemoLocked(
+  options: DemoOptions,
+  c: {
+    out: string;
+    seed: number;
+    log: (message: string) => void;
+    t0: number;
+    cohortDir: string;
+    n: number;
+    runDir: string;
+    demoConfig: (manifest: string) => TrainConfig;
+    lock: RunLock;
+  },
+): Promise<DemoResult> {
+  const { seed, log, t0, cohortDir, n, runDir, demoConfig } = c;
   log(`generating ${n} synthetic scans in ${cohortDir}`);
   const cohort = await generateCohort({ out: cohortDir, n, seed, inPlane: 64, slices: [32, 48] });
   const t1 = performance.now();
@@ -88,6 +132,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     `training DeepSC-COVID (${config.model.preset} network, ${config.training.epochs} epochs) in ${runDir}`,
   );
   const trained = await train(config, {
+    runLock: c.lock,
     ...(options.progress ? { progress: options.progress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

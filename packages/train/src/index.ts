@@ -10,11 +10,13 @@
  * @packageDocumentation
  */
 export * from './checkpoint.js';
+export * from './checkpoint-recovery.js';
 export * from './config/config-error.js';
 export * from './config/load-config.js';
 export * from './config/presets.js';
 export * from './config/schema.js';
 export * from './demo.js';
+export * from './diverged-error.js';
 export * from './evaluate-split.js';
 export * from './infer.js';
 export * from './labels.js';
@@ -24,6 +26,9 @@ export * from './predict-volume.js';
 export * from './prepare-volume.js';
 export * from './progress.js';
 export * from './resample-to-reference.js';
+export * from './run-folder.js';
+export * from './run-lock.js';
+export * from './run-write-error.js';
 export * from './sample.js';
 export * from './schedule.js';
 export * from './trainer.js';

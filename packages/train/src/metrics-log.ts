@@ -7,6 +7,7 @@
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@deepsc/io';
+import { RunWriteError } from './run-write-error.js';
 
 /** One record. */
 export interface MetricRecord {
@@ -21,12 +22,16 @@ export class MetricsLog {
   /** @param path - the `metrics.jsonl` file. */
   constructor(readonly path: string) {}
 
-  /** Appends one record as a line. */
+  /** Appends one record as a line. @throws RunWriteError naming the file when the system refuses the write. */
   async write(record: MetricRecord): Promise<void> {
-    await appendFile(
-      this.path,
-      `${JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`,
-    );
+    try {
+      await appendFile(
+        this.path,
+        `${JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`,
+      );
+    } catch (err) {
+      throw new RunWriteError(this.path, err);
+    }
   }
 
   /**
@@ -53,6 +58,11 @@ export class MetricsLog {
       })
       .map((l) => `${l}\n`)
       .join('');
-    await writeFileAtomic(this.path, keep);
+    if (keep === text) return;
+    try {
+      await writeFileAtomic(this.path, keep);
+    } catch (err) {
+      throw new RunWriteError(this.path, err);
+    }
   }
 }

@@ -16,7 +16,8 @@
  * logs, progress and checkpoints count optimizer steps; checkpoints fall on step boundaries.
  * @module
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CLASS_NAMES,
@@ -39,13 +40,18 @@ import {
   CheckpointError,
   type CheckpointReason,
   loadCheckpoint,
+  type SavePoint,
   saveCheckpoint,
   type TrainingProgress,
 } from './checkpoint.js';
 import type { TrainConfig } from './config/schema.js';
+import { DivergedError } from './diverged-error.js';
 import { MetricsLog } from './metrics-log.js';
 import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig } from './network-config.js';
 import { Progress, type ProgressOptions } from './progress.js';
+import { prepareRunFolder } from './run-folder.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { RunWriteError } from './run-write-error.js';
 import { disposeSample, makeSample, scanGrid } from './sample.js';
 import { scheduleFactor } from './schedule.js';
 import { checkTrainingDevice, trainingNetworkOptions } from './training-device.js';
@@ -56,8 +62,20 @@ const TRAIN_VERSION = '0.1.0';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  /** Checkpoint folder to resume from (weights, optimizer, position and random state). */
+  /**
+   * Checkpoint folder to resume from (weights, optimizer, position and random state), or `auto`
+   * for the run folder's newest complete checkpoint (none: start at epoch 0). Without it the run
+   * folder must be empty (or `overwrite` given).
+   */
   resume?: string;
+  /** Clear the run folder first (a new run where one was). Excludes `resume`. */
+  overwrite?: boolean;
+  /** Resume although the manifest's content differs from the one the run started with. */
+  force?: boolean;
+  /** The run folder's lock when the caller already holds it (the demo); else `train` takes it. */
+  runLock?: RunLock;
+  /** Called at each point of every checkpoint save; for crash-injection tests. */
+  onSavePoint?: (point: SavePoint, dir: string) => void | Promise<void>;
   /** Progress display; default a bar on a TTY, lines otherwise, on stderr. */
   progress?: ProgressOptions;
   /** Aborting it (e.g. on SIGINT) stops after the step in flight, saves a checkpoint and returns `interrupted`. */
@@ -145,18 +163,44 @@ export function runVersions(): Record<string, string> {
  *   mismatched checkpoint; ManifestError / FormatError for bad data.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
-  const netConfig = networkConfig(config);
+  networkConfig(config);
   resolveNetworkConfig(config);
-  const device = config.training.device;
-  checkTrainingDevice(device);
+  checkTrainingDevice(config.training.device);
   const split = await splitManifest(config);
   if (split.train.length === 0)
     throw new RangeError(`data.manifest ${config.data.manifest}: no scans in the training split`);
   const out = config.out;
+  const manifestSha256 = createHash('sha256')
+    .update(await readFile(config.data.manifest))
+    .digest('hex');
+  const lock = options.runLock ?? (await acquireRunLock(out, 'deepsc train'));
+  try {
+    return await trainLocked(config, options, split, manifestSha256);
+  } finally {
+    if (!options.runLock) await lock.release();
+  }
+}
+
+async function trainLocked(
+  config: TrainConfig,
+  options: TrainOptions,
+  split: TrainResult['split'],
+  manifestSha256: string,
+): Promise<TrainResult> {
+  const netConfig = networkConfig(config);
+  const device = config.training.device;
+  const out = config.out;
   const ckDir = join(out, 'checkpoints');
-  await mkdir(ckDir, { recursive: true });
-  const log = new MetricsLog(join(out, 'metrics.jsonl'));
   const progressView = new Progress(options.progress);
+  const folder = await prepareRunFolder(out, {
+    ...(options.resume ? { resume: options.resume } : {}),
+    ...(options.overwrite ? { overwrite: true } : {}),
+  });
+  for (const note of folder.notes) progressView.log(note);
+  await mkdir(ckDir, { recursive: true }).catch((err) => {
+    throw new RunWriteError(ckDir, err);
+  });
+  const log = new MetricsLog(join(out, 'metrics.jsonl'));
 
   const net = createDeepScCovid(netConfig, {
     seed: config.seed,
@@ -166,12 +210,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const loaders: ScanLoader[] = [];
   try {
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
-    if (options.resume) {
-      const state = await loadCheckpoint(options.resume, net.model, { optimizer: 'restore' });
+    const resume = folder.resume;
+    if (resume) {
+      const state = await loadCheckpoint(resume, net.model, { optimizer: 'restore' });
       const want = JSON.stringify(networkConfig(state.config));
       if (want !== JSON.stringify(netConfig))
         throw new CheckpointError(
-          options.resume,
+          resume,
           `it was trained with model ${want}; this config asks for ${JSON.stringify(netConfig)}`,
         );
       if (
@@ -179,7 +224,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         JSON.stringify(state.config.data.split) !== JSON.stringify(config.data.split)
       )
         throw new CheckpointError(
-          options.resume,
+          resume,
           `seed or data.split differ from the checkpoint's (seed ${state.config.seed}, split ${JSON.stringify(state.config.data.split)}): an exact resume needs the same`,
         );
       // The position (epoch, step) maps to scans through accumulate and stepsPerEpoch.
@@ -189,9 +234,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         was.stepsPerEpoch !== config.training.stepsPerEpoch
       )
         throw new CheckpointError(
-          options.resume,
+          resume,
           `training.accumulate or training.stepsPerEpoch differ from the checkpoint's (accumulate ${was.accumulate ?? 1}, stepsPerEpoch ${was.stepsPerEpoch ?? 'default'}): an exact resume needs the same`,
         );
+      if (state.manifestSha256 !== undefined && state.manifestSha256 !== manifestSha256) {
+        const what = `the manifest ${config.data.manifest} changed since the run started (SHA-256 ${state.manifestSha256.slice(0, 12)}... then, ${manifestSha256.slice(0, 12)}... now)`;
+        if (!options.force)
+          throw new CheckpointError(
+            resume,
+            `${what}: the split and the scans would not be the run's; resume with --force to continue anyway`,
+          );
+        progressView.log(`warning: ${what}; resuming anyway (force)`);
+      }
       const trainedOn = state.device ?? 'cpu';
       if (trainedOn !== device)
         progressView.log(
@@ -203,17 +257,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         step: state.step,
         best: state.best,
         sinceBest: state.sinceBest,
+        ...(state.partial ? { partial: state.partial } : {}),
       };
       await log.truncateAfter(progress.step);
     } else {
       await rm(log.path, { force: true });
     }
     const classes = [...CLASS_NAMES];
-    await writeFileAtomic(
+    await writeRunFile(
       join(out, 'run.json'),
-      `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
+      `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, manifestSha256, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
     );
-    await writeFileAtomic(
+    await writeRunFile(
       join(out, 'split.json'),
       `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
     );
@@ -242,7 +297,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     let lastCheckpoint = join(ckDir, 'last');
     let bestCheckpoint: string | undefined = progress.best ? join(ckDir, 'best') : undefined;
     const save = async (reason: CheckpointReason, name = 'last') => {
-      await saveCheckpoint(join(ckDir, name), net.model, progress, config, reason, runVersions());
+      await saveCheckpoint(join(ckDir, name), net.model, progress, config, reason, runVersions(), {
+        manifestSha256,
+        ...(options.onSavePoint ? { onPoint: options.onSavePoint } : {}),
+      });
       if (name === 'last') lastCheckpoint = join(ckDir, name);
     };
     const interrupted = () =>
@@ -253,8 +311,10 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     while (progress.epoch < epochs) {
       const e = progress.epoch;
       const order = epochOrder(config.seed, e, split.train.length, S * k);
-      const sums: Record<string, number> = {};
-      let n = 0;
+      // a resumed epoch carries on the sums of its steps before the interrupt
+      const sums: Record<string, number> = { ...(progress.partial?.sums ?? {}) };
+      let n = progress.partial?.steps ?? 0;
+      delete progress.partial;
       let j = 0; // micro-batch within the optimizer step
       for await (const scan of trainLoader.iterate(order.slice(progress.stepInEpoch * k))) {
         const s = progress.stepInEpoch;
@@ -273,9 +333,20 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
             lossOptions,
             k === 1 ? {} : { gradients: 'accumulate', step: j === k - 1 },
           );
+          const inFlight = { epoch: e, stepInEpoch: s + 1, step: progress.step + 1 };
           if (!Number.isFinite(r.loss.total))
-            throw new Error(
-              `the loss became ${r.loss.total} at epoch ${e + 1}, step ${s + 1}${k > 1 ? ` (micro-batch ${j + 1}/${k})` : ''} (scan ${scan.id}): lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
+            throw new DivergedError(
+              inFlight,
+              'loss',
+              [],
+              `it was ${r.loss.total}${k > 1 ? ` at micro-batch ${j + 1}/${k}` : ''} (scan ${scan.id})`,
+            );
+          if (r.report && !Number.isFinite(r.report.gradNorm))
+            throw new DivergedError(
+              inFlight,
+              'gradients',
+              [],
+              `their global norm was ${r.report.gradNorm} (scan ${scan.id})`,
             );
           const { mse, ...scalars } = r.loss.terms;
           const terms: Record<string, number> = {
@@ -297,6 +368,9 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         n++;
         progress.stepInEpoch++;
         progress.step++;
+        // finite gradients can still step the weights out of range (a huge learning rate)
+        const bad = net.model.nonFiniteParameters();
+        if (bad.length) throw new DivergedError(progress, 'parameters', bad, 'after the optimizer step');
         progressView.update({
           epoch: e,
           epochs,
@@ -309,6 +383,18 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           scansPerStep: k,
         });
         if (interrupted()) break;
+      }
+      if (interrupted() && progress.stepInEpoch < S) {
+        // no record for part of an epoch: the sums go into the checkpoint and the resumed
+        // epoch's record covers all of it
+        progress.partial = { sums: { ...sums }, steps: n };
+        await save('interrupt');
+        delete progress.partial;
+        progressView.log(
+          `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${lastCheckpoint}`,
+        );
+        status = 'interrupted';
+        break;
       }
       if (n > 0) {
         const rec: Record<string, number> = {};
@@ -325,14 +411,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
             (bases[0] as number) *
             scheduleFactor(config.schedule, e + (progress.stepInEpoch - 1) / S, epochs, S),
         });
-      }
-      if (interrupted() && progress.stepInEpoch < S) {
-        await save('interrupt');
-        progressView.log(
-          `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${lastCheckpoint}`,
-        );
-        status = 'interrupted';
-        break;
       }
       progress.epoch++;
       progress.stepInEpoch = 0;
@@ -404,6 +482,15 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     throw err;
   } finally {
     for (const l of loaders) await l.close();
+  }
+}
+
+/** Writes a file of the run folder atomically. @throws RunWriteError naming it when the system refuses. */
+async function writeRunFile(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (err) {
+    throw new RunWriteError(path, err);
   }
 }
 

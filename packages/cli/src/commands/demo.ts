@@ -1,4 +1,4 @@
-import { DEMO_SCANS, runDemo } from '@deepsc/train';
+import { DEMO_SCANS, MAX_DEMO_SCANS, runDemo } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
@@ -10,6 +10,7 @@ interface DemoOptions {
   seed: string;
   set: string[];
   device?: string;
+  overwrite?: boolean;
   progress: string;
   json?: boolean;
 }
@@ -35,7 +36,7 @@ export function registerDemo(program: Command): void {
     )
     .option(
       '--scans <n>',
-      'scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices)',
+      `scans in the synthetic cohort (64 x 64 in-plane, 32-48 slices; 10 to ${MAX_DEMO_SCANS})`,
       String(DEMO_SCANS),
     )
     .option('--seed <n>', 'seed of the cohort and the training', '0')
@@ -46,18 +47,19 @@ export function registerDemo(program: Command): void {
       [],
     )
     .option('--device <device>', 'cpu or cuda: where the network trains (same as --set training.device=...)')
+    .option('--overwrite', "replace a previous demo's run folder (<out>/run)")
     .option('--progress <style>', 'auto (bar on a terminal), bar, lines or off', 'auto')
     .option('--json', 'print the outcome as JSON on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 bad arguments (or --device cuda without a CUDA build or a GPU), 130 interrupted (checkpoint saved).',
+      '\nExit codes: 0 done, 2 bad arguments (or --device cuda without a CUDA build or a GPU, or <out>/run in use or holding a previous demo without --overwrite), 3 the training diverged, 4 a write refused by the system (disk full, read-only), 130 interrupted (checkpoint saved).',
     )
     .action(async (opts: DemoOptions) => {
       const scans = Number(opts.scans);
       const seed = Number(opts.seed);
-      if (!Number.isInteger(scans) || scans < 10)
+      if (!Number.isInteger(scans) || scans < 10 || scans > MAX_DEMO_SCANS)
         throw new CliError(
-          `--scans must be an integer >= 10 (a split needs every class), got '${opts.scans}'`,
+          `--scans must be an integer >= 10 (a split needs every class) and <= ${MAX_DEMO_SCANS}, got '${opts.scans}'`,
         );
       if (!Number.isInteger(seed) || seed < 0)
         throw new CliError(`--seed must be a non-negative integer, got '${opts.seed}'`);
@@ -75,6 +77,7 @@ export function registerDemo(program: Command): void {
           out: opts.out,
           scans,
           seed,
+          ...(opts.overwrite ? { overwrite: true } : {}),
           // --device first, so an explicit --set training.device=... still wins
           overrides: [...(opts.device ? [`training.device=${opts.device}`] : []), ...opts.set],
           signal,

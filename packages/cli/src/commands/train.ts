@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { checkTrainingDevice, loadTrainConfig, TRAIN_PRESETS, train } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
@@ -11,6 +9,8 @@ interface TrainOptions {
   set: string[];
   preset?: string;
   resume?: string;
+  overwrite?: boolean;
+  force?: boolean;
   progress: string;
   json?: boolean;
 }
@@ -18,9 +18,10 @@ interface TrainOptions {
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
- * `deepsc train --config <file> [--set field=value]... [--resume <checkpoint | auto>]`: trains
- * DeepSC-COVID as the file says. Ctrl-C saves a checkpoint and exits with 130; `--resume` picks up
- * exactly where it stopped.
+ * `deepsc train --config <file> [--set field=value]... [--resume <checkpoint | auto> [--force] |
+ * --overwrite]`: trains DeepSC-COVID as the file says, holding the run folder's lock. A new run
+ * needs an empty folder (or `--overwrite`). Ctrl-C saves a checkpoint and exits with 130;
+ * `--resume` picks up exactly where it stopped.
  */
 export function registerTrain(program: Command): void {
   program
@@ -39,13 +40,15 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--resume <checkpoint>',
-      "resume from a checkpoint folder, or 'auto' for <out>/checkpoints/last when it exists",
+      "resume from a checkpoint folder, or 'auto' for the run folder's newest complete checkpoint (none: start at epoch 0)",
     )
+    .option('--overwrite', 'clear the run folder first (a new run where a previous one was)')
+    .option('--force', "resume although the manifest's content changed since the run started")
     .option('--progress <style>', 'auto (bar on a terminal), bar, lines or off', 'auto')
     .option('--json', 'print the outcome as JSON on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 bad config or arguments, 3 bad data or checkpoint, 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
+      '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only), 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
     )
     .action(async (opts: TrainOptions) => {
       if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
@@ -54,6 +57,12 @@ export function registerTrain(program: Command): void {
         throw new CliError(
           `--preset must be one of ${Object.keys(TRAIN_PRESETS).join(', ')}, got '${opts.preset}'`,
         );
+      if (opts.overwrite && opts.resume !== undefined)
+        throw new CliError(
+          '--overwrite and --resume exclude each other: --resume continues the run in the folder, --overwrite replaces it',
+        );
+      if (opts.force && opts.resume === undefined)
+        throw new CliError('--force only applies to --resume (a resume with a changed manifest)');
       const { signal, release } = interruptSignal(() =>
         process.stderr.write(
           '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
@@ -66,20 +75,12 @@ export function registerTrain(program: Command): void {
         });
         // train() checks this too; here the message can name the file
         checkTrainingDevice(config.training.device, opts.config);
-        let resume = opts.resume;
-        if (resume === 'auto') {
-          const last = join(config.out, 'checkpoints', 'last');
-          resume = (await stat(join(last, 'state.json')).then(
-            () => true,
-            () => false,
-          ))
-            ? last
-            : undefined;
-        }
         const r = await train(config, {
           signal,
           progress: { style: opts.progress as 'auto' },
-          ...(resume ? { resume } : {}),
+          ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+          ...(opts.overwrite ? { overwrite: true } : {}),
+          ...(opts.force ? { force: true } : {}),
         });
         r.network.model.dispose();
         const summary = {
