@@ -150,9 +150,12 @@ async function followDicomdir(
   const ids = dicomdirFileIds(ds, path);
   const { files, missing } = await resolveDicomdir(path, ids);
   const warnings = [`${path}: followed the DICOMDIR (${ids.length} file reference(s))`];
+  // A file the index lists but the folder lacks: the series would be read short (the gap may
+  // not even show, at either end of the stack), so it is an error.
   if (missing.length > 0)
-    warnings.push(
-      `${path}: ${missing.length} file(s) the DICOMDIR references are missing (first: ${missing[0]})`,
+    throw new FormatError(
+      'dicom',
+      `${path}: ${missing.length} file(s) the DICOMDIR references are missing (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}); copy the whole export`,
     );
   return { files, warnings };
 }
