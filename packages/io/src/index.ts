@@ -83,5 +83,6 @@ export type { ConfounderParams } from './synth/confounders.js';
 export * from './synth/generate-scan.js';
 export type { LesionParams } from './synth/lesions.js';
 export * from './synth/profiles.js';
+export * from './threads/limits.js';
 export * from './threads/spawn-worker.js';
 export * from './volume.js';

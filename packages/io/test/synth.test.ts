@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +7,13 @@ import { readManifest } from '../src/dataset/manifest.js';
 import { connectedComponents } from '../src/lung/connected-components.js';
 import { readNifti } from '../src/nifti/read.js';
 import { Rng } from '../src/random.js';
-import { assignLabels, generateCohort } from '../src/synth/cohort.js';
-import { generateScan, type SynthScan } from '../src/synth/generate-scan.js';
+import { assignLabels, type CohortOptions, generateCohort, MAX_COHORT_SCANS } from '../src/synth/cohort.js';
+import {
+  generateScan,
+  MAX_SYNTH_IN_PLANE,
+  MAX_SYNTH_SLICES,
+  type SynthScan,
+} from '../src/synth/generate-scan.js';
 import { voxelToWorld } from '../src/volume.js';
 
 const small = { inPlane: 64, slices: [32, 36] as [number, number] };
@@ -151,7 +157,23 @@ describe('generateCohort', () => {
     expect(assignLabels(10, { covid: 0.44, cap: 0.3, normal: 0.26 }, new Rng(1))).toEqual(l);
     expect(() => assignLabels(3, { covid: -1, cap: 1, normal: 1 }, new Rng(1))).toThrow(/classFractions/);
   });
-  it('rejects a bad count', async () => {
-    await expect(generateCohort({ out: tmpdir(), n: 0 })).rejects.toThrow(/n must be a positive integer/);
+  it.each<[string, Partial<CohortOptions>, RegExp]>([
+    ['n 0', { n: 0 }, /n must be an integer in 1\.\.100000, got 0/],
+    ['n 1e12', { n: 1e12 }, /n must be an integer in 1\.\.100000, got 1000000000000/],
+    ['n 100001', { n: MAX_COHORT_SCANS + 1 }, /n must be an integer in 1\.\.100000/],
+    ['n 2.5', { n: 2.5 }, /n must be an integer/],
+    [
+      'in-plane over the cap',
+      { inPlane: MAX_SYNTH_IN_PLANE + 1 },
+      /inPlane must be an integer in 32\.\.512, got 513/,
+    ],
+    ['slices over the cap', { slices: [16, MAX_SYNTH_SLICES + 1] }, /hi <= 512, got \[16, 513\]/],
+    ['100000 workers', { workers: 100_000 }, /workers must be an integer in 0\.\.64, got 100000/],
+    ['negative workers', { workers: -1 }, /workers must be an integer in 0\.\.64/],
+  ])('refuses %s before writing anything', async (_name, o, message) => {
+    const out = join(await mkdtemp(join(tmpdir(), 'deepsc-synth-bad-')), 'cohort');
+    await expect(generateCohort({ out, n: 2, ...o })).rejects.toThrow(message);
+    await expect(generateCohort({ out, n: 2, ...o })).rejects.toBeInstanceOf(RangeError);
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { checkWorkerCount } from '../threads/limits.js';
 import { moduleExtension, spawnWorker } from '../threads/spawn-worker.js';
 import { type LoadReply, type LoadRequest, loadOne } from './load-one.js';
 import {
@@ -16,15 +17,18 @@ import {
 } from './prepare.js';
 import { scanFailureError } from './scan-failure.js';
 
+/** The most scans a loader may hold ahead of its consumer (each is a whole preprocessed volume). */
+export const MAX_PREFETCH = 64;
+
 /** Options of {@link ScanLoader}. */
 export interface LoaderOptions {
   /** Preprocessing; see {@link PreprocessOptions}. */
   readonly preprocess?: PreprocessOptions;
   /** Cache folder; default none (every epoch preprocesses again). */
   readonly cacheDir?: string;
-  /** Worker threads; default min(2, available parallelism - 1, at least 1). 0 loads in this thread (still asynchronously). */
+  /** Worker threads, at most `MAX_WORKER_THREADS` (64); default min(2, available parallelism - 1, at least 1). 0 loads in this thread (still asynchronously). */
   readonly workers?: number;
-  /** Scans requested ahead of the consumer (in flight or ready); default 2. Bounds memory to about `prefetch + 1` scans. */
+  /** Scans requested ahead of the consumer (in flight or ready), 1..{@link MAX_PREFETCH}; default 2. Bounds memory to about `prefetch + 1` scans. */
   readonly prefetch?: number;
 }
 
@@ -66,7 +70,8 @@ export class ScanLoader {
   /**
    * @param scans - the scans (for example a manifest's entries).
    * @param options - see {@link LoaderOptions}.
-   * @throws RangeError for bad options.
+   * @throws RangeError for bad options (workers beyond `MAX_WORKER_THREADS`, prefetch beyond
+   * {@link MAX_PREFETCH}).
    */
   constructor(scans: readonly ScanFiles[], options: LoaderOptions = {}) {
     this.scans = scans;
@@ -75,10 +80,11 @@ export class ScanLoader {
     this.cacheDir = options.cacheDir;
     this.prefetch = options.prefetch ?? 2;
     this.workerCount = options.workers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
-    if (!Number.isInteger(this.prefetch) || this.prefetch < 1)
-      throw new RangeError(`ScanLoader: prefetch must be a positive integer, got ${options.prefetch}`);
-    if (!Number.isInteger(this.workerCount) || this.workerCount < 0)
-      throw new RangeError(`ScanLoader: workers must be a non-negative integer, got ${options.workers}`);
+    if (!Number.isInteger(this.prefetch) || this.prefetch < 1 || this.prefetch > MAX_PREFETCH)
+      throw new RangeError(
+        `ScanLoader: prefetch must be an integer in 1..${MAX_PREFETCH}, got ${options.prefetch}`,
+      );
+    checkWorkerCount(this.workerCount, 'ScanLoader: workers');
   }
 
   /**

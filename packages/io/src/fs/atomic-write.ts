@@ -4,8 +4,9 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { withPath } from './path-error.js';
 
 /**
  * Writes `data` to `path` atomically: the bytes go to a temporary file in the same folder
@@ -15,11 +16,17 @@ import { basename, dirname, join } from 'node:path';
  *
  * @param path - destination file; its folder must exist.
  * @param data - the bytes (or UTF-8 text) to write.
- * @throws the underlying `fs` error (ENOENT when the folder is missing, EACCES, ENOSPC...).
+ * @throws the underlying system error (ENOENT when the folder is missing, EACCES, ENOSPC,
+ * EROFS, EIO...) restated to name `path` (not the temporary file), with its `code` kept.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx');
+  let handle: FileHandle;
+  try {
+    handle = await open(tmp, 'wx');
+  } catch (err) {
+    throw withPath(err, path, 'write');
+  }
   try {
     try {
       await handle.writeFile(data);
@@ -29,7 +36,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     }
     await rename(tmp, path);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    // the write's own error is the one to report; a failed clean-up must not replace it
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw withPath(err, path, 'write');
   }
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { describeScanFailure, type ScanFailure } from '../dataset/scan-failure.js';
 import type { ScanLabel } from '../labels.js';
 import { writeNifti } from '../nifti/write.js';
 import { generateScan, type SynthScanOptions, type SynthScanParams } from './generate-scan.js';
@@ -23,7 +24,7 @@ export interface CohortTask {
 /** A worker's answer. */
 export type CohortReply =
   | { readonly index: number; readonly ok: true; readonly params: SynthScanParams }
-  | { readonly index: number; readonly ok: false; readonly error: string };
+  | { readonly index: number; readonly ok: false; readonly error: ScanFailure };
 
 /** Generates and writes one scan (also used in-process when no worker is wanted). */
 export async function runCohortTask(task: CohortTask): Promise<SynthScanParams> {
@@ -43,7 +44,7 @@ parentPort?.on('message', (task: CohortTask) => {
       parentPort?.postMessage({
         index: task.index,
         ok: false,
-        error: err instanceof Error ? err.message : String(err),
+        error: describeScanFailure(task.id, err),
       } satisfies CohortReply),
   );
 });

@@ -7,12 +7,14 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { describeScanFailure, scanFailureError } from '../dataset/scan-failure.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { SCAN_LABELS, type ScanLabel } from '../labels.js';
 import { Rng, type Seed } from '../random.js';
+import { checkWorkerCount, MAX_WORKER_THREADS } from '../threads/limits.js';
 import { moduleExtension, spawnWorker } from '../threads/spawn-worker.js';
 import { type CohortReply, type CohortTask, runCohortTask } from './cohort-worker.js';
-import type { SynthScanOptions, SynthScanParams } from './generate-scan.js';
+import { checkSynthScanOptions, type SynthScanOptions, type SynthScanParams } from './generate-scan.js';
 
 /** Class proportions of the paper's database (794 COVID-19, 540 CAP, 471 non-pneumonia). */
 export const PAPER_CLASS_FRACTIONS: Readonly<Record<ScanLabel, number>> = {
@@ -21,17 +23,24 @@ export const PAPER_CLASS_FRACTIONS: Readonly<Record<ScanLabel, number>> = {
   normal: 471 / 1805,
 };
 
+/**
+ * The largest cohort {@link generateCohort} writes: 100,000 scans (55 times the paper's 1805;
+ * about 150 GB at the default size). Its bookkeeping grows with `n` before any scan is made,
+ * so a larger `n` is refused up front rather than exhausting memory.
+ */
+export const MAX_COHORT_SCANS = 100_000;
+
 /** Options of {@link generateCohort}. */
 export interface CohortOptions extends SynthScanOptions {
   /** Output folder (created if missing). */
   readonly out: string;
-  /** Number of scans (>= 1). */
+  /** Number of scans, 1..{@link MAX_COHORT_SCANS}. */
   readonly n: number;
   /** Cohort seed; default 0. */
   readonly seed?: Seed;
   /** Class proportions; default {@link PAPER_CLASS_FRACTIONS}. Counts are rounded by largest remainder. */
   readonly classFractions?: Readonly<Record<ScanLabel, number>>;
-  /** Worker threads; default the available parallelism (at most `n`). 0 generates in this thread. */
+  /** Worker threads, at most `MAX_WORKER_THREADS` (64); default the available parallelism (at most `n`). 0 generates in this thread. */
   readonly workers?: number;
   /** Called after each scan is written. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -56,23 +65,27 @@ export interface CohortResult {
 }
 
 /**
- * Generates and writes a cohort. The same options give byte-identical files.
+ * Generates and writes a cohort. The same options give byte-identical files. Every option is
+ * checked before anything is written. Each file is written atomically and the manifests last,
+ * so a cohort that failed part-way has no manifest.
  *
- * @throws RangeError for bad options (names the option); Error when a scan fails (names the scan).
+ * @throws RangeError for bad options (names the option and its allowed range); the error a scan
+ * failed with, naming the scan: a system error (ENOSPC, EROFS...) keeps its `code` and names the
+ * file; others as {@link scanFailureError} rebuilds them.
  */
 export async function generateCohort(options: CohortOptions): Promise<CohortResult> {
   const { out, n } = options;
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`generateCohort: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_COHORT_SCANS)
+    throw new RangeError(`generateCohort: n must be an integer in 1..${MAX_COHORT_SCANS}, got ${n}`);
+  checkSynthScanOptions(options);
+  if (options.workers !== undefined) checkWorkerCount(options.workers, 'generateCohort: workers');
   const seed = options.seed ?? 0;
   const labels = assignLabels(
     n,
     options.classFractions ?? PAPER_CLASS_FRACTIONS,
     new Rng(seed).fork('labels'),
   );
-  const workers = Math.min(n, options.workers ?? availableParallelism());
-  if (!Number.isInteger(workers) || workers < 0)
-    throw new RangeError(`generateCohort: workers must be a non-negative integer, got ${options.workers}`);
+  const workers = Math.min(n, options.workers ?? availableParallelism(), MAX_WORKER_THREADS);
   const scanOptions: SynthScanOptions = {
     ...(options.inPlane !== undefined ? { inPlane: options.inPlane } : {}),
     ...(options.slices !== undefined ? { slices: options.slices } : {}),
@@ -172,7 +185,7 @@ async function runInProcess(
     try {
       out[t.index] = await runCohortTask(t);
     } catch (err) {
-      throw new Error(`synth: scan ${t.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+      throw scanFailureError(describeScanFailure(t.id, err));
     }
     onProgress?.(out.filter(Boolean).length, tasks.length);
   }
@@ -197,7 +210,7 @@ async function runOnWorkers(
       for (const w of pool) {
         w.on('message', (r: CohortReply) => {
           if (!r.ok) {
-            reject(new Error(`synth: scan ${tasks[r.index]?.id} failed: ${r.error}`));
+            reject(scanFailureError(r.error));
             return;
           }
           results[r.index] = r.params;

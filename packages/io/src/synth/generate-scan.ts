@@ -55,32 +55,51 @@ export interface SynthScan {
   readonly params: SynthScanParams;
 }
 
+/** The largest in-plane size of a synthetic scan (voxels along i and j). */
+export const MAX_SYNTH_IN_PLANE = 512;
+/** The largest slice count of a synthetic scan: with {@link MAX_SYNTH_IN_PLANE}, 134 M voxels, about 2.3 GB while generating. */
+export const MAX_SYNTH_SLICES = 512;
+
+/**
+ * Checks the size options of a synthetic scan: in-plane an integer in 32..{@link MAX_SYNTH_IN_PLANE}
+ * (below 32 the anatomy would not resolve), slices integers with 16 <= lo <= hi <=
+ * {@link MAX_SYNTH_SLICES}, atypicalProbability in [0, 1].
+ * @throws RangeError naming the option, its value and the allowed range.
+ */
+export function checkSynthScanOptions(options: SynthScanOptions): void {
+  const inPlane = options.inPlane ?? 128;
+  const slices = options.slices ?? [64, 96];
+  const atypical = options.atypicalProbability ?? 0.1;
+  if (!Number.isInteger(inPlane) || inPlane < 32 || inPlane > MAX_SYNTH_IN_PLANE)
+    throw new RangeError(`synth: inPlane must be an integer in 32..${MAX_SYNTH_IN_PLANE}, got ${inPlane}`);
+  if (
+    !Number.isInteger(slices[0]) ||
+    !Number.isInteger(slices[1]) ||
+    slices[0] < 16 ||
+    slices[1] < slices[0] ||
+    slices[1] > MAX_SYNTH_SLICES
+  ) {
+    throw new RangeError(
+      `synth: slices must be integers [lo, hi] with 16 <= lo <= hi <= ${MAX_SYNTH_SLICES}, got [${slices.join(', ')}]`,
+    );
+  }
+  if (!(atypical >= 0 && atypical <= 1))
+    throw new RangeError(`synth: atypicalProbability must lie in [0, 1], got ${atypical}`);
+}
+
 /**
  * Generates one scan. The same `label`, `seed` and options give the same voxels.
  *
  * @param label - the class.
  * @param seed - the scan's seed.
  * @param options - see {@link SynthScanOptions}.
- * @throws RangeError for sizes that are not positive integers (in-plane below 32 is refused: the anatomy would not resolve).
+ * @throws RangeError for options outside {@link checkSynthScanOptions}'s ranges or a bad label.
  */
 export function generateScan(label: ScanLabel, seed: Seed, options: SynthScanOptions = {}): SynthScan {
+  checkSynthScanOptions(options);
   const inPlane = options.inPlane ?? 128;
   const slices = options.slices ?? [64, 96];
   const atypical = options.atypicalProbability ?? 0.1;
-  if (!Number.isInteger(inPlane) || inPlane < 32)
-    throw new RangeError(`synth: inPlane must be an integer >= 32, got ${inPlane}`);
-  if (
-    !Number.isInteger(slices[0]) ||
-    !Number.isInteger(slices[1]) ||
-    slices[0] < 16 ||
-    slices[1] < slices[0]
-  ) {
-    throw new RangeError(
-      `synth: slices must be integers [lo, hi] with 16 <= lo <= hi, got [${slices.join(', ')}]`,
-    );
-  }
-  if (!(atypical >= 0 && atypical <= 1))
-    throw new RangeError(`synth: atypicalProbability must lie in [0, 1], got ${atypical}`);
   if (label !== 'covid' && label !== 'cap' && label !== 'normal')
     throw new RangeError(`synth: label must be covid, cap or normal, got '${String(label)}'`);
 
