@@ -4,14 +4,17 @@
  * is left as is (a bug: stack with --verbose).
  * @module
  */
-import { FormatError, ManifestError } from '@deepsc/io';
-import { CheckpointError, ConfigError } from '@deepsc/train';
+import { FormatError, GridMismatchError, ManifestError } from '@deepsc/io';
+import { CheckpointError, ConfigError, PredictionError, PredictionOutputError } from '@deepsc/train';
 import { CliError, ExitCode } from './errors.js';
 
 /** Maps a known error to a CliError with the right exit code; returns other errors unchanged. */
 export function asTrainError(err: unknown): unknown {
   if (err instanceof CliError) return err;
-  if (err instanceof ConfigError) return new CliError(err.message, ExitCode.usage);
+  if (err instanceof ConfigError || err instanceof PredictionOutputError)
+    return new CliError(err.message, ExitCode.usage);
+  if (err instanceof PredictionError || err instanceof GridMismatchError)
+    return new CliError(err.message, ExitCode.data);
   if (err instanceof CheckpointError || err instanceof ManifestError || err instanceof FormatError)
     return new CliError(err.message, ExitCode.data);
   const fs = err as NodeJS.ErrnoException;

@@ -41,6 +41,9 @@ function fsMessage(path: string, err: NodeJS.ErrnoException): string | undefined
       return `${path}: is a folder`;
     case 'ENOTDIR':
       return `${path}: a part of the path is not a folder`;
+    case 'ESPIPE':
+    case 'ENXIO':
+      return `${path}: is a pipe or a device, not a regular file; save the input to a file first`;
     default:
       return undefined;
   }

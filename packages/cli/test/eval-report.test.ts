@@ -112,13 +112,18 @@ describe('deepsc eval', () => {
     const r = await run('eval', '--pred', a, '--truth', b);
     expect(r.code).toBe(3);
     expect(r.err).toContain(
-      `${a} (dims [2, 3, 4], spacing [1, 1, 1] mm) and ${b} (dims [2, 3, 4], spacing [1, 1, 2] mm) are not on the same voxel grid`,
+      `${a} is not on the grid of ${b}: affine row 2 [0, 0, 1, 0] vs [0, 0, 2, 0] (spacing, origin or orientation differ)`,
     );
     const c = join(dir, 'c.nii.gz');
     await writeNifti(c, createVolume(new Uint8Array(24), [2, 3, 4], scaledAffine([1, 1, 1], [5, 0, 0])));
     const r2 = await run('eval', '--pred', a, '--truth', c);
     expect(r2.code).toBe(3);
-    expect(r2.err).toContain('different affines');
+    expect(r2.err).toContain(`${a} is not on the grid of ${c}: affine row 0 [1, 0, 0, 0] vs [1, 0, 0, 5]`);
+    const d = join(dir, 'd.nii.gz');
+    await writeNifti(d, createVolume(new Uint8Array(24), [3, 2, 4], scaledAffine([1, 1, 1])));
+    const r3 = await run('eval', '--pred', d, '--truth', a);
+    expect(r3.code).toBe(3);
+    expect(r3.err).toContain(`${d} is not on the grid of ${a}: dims [3, 2, 4] vs [2, 3, 4]`);
   });
 
   it('names files present in only one folder', async () => {
@@ -144,7 +149,7 @@ describe('deepsc eval', () => {
     [
       ['eval', '--predictions', 'x.json', '--resamples', '0'],
       2,
-      /--resamples must be a positive number, got 0/,
+      /--resamples must be an integer from 1 to 100000, got 0/,
     ],
     [
       ['eval', '--predictions', 'x.json', '--nsd-tolerance', '-1'],
@@ -197,7 +202,7 @@ describe('deepsc report', () => {
 
   it.each([
     [['report', '/nonexistent-run'], 3, /run\.json not found/],
-    [['report', '.', '--resamples', 'x'], 2, /--resamples must be an integer >= 1, got x/],
+    [['report', '.', '--resamples', 'x'], 2, /--resamples must be an integer from 1 to 100000, got x/],
     [['report', '.', '--max-scans', '-1'], 2, /--max-scans must be an integer >= 0/],
   ])('rejects %j', async (args, code, msg) => {
     const r = await run(...args);

@@ -22,7 +22,9 @@ export * from './infer.js';
 export * from './labels.js';
 export * from './metrics-log.js';
 export * from './network-config.js';
+export * from './predict-input.js';
 export * from './predict-volume.js';
+export * from './prediction-error.js';
 export * from './prepare-volume.js';
 export * from './progress.js';
 export * from './resample-to-reference.js';
@@ -34,6 +36,7 @@ export * from './schedule.js';
 export * from './trainer.js';
 export * from './training-device.js';
 export * from './validate.js';
+export * from './write-prediction.js';
 
 /** Version of this package. */
 export const version = '0.1.0';

@@ -1,22 +1,17 @@
 /**
- * Prediction for one CT volume of any geometry: prepare as in training, run the network on its
- * grid, and bring the lesion probability, the mask and the evidence map back onto the input's
- * own voxel grid through the affines, with the paper's lesion findings measured there.
+ * Prediction for one CT volume of any geometry: check that the scan can be read as a CT volume,
+ * prepare it as in training, run the network on its grid, check that what it says is finite,
+ * and bring the lesion probability, the mask and the evidence map back onto the input's own
+ * voxel grid through the affines, with the paper's lesion findings measured there.
  * @module
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/core';
 import { lesionFindings, type ScanFindings } from '@deepsc/eval';
-import {
-  createVolume,
-  type PreprocessOptions,
-  type Volume,
-  type VoxelArray,
-  writeFileAtomic,
-  writeNifti,
-} from '@deepsc/io';
-import { predictPrepared } from './infer.js';
+import { createVolume, type PreprocessOptions, type Volume, type VoxelArray } from '@deepsc/io';
+import { type GridPrediction, predictPrepared } from './infer.js';
+import { countNonFinite } from './non-finite.js';
+import { checkPredictInput, NON_FINITE_REPLACEMENT_HU, type NonFiniteVoxelPolicy } from './predict-input.js';
+import { PredictionError } from './prediction-error.js';
 import { prepareVolume } from './prepare-volume.js';
 import { resampleToReference } from './resample-to-reference.js';
 import { threshold } from './validate.js';
@@ -29,6 +24,8 @@ export interface PredictVolumeOptions {
   threshold?: number;
   /** Window overlap of the sliding windows, default 0.5. */
   overlap?: number;
+  /** NaN or infinite voxels: `error` (default) refuses the scan; `replace` reads them as air (-1000 HU). */
+  nonFiniteVoxels?: NonFiniteVoxelPolicy;
 }
 
 /** A prediction on the input's grid. */
@@ -49,12 +46,18 @@ export interface VolumePrediction {
   /** The four findings of the predicted lesions (needs the lung mask and segmentation). */
   findings?: ScanFindings;
   threshold: number;
+  /** Non-finite voxels of the input read as `replacedWithHu` (count 0 and null unless the `replace` policy found some). */
+  nonFiniteVoxels: { count: number; replacedWithHu: number | null };
 }
 
 /**
  * Predicts one CT volume (HU) with `net`.
  * @param preprocess - the training run's preprocessing (`preprocessOptions(config)`).
- * @throws RangeError for a volume without lungs or a bad lung mask; rejects with engine errors.
+ * @throws PredictionError for a scan with fewer voxels along an axis than the network needs, a
+ *   voxel size outside [0.01, 50] mm, non-finite voxels (under the default policy), or a
+ *   network output that is not finite (never a class from NaN probabilities); GridMismatchError
+ *   for a lung mask off the CT's grid; RangeError for a volume without lungs; rejects with
+ *   engine errors.
  */
 export async function predictVolume(
   net: DeepScCovidNetwork,
@@ -64,8 +67,10 @@ export async function predictVolume(
 ): Promise<VolumePrediction> {
   const t = options.threshold ?? 0.5;
   if (!(t > 0 && t < 1)) throw new RangeError(`predict: threshold must lie in (0, 1), got ${t}`);
-  const prepared = prepareVolume(ct, preprocess, options.lung);
+  const checked = checkPredictInput(ct, net.config, options.nonFiniteVoxels);
+  const prepared = prepareVolume(checked.volume, preprocess, options.lung);
   const g = await predictPrepared(net, prepared.image, options.overlap ?? 0.5);
+  assertFiniteOutput(g);
   const grid = { dims: ct.dims, affine: ct.affine };
   const probabilities = g.probabilities;
   let best = -1;
@@ -76,6 +81,10 @@ export async function predictVolume(
     classes: CLASS_NAMES,
     predictedClass: best >= 0 ? (CLASS_NAMES[best] ?? null) : null,
     threshold: t,
+    nonFiniteVoxels: {
+      count: checked.nonFiniteVoxels,
+      replacedWithHu: checked.nonFiniteVoxels > 0 ? NON_FINITE_REPLACEMENT_HU : null,
+    },
     ...(prepared.lungOnInput ? { lung: prepared.lungOnInput } : {}),
   };
   if (g.lesion) {
@@ -84,7 +93,7 @@ export async function predictVolume(
     if (prepared.lungOnInput)
       out.findings = lesionFindings({
         lesion: out.lesionMask,
-        ct,
+        ct: checked.volume,
         lung: prepared.lungOnInput,
         affine: ct.affine,
       });
@@ -93,44 +102,21 @@ export async function predictVolume(
   return out;
 }
 
-const finiteJson = (v: unknown) =>
-  JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 1);
-
 /**
- * Writes a prediction into `dir`: `lesion_probability.nii.gz`, `lesion_mask.nii.gz`,
- * `evidence.nii.gz` (each on the input's grid, with its affine) and `prediction.json`
- * (`input`, `model`, `classes`, `probabilities`, `predictedClass`, `threshold`, `findings`,
- * `files`; non-finite numbers as null).
- * @returns the path of `prediction.json`.
+ * Refuses a network output with a NaN or an infinity: no class is ever picked from NaN
+ * probabilities, no mask thresholded from NaN (which would read as "no lesion").
  */
-export async function writePrediction(
-  dir: string,
-  p: VolumePrediction,
-  meta: { input: string; model: string },
-): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const files: Record<string, string> = {};
-  const put = async (name: string, v: Volume | undefined) => {
-    if (!v) return;
-    await writeNifti(join(dir, name), v);
-    files[name.replace(/\.nii\.gz$/, '')] = name;
-  };
-  await put('lesion_probability.nii.gz', p.lesionProbability);
-  await put('lesion_mask.nii.gz', p.lesionMask);
-  await put('evidence.nii.gz', p.evidence);
-  const json = join(dir, 'prediction.json');
-  await writeFileAtomic(
-    json,
-    `${finiteJson({
-      input: meta.input,
-      model: meta.model,
-      classes: p.classes,
-      probabilities: p.probabilities,
-      predictedClass: p.predictedClass,
-      threshold: p.threshold,
-      findings: p.findings ?? null,
-      files,
-    })}\n`,
-  );
-  return json;
+function assertFiniteOutput(g: GridPrediction): void {
+  const bad = [
+    ['class probabilities', g.probabilities],
+    ['lesion probabilities', g.lesion?.data ?? []],
+    ['evidence values', g.evidence?.data ?? []],
+  ] as const;
+  const found = bad
+    .map(([what, data]) => ({ what, n: countNonFinite(data), of: data.length }))
+    .filter((b) => b.n > 0);
+  if (found.length > 0)
+    throw new PredictionError(
+      `the network's output is not finite (${found.map((b) => `${b.n} of ${b.of} ${b.what}`).join(', ')} are NaN or infinite); its weights or the scan's values are out of range, so no prediction is given`,
+    );
 }

@@ -7,6 +7,7 @@
  */
 import {
   applyMask,
+  assertSameGrid,
   createVolume,
   cropToMask,
   DEEPSC_HU_WINDOW,
@@ -37,7 +38,9 @@ const toUint8 = (v: Volume<VoxelArray>): Volume<Uint8Array> => {
  * Prepares a CT volume in HU as training prepared the manifest's scans.
  * @param lung - lung mask on the CT's grid; computed when absent and `options.lungMask` is not `none`
  *   (classical method; when it finds nothing, again keeping air at the volume's border, for crops).
- * @throws RangeError when `options` has no `shape`, when the lung mask's dims differ, or when no lung is found and cropping is asked for.
+ * @throws RangeError when `options` has no `shape` or when no lung is found and cropping is asked
+ *   for; GridMismatchError when the lung mask is not on the CT's grid (dims, spacing, origin,
+ *   orientation: `assertSameGrid`).
  */
 export function prepareVolume(
   ct: Volume<VoxelArray>,
@@ -46,10 +49,7 @@ export function prepareVolume(
 ): PreparedVolume {
   if (!options.shape)
     throw new RangeError('prepareVolume: options.shape (the network grid, i j k) is required');
-  if (lung && lung.dims.some((d, a) => d !== ct.dims[a]))
-    throw new RangeError(
-      `prepareVolume: the lung mask has dims [${lung.dims.join(', ')}], the CT [${ct.dims.join(', ')}]`,
-    );
+  if (lung) assertSameGrid(ct, 'the CT', lung, 'the lung mask');
   const source = options.lungMask ?? 'file';
   let lungIn: Volume<Uint8Array> | undefined;
   if (source !== 'none') {

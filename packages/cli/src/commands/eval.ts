@@ -2,10 +2,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   type ClassificationReport,
-  checkSameGrid,
   classificationMetrics,
   formatNumber,
   labelIndex,
+  MAX_BOOTSTRAP_RESAMPLES,
   RunFolderError,
   readPredictions,
   type SegmentationMetrics,
@@ -14,10 +14,11 @@ import {
   segmentationMetrics,
   summariseSegmentation,
 } from '@deepsc/eval';
-import { FormatError, readNifti, type Volume } from '@deepsc/io';
+import { assertSameGrid, FormatError, GridMismatchError, readNifti, type Volume } from '@deepsc/io';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
+import { parseResamples } from '../resamples.js';
 
 /** The classes of DeepSC, used when a predictions file names none. */
 const defaultClasses = ['COVID-19', 'CAP', 'non-pneumonia'];
@@ -56,15 +57,17 @@ export function registerEval(program: Command): void {
       defaultClasses.join(','),
     )
     .option('--nsd-tolerance <mm>', 'tolerance of the normalised surface Dice in mm', '1')
-    .option('--resamples <n>', 'bootstrap resamples of every interval', '1000')
+    .option(
+      '--resamples <n>',
+      `bootstrap resamples of every interval (1 to ${MAX_BOOTSTRAP_RESAMPLES})`,
+      '1000',
+    )
     .option('--seed <n>', 'bootstrap seed', '0')
     .option('--json', 'print JSON (undefined and infinite values as null)')
     .action(async (opts: EvalOptions) => {
       const tol = positiveNumber(opts.nsdTolerance, '--nsd-tolerance', true);
-      const resamples = positiveNumber(opts.resamples, '--resamples');
+      const resamples = parseResamples(opts.resamples);
       const seed = Number(opts.seed);
-      if (!Number.isInteger(resamples))
-        throw new CliError(`--resamples must be a positive integer, got ${opts.resamples}`);
       if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got ${opts.seed}`);
       if ((opts.pred === undefined) !== (opts.truth === undefined)) {
         throw new CliError('--pred and --truth go together: give both, or neither with --predictions');
@@ -162,19 +165,13 @@ async function readMask(path: string): Promise<Volume> {
   }
 }
 
+/** The metrics of one pair; masks off each other's grid (dims, spacing, origin, orientation) exit 3 naming both. */
 function metricsOf(pred: Volume, truth: Volume, pp: string, tp: string, tol: number): SegmentationMetrics {
   try {
-    checkSameGrid(pred, truth, [pp, tp]);
-    const off = pred.affine
-      .flat()
-      .reduce((m, x, n) => Math.max(m, Math.abs(x - (truth.affine.flat()[n] as number))), 0);
-    if (off > 1e-3) {
-      throw new RangeError(
-        `${pp} and ${tp} have the same voxel grid but different affines (differing by up to ${off.toFixed(4)} mm); they do not overlay`,
-      );
-    }
+    assertSameGrid(truth, tp, pred, pp);
   } catch (e) {
-    throw new CliError((e as Error).message, ExitCode.data);
+    if (e instanceof GridMismatchError) throw new CliError(e.message, ExitCode.data);
+    throw e;
   }
   return segmentationMetrics(pred, truth, { nsdToleranceMm: tol });
 }

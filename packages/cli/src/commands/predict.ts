@@ -1,7 +1,9 @@
 import { createDeepScCovid } from '@deepsc/core';
-import { readNifti } from '@deepsc/io';
+import { assertSameGrid, readNifti } from '@deepsc/io';
 import {
+  checkPredictionOutput,
   loadCheckpoint,
+  NON_FINITE_REPLACEMENT_HU,
   networkConfig,
   predictVolume,
   preprocessOptions,
@@ -11,6 +13,7 @@ import {
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { printJson } from '../output.js';
+import { asOutputError } from '../output-error.js';
 import { asTrainError } from '../train-errors.js';
 import { asDataError, loadVolume, readOptions, type VolumeInputOptions } from '../volume-input.js';
 
@@ -21,13 +24,16 @@ interface PredictOptions extends VolumeInputOptions {
   lung?: string;
   threshold: string;
   overlap: string;
+  nonFiniteVoxels: string;
+  overwrite?: boolean;
   json?: boolean;
 }
 
 /**
  * `deepsc predict --model <checkpoint> --input <nifti | dicom-folder> --out <dir>`: class
  * probabilities, the lesion mask and probability and the evidence map on the input's own grid,
- * and the lesion findings.
+ * and the lesion findings. The output folder is checked before anything runs and written all at
+ * once (a temporary folder renamed into place); weights, voxels and outputs must be finite.
  */
 export function registerPredict(program: Command): void {
   program
@@ -40,17 +46,26 @@ export function registerPredict(program: Command): void {
       'checkpoint folder written by deepsc train (e.g. runs/x/checkpoints/best)',
     )
     .requiredOption('-i, --input <path>', 'CT in HU: NIfTI file, DICOM file or DICOM folder')
-    .requiredOption('-o, --out <dir>', 'output folder (created)')
+    .requiredOption('-o, --out <dir>', 'output folder (created; must be new or empty unless --overwrite)')
+    .option(
+      '--overwrite',
+      'replace the prediction already in --out (a folder of other files is never replaced)',
+    )
     .option('--lung <mask>', 'lung mask NIfTI on the input grid (default: computed)')
     .option('--threshold <p>', 'lesion probability threshold', '0.5')
     .option('--overlap <f>', 'sliding-window overlap in [0, 1)', '0.5')
     .option('--series <uid>', 'DICOM series to read when the folder holds several')
     .option('--uneven-spacing <mode>', 'DICOM slices with uneven gaps: error or warn', 'error')
     .option('--first-volume', 'read the first volume of a 4D NIfTI')
+    .option(
+      '--non-finite-voxels <policy>',
+      `NaN or infinite voxels: error (refuse the scan) or replace (read them as air, ${NON_FINITE_REPLACEMENT_HU} HU, with a warning and the count in prediction.json)`,
+      'error',
+    )
     .option('--json', 'print prediction.json to stdout as well')
     .addHelpText(
       'after',
-      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json.\nExit codes: 0 done, 2 bad arguments, 3 unreadable input or checkpoint.',
+      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json.\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
     )
     .action(async (opts: PredictOptions) => {
       const threshold = Number(opts.threshold);
@@ -61,8 +76,13 @@ export function registerPredict(program: Command): void {
         throw new CliError(`--overlap must lie in [0, 1), got '${opts.overlap}'`);
       if (opts.unevenSpacing !== 'error' && opts.unevenSpacing !== 'warn')
         throw new CliError(`--uneven-spacing must be error or warn, got '${opts.unevenSpacing}'`);
+      const nonFiniteVoxels = opts.nonFiniteVoxels;
+      if (nonFiniteVoxels !== 'error' && nonFiniteVoxels !== 'replace')
+        throw new CliError(`--non-finite-voxels must be error or replace, got '${nonFiniteVoxels}'`);
+      const overwrite = opts.overwrite === true;
       let net: ReturnType<typeof createDeepScCovid> | undefined;
       try {
+        await checkPredictionOutput(opts.out, { overwrite });
         const { state } = await readCheckpointState(opts.model);
         net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
         await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
@@ -76,18 +96,29 @@ export function registerPredict(program: Command): void {
           } catch (err) {
             throw asDataError(opts.lung, err);
           }
+          assertSameGrid(source.volume, opts.input, lung, opts.lung);
         }
         let p: Awaited<ReturnType<typeof predictVolume>>;
         try {
           p = await predictVolume(net, source.volume, preprocessOptions(state.config), {
             threshold,
             overlap,
+            nonFiniteVoxels,
             ...(lung ? { lung } : {}),
           });
         } catch (err) {
           throw asDataError(opts.input, err);
         }
-        const json = await writePrediction(opts.out, p, { input: opts.input, model: opts.model });
+        if (p.nonFiniteVoxels.count > 0)
+          process.stderr.write(
+            `deepsc: warning: ${opts.input}: ${p.nonFiniteVoxels.count} NaN or infinite voxel(s) read as ${p.nonFiniteVoxels.replacedWithHu} HU (recorded in prediction.json)\n`,
+          );
+        let json: string;
+        try {
+          json = await writePrediction(opts.out, p, { input: opts.input, model: opts.model }, { overwrite });
+        } catch (err) {
+          throw asOutputError(opts.out, err);
+        }
         if (opts.json) {
           const { readFile } = await import('node:fs/promises');
           printJson(JSON.parse(await readFile(json, 'utf8')));

@@ -1,7 +1,11 @@
-import { RunFolderError, writeRunReport } from '@deepsc/eval';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MAX_BOOTSTRAP_RESAMPLES, RunFolderError, writeRunReport } from '@deepsc/eval';
 import { FormatError } from '@deepsc/io';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
+import { asOutputError } from '../output-error.js';
+import { parseResamples } from '../resamples.js';
 
 interface ReportOptions {
   out?: string;
@@ -22,8 +26,15 @@ export function registerReport(program: Command): void {
       'build the self-contained HTML report of a run folder (run.json, metrics.jsonl, predictions.json, scans/)',
     )
     .argument('<run-folder>', 'the run folder')
-    .option('--out <file>', 'HTML file to write (default <run-folder>/report.html)')
-    .option('--resamples <n>', 'bootstrap resamples of every interval', '1000')
+    .option(
+      '--out <file>',
+      'HTML file to write, its folder created if missing (default <run-folder>/report.html)',
+    )
+    .option(
+      '--resamples <n>',
+      `bootstrap resamples of every interval (1 to ${MAX_BOOTSTRAP_RESAMPLES})`,
+      '1000',
+    )
     .option('--seed <n>', 'bootstrap seed', '0')
     .option('--max-scans <n>', 'scans shown with slice views', '12')
     .option('--nsd-tolerance <mm>', 'tolerance of the normalised surface Dice in mm', '1')
@@ -38,12 +49,15 @@ export function registerReport(program: Command): void {
       if (!(tol >= 0 && Number.isFinite(tol)))
         throw new CliError(`--nsd-tolerance must be a number of mm >= 0, got ${opts.nsdTolerance}`);
       const options = {
-        bootstrap: { resamples: int(opts.resamples, '--resamples', 1), seed: int(opts.seed, '--seed', 0) },
+        bootstrap: { resamples: parseResamples(opts.resamples), seed: int(opts.seed, '--seed', 0) },
         maxScanViews: int(opts.maxScans, '--max-scans', 0),
         nsdToleranceMm: tol,
       };
+      const out = opts.out ?? join(folder, 'report.html');
+      const st = await stat(out).catch(() => undefined);
+      if (st?.isDirectory()) throw new CliError(`--out ${out} is a folder; give the HTML file to write`);
       try {
-        const r = await writeRunReport(folder, opts.out, options);
+        const r = await writeRunReport(folder, out, options);
         console.log(
           `wrote ${r.path} (${(r.bytes / 1024).toFixed(0)} KiB; ${r.data.scans.length} scan views${r.data.warnings.length ? `; ${r.data.warnings.length} warnings in the report` : ''})`,
         );
@@ -51,7 +65,10 @@ export function registerReport(program: Command): void {
         if (e instanceof RunFolderError || e instanceof FormatError)
           throw new CliError(e.message, ExitCode.data);
         if (e instanceof RangeError) throw new CliError(e.message, ExitCode.data);
-        throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR')
+          throw new CliError(`cannot write ${out}: a part of the path is a file, not a folder`);
+        throw asOutputError(out, e);
       }
     });
 }

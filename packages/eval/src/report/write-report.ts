@@ -2,14 +2,16 @@
  * `deepsc report` in one call: read a run folder, render, write the HTML atomically.
  * @module
  */
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@deepsc/io';
 import { renderReportHtml } from './render-report.js';
 import type { ReportData } from './report-data.js';
 import { loadRunFolder, type RunFolderOptions } from './run-folder.js';
 
 /**
- * Builds the report of a run folder and writes it (temporary file, then rename).
+ * Builds the report of a run folder and writes it (temporary file, then rename), creating the
+ * file's folder when it is missing.
  * @param out the HTML file; default `<folder>/report.html`.
  * @returns the file written and the data it shows.
  * @throws as `loadRunFolder`; the fs error when the file cannot be written.
@@ -21,6 +23,7 @@ export async function writeRunReport(
 ): Promise<{ path: string; data: ReportData; bytes: number }> {
   const data = await loadRunFolder(folder, options);
   const html = renderReportHtml(data);
+  await mkdir(dirname(out), { recursive: true });
   await writeFileAtomic(out, html);
   return { path: out, data, bytes: Buffer.byteLength(html) };
 }

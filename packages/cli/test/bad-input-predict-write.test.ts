@@ -1,0 +1,100 @@
+/**
+ * Predict outputs the system refuses to write (disk full, read-only file system, I/O error),
+ * injected into `@deepsc/io`'s NIfTI writer after the first file of a prediction: exit code 4
+ * naming the output folder, the earlier results untouched, no partial file left.
+ */
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateScan, writeNifti } from '@deepsc/io';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type BadInputRow, checkBadInputRow } from './support/bad-input.js';
+import { writeTinyCheckpoint } from './support/predict-fixture.js';
+import { runCli } from './support/run-cli.js';
+
+/** The errno code the next NIfTI writes fail with after `failAfter` successful ones (null: none). */
+const fault: { code: string | null; failAfter: number; writes: number } = {
+  code: null,
+  failAfter: 0,
+  writes: 0,
+};
+
+vi.mock('@deepsc/io', async (original) => {
+  const io = await original<typeof import('@deepsc/io')>();
+  return {
+    ...io,
+    writeNifti: async (...args: Parameters<typeof io.writeNifti>) => {
+      if (fault.code !== null && fault.writes++ >= fault.failAfter) {
+        const err = new Error(`${fault.code}: injected, write '${args[0]}'`) as NodeJS.ErrnoException;
+        err.code = fault.code;
+        err.path = args[0];
+        throw err;
+      }
+      return io.writeNifti(...args);
+    },
+  };
+});
+
+const fx = join(tmpdir(), `deepsc-bad-input-predict-write-${process.pid}`);
+const ck = join(fx, 'ck');
+const ct = join(fx, 'ct.nii.gz');
+const previous = join(fx, 'previous');
+
+beforeAll(async () => {
+  await mkdir(fx, { recursive: true });
+  await writeTinyCheckpoint(ck);
+  await writeNifti(ct, generateScan('cap', 'predict-write', { inPlane: 32, slices: [16, 16] }).image);
+  const made = await runCli('predict', '--model', ck, '--input', ct, '--out', previous);
+  expect(made.code, made.err).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(fx, { recursive: true, force: true });
+});
+
+const failing = (code: string, reason: string, withPrevious: boolean): BadInputRow => ({
+  name: `predict ${withPrevious ? '--overwrite over earlier results' : 'into a new folder'} when a write fails with ${code}`,
+  setup: async (dir) => {
+    if (withPrevious) await cp(previous, join(dir, 'pred'), { recursive: true });
+    Object.assign(fault, { code, failAfter: 1, writes: 0 });
+  },
+  args: [
+    'predict',
+    '--model',
+    ck,
+    '--input',
+    ct,
+    '--out',
+    '{dir}/pred',
+    ...(withPrevious ? ['--overwrite'] : []),
+  ],
+  code: 4,
+  message: `/pred: ${reason} (${code})`,
+  // nothing may change: no new folder, the earlier one as it was, no temporary folder left
+  outputs: [],
+  after: async (_run, dir) => {
+    expect(fault.writes).toBeGreaterThan(1); // the fault was reached, after a file was written
+    if (withPrevious)
+      expect(await readFile(join(dir, 'pred', 'prediction.json'), 'utf8')).toBe(
+        await readFile(join(previous, 'prediction.json'), 'utf8'),
+      );
+  },
+});
+
+const rows: BadInputRow[] = [
+  failing('ENOSPC', 'no space left on the device', true),
+  failing('ENOSPC', 'no space left on the device', false),
+  failing('EROFS', 'read-only file system', true),
+  failing('EIO', 'input/output error', true),
+  failing('EDQUOT', 'disk quota exceeded', false),
+];
+
+describe('predict outputs the system refuses to write', () => {
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    try {
+      await checkBadInputRow(row);
+    } finally {
+      fault.code = null;
+    }
+  });
+});
