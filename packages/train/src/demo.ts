@@ -10,6 +10,7 @@ import { type ResolveOptions, resolveTrainConfig } from './config/load-config.js
 import type { TrainConfig } from './config/schema.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
 import { MetricsLog } from './metrics-log.js';
+import { resolveNetworkConfig } from './network-config.js';
 import type { ProgressOptions } from './progress.js';
 import { prepareRunFolder, RunFolderConflictError, runFolderEntries } from './run-folder.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
@@ -93,7 +94,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   if (!Number.isInteger(n) || n < 10 || n > MAX_DEMO_SCANS)
     throw new RangeError(`demo scans: got ${n}; allowed: an integer from 10 to ${MAX_DEMO_SCANS}`);
   // overrides and the device are checked before minutes go into generating the cohort
-  checkTrainingDevice(demoConfig(join(cohortDir, 'manifest.json')).training.device, 'demo');
+  const planned = demoConfig(join(cohortDir, 'manifest.json'));
+  resolveNetworkConfig(planned, 'demo');
+  checkTrainingDevice(planned.training.device, 'demo');
   const lock = await acquireRunLock(runDir, 'deepsc demo');
   try {
     const present = await runFolderEntries(runDir);

@@ -10,7 +10,7 @@ import {
   resolveConfig,
 } from '@deepsc/core';
 import { ConfigError } from './config/config-error.js';
-import type { TrainConfig } from './config/schema.js';
+import { MAX_SCAN_AXIS, MIN_SCAN_AXIS, type TrainConfig } from './config/schema.js';
 
 /** The network configuration a training configuration asks for (preset plus overrides). */
 export function networkConfig(c: Pick<TrainConfig, 'model'>): DeepScCovidConfig {
@@ -31,11 +31,28 @@ export function networkConfig(c: Pick<TrainConfig, 'model'>): DeepScCovidConfig 
  * @throws ConfigError when sizes, widths or strides do not fit together.
  */
 export function resolveNetworkConfig(c: Pick<TrainConfig, 'model'>, source = 'config'): ResolvedConfig {
+  let r: ResolvedConfig;
   try {
-    return resolveConfig(networkConfig(c));
+    r = resolveConfig(networkConfig(c));
   } catch (err) {
     throw new ConfigError(source, [`model: ${(err as Error).message}`]);
   }
+  // patches are cut from the whole-scan grid; the preset's sizes count too
+  const problems: string[] = [];
+  for (const [field, size] of [
+    ['wholeSize', r.wholeSize],
+    ['patchSize', r.patchSize],
+  ] as const)
+    if (size.some((n) => n < MIN_SCAN_AXIS || n > MAX_SCAN_AXIS))
+      problems.push(
+        `model.${field}: got [${size.join(', ')}]; every axis must be from ${MIN_SCAN_AXIS} (the network's smallest input: its first level halves each axis) to ${MAX_SCAN_AXIS} voxels`,
+      );
+  if (r.patchSize.some((n, a) => n > (r.wholeSize[a] as number)))
+    problems.push(
+      `model.patchSize: [${r.patchSize.join(', ')}] does not fit in model.wholeSize [${r.wholeSize.join(', ')}] (patches are cut from the whole-scan grid): make every axis <= the whole size's`,
+    );
+  if (problems.length) throw new ConfigError(source, problems);
+  return r;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   loadTrainConfig,
   mergeConfig,
   parseOverride,
+  resolveNetworkConfig,
   resolveTrainConfig,
 } from '../src/index.js';
 
@@ -130,6 +131,42 @@ describe('resolveTrainConfig', () => {
       { ...base, model: { variant: 'classification-only' }, training: { bestMetric: 'dice' } },
       'allowed: "accuracy", "auc", "loss"',
     ],
+    // caps on numbers that size memory and time (docs/training.md "Limits")
+    [
+      'workers beyond the cap',
+      { ...base, data: { manifest: 'm', workers: 100000 } },
+      'data.workers: got 100000; must be <= 64',
+    ],
+    [
+      'accumulate beyond the cap',
+      { ...base, training: { accumulate: 1e9 } },
+      'training.accumulate: got 1000000000; must be <= 1024',
+    ],
+    [
+      'stepsPerEpoch beyond the cap',
+      { ...base, training: { stepsPerEpoch: 1e12 } },
+      'training.stepsPerEpoch: got 1000000000000; must be <= 1000000',
+    ],
+    [
+      'scans per epoch beyond the cap',
+      { ...base, training: { stepsPerEpoch: 100000, accumulate: 100 } },
+      'training.stepsPerEpoch: 100000 steps of accumulate 100 are 10000000 scans per epoch; at most 1000000',
+    ],
+    [
+      'epochs beyond the cap',
+      { ...base, training: { epochs: 1e7 } },
+      'training.epochs: got 10000000; must be <= 100000',
+    ],
+    [
+      'a whole size beyond the cap',
+      { ...base, model: { wholeSize: [16, 4096, 64] } },
+      'model.wholeSize[1]: got 4096; must be <= 1024',
+    ],
+    [
+      'a __proto__ key',
+      { ...base, training: JSON.parse('{"__proto__": {"epochs": 1}}') },
+      'training.__proto__: not a configuration field',
+    ],
   ])('rejects a bad %s naming the field', (_what, input, message) => {
     expect(problems(input)).toContain(message);
   });
@@ -151,6 +188,53 @@ describe('resolveTrainConfig', () => {
 
   it.each(['epochs', '=3', 'a..b=1'])('parseOverride rejects %s', (text) => {
     expect(() => parseOverride(text)).toThrow(/field\.path=value/);
+  });
+
+  it.each([
+    '__proto__.x=1',
+    'training.__proto__.epochs=1',
+    'constructor.prototype.x=1',
+    'training.prototype=1',
+  ])('parseOverride refuses %s (a path to a prototype, not a field)', (text) => {
+    expect(() => parseOverride(text)).toThrow(/is not a configuration field/);
+  });
+
+  it.each([
+    [
+      "[1,1,1] with the preset's patch",
+      { model: { wholeSize: [1, 1, 1] } },
+      [
+        "model.wholeSize: got [1, 1, 1]; every axis must be from 4 (the network's smallest input",
+        'model.patchSize: [16, 64, 64] does not fit in model.wholeSize [1, 1, 1]',
+      ],
+    ],
+    [
+      'a patch of 2',
+      { model: { preset: 'tiny', patchSize: [2, 8, 8] } },
+      ['model.patchSize: got [2, 8, 8]; every axis must be from 4'],
+    ],
+    [
+      'a patch larger than the scan',
+      { model: { wholeSize: [16, 32, 32], patchSize: [16, 64, 64] } },
+      ['model.patchSize: [16, 64, 64] does not fit in model.wholeSize [16, 32, 32]'],
+    ],
+  ])('resolveNetworkConfig refuses %s, naming the sizes', (_w, extra, messages) => {
+    const c = resolveTrainConfig({ ...base, ...extra }, { source: 'test' });
+    let err: unknown;
+    try {
+      resolveNetworkConfig(c);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    for (const m of messages) expect((err as ConfigError).problems.join('\n')).toContain(m);
+  });
+
+  it('resolveNetworkConfig takes the smallest sizes the network can (the tiny preset)', () => {
+    const r = resolveNetworkConfig(
+      resolveTrainConfig({ ...base, model: { preset: 'tiny', wholeSize: [4, 4, 4], patchSize: [4, 4, 4] } }),
+    );
+    expect(r.wholeSize).toEqual([4, 4, 4]);
   });
 
   it('mergeConfig replaces arrays and merges objects', () => {

@@ -7,18 +7,34 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, describeIssue } from './config-error.js';
 import { TRAIN_PRESETS, type TrainPresetName } from './presets.js';
-import { type TrainConfig, trainConfigSchema } from './schema.js';
+import { MAX_SCANS_PER_EPOCH, type TrainConfig, trainConfigSchema } from './schema.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Keys that would reach an object's prototype instead of a field. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Dotted paths of forbidden keys anywhere in a parsed JSON value. */
+function forbiddenKeys(v: unknown, path: string): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => forbiddenKeys(x, `${path}[${i}]`));
+  if (!isObject(v)) return [];
+  return Object.keys(v).flatMap((k) => {
+    const p = path ? `${path}.${k}` : k;
+    return FORBIDDEN_KEYS.has(k) ? [p] : forbiddenKeys(v[k], p);
+  });
+}
+
 /** Deep merge of plain objects: `over` wins; arrays and scalars are replaced, not merged. */
 export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  for (const [k, v] of Object.entries(over)) {
+    if (FORBIDDEN_KEYS.has(k)) continue; // refused by resolveTrainConfig before merging
+    out[k] = mergeConfig(base[k], v);
+  }
   return out;
 }
 
@@ -34,6 +50,9 @@ export function parseOverride(text: string): Record<string, unknown> {
     throw new ConfigError('overrides', [
       `'${text}': write an override as field.path=value, e.g. training.epochs=3`,
     ]);
+  const bad = path.split('.').find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad !== undefined)
+    throw new ConfigError('overrides', [`'${text}': '${bad}' is not a configuration field`]);
   const raw = text.slice(eq + 1).trim();
   let value: Json;
   try {
@@ -73,6 +92,12 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
     throw new ConfigError(source, [
       `expected a JSON object, got ${Array.isArray(input) ? 'an array' : JSON.stringify(input)}`,
     ]);
+  const forbidden = forbiddenKeys(input, '');
+  if (forbidden.length)
+    throw new ConfigError(
+      source,
+      forbidden.map((f) => `${f}: not a configuration field; remove it`),
+    );
   let merged: unknown = input;
   for (const o of options.overrides ?? []) merged = mergeConfig(merged, parseOverride(o));
   const presetName = (merged as { preset?: unknown }).preset ?? options.defaultPreset;
@@ -98,6 +123,11 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
   if (Math.abs(train + val + test - 1) > 1e-9)
     problems.push(`data.split: train + val + test = ${train + val + test}; must sum to 1`);
   if (!(train > 0)) problems.push('data.split.train: got 0; must be > 0 (nothing to train on)');
+  const { stepsPerEpoch, accumulate } = c.training;
+  if (stepsPerEpoch !== undefined && stepsPerEpoch * accumulate > MAX_SCANS_PER_EPOCH)
+    problems.push(
+      `training.stepsPerEpoch: ${stepsPerEpoch} steps of accumulate ${accumulate} are ${stepsPerEpoch * accumulate} scans per epoch; at most ${MAX_SCANS_PER_EPOCH}`,
+    );
   if (c.training.bestMetric !== 'loss' && c.training.validateEvery === 0 && c.training.earlyStopPatience > 0)
     problems.push('training.earlyStopPatience: needs validation; set training.validateEvery >= 1');
   const v = c.model.variant;

@@ -8,7 +8,27 @@ import { z } from 'zod';
 
 const int = (min: number) => z.number().int().min(min);
 const positive = z.number().positive();
-const size3 = z.tuple([int(1), int(1), int(1)]);
+
+/**
+ * Bounds of every axis of `model.wholeSize` and `patchSize`, in voxels. Below 4 the network's
+ * first stride-2 level cannot halve the axis (`planStrides` of `@deepsc/core` keeps at least 2
+ * voxels), so every level would run at one voxel's resolution: not a network, a per-voxel
+ * classifier. Above 1024 one input alone is gigabytes.
+ */
+export const MIN_SCAN_AXIS = 4;
+export const MAX_SCAN_AXIS = 1024;
+/** Most loader worker threads (`data.workers`): each holds scans in memory. */
+export const MAX_WORKERS = 64;
+/** Most micro-batches per optimizer step (`training.accumulate`). */
+export const MAX_ACCUMULATE = 1024;
+/** Most scans an epoch may take (`training.stepsPerEpoch` times `training.accumulate`). */
+export const MAX_SCANS_PER_EPOCH = 1_000_000;
+/** Most epochs (`training.epochs`). */
+export const MAX_EPOCHS = 100_000;
+
+// the minimum is checked with the preset's sizes by resolveNetworkConfig, which says why
+const axis = int(1).max(MAX_SCAN_AXIS);
+const size3 = z.tuple([axis, axis, axis]);
 const fraction = z.number().min(0).max(1);
 
 /** Model section: a core preset plus overrides of its sizes and widths. */
@@ -52,8 +72,8 @@ export const dataSchema = z
     lungMask: z.enum(['file', 'compute', 'none']).default('compute'),
     /** Preprocessed-scan cache folder; default `<out>/cache`. */
     cacheDir: z.string().optional(),
-    /** Loader worker threads; default 1. */
-    workers: int(0).default(1),
+    /** Loader worker threads; default 1, at most {@link MAX_WORKERS}. */
+    workers: int(0).max(MAX_WORKERS).default(1),
     /** Share of patches forced to hold lesion (paper 0.6). */
     lesionPatchProbability: fraction.default(0.6),
     /** Least lesion fraction of a forced patch's voxels (paper 0.01). */
@@ -144,14 +164,17 @@ export const lossSchema = z
 /** Training loop section. */
 export const trainingSchema = z
   .object({
-    epochs: int(1).default(300),
-    /** Optimizer steps per epoch; default ceil(training scans / accumulate), each scan once. */
-    stepsPerEpoch: int(1).optional(),
+    epochs: int(1).max(MAX_EPOCHS).default(300),
+    /**
+     * Optimizer steps per epoch; default ceil(training scans / accumulate), each scan once.
+     * Times `accumulate`, at most {@link MAX_SCANS_PER_EPOCH}.
+     */
+    stepsPerEpoch: int(1).max(MAX_SCANS_PER_EPOCH).optional(),
     /**
      * Scans (micro-batches of one) per optimizer step: their gradients are averaged, so a step
      * is that of a batch of `accumulate` scans. Integer >= 1; default 1.
      */
-    accumulate: int(1).default(1),
+    accumulate: int(1).max(MAX_ACCUMULATE).default(1),
     /** Validate every N epochs (0: never). */
     validateEvery: int(0).default(1),
     /** Metric of the validation split that picks the best checkpoint. */
