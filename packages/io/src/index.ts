@@ -18,6 +18,7 @@ export * from './dicom/geometry.js';
 export { decodeFramePixels } from './dicom/pixels.js';
 export * from './dicom/read-series.js';
 export { type DicomSliceInfo, imageFrames, parseDicomFrames } from './dicom/slice.js';
+export * from './dicom/seg.js';
 export * from './dicom/transfer-syntax.js';
 export * from './format-error.js';
 export { writeFileAtomic } from './fs/atomic-write.js';
@@ -50,9 +51,11 @@ export * from './lung/mask-overlap.js';
 export * from './lung/morphology.js';
 export * from './nifti/affine.js';
 export * from './nifti/datatypes.js';
+export * from './nifti/describe.js';
 export * from './nifti/header.js';
 export * from './nifti/orientation.js';
 export {
+  chooseAffine,
   fixNiftiHeader,
   type NiftiLayout,
   type NiftiReadOptions,

@@ -1,10 +1,13 @@
 import { type Command, Option } from 'commander';
+import { inspectDescription } from '../inspect-description.js';
 import { printJson } from '../output.js';
-import { describeVolume, loadVolume, readOptions, type VolumeInputOptions } from '../volume-input.js';
+import type { VolumeInputOptions } from '../volume-input.js';
 
 /**
  * `deepsc inspect <file | dicom-folder>`: prints JSON with format, dims, spacing, the 4x4 RAS
- * affine, datatype, min and max, and warnings. Unreadable input exits with code 3.
+ * affine, datatype, min and max, and warnings (a NIfTI file's whole header under `nifti.header`:
+ * a 4D file is described with every dim, min and max of its first volume; a datatype that
+ * cannot be read, from its header alone). Unreadable input exits with code 3.
  */
 export function registerInspect(program: Command): void {
   program
@@ -22,9 +25,13 @@ export function registerInspect(program: Command): void {
         .choices(['error', 'warn'])
         .default('error'),
     )
-    .option('--first-volume', 'read the first volume of a 4D NIfTI file instead of refusing it')
+    .addOption(
+      new Option(
+        '--first-volume',
+        'kept for compatibility: inspect always describes a 4D NIfTI file',
+      ).hideHelp(),
+    )
     .action(async (input: string, opts: VolumeInputOptions) => {
-      const source = await loadVolume(input, readOptions(opts));
-      printJson(describeVolume(input, source));
+      printJson(await inspectDescription(input, opts));
     });
 }

@@ -38,8 +38,8 @@ export const NIFTI_DATATYPES: Readonly<Record<NiftiDatatypeName, NiftiDatatype>>
   uint32: { name: 'uint32', code: 768, bytes: 4, array: Uint32Array },
 };
 
-/** Datatype codes of the standard this library does not hold in a `VoxelArray`. */
-const UNSUPPORTED_NAMES: Readonly<Record<number, string>> = {
+/** Datatype codes of the standard this library does not hold in a `VoxelArray`, by name. */
+export const UNSUPPORTED_DATATYPE_NAMES: Readonly<Record<number, string>> = {
   0: 'unknown',
   1: 'binary',
   32: 'complex64',
@@ -59,7 +59,7 @@ const UNSUPPORTED_NAMES: Readonly<Record<number, string>> = {
  */
 export function datatypeFromCode(code: number, what = 'nifti'): NiftiDatatype {
   for (const dt of Object.values(NIFTI_DATATYPES)) if (dt.code === code) return dt;
-  const name = UNSUPPORTED_NAMES[code] ?? 'not a NIfTI datatype';
+  const name = UNSUPPORTED_DATATYPE_NAMES[code] ?? 'not a NIfTI datatype';
   throw new UnsupportedDatatypeError(
     code,
     name,

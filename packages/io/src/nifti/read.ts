@@ -82,8 +82,12 @@ export function fixNiftiHeader(
   return { header, warnings };
 }
 
-/** The valid affine nearest to nibabel's choice: unusable (singular, non-finite) ones fall back to the next source. */
-function chooseAffine(
+/**
+ * The affine a volume is read with: nibabel's choice ({@link bestAffine}), except that an
+ * unusable one (singular, non-finite) falls back to the next source, with a warning.
+ * @throws FormatError from the qform (a quaternion that is not a rotation).
+ */
+export function chooseAffine(
   h: NiftiHeader,
   what: string,
   warnings: string[],
