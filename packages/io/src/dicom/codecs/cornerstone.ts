@@ -1,13 +1,12 @@
 /**
  * The WebAssembly decoders of the cornerstone codecs: OpenJPEG (JPEG 2000), CharLS (JPEG-LS)
- * and libjpeg-turbo (8-bit JPEG baseline and extended). Each module is instantiated on first
- * use.
+ * and libjpeg-turbo (8-bit JPEG baseline and extended). Each package is imported, and its
+ * WebAssembly module instantiated, on first use. The packages ship no type declarations: each
+ * entry is an Emscripten module factory, imported by a name held in a `string` so that the
+ * compiler does not look for its types.
  * @module
  */
 
-import charls from '@cornerstonejs/codec-charls/decodewasmjs';
-import libjpegTurbo from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
-import openjpeg from '@cornerstonejs/codec-openjpeg/decodewasmjs';
 import { FormatError } from '../../format-error.js';
 import { checkDecodedFrame, type FrameDecoder, samplesOf } from './frame-spec.js';
 
@@ -29,14 +28,14 @@ type Factory = (options: {
  * What the codec prints (OpenJPEG reports errors and warnings on stdout and stderr) is kept
  * out of the console and named in the error when the frame cannot be decoded.
  */
-function wasmDecoder(codec: string, factory: Factory, className: string): () => Promise<FrameDecoder> {
+function wasmDecoder(codec: string, entry: string, className: string): () => Promise<FrameDecoder> {
   let module: Promise<Record<string, unknown>> | undefined;
   const printed: string[] = [];
   const keep = (text: string) => {
     if (printed.length < 20) printed.push(text.trim());
   };
   return async () => {
-    module ??= factory({ print: keep, printErr: keep });
+    module ??= import(entry).then((m: { default: Factory }) => m.default({ print: keep, printErr: keep }));
     const Decoder = (await module)[className] as new () => WasmDecoder;
     return (encoded, spec) => {
       printed.length = 0;
@@ -61,8 +60,20 @@ function wasmDecoder(codec: string, factory: Factory, className: string): () => 
 }
 
 /** JPEG 2000 (OpenJPEG). */
-export const loadJpeg2000 = wasmDecoder('JPEG 2000', openjpeg as Factory, 'J2KDecoder');
+export const loadJpeg2000 = wasmDecoder(
+  'JPEG 2000',
+  '@cornerstonejs/codec-openjpeg/decodewasmjs' as string,
+  'J2KDecoder',
+);
 /** JPEG-LS, lossless and near-lossless (CharLS). */
-export const loadJpegLs = wasmDecoder('JPEG-LS', charls as Factory, 'JpegLSDecoder');
+export const loadJpegLs = wasmDecoder(
+  'JPEG-LS',
+  '@cornerstonejs/codec-charls/decodewasmjs' as string,
+  'JpegLSDecoder',
+);
 /** 8-bit JPEG baseline and extended (libjpeg-turbo). */
-export const loadJpeg8 = wasmDecoder('JPEG', libjpegTurbo as Factory, 'JPEGDecoder');
+export const loadJpeg8 = wasmDecoder(
+  'JPEG',
+  '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs' as string,
+  'JPEGDecoder',
+);

@@ -1,26 +1,38 @@
 /**
- * JPEG Lossless (process 14, any predictor) with jpeg-lossless-decoder-js.
+ * JPEG Lossless (process 14, any predictor) with jpeg-lossless-decoder-js, imported on first use.
  * @module
  */
-import { Decoder } from 'jpeg-lossless-decoder-js';
-import { checkDecodedFrame, type FrameSpec } from './frame-spec.js';
+import { checkDecodedFrame, type FrameDecoder, type FrameSpec } from './frame-spec.js';
 
-/** Decodes one JPEG Lossless frame into its stored values. */
-export function decodeJpegLossless(encoded: Uint8Array, spec: FrameSpec): ArrayLike<number> {
-  const decoder = new Decoder();
-  const copy = encoded.slice();
-  const out = decoder.decode(copy.buffer, 0, copy.byteLength, spec.bitsAllocated / 8) as
-    | Uint8Array
-    | Uint16Array;
-  checkDecodedFrame(
-    'JPEG Lossless',
-    {
-      width: decoder.xDim,
-      height: decoder.yDim,
-      bitsPerSample: decoder.precision ?? 0,
-      componentCount: decoder.numComp,
-    },
-    spec,
-  );
-  return out;
+/** The part of jpeg-lossless-decoder-js's Decoder used here (the package's declarations are missing). */
+interface LosslessDecoder {
+  xDim: number;
+  yDim: number;
+  numComp: number;
+  precision: number | undefined;
+  decode(buffer: ArrayBuffer, offset: number, length: number, numBytes: number): Uint8Array | Uint16Array;
+}
+
+/** The JPEG Lossless decoder. */
+export async function loadJpegLossless(): Promise<FrameDecoder> {
+  // a name held in a `string`: the compiler does not look for the missing declarations
+  const { Decoder } = (await import('jpeg-lossless-decoder-js' as string)) as {
+    Decoder: new () => LosslessDecoder;
+  };
+  return (encoded: Uint8Array, spec: FrameSpec) => {
+    const decoder = new Decoder();
+    const copy = encoded.slice();
+    const out = decoder.decode(copy.buffer, 0, copy.byteLength, spec.bitsAllocated / 8);
+    checkDecodedFrame(
+      'JPEG Lossless',
+      {
+        width: decoder.xDim,
+        height: decoder.yDim,
+        bitsPerSample: decoder.precision ?? 0,
+        componentCount: decoder.numComp,
+      },
+      spec,
+    );
+    return out;
+  };
 }

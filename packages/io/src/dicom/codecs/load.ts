@@ -22,7 +22,7 @@ async function load(codec: Exclude<PixelCodec, 'native'>): Promise<FrameDecoder>
     case 'rle':
       return (await import('./rle.js')).decodeRle;
     case 'jpeg-lossless':
-      return (await import('./jpeg-lossless.js')).decodeJpegLossless;
+      return (await import('./jpeg-lossless.js')).loadJpegLossless();
     case 'jpeg':
       // 8-bit only: BitsStored above 8 is refused when the file is scanned (see slice.ts)
       return (await import('./cornerstone.js')).loadJpeg8();
