@@ -9,7 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeExampleRun } from '@deepsc/eval';
 import { createVolume, readNifti, writeNifti } from '@deepsc/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,9 @@ const ct = join(fx, 'ct.nii.gz');
 const lung = join(fx, 'lung.nii.gz');
 /** A prediction made with the good checkpoint, copied into sandboxes as "earlier results". */
 const previous = join(fx, 'previous');
+/** A 4-slice DICOM series of pydicom's (implicit VR little endian, 2.5 mm apart). */
+const dicomSeries = join(dirname(fileURLToPath(import.meta.url)), '../../io/test/fixtures/dicom/implicit_le');
+
 /** A process id no process can have (above Linux's pid_max of 2^22): a killed writer's. */
 const deadPid = 99999999;
 
@@ -309,6 +313,24 @@ const rows: BadInputRow[] = [
         await readFile(join(previous, 'prediction.json'), 'utf8'),
       );
     },
+  },
+  {
+    name: 'predict --uneven-spacing warn says its warning once',
+    setup: async (dir) => {
+      // the third slice moved 1 mm along the normal: gaps 2.5, 3.5, 1.5 mm
+      await cp(dicomSeries, join(dir, 'uneven'), { recursive: true });
+      const f = join(dir, 'uneven', 'IM0002.dcm');
+      const b = Buffer.from(await readFile(f));
+      const at = b.indexOf('-120.0000\\-95.5000\\-200.0000');
+      expect(at).toBeGreaterThan(0);
+      b.write('-120.0000\\-95.5000\\-201.0000', at);
+      await writeFile(f, b);
+    },
+    args: predict('{dir}/uneven', '--uneven-spacing', 'warn'),
+    // read with a warning, then refused: no lung in a 6x5-pixel phantom
+    code: 3,
+    message: 'no lung found',
+    after: (run) => expect(run.err.match(/warning: .*uneven slice spacing/g)).toHaveLength(1),
   },
   // eval and report
   {

@@ -18,6 +18,7 @@ export * from './config/schema.js';
 export * from './demo.js';
 export * from './diverged-error.js';
 export * from './evaluate-split.js';
+export * from './finite-weights.js';
 export * from './infer.js';
 export * from './labels.js';
 export * from './metrics-log.js';
