@@ -51,7 +51,12 @@ describe('deepsc synth', () => {
     expect(text.out).toMatch(/wrote 1 scans .* to .*d in/);
   });
   it.each([
-    [['--n', '0'], /--n must be an integer >= 1/],
+    [['--n', '0'], /--n must be an integer in 1\.\.100000, got '0'/],
+    [['--n', '1e12'], /--n must be an integer in 1\.\.100000, got '1e12'/],
+    [['--n', '2.5'], /--n must be an integer in 1\.\.100000/],
+    [['--slices', '16-100000'], /hi <= 512/],
+    [['--in-plane', '4096'], /--in-plane must be an integer in 32\.\.512/],
+    [['--workers', '100000'], /--workers must be an integer in 0\.\.64/],
     [['--slices', '10'], /--slices must look like 64-96/],
     [['--slices', '40-20'], /lo <= hi/],
     [['--atypical', '1.5'], /--atypical/],
