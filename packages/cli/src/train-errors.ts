@@ -1,18 +1,37 @@
 /**
- * Errors of training, prediction and the demo as CLI errors: configuration problems are usage
- * errors (exit 2); bad checkpoints, manifests and scans are data errors (exit 3). Anything else
- * is left as is (a bug: stack with --verbose).
+ * Errors of training, prediction and the demo as CLI errors: configuration problems, and a run
+ * folder in use or not usable as asked, are usage errors (exit 2); bad checkpoints, manifests
+ * and scans, and a run that diverged (its data or settings drove it to NaN), are data errors
+ * (exit 3); a write of the run folder the system refused (disk full, read-only) is exit 4
+ * naming the path. Anything else is left as is (a bug: stack with --verbose).
  * @module
  */
 import { FormatError, GridMismatchError, ManifestError } from '@deepsc/io';
-import { CheckpointError, ConfigError, PredictionError, PredictionOutputError } from '@deepsc/train';
+import {
+  CheckpointError,
+  ConfigError,
+  DivergedError,
+  PredictionError,
+  PredictionOutputError,
+  RunFolderConflictError,
+  RunLockedError,
+  RunWriteError,
+} from '@deepsc/train';
 import { CliError, ExitCode } from './errors.js';
+import { asOutputError } from './output-error.js';
 
 /** Maps a known error to a CliError with the right exit code; returns other errors unchanged. */
 export function asTrainError(err: unknown): unknown {
   if (err instanceof CliError) return err;
   if (err instanceof ConfigError || err instanceof PredictionOutputError)
     return new CliError(err.message, ExitCode.usage);
+  if (err instanceof RunLockedError || err instanceof RunFolderConflictError)
+    return new CliError(err.message, ExitCode.usage);
+  if (err instanceof DivergedError) return new CliError(err.message, ExitCode.data);
+  if (err instanceof RunWriteError) {
+    const mapped = asOutputError(err.path, err.cause);
+    return mapped instanceof CliError ? mapped : new CliError(err.message, ExitCode.io);
+  }
   if (err instanceof PredictionError || err instanceof GridMismatchError)
     return new CliError(err.message, ExitCode.data);
   if (err instanceof CheckpointError || err instanceof ManifestError || err instanceof FormatError)
