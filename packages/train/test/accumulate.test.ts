@@ -116,14 +116,14 @@ describe('gradient accumulation in the trainer', () => {
   });
 
   describe('resume with accumulation is byte-identical', () => {
-    let reference: { model: Buffer; optimizer: Buffer };
+    let reference: { model: Buffer; optimizer: Buffer; metrics: string };
     let total = 0;
     beforeAll(async () => {
       const out = join(cohort.dir, 'run-accumulate-uninterrupted');
       const r = await train(accumulating(out), { progress: { style: 'off' } });
       r.network.model.dispose();
       total = r.steps;
-      reference = await weights(out);
+      reference = { ...(await weights(out)), metrics: await readFile(join(out, 'metrics.jsonl'), 'utf8') };
     });
 
     it.each([
@@ -143,6 +143,8 @@ describe('gradient accumulation in the trainer', () => {
       const got = await weights(out);
       expect(got.model.equals(reference.model)).toBe(true);
       expect(got.optimizer.equals(reference.optimizer)).toBe(true);
+      // the log too: no partial-epoch record, whole-epoch means
+      expect(await readFile(join(out, 'metrics.jsonl'), 'utf8')).toBe(reference.metrics);
     });
 
     it('refuses to resume with another accumulate, naming the field', async () => {

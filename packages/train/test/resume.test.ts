@@ -5,7 +5,7 @@ import { train } from '../src/index.js';
 import { tinyCohort, tinyConfig } from './support/cohort.js';
 
 let cohort: { dir: string; manifest: string };
-let reference: { model: Buffer; optimizer: Buffer };
+let reference: { model: Buffer; optimizer: Buffer; metrics: string };
 
 const files = async (out: string) => ({
   model: await readFile(join(out, 'checkpoints', 'last', 'model.safetensors')),
@@ -19,7 +19,7 @@ beforeAll(async () => {
   r.network.model.dispose();
   expect(r.status).toBe('completed');
   expect(r.steps).toBe(6);
-  reference = await files(out);
+  reference = { ...(await files(out)), metrics: await readFile(join(out, 'metrics.jsonl'), 'utf8') };
 });
 
 describe('resume after an interrupt gives bit-identical weights and optimizer state', () => {
@@ -51,6 +51,10 @@ describe('resume after an interrupt gives bit-identical weights and optimizer st
     const trainSteps = log.filter((r) => r.split === 'train').map((r) => r.step);
     expect(new Set(trainSteps).size).toBe(trainSteps.length);
     expect(Math.max(...trainSteps)).toBe(6);
+    // no record of part of an epoch, and the resumed epoch's means cover all of its steps:
+    // the log is the uninterrupted run's, byte for byte
+    expect(log.filter((r) => r.split === 'train').map((r) => r.epoch)).toEqual([1, 2]);
+    expect(await readFile(join(out, 'metrics.jsonl'), 'utf8')).toBe(reference.metrics);
   });
 
   it('a different seed gives different weights (the comparison can fail)', async () => {
