@@ -81,7 +81,40 @@ export interface NativeCompileOptions {
   seedOutputs?: readonly string[];
   /** `greedy` (default): greedy-by-size buffer reuse; `none`: one buffer per value (for comparison). */
   reuse?: 'greedy' | 'none';
+  /**
+   * Node-name prefixes of segments recomputed in the backward pass instead of kept (a node is
+   * in segment `P` when its name is `P` or starts with `P.`); mode `train` only. TypeError for
+   * a prefix that names no node, or a segment holding batch_norm in mode `train`.
+   */
+  recompute?: readonly string[];
+  /** Default true: elementwise ops write over an input nothing reads afterwards (false: for comparison). */
+  inPlace?: boolean;
+  /**
+   * Default true: a backward keeps alive only the inputs and outputs its op declares it reads;
+   * false: all of them (the conservative plan, for comparison).
+   */
+  declaredReads?: boolean;
   optimizer?: NativeOptimizerConfig;
+}
+
+/** Where a compiled model's arena peaks and what the planner saved. */
+export interface NativeMemoryInfo {
+  /** The arena's size. */
+  arenaBytes: number;
+  /** Bytes live at the peak step (the arena is this plus fragmentation). */
+  peakLiveBytes: number;
+  /** The peak step, e.g. "backward of node 'lesion.dec1.conv2'". */
+  peakStep: string;
+  /** The largest buffers live at the peak (at most 10), by what they hold. */
+  largestAtPeak: { what: string; bytes: number }[];
+  /** Nodes whose forward writes over its input. */
+  inPlaceNodes: string[];
+  /** Output buffers in-place forwards did not need. */
+  inPlaceBytes: number;
+  /** Nodes whose forward runs again in the backward pass. */
+  recomputedNodes: string[];
+  /** Arena without recomputation minus the arena with it (0 without `recompute`). */
+  recomputeSavedBytes: number;
 }
 
 /** What a compiled model reports about itself. */
@@ -97,6 +130,8 @@ export interface NativeModelInfo {
   mode: 'train' | 'infer';
   /** Trainable parameters the loss does not reach (the optimizer skips them). */
   parametersWithoutGradient: string[];
+  /** The plan's peak and what holds it. */
+  memory: NativeMemoryInfo;
 }
 
 /** A leaf as the compiled model lists it. */

@@ -289,3 +289,20 @@ export function inferShapes<K extends OpName>(
 ): number[][] {
   return loadBinding().inferShapes(op, attrs as Attrs, shapes);
 }
+
+/**
+ * What `op`'s backward reads of its forward's data when it computes the gradients `needGrad`
+ * (the engine's declared backward needs, `include/deepsc/backward_reads.h`): `inputs[i]` /
+ * `outputs[k]` true when the kernel reads that tensor's values (shapes are always used). The
+ * graph executor frees every other forward value as soon as the forward is done with it.
+ * @param inputs - the number of inputs of the call (a variadic op's count), `outputs` likewise.
+ * @throws TypeError for an unknown op.
+ */
+export function backwardReads(
+  op: OpName,
+  needGrad: readonly boolean[],
+  inputs: number,
+  outputs: number,
+): { inputs: boolean[]; outputs: boolean[] } {
+  return loadBinding().backwardReads(op, needGrad, inputs, outputs);
+}

@@ -76,6 +76,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("inferShapes", Napi::Function::New(env, infer_shapes_js));
   exports.Set("runForward", Napi::Function::New(env, run_forward_js));
   exports.Set("runBackward", Napi::Function::New(env, run_backward_js));
+  exports.Set("backwardReads", Napi::Function::New(env, backward_reads_js));
   exports.Set("timeOp", Napi::Function::New(env, time_op_js));
   exports.Set("peakFlops", Napi::Function::New(env, peak_flops_js));
   init_tensor(env, exports);

@@ -334,6 +334,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     const std::string reuse = opts.Get("reuse").IsString() ? opts.Get("reuse").As<Napi::String>().Utf8Value() : "greedy";
     if (reuse != "greedy" && reuse != "none") fail(ErrorKind::Range, "compile", "reuse is '" + reuse + "', expected 'greedy' or 'none'");
     co.reuse = reuse == "none" ? graph::Reuse::none : graph::Reuse::greedy_by_size;
+    co.recompute = strings_of(opts.Get("recompute"), "recompute");
+    for (const char* key : {"inPlace", "declaredReads"}) {
+      const Napi::Value f = opts.Get(key);
+      if (!f.IsUndefined() && !f.IsBoolean()) fail(ErrorKind::Type, "compile", std::string(key) + " must be a boolean");
+      if (f.IsBoolean()) (std::string(key) == "inPlace" ? co.in_place : co.declared_reads) = f.As<Napi::Boolean>().Value();
+    }
 
     const Executor* share = nullptr;
     if (info.Length() > 2 && info[2].IsObject()) {
@@ -359,8 +365,52 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       for (int v : ex.program().dead_parameters)
         dead.Set(dead.Length(), ex.graph().values()[static_cast<size_t>(v)].name);
       o.Set("parametersWithoutGradient", dead);
+      o.Set("memory", memory_info(env, ex));
       return o;
     });
+  }
+
+  /// The plan's peak and what holds it, what in-place and recomputation saved.
+  static Napi::Object memory_info(Napi::Env env, const Executor& ex) {
+    const graph::Program& p = ex.program();
+    const graph::ArenaPlan& plan = ex.plan();
+    const auto& nodes = ex.graph().nodes();
+    Napi::Object m = Napi::Object::New(env);
+    m.Set("arenaBytes", static_cast<double>(plan.floats * 4));
+    m.Set("peakLiveBytes", static_cast<double>(plan.peak_live_floats * 4));
+    std::string at;
+    if (plan.peak_step >= 0 && static_cast<size_t>(plan.peak_step) < p.steps.size()) {
+      const graph::Step& st = p.steps[static_cast<size_t>(plan.peak_step)];
+      const char* kind = st.kind == graph::StepKind::forward   ? (st.recompute ? "recompute" : "forward")
+                         : st.kind == graph::StepKind::backward ? "backward"
+                         : st.kind == graph::StepKind::seed     ? "seed"
+                                                                : "accumulate";
+      at = st.node >= 0 ? std::string(kind) + " of node '" + nodes[static_cast<size_t>(st.node)].name + "'" : kind;
+    }
+    m.Set("peakStep", at);
+    Napi::Array largest = Napi::Array::New(env);
+    if (plan.peak_step >= 0)
+      for (int b : graph::live_at(p, plan.peak_step)) {
+        if (largest.Length() >= 10) break;
+        Napi::Object e = Napi::Object::New(env);
+        e.Set("what", p.buffers[static_cast<size_t>(b)].what);
+        e.Set("bytes", static_cast<double>(p.buffers[static_cast<size_t>(b)].floats * 4));
+        largest.Set(largest.Length(), e);
+      }
+    m.Set("largestAtPeak", largest);
+    int64_t in_place = 0;
+    Napi::Array ip = Napi::Array::New(env);
+    for (const auto& x : p.in_place) {
+      in_place += x.floats * 4;
+      ip.Set(ip.Length(), nodes[static_cast<size_t>(x.node)].name);
+    }
+    m.Set("inPlaceNodes", ip);
+    m.Set("inPlaceBytes", static_cast<double>(in_place));
+    Napi::Array rc = Napi::Array::New(env);
+    for (int n : p.recomputed_nodes) rc.Set(rc.Length(), nodes[static_cast<size_t>(n)].name);
+    m.Set("recomputedNodes", rc);
+    m.Set("recomputeSavedBytes", static_cast<double>((ex.floats_without_recompute() - plan.floats) * 4));
+    return m;
   }
 
   Napi::Value leaves(const Napi::CallbackInfo& info) {

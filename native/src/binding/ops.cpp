@@ -4,6 +4,7 @@
 #include "binding/ops.h"
 
 #include "binding/convert.h"
+#include "deepsc/backward_reads.h"
 #include "deepsc/registry.h"
 
 namespace deepsc::binding {
@@ -85,6 +86,28 @@ Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
     AlignedBuffer ws = wsf > 0 ? alloc_floats(wsf, name) : AlignedBuffer();
     run_backward(Backend::cpu, op, OpGradArgs{in.views, out.views, gout.views, grads, Workspace{ws.get(), wsf}});
     return result;
+  });
+}
+
+Napi::Value backward_reads_js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (info.Length() < 4 || !info[0].IsString() || !info[1].IsArray())
+      fail(ErrorKind::Type, "backwardReads", "expected (op, needGrad, inputs, outputs)");
+    const OpKind kind = op_kind(info[0].As<Napi::String>().Utf8Value());
+    Napi::Array need = info[1].As<Napi::Array>();
+    std::vector<bool> want(need.Length());
+    for (uint32_t i = 0; i < need.Length(); ++i) want[i] = need.Get(i).ToBoolean().Value();
+    const int inputs = read_call_count(info[2], "backwardReads", "inputs", 0, 1024);
+    const int outputs = read_call_count(info[3], "backwardReads", "outputs", 0, 1024);
+    const BackwardReads r = backward_reads(kind, want, static_cast<size_t>(inputs), static_cast<size_t>(outputs));
+    Napi::Object o = Napi::Object::New(env);
+    Napi::Array in = Napi::Array::New(env, r.in.size()), out = Napi::Array::New(env, r.out.size());
+    for (size_t i = 0; i < r.in.size(); ++i) in.Set(static_cast<uint32_t>(i), Napi::Boolean::New(env, r.in[i]));
+    for (size_t k = 0; k < r.out.size(); ++k) out.Set(static_cast<uint32_t>(k), Napi::Boolean::New(env, r.out[k]));
+    o.Set("inputs", in);
+    o.Set("outputs", out);
+    return o;
   });
 }
 

@@ -62,8 +62,8 @@ __host__ __device__ inline void box_offsets(const Box& box, int64_t i, int64_t* 
   }
 }
 
-__global__ void binary_fwd(Box box, BinOp op, const float* __restrict__ a, const float* __restrict__ b,
-                           float* __restrict__ y, int64_t n) {
+// Not __restrict__: the executor may write y over a full-size operand (y == a or y == b).
+__global__ void binary_fwd(Box box, BinOp op, const float* a, const float* b, float* y, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) {
     int64_t oa, ob;
     box_offsets(box, i, &oa, &ob);

@@ -6,7 +6,8 @@ namespace deepsc::cuda {
 
 namespace {
 
-__global__ void mul_scalar_kernel(const float* __restrict__ x, float* __restrict__ y, float v, int64_t n) {
+// Not __restrict__: the executor may run it in place (y == x).
+__global__ void mul_scalar_kernel(const float* x, float* y, float v, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) y[i] = v * x[i];
 }
 

@@ -6,12 +6,14 @@ namespace deepsc::cuda {
 
 namespace {
 
-__global__ void relu_fwd(const float* __restrict__ x, float* __restrict__ y, int64_t n) {
+// Not __restrict__: the executor may run it in place (y == x).
+__global__ void relu_fwd(const float* x, float* y, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 
-__global__ void relu_bwd(const float* __restrict__ x, const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
-  DEEPSC_GRID_STRIDE(i, n) dx[i] = x[i] > 0.f ? g[i] : 0.f;
+// Reads y, not x (y > 0 exactly when x > 0): see deepsc/backward_reads.h.
+__global__ void relu_bwd(const float* __restrict__ y, const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
+  DEEPSC_GRID_STRIDE(i, n) dx[i] = y[i] > 0.f ? g[i] : 0.f;
 }
 
 }  // namespace
@@ -24,7 +26,7 @@ void relu_forward(const ReluParams&, const OpArgs& a) {
 void relu_backward(const ReluParams&, const OpGradArgs& a) {
   const int64_t n = a.in[0].numel();
   if (a.grad_in[0].present() && n > 0)
-    relu_bwd<<<blocks_for(n), kThreads>>>(a.in[0].data, a.grad_out[0].data, a.grad_in[0].data, n);
+    relu_bwd<<<blocks_for(n), kThreads>>>(a.out[0].data, a.grad_out[0].data, a.grad_in[0].data, n);
 }
 
 }  // namespace deepsc::cuda

@@ -12,7 +12,8 @@ namespace {
 
 constexpr int kReduceThreads = 1024;
 
-__global__ void scale_fwd(const float* __restrict__ x, const float* __restrict__ s, float* __restrict__ y, int64_t n) {
+// x and y not __restrict__: the executor may run it in place (y == x).
+__global__ void scale_fwd(const float* x, const float* __restrict__ s, float* y, int64_t n) {
   const float v = s[0];
   DEEPSC_GRID_STRIDE(i, n) y[i] = v * x[i];
 }

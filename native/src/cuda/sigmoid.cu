@@ -7,7 +7,8 @@ namespace deepsc::cuda {
 
 namespace {
 
-__global__ void sigmoid_fwd(const float* __restrict__ x, float* __restrict__ y, int64_t n) {
+// Not __restrict__: the executor may run it in place (y == x).
+__global__ void sigmoid_fwd(const float* x, float* y, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) {
     const float z = expf(-fabsf(x[i]));
     y[i] = x[i] >= 0.f ? 1.f / (1.f + z) : z / (1.f + z);

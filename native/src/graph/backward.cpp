@@ -4,6 +4,7 @@
 // a value's gradient is complete before its producer reads it. The first contribution to a
 // gradient writes its buffer directly (kernels overwrite); later ones go to a temporary that
 // an accumulate step adds in.
+#include "deepsc/backward_reads.h"
 #include "graph/program.h"
 
 namespace deepsc::graph {
@@ -148,6 +149,13 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
         acc.src = t;
         accumulates.push_back(acc);
       }
+    }
+    if (opt.declared_reads) {
+      std::vector<bool> want(s.grad_in.size());
+      for (size_t i = 0; i < want.size(); ++i) want[i] = s.grad_in[i] >= 0;
+      BackwardReads r = backward_reads(node.op.kind, want, s.in.size(), s.out.size());
+      s.reads_in = std::move(r.in);
+      s.reads_out = std::move(r.out);
     }
     const int64_t ws = workspace_floats(node.op, in_shapes, Pass::backward);
     if (ws > 0) s.workspace = add_arena(p, ws, "backward workspace of node '" + node.name + "'");

@@ -69,10 +69,20 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
   for (const auto& name : opt.seed_outputs) bo.seed_outputs.push_back(find_named(graph_, name, "seedOutputs entry"));
   if (opt.backward && graph_.loss() < 0 && bo.seed_outputs.empty())
     fail(ErrorKind::Type, "compile", "mode 'train' needs a loss (builder.loss(value)) or seeded outputs");
+  bo.in_place = opt.in_place;
+  bo.declared_reads = opt.declared_reads;
   has_backward_ = opt.backward;
+  if (opt.backward && !opt.recompute.empty()) {
+    // What recomputation saves: the same program planned without it (planning is cheap).
+    Program plain = build_program(graph_, bo);
+    if (backend_ != Backend::cpu) prepare_for_device(plain, graph_, backend_);
+    floats_without_recompute_ = plan_arena(plain, opt.reuse).floats;
+    bo.recompute = opt.recompute;
+  }
   program_ = build_program(graph_, bo);
   if (backend_ != Backend::cpu) prepare_for_device(program_, graph_, backend_);
   plan_ = plan_arena(program_, opt.reuse);
+  if (bo.recompute.empty()) floats_without_recompute_ = plan_.floats;
 
   shared_ = share_from ? share_from->shared_ : std::make_shared<SharedState>();
   const auto& values = graph_.values();

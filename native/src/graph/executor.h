@@ -40,6 +40,9 @@ struct CompileOptions {
   std::vector<std::string> input_grads;
   std::vector<std::string> seed_outputs;
   Reuse reuse = Reuse::greedy_by_size;
+  std::vector<std::string> recompute;  ///< node-name prefixes of recomputed segments (BuildOptions::recompute)
+  bool in_place = true;                ///< BuildOptions::in_place
+  bool declared_reads = true;          ///< BuildOptions::declared_reads
 };
 
 class Executor {
@@ -57,6 +60,8 @@ class Executor {
   const Graph& graph() const { return graph_; }
   const Program& program() const { return program_; }
   const ArenaPlan& plan() const { return plan_; }
+  /// The arena the same program would need without recomputation (== plan().floats without it).
+  int64_t floats_without_recompute() const { return floats_without_recompute_; }
   bool has_backward() const { return has_backward_; }
   int64_t persistent_bytes() const;
   const std::shared_ptr<SharedState>& shared() const { return shared_; }
@@ -125,6 +130,7 @@ class Executor {
   Graph graph_;
   Program program_;
   ArenaPlan plan_;
+  int64_t floats_without_recompute_ = 0;
   Backend backend_;
   bool has_backward_ = false;
   bool sync_each_step_ = false;

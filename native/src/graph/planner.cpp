@@ -9,11 +9,56 @@ namespace {
 int64_t aligned(int64_t floats) { return (std::max<int64_t>(floats, 1) + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats; }
 }  // namespace
 
+namespace {
+// The buffer whose memory `b` is (itself unless planned in place over another).
+int resolve(const Program& p, int b) {
+  while (p.buffers[static_cast<size_t>(b)].alias_of >= 0) b = p.buffers[static_cast<size_t>(b)].alias_of;
+  return b;
+}
+
+void place_aliases(Program& p) {
+  for (size_t b = 0; b < p.buffers.size(); ++b)
+    if (p.buffers[b].alias_of >= 0) p.buffers[b].offset = p.buffers[static_cast<size_t>(resolve(p, static_cast<int>(b)))].offset;
+}
+
+void find_peak(const Program& p, ArenaPlan& plan) {
+  // Live floats per step by a sweep over [first, last] intervals.
+  const size_t n = p.steps.size() + 1;
+  std::vector<int64_t> delta(n + 1, 0);
+  for (const Buffer& b : p.buffers) {
+    if (b.place != Place::arena || b.alias_of >= 0 || b.last < 0) continue;
+    delta[static_cast<size_t>(b.first)] += aligned(b.floats);
+    delta[static_cast<size_t>(b.last) + 1] -= aligned(b.floats);
+  }
+  int64_t live = 0;
+  for (size_t s = 0; s < n; ++s) {
+    live += delta[s];
+    if (live > plan.peak_live_floats) {
+      plan.peak_live_floats = live;
+      plan.peak_step = static_cast<int>(s);
+    }
+  }
+}
+}  // namespace
+
+std::vector<int> live_at(const Program& p, int step) {
+  std::vector<int> r;
+  for (size_t b = 0; b < p.buffers.size(); ++b) {
+    const Buffer& buf = p.buffers[b];
+    if (buf.place == Place::arena && buf.alias_of < 0 && buf.first <= step && step <= buf.last) r.push_back(static_cast<int>(b));
+  }
+  std::stable_sort(r.begin(), r.end(), [&](int a, int b) {
+    return p.buffers[static_cast<size_t>(a)].floats > p.buffers[static_cast<size_t>(b)].floats;
+  });
+  return r;
+}
+
 ArenaPlan plan_arena(Program& p, Reuse reuse) {
   std::vector<int> order;
   ArenaPlan plan;
+  find_peak(p, plan);
   for (size_t b = 0; b < p.buffers.size(); ++b)
-    if (p.buffers[b].place == Place::arena) {
+    if (p.buffers[b].place == Place::arena && p.buffers[b].alias_of < 0) {
       order.push_back(static_cast<int>(b));
       plan.floats_without_reuse += aligned(p.buffers[b].floats);
     }
@@ -24,6 +69,7 @@ ArenaPlan plan_arena(Program& p, Reuse reuse) {
       at += aligned(p.buffers[static_cast<size_t>(b)].floats);
     }
     plan.floats = at;
+    place_aliases(p);
     return plan;
   }
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
@@ -52,6 +98,7 @@ ArenaPlan plan_arena(Program& p, Reuse reuse) {
     plan.floats = std::max(plan.floats, at + size);
     placed.push_back(b);
   }
+  place_aliases(p);
   return plan;
 }
 

@@ -1,4 +1,5 @@
-// Forward lowering, pruning and liveness. The backward derivation is in backward.cpp.
+// Forward lowering, pruning and liveness. The backward derivation is in backward.cpp,
+// recomputation in recompute.cpp, in-place planning in in_place.cpp.
 #include <algorithm>
 
 #include "graph/program.h"
@@ -86,7 +87,10 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
     const ValueKind k = values[v].kind;
     if ((k == ValueKind::parameter || k == ValueKind::input) && p.grad_buf[v] >= 0) keep.push_back(p.grad_buf[v]);
   }
+  p.keep = keep;
+  if (opt.backward && !opt.recompute.empty()) add_recompute(g, opt, p);
   compute_liveness(p, keep);
+  if (opt.in_place) plan_in_place(g, p);
   return p;
 }
 
@@ -98,10 +102,17 @@ void compute_liveness(Program& p, const std::vector<int>& keep) {
     buf.first = std::min(buf.first, s);
     buf.last = std::max(buf.last, s);
   };
+  for (Buffer& buf : p.buffers) {
+    buf.first = INT_MAX;
+    buf.last = -1;
+  }
   for (int s = 0; s < steps; ++s) {
     const Step& st = p.steps[static_cast<size_t>(s)];
-    for (int b : st.in) touch(b, s);
-    for (int b : st.out) touch(b, s);
+    // A backward step keeps alive only what its kernel reads (the op's declared needs).
+    for (size_t i = 0; i < st.in.size(); ++i)
+      if (st.reads_in.empty() || st.reads_in[i]) touch(st.in[i], s);
+    for (size_t k = 0; k < st.out.size(); ++k)
+      if (st.reads_out.empty() || st.reads_out[k]) touch(st.out[k], s);
     for (int b : st.grad_out) touch(b, s);
     for (int b : st.grad_in) touch(b, s);
     for (int b : st.zero) touch(b, s);
@@ -119,7 +130,7 @@ void compute_liveness(Program& p, const std::vector<int>& keep) {
     buf.last = end;
   }
   for (Buffer& buf : p.buffers)
-    if (buf.last < 0) {  // never touched (an unused input): give it a slot at step 0
+    if (buf.last < 0 && buf.alias_of < 0) {  // never touched (an unused input): give it a slot at step 0
       buf.first = 0;
       buf.last = 0;
     }

@@ -1,7 +1,9 @@
 #pragma once
 // A compiled graph as a straight-line program: buffers (arena or persistent) and steps
-// (forward kernels, then backward kernels with gradient accumulation). Liveness is each arena
-// buffer's [first, last] step; the planner turns it into arena offsets.
+// (forward kernels, then backward kernels with gradient accumulation, and forward kernels run
+// again for recomputed segments). Liveness is each arena buffer's [first, last] step, counting
+// only the steps that read or write its data (a backward step reads what its op declares in
+// deepsc/backward_reads.h); the planner turns it into arena offsets.
 #include <climits>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@ struct Buffer {
   int last = -1;        ///< last step that touches it
   std::string what;     ///< for diagnostics ("grad of node 'fc':0", "workspace of ...")
   bool fed = false;     ///< written from outside before step 0 (graph inputs)
+  int alias_of = -1;    ///< in place: this buffer is `alias_of`'s memory (no references remain to it)
 };
 
 enum class StepKind {
@@ -34,6 +37,10 @@ struct Step {
   StepKind kind;
   int node = -1;
   std::vector<int> in, out, grad_out, grad_in;  ///< buffer ids, -1 = absent
+  /// Backward steps: which of `in` / `out` the kernel reads (its op's declared needs); the
+  /// others are passed for their shapes only and do not keep their buffers alive. Empty: all.
+  std::vector<bool> reads_in, reads_out;
+  bool recompute = false;  ///< a forward kernel run again during the backward pass
   std::vector<int> zero;                         ///< buffers zero-filled before the kernel
   int workspace = -1;
   int dst = -1, src = -1;
@@ -44,6 +51,18 @@ struct BuildOptions {
   bool backward = false;
   std::vector<int> input_grads;   ///< input value ids whose gradients are requested
   std::vector<int> seed_outputs;  ///< value ids whose gradients are supplied at backward()
+  /// Node-name prefixes of segments whose activations are recomputed in the backward pass
+  /// instead of kept (a node belongs to prefix P when its name is P or starts with "P.").
+  std::vector<std::string> recompute;
+  bool in_place = true;           ///< let elementwise ops write over an input nothing reads later
+  bool declared_reads = true;     ///< false: every backward keeps all its op's inputs and outputs alive
+};
+
+/// An elementwise forward that writes over its input.
+struct InPlace {
+  int node = -1;
+  int input = 0;
+  int64_t floats = 0;  ///< the buffer it did not need
 };
 
 struct Program {
@@ -54,6 +73,9 @@ struct Program {
   std::vector<int> grad_buf;   ///< per value id: its gradient buffer, -1 when none
   std::vector<int> seed_values;  ///< value ids of seed_outputs, in the order seeds are supplied
   std::vector<int> dead_parameters;  ///< trainable parameters that get no gradient (loss does not reach them)
+  std::vector<InPlace> in_place;     ///< forwards the planner runs in place
+  std::vector<int> recomputed_nodes; ///< nodes whose forward runs again in the backward pass
+  std::vector<int> keep;             ///< buffers that live to the end (outputs, loss, parameter/input gradients)
 };
 
 /// Lowers `g` to a program: prunes nodes no output, loss or seed needs; derives the backward
@@ -64,7 +86,17 @@ Program build_program(const Graph& g, const BuildOptions& opt);
 /// Adds the backward steps to `p` (called by build_program).
 void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed, Program& p);
 
+/// Adds the forward steps that recompute the segments of `opt.recompute` before the backward
+/// steps that read their values, and points those reads at the recomputed copies, so the
+/// forward pass's copies die with their last forward reader (called by build_program).
+void add_recompute(const Graph& g, const BuildOptions& opt, Program& p);
+
 /// Sets each buffer's [first, last] from the steps; buffers in `keep` live until the end.
 void compute_liveness(Program& p, const std::vector<int>& keep);
+
+/// Lets elementwise forwards (deepsc::forward_in_place_ok) write over their input where the
+/// input's last use is that step and it is neither fed nor kept; updates liveness (called by
+/// build_program after compute_liveness).
+void plan_in_place(const Graph& g, Program& p);
 
 }  // namespace deepsc::graph

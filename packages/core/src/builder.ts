@@ -33,7 +33,7 @@ export interface ParameterOptions {
 }
 
 /** Options of {@link GraphBuilder.compile}. */
-export interface CompileOptions {
+export interface CompileOptions extends MemoryPlanOptions {
   /**
    * Default `cpu`. `cuda` runs the whole graph and its optimizer on the GPU (inputs and outputs
    * are still host tensors, copied in and out); compile throws an Error where the engine has no
@@ -61,8 +61,32 @@ export interface CompileOptions {
    * one call at a time.
    */
   shareParametersWith?: CompiledModel;
-  /** `greedy` (default): greedy-by-size buffer reuse in the arena; `none`: one buffer per value (for comparison). */
+}
+
+/**
+ * How the executor plans activation memory. Every choice gives bitwise the same results; they
+ * trade memory for time (`recompute`) or exist for comparison (`inPlace`, `declaredReads`).
+ */
+export interface MemoryPlanOptions {
+  /** `greedy` (default): greedy-by-size buffer reuse in the arena; `none`: one buffer per value. */
   reuse?: 'greedy' | 'none';
+  /**
+   * Activation checkpointing: node-name prefixes (`scoped` names such as `lesion.enc2`) of
+   * segments whose forward runs again in the backward pass instead of keeping their
+   * activations; a node is in segment `P` when its name is `P` or starts with `P.`.
+   * `model.memory` reports what it saved and which nodes it recomputes. Mode `train` only
+   * (ignored by `infer`). TypeError for a prefix that names no node or a segment holding
+   * `batch_norm` in mode `train`.
+   */
+  recompute?: readonly string[];
+  /** Default true: elementwise ops (relu, add, scale, ...) write over an input nothing reads afterwards. */
+  inPlace?: boolean;
+  /**
+   * Default true: a backward keeps alive only what its op declares it reads (a relu its
+   * output, a conv its input, an add nothing); `false` keeps every input and output of a node
+   * until its backward.
+   */
+  declaredReads?: boolean;
 }
 
 type LeafDecl = Omit<LeafItem, 'data'> & { init?: Initializer; data?: Float32Array };
@@ -519,6 +543,9 @@ export class GraphBuilder {
       inputGradients: options.inputGradients ?? [],
       seedOutputs: options.seedOutputs ?? [],
       reuse: options.reuse ?? 'greedy',
+      recompute: options.recompute ?? [],
+      inPlace: options.inPlace ?? true,
+      declaredReads: options.declaredReads ?? true,
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.shareParametersWith ? { shareWith: options.shareParametersWith } : {}),
     });

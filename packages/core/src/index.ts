@@ -22,7 +22,13 @@
  * @packageDocumentation
  */
 
-export { type BuilderOptions, type CompileOptions, GraphBuilder, type ParameterOptions } from './builder.js';
+export {
+  type BuilderOptions,
+  type CompileOptions,
+  GraphBuilder,
+  type MemoryPlanOptions,
+  type ParameterOptions,
+} from './builder.js';
 export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
 export { GraphValue } from './graph-value.js';
 export {

@@ -28,6 +28,18 @@ export interface ModelMemory {
   arenaBytesWithoutReuse: number;
   /** Parameters, constants and state. */
   persistentBytes: number;
+  /** Bytes live at the plan's peak step (the arena is this plus fragmentation). */
+  peakLiveBytes: number;
+  /** The peak step, e.g. "backward of node 'lesion.dec1.conv2'". */
+  peakStep: string;
+  /** The largest buffers live at the peak (at most 10), largest first, named by the value they hold. */
+  largestAtPeak: { what: string; bytes: number }[];
+  /** Nodes whose forward writes over its input (planned in place), and the bytes that saved. */
+  inPlaceNodes: string[];
+  inPlaceBytes: number;
+  /** Nodes recomputed in the backward pass (`compile({ recompute })`) and the arena bytes that saved. */
+  recomputedNodes: string[];
+  recomputeSavedBytes: number;
 }
 
 /** Options of {@link CompiledModel.forward} and {@link CompiledModel.trainStep}. */
@@ -129,6 +141,13 @@ export class CompiledModel {
       arenaBytes: i.arenaBytes,
       arenaBytesWithoutReuse: i.arenaBytesWithoutReuse,
       persistentBytes: i.persistentBytes,
+      peakLiveBytes: i.memory.peakLiveBytes,
+      peakStep: i.memory.peakStep,
+      largestAtPeak: i.memory.largestAtPeak,
+      inPlaceNodes: i.memory.inPlaceNodes,
+      inPlaceBytes: i.memory.inPlaceBytes,
+      recomputedNodes: i.memory.recomputedNodes,
+      recomputeSavedBytes: i.memory.recomputeSavedBytes,
     };
   }
 

@@ -3,7 +3,7 @@
  * inference and weight exchange with PyTorch (parameter names are the twin's state-dict names).
  * @module
  */
-import { GraphBuilder } from '../builder.js';
+import { GraphBuilder, type MemoryPlanOptions } from '../builder.js';
 import type { Device } from '../device.js';
 import type { CompiledModel } from '../model.js';
 import type { OptimizerConfig } from '../optimizer.js';
@@ -63,6 +63,12 @@ export interface CreateNetworkOptions {
    * (`TASK_AWARE_DEFAULTS`).
    */
   lossOptions?: TaskAwareLossOptions;
+  /**
+   * How activation memory is planned (`MemoryPlanOptions`): e.g. `{ recompute: ['lesion.enc1'] }`
+   * recomputes that segment in the backward pass (`train` mode only). Default: declared
+   * backward reads and in-place elementwise ops, no recomputation.
+   */
+  memoryPlan?: MemoryPlanOptions;
 }
 
 /**
@@ -123,6 +129,7 @@ export function createDeepScCovid(
     mode,
     device,
     seedOutputs,
+    ...(options.memoryPlan ?? {}),
     ...(optimizer ? { optimizer } : {}),
     ...(options.shareParametersWith ? { shareParametersWith: options.shareParametersWith.model } : {}),
   });
