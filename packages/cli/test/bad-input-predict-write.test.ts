@@ -1,7 +1,8 @@
 /**
  * Predict outputs the system refuses to write (disk full, read-only file system, I/O error),
  * injected into `@deepsc/io`'s NIfTI writer after the first file of a prediction: exit code 4
- * naming the output folder, the earlier results untouched, no partial file left.
+ * naming the output folder, the earlier results untouched, no partial file left; and another
+ * process's prediction landing in the folder meanwhile.
  */
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,18 +13,23 @@ import { type BadInputRow, checkBadInputRow } from './support/bad-input.js';
 import { writeTinyCheckpoint } from './support/predict-fixture.js';
 import { runCli } from './support/run-cli.js';
 
-/** The errno code the next NIfTI writes fail with after `failAfter` successful ones (null: none). */
-const fault: { code: string | null; failAfter: number; writes: number } = {
-  code: null,
-  failAfter: 0,
-  writes: 0,
-};
+/**
+ * The errno code the next NIfTI writes fail with after `failAfter` successful ones (null: none),
+ * and what else happens during a write (another process writing the same folder).
+ */
+const fault: {
+  code: string | null;
+  failAfter: number;
+  writes: number;
+  during?: (() => Promise<void>) | undefined;
+} = { code: null, failAfter: 0, writes: 0 };
 
 vi.mock('@deepsc/io', async (original) => {
   const io = await original<typeof import('@deepsc/io')>();
   return {
     ...io,
     writeNifti: async (...args: Parameters<typeof io.writeNifti>) => {
+      await fault.during?.();
       if (fault.code !== null && fault.writes++ >= fault.failAfter) {
         const err = new Error(`${fault.code}: injected, write '${args[0]}'`) as NodeJS.ErrnoException;
         err.code = fault.code;
@@ -95,6 +101,31 @@ describe('predict outputs the system refuses to write', () => {
       await checkBadInputRow(row);
     } finally {
       fault.code = null;
+    }
+  });
+
+  it('another prediction written into --out meanwhile is kept, and this one refused (exit 2)', async () => {
+    try {
+      await checkBadInputRow({
+        name: 'a concurrent predict into the same folder',
+        setup: (dir) => {
+          fault.during = async () => {
+            fault.during = undefined;
+            await cp(previous, join(dir, 'pred'), { recursive: true });
+          };
+        },
+        args: ['predict', '--model', ck, '--input', ct, '--out', '{dir}/pred'],
+        code: 2,
+        message:
+          '/pred: another prediction was written into it meanwhile; it is kept and this one was not written',
+        outputs: ['pred'],
+        after: async (_run, dir) =>
+          expect(await readFile(join(dir, 'pred', 'prediction.json'), 'utf8')).toBe(
+            await readFile(join(previous, 'prediction.json'), 'utf8'),
+          ),
+      });
+    } finally {
+      fault.during = undefined;
     }
   });
 });

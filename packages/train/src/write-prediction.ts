@@ -128,7 +128,8 @@ const finiteJson = (v: unknown) =>
  * prediction is replaced (with `overwrite`) only then, so a failure at any point leaves the
  * previous results as they were. Leftovers of a killed earlier write are cleared first.
  * @returns the path of `prediction.json`.
- * @throws PredictionOutputError when `dir` cannot take the outputs (see {@link checkPredictionOutput});
+ * @throws PredictionOutputError when `dir` cannot take the outputs (see {@link checkPredictionOutput})
+ *   or another process wrote a prediction into it meanwhile;
  *   the fs error (ENOSPC, EROFS, EIO, ...) when a write fails, after removing the temporary folder.
  */
 export async function writePrediction(
@@ -177,6 +178,12 @@ export async function writePrediction(
       await rename(tmp, dest.path);
     } catch (err) {
       if (previous) await rename(old, dest.path);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST')
+        throw new PredictionOutputError(
+          dir,
+          'another prediction was written into it meanwhile; it is kept and this one was not written',
+        );
       throw err;
     }
     if (previous) await rm(old, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import {
   writePrediction,
 } from '@deepsc/train';
 import type { Command } from 'commander';
+import { checkDicomSegPath, writePredictionSeg } from '../dicom-seg-output.js';
 import { CliError } from '../errors.js';
 import { printJson } from '../output.js';
 import { asOutputError } from '../output-error.js';
@@ -26,6 +27,7 @@ interface PredictOptions extends VolumeInputOptions {
   overlap: string;
   nonFiniteVoxels: string;
   overwrite?: boolean;
+  dicomSeg?: string;
   json?: boolean;
 }
 
@@ -62,10 +64,14 @@ export function registerPredict(program: Command): void {
       `NaN or infinite voxels: error (refuse the scan) or replace (read them as air, ${NON_FINITE_REPLACEMENT_HU} HU, with a warning and the count in prediction.json)`,
       'error',
     )
+    .option(
+      '--dicom-seg <file>',
+      'also write the lesion mask as a DICOM Segmentation referencing the input series (DICOM input only)',
+    )
     .option('--json', 'print prediction.json to stdout as well')
     .addHelpText(
       'after',
-      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json.\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
+      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json\n(and, with --dicom-seg, the lesion mask as a DICOM SEG beside the scan in a viewer).\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
     )
     .action(async (opts: PredictOptions) => {
       const threshold = Number(opts.threshold);
@@ -82,11 +88,20 @@ export function registerPredict(program: Command): void {
       const overwrite = opts.overwrite === true;
       let net: ReturnType<typeof createDeepScCovid> | undefined;
       try {
-        await checkPredictionOutput(opts.out, { overwrite });
+        try {
+          await checkPredictionOutput(opts.out, { overwrite });
+        } catch (err) {
+          throw asOutputError(opts.out, err);
+        }
+        if (opts.dicomSeg !== undefined) await checkDicomSegPath(opts.dicomSeg);
         const { state } = await readCheckpointState(opts.model);
         net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
         await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
         const source = await loadVolume(opts.input, readOptions(opts));
+        if (opts.dicomSeg !== undefined && source.format !== 'dicom')
+          throw new CliError(
+            `--dicom-seg needs a DICOM input (the SEG references its series); ${opts.input} is NIfTI`,
+          );
         for (const w of ('warnings' in source.volume ? source.volume.warnings : []) as string[])
           process.stderr.write(`deepsc: warning: ${w}\n`);
         let lung: Awaited<ReturnType<typeof readNifti>> | undefined;
@@ -119,6 +134,8 @@ export function registerPredict(program: Command): void {
         } catch (err) {
           throw asOutputError(opts.out, err);
         }
+        if (opts.dicomSeg !== undefined && source.format === 'dicom')
+          await writePredictionSeg(opts.dicomSeg, p, source.volume);
         if (opts.json) {
           const { readFile } = await import('node:fs/promises');
           printJson(JSON.parse(await readFile(json, 'utf8')));
@@ -130,6 +147,7 @@ export function registerPredict(program: Command): void {
               `lesions: ${p.findings.lesionCount}, ${(100 * p.findings.lesionToLungRatio).toFixed(2)}% of the lung, ${p.findings.laterality}`,
             );
           console.log(`wrote ${json}`);
+          if (opts.dicomSeg !== undefined) console.log(`wrote ${opts.dicomSeg}`);
         }
       } catch (err) {
         throw asTrainError(err);
