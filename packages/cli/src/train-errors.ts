@@ -20,6 +20,9 @@ import {
 import { CliError, ExitCode } from './errors.js';
 import { asOutputError } from './output-error.js';
 
+/** Codes of writes the system refused whatever the input (EACCES/EPERM stay with the input's errors). */
+const WRITE_REFUSALS = ['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG'];
+
 /** Maps a known error to a CliError with the right exit code; returns other errors unchanged. */
 export function asTrainError(err: unknown): unknown {
   if (err instanceof CliError) return err;
@@ -37,6 +40,9 @@ export function asTrainError(err: unknown): unknown {
   if (err instanceof CheckpointError || err instanceof ManifestError || err instanceof FormatError)
     return new CliError(err.message, ExitCode.data);
   const fs = err as NodeJS.ErrnoException;
+  // a write the system refused anywhere in a run (the scan cache, a checkpoint): exit 4 naming it
+  if (fs && typeof fs.path === 'string' && typeof fs.code === 'string' && WRITE_REFUSALS.includes(fs.code))
+    return asOutputError(fs.path, err);
   if (fs && typeof fs.code === 'string' && ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes(fs.code))
     return new CliError(fs.message, ExitCode.data);
   return err;
