@@ -400,6 +400,18 @@ const rows: BadInputRow[] = [
     code: 3,
     message: /fifo: is a pipe \(FIFO\), not a regular file/,
   },
+  {
+    name: 'predict with /dev/zero as the lung mask',
+    args: predict(ct, '--lung', '/dev/zero'),
+    code: 3,
+    message: '/dev/zero: is a character device, not a regular file',
+  },
+  {
+    name: 'predict with /dev/zero as the input',
+    args: predict('/dev/zero'),
+    code: 3,
+    message: '/dev/zero: is a character device, not a regular file',
+  },
 ];
 
 describe('bad input to predict, eval and report', () => {
