@@ -7,7 +7,7 @@
  * changed, no partial file anywhere).
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -290,6 +290,21 @@ const rows: BadInputRow[] = [
     code: 0,
     outputs: ['pred'],
     after: async (_run, dir) => expect((await predictionJson(dir)).threshold).toBe(0.5),
+  },
+  {
+    name: 'predict --overwrite through a symlink replaces the folder it points to and keeps the link',
+    setup: async (dir) => {
+      await copyPrevious('real')(dir);
+      await writeFile(join(dir, 'real', 'prediction.json'), '{"stale": true}');
+      await symlink('real', join(dir, 'pred'));
+    },
+    args: predict(ct, '--overwrite'),
+    code: 0,
+    outputs: ['real'],
+    after: async (_run, dir) => {
+      expect((await lstat(join(dir, 'pred'))).isSymbolicLink()).toBe(true);
+      expect((await predictionJson(dir)).stale).toBeUndefined();
+    },
   },
   {
     name: "predict clears a killed write's temporary folder",

@@ -101,7 +101,7 @@ function alive(pid: number): boolean {
 /**
  * Clears what a killed writer of `dest` left beside it: its temporary folder is removed; its
  * copy of the previous results (`.old-PID`) is renamed back when the rename into place never
- * happened, and removed otherwise.
+ * happened (nothing, or an empty folder, at `dest`), and removed otherwise.
  */
 async function clearLeftovers(dest: string): Promise<void> {
   const parent = dirname(dest);
@@ -111,7 +111,8 @@ async function clearLeftovers(dest: string): Promise<void> {
     const m = /^\.(.+)\.(tmp|old)-(\d+)$/.exec(name);
     if (!m || m[1] !== base || alive(Number(m[3]))) continue;
     const p = join(parent, name);
-    if (m[2] === 'old' && !(await exists(dest))) await rename(p, dest);
+    const empty = async () => !(await exists(dest)) || (await readdir(dest)).length === 0;
+    if (m[2] === 'old' && (await empty())) await rename(p, dest);
     else await rm(p, { recursive: true, force: true });
   }
 }
@@ -138,7 +139,7 @@ export async function writePrediction(
   meta: { input: string; model: string },
   options: PredictionOutputOptions = {},
 ): Promise<string> {
-  await clearLeftovers(resolve(dir));
+  await clearLeftovers((await destination(dir)).path);
   await checkPredictionOutput(dir, options);
   const dest = await destination(dir);
   const parent = dirname(dest.path);
