@@ -70,6 +70,45 @@ describe('the engine finite check (CompiledModel.nonFiniteParameters)', () => {
 });
 
 describe('a run that diverges', () => {
+  it.each([
+    // SGD at 1e12 (the issue's recipe): the first update stays finite, the next backward overflows
+    [
+      'SGD at 1e12',
+      'sgd',
+      1e12,
+      'gradients',
+      /the gradients became non-finite; their global norm was (NaN|Infinity) \(scan synth-\d+\)/,
+    ],
+    // Adam moves every weight by about the rate: 1e39 is past float's range at once
+    [
+      'Adam at 1e39',
+      'adam',
+      1e39,
+      'parameters',
+      /the parameters hold NaN or infinite values \('.+'.*\); after the optimizer step/,
+    ],
+    // weights of 1e30 are finite, but the next forward overflows
+    [
+      'Adam at 1e30',
+      'adam',
+      1e30,
+      'loss',
+      /the loss became non-finite; it was (NaN|Infinity|-Infinity) \(scan synth-\d+\)/,
+    ],
+  ] as const)('%s stops on non-finite %s, writing nothing', async (_w, kind, lr, what, message) => {
+    const out = join(cohort.dir, `run-diverge-${kind}-${lr}`);
+    const config = sgd(out, lr);
+    const err = await train(
+      { ...config, optimizer: { ...config.optimizer, kind } },
+      { progress: { style: 'off' } },
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(DivergedError);
+    expect(err.what).toBe(what);
+    expect(String(err.message)).toMatch(/^training diverged at epoch 1, step [12] \(step [12] in all\)/);
+    expect(String(err.message)).toMatch(message);
+    expect(await readdir(join(out, 'checkpoints'))).toEqual([]);
+  });
+
   it('stops with DivergedError naming the step, and the last good checkpoint stays intact', async () => {
     const out = join(cohort.dir, 'run-diverge');
     // a sane first epoch, checkpointed at its end
