@@ -77,7 +77,17 @@ describe('deepsc inspect', () => {
       for (const f of readdirSync(join(FIX, 'dicom', s)))
         copyFileSync(join(FIX, 'dicom', s, f), join(mixed, `${s}-${f}`));
     }
-    const refused = await run('inspect', mixed);
+    // without --series, inspect lists the series (convert still refuses: see below)
+    const listed = await run('inspect', mixed);
+    expect(listed.code, listed.err).toBe(0);
+    expect(
+      JSON.parse(listed.out)
+        .series.map((s: { seriesInstanceUid: string }) => s.seriesInstanceUid)
+        .sort(),
+    ).toEqual(
+      [expected.dicom.implicit_le!.seriesInstanceUID, expected.dicom.deflated!.seriesInstanceUID].sort(),
+    );
+    const refused = await run('convert', mixed, join(tmp, 'mixed.nii.gz'));
     expect(refused.code).toBe(3);
     expect(refused.err).toMatch(/holds 2 series/);
     const chosen = await run('inspect', mixed, '--series', expected.dicom.deflated!.seriesInstanceUID);
