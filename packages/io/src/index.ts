@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The published .d.ts name Node.js types (file handles, streams, errors): this directive and the
+// @types/node dependency make them resolve for consumers whose tsconfig lists no `types` (TS 7).
 /**
  * `@deepsc/io`: NIfTI and DICOM IO, CT preprocessing, lung masks, a synthetic
  * COVID-19 / CAP / non-pneumonia cohort and the dataset loader.
@@ -17,11 +20,11 @@ export { DICOMDIR_SOP_CLASS } from './dicom/dicomdir.js';
 export * from './dicom/geometry.js';
 export { decodeFramePixels } from './dicom/pixels.js';
 export * from './dicom/read-series.js';
-export { type DicomSliceInfo, imageFrames, parseDicomFrames } from './dicom/slice.js';
 export * from './dicom/seg.js';
+export { type DicomSliceInfo, imageFrames, parseDicomFrames } from './dicom/slice.js';
 export * from './dicom/transfer-syntax.js';
 export * from './format-error.js';
-export { writeFileAtomic } from './fs/atomic-write.js';
+export { ATOMIC_TEMPORARY, removeStaleAtomicTemporaries, writeFileAtomic } from './fs/atomic-write.js';
 export {
   DEFAULT_MAX_BYTES,
   gunzipBounded,
@@ -84,8 +87,8 @@ export * from './synth/cohort.js';
 export type { CohortReply, CohortTask } from './synth/cohort-worker.js';
 export type { ConfounderParams } from './synth/confounders.js';
 export * from './synth/generate-scan.js';
+export type { SynthGrid } from './synth/grid.js';
 export type { LesionParams } from './synth/lesions.js';
 export * from './synth/profiles.js';
 export * from './threads/limits.js';
-export * from './threads/spawn-worker.js';
 export * from './volume.js';

@@ -16,6 +16,7 @@ import {
   type PreparedScan,
   readManifest,
   readNifti,
+  removeStaleAtomicTemporaries,
   type ScanFiles,
   ScanLoader,
   scaledAffine,
@@ -115,6 +116,42 @@ describe('a scan that fails to load is named, with the error class the CLI maps 
 });
 
 describe('the scan cache', () => {
+  it.each([0, 1])(
+    'a loader stopped by a failing scan (%i workers) lets the scan in flight finish: no partial cache file',
+    async (workers) => {
+      const cacheDir = join(dir, `cache-stop-${workers}`);
+      const loader = new ScanLoader(
+        [
+          { id: 'bad', label: 'cap', image: truncated },
+          { id: 'good', label: 'cap', image, lung: lungOk },
+        ],
+        { workers, prefetch: 2, cacheDir },
+      );
+      await expect(loader.iterate().next()).rejects.toThrow(/scan bad/);
+      await loader.close();
+      expect(readdirSync(cacheDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  );
+  it('removes the partial files of killed writers before loading, and only theirs', async () => {
+    const cacheDir = join(dir, 'cache-stale');
+    mkdirSync(cacheDir);
+    const names = {
+      dead: '.k.image.nii.99999999.0123456789ab.tmp',
+      mine: `.k.image.nii.${process.pid}.0123456789ab.tmp`,
+      live: '.k.image.nii.1.0123456789ab.tmp',
+      other: 'k.image.nii.99999999.tmp',
+    };
+    for (const n of Object.values(names)) writeFileSync(join(cacheDir, n), 'x');
+    expect(await removeStaleAtomicTemporaries(cacheDir)).toEqual([join(cacheDir, names.dead)]);
+    writeFileSync(join(cacheDir, names.dead), 'x');
+    const loader = new ScanLoader([{ id: 's', label: 'cap', image }], { workers: 0, cacheDir });
+    for await (const _ of loader.iterate()) void _;
+    await loader.close();
+    const left = readdirSync(cacheDir);
+    expect(left).not.toContain(names.dead);
+    for (const n of [names.mine, names.live, names.other]) expect(left).toContain(n);
+    expect(await removeStaleAtomicTemporaries(join(dir, 'no-such-folder'))).toEqual([]);
+  });
   it('treats a damaged entry as a miss: preprocesses again and rewrites it', async () => {
     const cacheDir = join(dir, 'cache');
     const scans = [{ id: 's', label: 'cap' as const, image, lung: lungOk }];

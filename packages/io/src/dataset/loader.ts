@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import { removeStaleAtomicTemporaries } from '../fs/atomic-write.js';
 import { checkWorkerCount } from '../threads/limits.js';
 import { moduleExtension, spawnWorker } from '../threads/spawn-worker.js';
 import { type LoadReply, type LoadRequest, loadOne } from './load-one.js';
@@ -66,6 +67,9 @@ export class ScanLoader {
   >();
   private nextReq = 0;
   private closed = false;
+  /** Requests not yet answered (queued, on a worker, or loading in this thread). */
+  private readonly inflight = new Set<Promise<LoadReply>>();
+  private swept: Promise<void> | undefined;
 
   /**
    * @param scans - the scans (for example a manifest's entries).
@@ -124,13 +128,20 @@ export class ScanLoader {
     }
   }
 
-  /** Stops the workers. Safe to call twice. */
+  /**
+   * Stops the loader: requests not started are dropped, the scans being loaded are let finish
+   * (so no cache file is left half-written, even when the consumer stopped on an error), then
+   * the workers stop. Safe to call twice.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    for (const r of this.queue.splice(0)) {
+      this.waiting.get(r.req)?.reject(new Error('ScanLoader closed'));
+      this.waiting.delete(r.req);
+    }
+    await Promise.allSettled([...this.inflight]);
     const ws = this.workers ?? [];
     this.workers = undefined;
-    for (const w of this.waiting.values()) w.reject(new Error('ScanLoader closed'));
-    this.waiting.clear();
     await Promise.all(ws.map((w) => w.terminate()));
   }
 
@@ -141,6 +152,23 @@ export class ScanLoader {
       options: this.options,
       ...(this.cacheDir ? { cacheDir: this.cacheDir } : {}),
     };
+    const p = this.sweepOnce().then(() => this.dispatch(req));
+    this.inflight.add(p);
+    const forget = () => void this.inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Before the first load: removes the partial cache files of killed processes (not this one's, nor live ones'). */
+  private sweepOnce(): Promise<void> {
+    this.swept ??= this.cacheDir
+      ? removeStaleAtomicTemporaries(this.cacheDir).then(() => undefined)
+      : Promise.resolve();
+    return this.swept;
+  }
+
+  private dispatch(req: LoadRequest): Promise<LoadReply> {
+    if (this.closed) return Promise.reject(new Error('ScanLoader closed'));
     if (this.workerCount === 0) return loadOne(req);
     this.startWorkers();
     return new Promise<LoadReply>((resolve, reject) => {
@@ -151,7 +179,7 @@ export class ScanLoader {
   }
 
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (!this.closed && this.idle.length > 0 && this.queue.length > 0) {
       const w = this.idle.pop() as Worker;
       w.ref(); // busy workers keep the process alive; idle ones do not hold it open
       w.postMessage(this.queue.shift());

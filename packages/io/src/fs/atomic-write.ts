@@ -4,7 +4,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { withPath } from './path-error.js';
 
@@ -40,4 +40,44 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(tmp, { force: true }).catch(() => undefined);
     throw withPath(err, path, 'write');
   }
+}
+
+/** The name of a temporary file of {@link writeFileAtomic}: `.<name>.<pid>.<12 hex>.tmp`. */
+export const ATOMIC_TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether process `pid` exists on this machine (signal 0 probes without sending). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files {@link writeFileAtomic} left in `dir` (not below it) when its
+ * process was killed mid-write: those whose process no longer runs. Files of this process and
+ * of live ones (a write in flight) stay; so do those of pids alive here that belong to another
+ * machine sharing the file system.
+ *
+ * @returns the paths removed; none when `dir` does not exist.
+ * @throws the fs error when `dir` cannot be listed or a file removed.
+ */
+export async function removeStaleAtomicTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(ATOMIC_TEMPORARY.exec(name)?.[2]);
+    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
 }
