@@ -1,6 +1,7 @@
 import { writeNifti } from '@deepsc/io';
 import { type Command, Option } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
+import { asOutputError } from '../output-error.js';
 import { asDataError, loadVolume, readOptions, type VolumeInputOptions } from '../volume-input.js';
 
 interface ConvertOptions extends VolumeInputOptions {
@@ -10,7 +11,8 @@ interface ConvertOptions extends VolumeInputOptions {
 /**
  * `deepsc convert <input> <output.nii[.gz]>`: a DICOM series or NIfTI file to NIfTI, geometry
  * intact (the affine is written to both sform and qform; a NIfTI input keeps its other header
- * fields). Unreadable input exits with code 3; a bad output name with code 2.
+ * fields). Unreadable input exits with code 3; a bad output name or folder with code 2; a
+ * write the system refuses (disk full, read-only file system, I/O error) with code 4.
  */
 export function registerConvert(program: Command): void {
   program
@@ -45,6 +47,9 @@ export function registerConvert(program: Command): void {
       try {
         await writeNifti(output, source.volume, { version, ...(header ? { header } : {}) });
       } catch (err) {
+        // the system refused the write (disk full, read-only): exit 4; a bad output path: exit 2
+        const refused = asOutputError(output, err);
+        if (refused instanceof CliError) throw refused;
         const e = asDataError(output, err);
         if (e instanceof CliError) throw new CliError(`cannot write ${e.message}`, ExitCode.usage);
         throw e;

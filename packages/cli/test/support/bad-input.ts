@@ -10,13 +10,16 @@
  */
 import { spawn } from 'node:child_process';
 import { lstat, mkdtemp, readdir, readlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'vitest';
 import { type CliRun, runCli } from './run-cli.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+// tsx by absolute URL: the child runs in the sandbox, where a bare `tsx` does not resolve
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** One row of a bad-input table. */
 export interface BadInputRow {
@@ -94,7 +97,7 @@ export function runCliProcess(args: string[], cwd: string, timeoutMs: number): P
   return new Promise((res) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=source', join(repoRoot, 'packages/cli/src/bin.ts'), ...args],
+      ['--import', tsxLoader, '--conditions=source', join(repoRoot, 'packages/cli/src/bin.ts'), ...args],
       { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
