@@ -101,6 +101,26 @@ const rows: BadInputRow[] = [
       /run folder .*run: holds .*checkpoints.*continue it with --resume auto, or replace it with --overwrite/,
   },
   {
+    name: 'out is a file',
+    setup: async (d) => {
+      await writeConfig(d);
+      await writeFile(join(d, 'run'), 'a file');
+    },
+    args: train(),
+    code: 2,
+    message: /run folder .*run: is a file, not a folder/,
+  },
+  {
+    name: 'a parent of out is a file',
+    setup: async (d) => {
+      await writeConfig(d, { out: 'file/run' });
+      await writeFile(join(d, 'file'), 'a file');
+    },
+    args: train(),
+    code: 2,
+    message: /run folder .*file\/run: a parent of it is a file/,
+  },
+  {
     name: '--overwrite with --resume',
     setup: copyRun,
     args: train('--overwrite', '--resume', 'auto'),

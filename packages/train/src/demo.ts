@@ -12,7 +12,12 @@ import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
 import { MetricsLog } from './metrics-log.js';
 import { resolveNetworkConfig } from './network-config.js';
 import type { ProgressOptions } from './progress.js';
-import { prepareRunFolder, RunFolderConflictError, runFolderEntries } from './run-folder.js';
+import {
+  checkRunFolderPath,
+  prepareRunFolder,
+  RunFolderConflictError,
+  runFolderEntries,
+} from './run-folder.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { preprocessOptions, type TrainResult, train } from './trainer.js';
 import { checkTrainingDevice } from './training-device.js';
@@ -97,6 +102,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const planned = demoConfig(join(cohortDir, 'manifest.json'));
   resolveNetworkConfig(planned, 'demo');
   checkTrainingDevice(planned.training.device, 'demo');
+  await checkRunFolderPath(out);
+  await checkRunFolderPath(runDir);
   const lock = await acquireRunLock(runDir, 'deepsc demo');
   try {
     const present = await runFolderEntries(runDir);

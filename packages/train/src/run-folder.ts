@@ -5,7 +5,7 @@
  * checkpoint; the partial files a killed process left are removed.
  * @module
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newestCheckpoint, recoverCheckpoints } from './checkpoint-recovery.js';
 import { RUN_LOCK_FILE } from './run-lock.js';
@@ -18,6 +18,29 @@ export class RunFolderConflictError extends Error {
   ) {
     super(`run folder ${dir}: ${message}`);
     this.name = 'RunFolderConflictError';
+  }
+}
+
+/**
+ * Checks that `dir` can be a run folder: a folder, or nothing yet (a file there, or a file as
+ * one of its parents, is refused before anything is written).
+ * @throws RunFolderConflictError naming the path.
+ */
+export async function checkRunFolderPath(dir: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory())
+      throw new RunFolderConflictError(
+        dir,
+        'is a file, not a folder: give a new or empty folder for the run',
+      );
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR')
+      throw new RunFolderConflictError(
+        dir,
+        'a parent of it is a file, not a folder: give a folder for the run',
+      );
+    if (code !== 'ENOENT') throw err;
   }
 }
 
@@ -49,7 +72,7 @@ const isLockFile = (name: string) => name === RUN_LOCK_FILE || name.startsWith(`
 /** The entries of run folder `dir` other than its lock (none when it does not exist). */
 export async function runFolderEntries(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((n) => !isLockFile(n));
+    return (await readdir(dir)).filter((n) => !isLockFile(n)).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -94,8 +117,8 @@ export async function prepareRunFolder(
     if (found.length) notes.push(`cleared ${out} (${found.length} entries) for a new run (overwrite)`);
     return { notes };
   }
-  const present = await runFolderEntries(out);
   if (!options.resume) {
+    const present = await runFolderEntries(out);
     if (present.length)
       throw new RunFolderConflictError(
         out,
@@ -113,6 +136,7 @@ export async function prepareRunFolder(
     notes.push(`resuming from ${newest.dir} (epoch ${newest.state.epoch + 1}, step ${newest.state.step})`);
     return { resume: newest.dir, notes };
   }
+  const present = await runFolderEntries(out);
   const foreign = present.filter((e) => !RUN_FILES.includes(e));
   if (foreign.length)
     throw new RunFolderConflictError(

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { RunWriteError } from './run-write-error.js';
 
 /** The lock file's name inside a run folder. */
 export const RUN_LOCK_FILE = 'deepsc.lock';
@@ -75,10 +76,10 @@ async function readHolder(path: string): Promise<RunLockHolder | undefined | 'mi
 /**
  * Takes the lock of run folder `dir` (created when missing) for `command`.
  * @throws RunLockedError when a live process (or one on another host, or an unreadable lock)
- *   holds it; the file system's errors (EACCES, EROFS, ENOSPC) as they are, with the path.
+ *   holds it; RunWriteError naming the lock when the folder or the lock cannot be written
+ *   (EACCES, EROFS, ENOSPC, a file in the way).
  */
 export async function acquireRunLock(dir: string, command: string): Promise<RunLock> {
-  await mkdir(dir, { recursive: true });
   const path = join(dir, RUN_LOCK_FILE);
   const me: RunLockHolder = {
     pid: process.pid,
@@ -88,7 +89,13 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
     token: randomUUID(),
   };
   const staging = `${path}.${me.token}.new`;
-  await writeFile(staging, `${JSON.stringify(me)}\n`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(staging, `${JSON.stringify(me)}\n`);
+  } catch (err) {
+    await unlink(staging).catch(() => undefined);
+    throw new RunWriteError(path, err);
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {

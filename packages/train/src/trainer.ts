@@ -46,10 +46,11 @@ import {
 } from './checkpoint.js';
 import type { TrainConfig } from './config/schema.js';
 import { DivergedError } from './diverged-error.js';
+import { trainingMemoryPlan } from './memory-plan.js';
 import { MetricsLog } from './metrics-log.js';
 import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig } from './network-config.js';
 import { Progress, type ProgressOptions } from './progress.js';
-import { prepareRunFolder } from './run-folder.js';
+import { checkRunFolderPath, prepareRunFolder } from './run-folder.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { RunWriteError } from './run-write-error.js';
 import { disposeSample, makeSample, scanGrid } from './sample.js';
@@ -166,6 +167,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   networkConfig(config);
   resolveNetworkConfig(config);
   checkTrainingDevice(config.training.device);
+  trainingMemoryPlan(networkConfig(config), config.training.recompute);
   const split = await splitManifest(config);
   if (split.train.length === 0)
     throw new RangeError(`data.manifest ${config.data.manifest}: no scans in the training split`);
@@ -173,6 +175,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const manifestSha256 = createHash('sha256')
     .update(await readFile(config.data.manifest))
     .digest('hex');
+  await checkRunFolderPath(out);
   const lock = options.runLock ?? (await acquireRunLock(out, 'deepsc train'));
   try {
     return await trainLocked(config, options, split, manifestSha256);
@@ -206,6 +209,7 @@ async function trainLocked(
     seed: config.seed,
     optimizer: optimizerConfig(config),
     ...trainingNetworkOptions(device, config.loss, options.loss),
+    memoryPlan: config.training.recompute.length > 0 ? { recompute: config.training.recompute } : {},
   });
   const loaders: ScanLoader[] = [];
   try {
