@@ -45,6 +45,51 @@ void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
       }
     for (int b : st.out) producer[b] = s;
   }
+  // Glue inside a segment (a relu, concat or reshape created outside the segment's scope
+  // between two of its nodes) joins it: a node that reads node-made values, all from the
+  // segment, and whose output some segment node reads. Found as the largest such set.
+  {
+    std::map<int, std::vector<int>> consumers;  // buffer -> forward steps reading it
+    for (int s = 0; s < p.forward_steps; ++s)
+      for (int b : p.steps[static_cast<size_t>(s)].in)
+        if (b >= 0) consumers[b].push_back(s);
+    std::vector<bool> named(nodes.size(), false);
+    for (size_t n = 0; n < nodes.size(); ++n) named[n] = segment[n] >= 0;
+    for (size_t k = 0; k < opt.recompute.size(); ++k) {
+      const int seg = static_cast<int>(k);
+      std::vector<bool> in(static_cast<size_t>(p.forward_steps), false);
+      for (int s = 0; s < p.forward_steps; ++s) {
+        const int n = p.steps[static_cast<size_t>(s)].node;
+        in[static_cast<size_t>(s)] = segment[static_cast<size_t>(n)] == seg || !named[static_cast<size_t>(n)];
+      }
+      for (bool changed = true; changed;) {
+        changed = false;
+        for (int s = p.forward_steps; s-- > 0;) {  // backwards: a removal reaches the producers in one pass
+          const Step& st = p.steps[static_cast<size_t>(s)];
+          if (!in[static_cast<size_t>(s)] || segment[static_cast<size_t>(st.node)] == seg) continue;
+          bool ok = true, from_nodes = false;
+          for (int b : st.in) {
+            auto it = producer.find(b);
+            if (it == producer.end()) continue;  // a leaf
+            from_nodes = true;
+            if (!in[static_cast<size_t>(it->second)]) ok = false;
+          }
+          ok = ok && from_nodes;
+          bool read_by_segment = false;
+          for (int b : st.out)
+            for (int c : consumers[b]) read_by_segment = read_by_segment || in[static_cast<size_t>(c)];
+          if (!ok || !read_by_segment) {
+            in[static_cast<size_t>(s)] = false;
+            changed = true;
+          }
+        }
+      }
+      for (int s = 0; s < p.forward_steps; ++s) {
+        const int n = p.steps[static_cast<size_t>(s)].node;
+        if (in[static_cast<size_t>(s)] && !named[static_cast<size_t>(n)]) segment[static_cast<size_t>(n)] = seg;
+      }
+    }
+  }
   for (size_t k = 0; k < opt.recompute.size(); ++k) {
     if (opt.recompute[k].empty()) fail(ErrorKind::Type, "compile", "recompute: a segment name is empty");
     if (!matched[k])

@@ -9,7 +9,7 @@
  * themselves are checked on the cpu preset (compile only).
  */
 import { describe, expect, it } from 'vitest';
-import { type MemoryPlanOptions, Tensor } from '../src/index.js';
+import { GraphBuilder, type GraphValue, type MemoryPlanOptions, Tensor } from '../src/index.js';
 import { createDeepScCovid, type DeepScCovidNetwork } from '../src/model/network.js';
 import { presetConfig } from '../src/model/presets.js';
 import { type TrainingBatch, trainingStep } from '../src/model/training-step.js';
@@ -90,5 +90,81 @@ describe.each(['host', 'graph'] as const)('memory plans are bitwise neutral (los
     expect(differ).toEqual([]);
     if (plan.inPlace !== false) expect(memory.inPlaceNodes.length).toBeGreaterThan(0);
     if (plan.recompute) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('recompute: what the planner refuses and reports', () => {
+  /** x -> conv -> batch_norm (mode) -> conv (reads the norm output for its weight gradient) -> mean-square loss. */
+  function net(mode: 'train' | 'eval') {
+    const g = new GraphBuilder({ seed: 1 });
+    const x = g.input('x', [1, 2, 4, 6, 6]);
+    const a = g.scoped('a');
+    const h = a.op('conv3d', { padding: 1 }, [
+      x,
+      a.parameter('w', [4, 2, 3, 3, 3], { kind: 'normal', std: 0.2 }),
+      null,
+    ])[0] as GraphValue;
+    const bn = g.scoped('bn');
+    const n = bn.op('batch_norm', { mode }, [
+      h,
+      bn.parameter('weight', [4], { kind: 'ones' }),
+      bn.parameter('bias', [4], { kind: 'zeros' }),
+      bn.state('running_mean', [4], { kind: 'zeros' }),
+      bn.state('running_var', [4], { kind: 'ones' }),
+    ])[0] as GraphValue;
+    const b = g.scoped('b');
+    const y = b.op('conv3d', { padding: 1 }, [
+      n,
+      b.parameter('w', [1, 4, 3, 3, 3], { kind: 'normal', std: 0.2 }),
+      null,
+    ])[0] as GraphValue;
+    g.loss(g.op('mse', {}, [y, g.input('t', [1, 1, 4, 6, 6]), null])[0] as GraphValue);
+    return g;
+  }
+
+  it.each([
+    {
+      name: 'a prefix that names no node',
+      mode: 'eval' as const,
+      recompute: ['c'],
+      fragments: ["'c'", 'no node'],
+    },
+    {
+      name: 'a partial name (segments end at a dot)',
+      mode: 'eval' as const,
+      recompute: ['b.w'],
+      fragments: ["'b.w'"],
+    },
+    {
+      name: 'batch_norm in mode train (its forward moves the running statistics)',
+      mode: 'train' as const,
+      recompute: ['bn'],
+      fragments: ['batch_norm', "mode 'train'", 'running statistics'],
+    },
+  ])('$name: TypeError', ({ mode, recompute, fragments }) => {
+    let err: unknown;
+    try {
+      net(mode).compile({ recompute }).dispose();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TypeError);
+    for (const f of fragments) expect((err as Error).message).toContain(f);
+  });
+
+  it('batch_norm in mode eval recomputes; model.memory names the recomputed nodes and the peak', () => {
+    const m = net('eval').compile({ recompute: ['a', 'bn'] });
+    try {
+      const mem = m.memory;
+      expect(mem.recomputedNodes.some((n) => n.startsWith('a.'))).toBe(true);
+      expect(mem.recomputeSavedBytes).toBeGreaterThanOrEqual(0);
+      expect(mem.peakLiveBytes).toBeGreaterThan(0);
+      expect(mem.peakLiveBytes).toBeLessThanOrEqual(mem.arenaBytes);
+      expect(mem.peakStep).toMatch(/^(forward|backward|recompute|seed|accumulate)/);
+      const sizes = mem.largestAtPeak.map((l) => l.bytes);
+      expect(sizes).toEqual([...sizes].sort((p, q) => q - p));
+    } finally {
+      m.dispose();
+    }
   });
 });

@@ -193,6 +193,13 @@ export const trainingSchema = z
      * either device.
      */
     device: z.enum(['cpu', 'cuda']).default('cpu'),
+    /**
+     * Activation checkpointing: segments of the network (node-name prefixes such as
+     * `lesion.enc1`, `stem_whole`, `classifier.block1`) whose activations are recomputed in the
+     * backward pass instead of kept, for sizes that would not fit otherwise. Results are
+     * bitwise the same; each step costs the segments' forward once more. Default none.
+     */
+    recompute: z.array(z.string().min(1)).max(64).default([]),
   })
   .strict();
 
