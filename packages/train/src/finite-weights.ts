@@ -56,6 +56,6 @@ export function assertFiniteWeights(model: CompiledModel, path: string): void {
   const more = bad.length > SHOWN ? ` and ${bad.length - SHOWN} more tensor(s)` : '';
   throw new CheckpointError(
     path,
-    `${total} weight value(s) are NaN or infinite, in ${shown}${more}; the training diverged before this checkpoint was saved: predict with an earlier checkpoint`,
+    `${total} weight value(s) are NaN or infinite, in ${shown}${more}; the training diverged before this checkpoint was saved: use an earlier checkpoint`,
   );
 }

@@ -146,7 +146,7 @@ describe('assertFiniteWeights', () => {
     expect(() => assertFiniteWeights(net.model, 'runs/x/checkpoints/last')).toThrow(
       new CheckpointError(
         'runs/x/checkpoints/last',
-        `3 weight value(s) are NaN or infinite, in '${names[0]}' (2 of ${sizes[0]}), '${names[2]}' (1 of ${sizes[2]}); the training diverged before this checkpoint was saved: predict with an earlier checkpoint`,
+        `3 weight value(s) are NaN or infinite, in '${names[0]}' (2 of ${sizes[0]}), '${names[2]}' (1 of ${sizes[2]}); the training diverged before this checkpoint was saved: use an earlier checkpoint`,
       ),
     );
     for (const k of [3, 4, 5]) poison(names[k] as string, [0], Number.NaN);
