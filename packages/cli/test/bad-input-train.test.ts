@@ -46,7 +46,7 @@ const lockAs = (dir: string, holder: Record<string, unknown>) =>
       pid: process.pid,
       host: hostname(),
       command: 'deepsc train',
-      startedAt: '2026-01-01T00:00:00.000Z',
+      startedAt: new Date().toISOString(),
       token: 'test',
       ...holder,
     }),
@@ -356,7 +356,7 @@ const rows: BadInputRow[] = [
           pid: process.pid,
           host: hostname(),
           command: 'deepsc demo',
-          startedAt: 'x',
+          startedAt: new Date().toISOString(),
           token: 't',
         }),
       );

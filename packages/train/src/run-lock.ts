@@ -2,8 +2,9 @@
  * The run folder's lock: one command at a time writes a run folder. The lock is the file
  * `<folder>/deepsc.lock`, created exclusively (written in full beside it, then hard-linked into
  * place, so it is never seen half-written), holding the holder's PID, host, command and start
- * time. A lock whose holder is gone (same host, no such process) is stale and taken over; any
- * other lock is refused with an error naming its holder.
+ * time. A lock whose holder is gone (same host, and no such process, or the PID now belongs to
+ * a process started after the lock was taken) is stale and taken over; any other lock is refused
+ * with an error naming its holder.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -54,6 +55,37 @@ function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture Node runs on). */
+const USER_HZ = 100;
+
+/** When process `pid` started, in ms since the epoch, from /proc (Linux); undefined where unknown. */
+export async function processStartTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // after "pid (comm) " come fields 3, 4, ...: starttime is field 22
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
+    return Number.isFinite(ticks) && Number.isFinite(btime)
+      ? btime * 1000 + (ticks * 1000) / USER_HZ
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the holder of a lock on this host still runs: its PID exists and (where /proc tells)
+ * that process started before the lock was taken, not later under a reused PID (after a
+ * reboot, or a long time).
+ */
+async function holderRunning(h: RunLockHolder): Promise<boolean> {
+  if (!processAlive(h.pid)) return false;
+  const started = await processStartTime(h.pid);
+  const taken = Date.parse(h.startedAt);
+  // one second of slack: /proc's start time is in ticks and the boot time in whole seconds
+  return started === undefined || !Number.isFinite(taken) || started <= taken + 1000;
 }
 
 async function readHolder(path: string): Promise<RunLockHolder | undefined | 'missing'> {
@@ -118,7 +150,7 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
           holder,
           `locked by ${describe(holder)}; if that process is gone, remove ${path}`,
         );
-      if (processAlive(holder.pid) || attempt > 2)
+      if (attempt > 2 || (await holderRunning(holder)))
         throw new RunLockedError(
           dir,
           holder,

@@ -4,7 +4,13 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireRunLock, RUN_LOCK_FILE, RunLockedError, withRunLock } from '../src/index.js';
+import {
+  acquireRunLock,
+  processStartTime,
+  RUN_LOCK_FILE,
+  RunLockedError,
+  withRunLock,
+} from '../src/index.js';
 
 const folder = () => mkdtemp(join(tmpdir(), 'deepsc-lock-'));
 const deadPid = () =>
@@ -17,7 +23,7 @@ const holder = (o: Record<string, unknown>) =>
     pid: process.pid,
     host: hostname(),
     command: 'deepsc train',
-    startedAt: 'then',
+    startedAt: new Date().toISOString(),
     token: 'x',
     ...o,
   });
@@ -60,6 +66,21 @@ describe('acquireRunLock', () => {
     expect(JSON.parse(await readFile(join(d, RUN_LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await l.release();
     expect(await readdir(d)).toEqual([]);
+  });
+
+  it('takes over a lock whose PID now belongs to a process started after the lock was taken', async () => {
+    const d = await folder();
+    // this process is alive, but started long after 2001: the PID was reused
+    await writeFile(join(d, RUN_LOCK_FILE), holder({ startedAt: '2001-01-01T00:00:00.000Z', token: 'old' }));
+    const l = await acquireRunLock(d, 'deepsc train');
+    expect(JSON.parse(await readFile(join(d, RUN_LOCK_FILE), 'utf8')).token).not.toBe('old');
+    await l.release();
+  });
+
+  it('reads a process start time from /proc within seconds of the truth', async () => {
+    const t = await processStartTime(process.pid);
+    if (t === undefined) return expect(process.platform).not.toBe('linux');
+    expect(Math.abs(t - (Date.now() - process.uptime() * 1000))).toBeLessThan(2000);
   });
 
   it.each([
