@@ -120,6 +120,16 @@ describe('resampling errors', () => {
       () => resampleToShape(v, [2, 2, 2], { interpolation: 'cubic' as 'linear' }),
       /interpolation/,
     ],
+    [
+      'a spacing in metres (a grid of 2000^3 voxels)',
+      () => resampleToSpacing(v, [0.001, 0.001, 0.001]),
+      /new grid \[2000, 2000, 2000\] needs 32000000000 bytes, more than the limit of 2147483648/,
+    ],
+    [
+      'a shape beyond the limit',
+      () => resampleToShape(v, [1024, 1024, 1024], { interpolation: 'nearest' }),
+      /needs 4294967296 bytes/,
+    ],
   ])('%s throws a RangeError naming it', (_, f, msg) => {
     expect(f).toThrow(RangeError);
     expect(f).toThrow(msg);

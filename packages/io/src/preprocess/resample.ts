@@ -9,6 +9,7 @@
  * Samples beyond the outermost voxel centres repeat the edge voxel.
  * @module
  */
+import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
 import { createVolume, type Volume, type VoxelArray } from '../volume.js';
 import { diagonalAffine, multiplyAffine } from './affine-math.js';
 import { allocLike, checkInterpolation, type Interpolation } from './interpolation.js';
@@ -28,7 +29,8 @@ export interface ResampleOptions {
  * @param volume - the volume.
  * @param spacing - target voxel size in mm along i, j, k.
  * @param options - interpolation, default `linear`.
- * @throws RangeError for a non-positive spacing or a bad interpolation.
+ * @throws RangeError for a non-positive spacing, a bad interpolation, or a new grid over
+ * `DEFAULT_MAX_BYTES` (2 GiB: a spacing of 0.001 mm, say).
  */
 export function resampleToSpacing<T extends VoxelArray>(
   volume: Volume<T>,
@@ -57,7 +59,8 @@ export function resampleToSpacing<T extends VoxelArray>(
  * @param volume - the volume.
  * @param dims - target voxel counts along i, j, k (the paper's 48x256x256 D x H x W is `[256, 256, 48]`).
  * @param options - interpolation, default `linear`.
- * @throws RangeError for dims that are not positive integers or a bad interpolation.
+ * @throws RangeError for dims that are not positive integers, a bad interpolation, or a grid over
+ * `DEFAULT_MAX_BYTES` (2 GiB).
  */
 export function resampleToShape<T extends VoxelArray>(
   volume: Volume<T>,
@@ -110,6 +113,11 @@ function resampleAxisAligned<T extends VoxelArray>(
   checkInterpolation(mode);
   const [ni, nj, nk] = volume.dims;
   const [mi, mj, mk] = dims;
+  const bytes = mi * mj * mk * (mode === 'nearest' ? volume.data.BYTES_PER_ELEMENT : 4);
+  if (bytes > DEFAULT_MAX_BYTES)
+    throw new RangeError(
+      `resample: the new grid [${dims.join(', ')}] needs ${bytes} bytes, more than the limit of ${DEFAULT_MAX_BYTES} (is the target spacing or shape in the right units?)`,
+    );
   const ti = axisTable(ni, mi, f[0], mode);
   const tj = axisTable(nj, mj, f[1], mode);
   const tk = axisTable(nk, mk, f[2], mode);
@@ -131,7 +139,7 @@ function resampleAxisAligned<T extends VoxelArray>(
     }
     return createVolume(out, dims, affine);
   }
-  const out = new Float32Array(n);
+  const out = allocLike('float32', n) as Float32Array;
   let o = 0;
   for (let k = 0; k < mk; k++) {
     const k0 = (tk.i0[k] as number) * ni * nj;

@@ -44,7 +44,8 @@ export function warpVolume<T extends VoxelArray>(
   const [oi, oj, ok] = grid.dims;
   const src = volume.data;
   const count = oi * oj * ok;
-  const out = interpolation === 'nearest' ? allocLike(src, count) : new Float32Array(count);
+  const out =
+    interpolation === 'nearest' ? allocLike(src, count) : (allocLike('float32', count) as Float32Array);
   const m = map.m;
   const nij = ni * nj;
   let o = 0;
