@@ -2,11 +2,12 @@
  * Predict outputs the system refuses to write (disk full, read-only file system, I/O error),
  * injected into `@deepsc/io`'s NIfTI writer after the first file of a prediction: exit code 4
  * naming the output folder, the earlier results untouched, no partial file left; and another
- * process's prediction landing in the folder meanwhile.
+ * process's prediction landing in the folder meanwhile. The same for the HTML report.
  */
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeExampleRun } from '@deepsc/eval';
 import { generateScan, writeNifti } from '@deepsc/io';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BadInputRow, checkBadInputRow } from './support/bad-input.js';
@@ -22,7 +23,16 @@ const fault: {
   failAfter: number;
   writes: number;
   during?: (() => Promise<void>) | undefined;
+  /** The errno code writes of an HTML report fail with (null: none). */
+  htmlCode?: string | null;
 } = { code: null, failAfter: 0, writes: 0 };
+
+const refused = (code: string, path: string) => {
+  const err = new Error(`${code}: injected, write '${path}'`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.path = path;
+  return err;
+};
 
 vi.mock('@deepsc/io', async (original) => {
   const io = await original<typeof import('@deepsc/io')>();
@@ -30,13 +40,12 @@ vi.mock('@deepsc/io', async (original) => {
     ...io,
     writeNifti: async (...args: Parameters<typeof io.writeNifti>) => {
       await fault.during?.();
-      if (fault.code !== null && fault.writes++ >= fault.failAfter) {
-        const err = new Error(`${fault.code}: injected, write '${args[0]}'`) as NodeJS.ErrnoException;
-        err.code = fault.code;
-        err.path = args[0];
-        throw err;
-      }
+      if (fault.code !== null && fault.writes++ >= fault.failAfter) throw refused(fault.code, args[0]);
       return io.writeNifti(...args);
+    },
+    writeFileAtomic: async (...args: Parameters<typeof io.writeFileAtomic>) => {
+      if (fault.htmlCode && args[0].endsWith('.html')) throw refused(fault.htmlCode, args[0]);
+      return io.writeFileAtomic(...args);
     },
   };
 });
@@ -50,6 +59,7 @@ beforeAll(async () => {
   await mkdir(fx, { recursive: true });
   await writeTinyCheckpoint(ck);
   await writeNifti(ct, generateScan('cap', 'predict-write', { inPlane: 32, slices: [16, 16] }).image);
+  await writeExampleRun(join(fx, 'run'));
   const made = await runCli('predict', '--model', ck, '--input', ct, '--out', previous);
   expect(made.code, made.err).toBe(0);
 });
@@ -103,6 +113,28 @@ describe('predict outputs the system refuses to write', () => {
       fault.code = null;
     }
   });
+
+  it.each([
+    ['ENOSPC', 'no space left on the device'],
+    ['EROFS', 'read-only file system'],
+  ])(
+    'report --out when the write fails with %s: exit 4 naming the file, nothing left',
+    async (code, reason) => {
+      try {
+        await checkBadInputRow({
+          name: `report with ${code}`,
+          setup: () => {
+            fault.htmlCode = code;
+          },
+          args: ['report', join(fx, 'run'), '--out', '{dir}/r.html', '--resamples', '20', '--max-scans', '0'],
+          code: 4,
+          message: `/r.html: ${reason} (${code})`,
+        });
+      } finally {
+        fault.htmlCode = null;
+      }
+    },
+  );
 
   it('another prediction written into --out meanwhile is kept, and this one refused (exit 2)', async () => {
     try {

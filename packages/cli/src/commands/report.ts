@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { MAX_BOOTSTRAP_RESAMPLES, RunFolderError, writeRunReport } from '@deepsc/eval';
 import { FormatError } from '@deepsc/io';
 import type { Command } from 'commander';
@@ -65,8 +65,14 @@ export function registerReport(program: Command): void {
         if (e instanceof RunFolderError || e instanceof FormatError)
           throw new CliError(e.message, ExitCode.data);
         if (e instanceof RangeError) throw new CliError(e.message, ExitCode.data);
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR')
+        // a system error on the HTML file or a folder above it is the output's; others are the run folder's
+        const fsErr = e as NodeJS.ErrnoException;
+        const onOutput =
+          typeof fsErr.path === 'string' &&
+          (resolve(fsErr.path) === resolve(out) || resolve(out).startsWith(resolve(fsErr.path) + sep));
+        if (!onOutput) throw e;
+        if (fsErr.code === 'EISDIR') throw new CliError(`cannot write ${out}: it is a folder`);
+        if (fsErr.code === 'ENOTDIR' || fsErr.code === 'EEXIST')
           throw new CliError(`cannot write ${out}: a part of the path is a file, not a folder`);
         throw asOutputError(out, e);
       }
