@@ -22,6 +22,7 @@ import {
 import { writeFileAtomic } from '@deepsc/io';
 import type { TrainConfig } from './config/schema.js';
 import { DivergedError } from './diverged-error.js';
+import { assertFiniteWeights } from './finite-weights.js';
 import { RunWriteError } from './run-write-error.js';
 
 /** Identifies the checkpoint format in `state.json`. */
@@ -327,12 +328,7 @@ export async function loadCheckpoint(
   } catch (err) {
     throw new CheckpointError(dir, `weights do not fit this network: ${(err as Error).message}`);
   }
-  const bad = model.nonFiniteParameters();
-  if (bad.length)
-    throw new CheckpointError(
-      dir,
-      `${bad.length} weight tensor(s) hold NaN or infinite values (${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', ...' : ''}): the training diverged before this checkpoint was saved; use an earlier one`,
-    );
+  assertFiniteWeights(model, dir);
   if (options.optimizer === 'restore') {
     let tensors: Record<string, Tensor>;
     try {
