@@ -30,7 +30,7 @@ export {
   type ParameterOptions,
 } from './builder.js';
 export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
-export { GraphValue } from './graph-value.js';
+export { type GraphIdentity, GraphValue } from './graph-value.js';
 export {
   constant,
   fans,
@@ -49,6 +49,7 @@ export * from './model/index.js';
 export {
   type BackwardOptions,
   CompiledModel,
+  type CreateOptions,
   type ForwardOptions,
   type GradientSource,
   type LoadOptions,

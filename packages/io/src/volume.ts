@@ -19,6 +19,9 @@ export type VoxelArray =
   | Float32Array
   | Float64Array;
 
+/** Three numbers along i, j, k (voxel counts, sizes, offsets) or x, y, z. */
+export type Vec3 = readonly [number, number, number];
+
 /** A 4x4 matrix, row-major, mapping voxel (i, j, k, 1) to RAS+ millimetres (x, y, z, 1). */
 export type Affine = readonly [
   readonly [number, number, number, number],

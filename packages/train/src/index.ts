@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The published .d.ts name Node.js types (file handles, streams, errors): this directive and the
+// @types/node dependency make them resolve for consumers whose tsconfig lists no `types` (TS 7).
 /**
  * @deepsc/train: the trainer of DeepSC-COVID and its ablation variants, learning-rate schedules,
  * checkpoints with an exact resume, the training log and progress display, configuration files

@@ -6,7 +6,7 @@
  */
 import { squaredDistanceTransform as transform } from '@deepsc/io';
 
-type Triple = readonly [number, number, number];
+import type { Triple } from './mask.js';
 
 /**
  * Squared distance in mm^2 from every voxel to the nearest voxel where `feature` is non-zero

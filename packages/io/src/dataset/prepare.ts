@@ -13,9 +13,7 @@ import { cropToMask } from '../preprocess/crop-to-mask.js';
 import { type NormalizeMode, normalizeIntensity } from '../preprocess/normalize.js';
 import { resampleToShape, resampleToSpacing } from '../preprocess/resample.js';
 import { DEEPSC_HU_WINDOW, type HuWindow } from '../preprocess/window.js';
-import { createVolume, type Volume, type VoxelArray } from '../volume.js';
-
-type Vec3 = readonly [number, number, number];
+import { createVolume, type Vec3, type Volume, type VoxelArray } from '../volume.js';
 
 /** How to preprocess scans (part of the cache key). */
 export interface PreprocessOptions {

@@ -8,7 +8,7 @@
  * @module
  */
 
-type Triple = readonly [number, number, number];
+import type { Vec3 as Triple } from '../volume.js';
 
 /**
  * Squared distance in mm^2 from the centre of every voxel to the centre of the nearest voxel

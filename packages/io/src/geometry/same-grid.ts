@@ -36,14 +36,15 @@ export class GridMismatchError extends Error {
   }
 }
 
-type Grid = Pick<Volume, 'dims' | 'affine'>;
+/** The geometry two volumes must share to be compared voxel by voxel: dims and affine. */
+export type VolumeGrid = Pick<Volume, 'dims' | 'affine'>;
 
 const fmt = (v: readonly number[]) => `[${v.map((x) => +x.toPrecision(6)).join(', ')}]`;
 
 /** What differs between the grids of `a` and `b` (empty when they match within tolerance). */
 export function gridDifference(
-  a: Grid,
-  b: Grid,
+  a: VolumeGrid,
+  b: VolumeGrid,
   tolerance: Readonly<GridTolerance> = GRID_TOLERANCE,
 ): string {
   if (a.dims.some((d, i) => d !== b.dims[i])) return `dims ${fmt(b.dims)} vs ${fmt(a.dims)}`;
@@ -65,9 +66,9 @@ export function gridDifference(
  * (dims, spacing, origin, orientation) within `tolerance`.
  */
 export function assertSameGrid(
-  image: Grid,
+  image: VolumeGrid,
   imagePath: string,
-  other: Grid,
+  other: VolumeGrid,
   otherPath: string,
   tolerance: Readonly<GridTolerance> = GRID_TOLERANCE,
 ): void {

@@ -4,7 +4,7 @@
  * @module
  */
 
-type Vec3 = readonly [number, number, number];
+import type { Vec3 } from '../volume.js';
 
 /**
  * Applies `op` to the box around the non-zero voxels of `mask`, widened by `margin` voxels per

@@ -3,9 +3,9 @@
  * distance transform, so the cost does not grow with the radius), and per-slice hole filling.
  * @module
  */
-import { squaredDistanceToBackground } from './distance-transform.js';
 
-type Vec3 = readonly [number, number, number];
+import type { Vec3 } from '../volume.js';
+import { squaredDistanceToBackground } from './distance-transform.js';
 
 /** Voxels within `radiusMm` of a non-zero voxel. */
 export function dilate(mask: ArrayLike<number>, dims: Vec3, spacing: Vec3, radiusMm: number): Uint8Array {

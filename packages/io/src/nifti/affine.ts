@@ -7,7 +7,8 @@ import { FormatError } from '../format-error.js';
 import type { Affine } from '../volume.js';
 import type { NiftiHeader } from './header.js';
 
-type Mat3 = [[number, number, number], [number, number, number], [number, number, number]];
+/** A 3x3 matrix, row-major. */
+export type Mat3 = [[number, number, number], [number, number, number], [number, number, number]];
 
 /** Rotation matrix of the unit quaternion (w, x, y, z), as nibabel's `quat2mat`. */
 export function quaternionToMatrix(w: number, x: number, y: number, z: number): Mat3 {

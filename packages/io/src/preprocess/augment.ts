@@ -5,11 +5,9 @@
  * @module
  */
 import type { Rng } from '../random.js';
-import type { Volume, VoxelArray } from '../volume.js';
+import type { Vec3, Volume, VoxelArray } from '../volume.js';
 import { createVolume } from '../volume.js';
 import { type VoxelMap, warpVolume } from './warp.js';
-
-type Vec3 = readonly [number, number, number];
 
 /** Options of {@link augment}; every range is sampled uniformly. */
 export interface AugmentOptions {

@@ -3,11 +3,9 @@
  * its world position; padded voxels get their own world positions on the extended grid.
  * @module
  */
-import { createVolume, type Volume, type VoxelArray } from '../volume.js';
+import { createVolume, type Vec3, type Volume, type VoxelArray } from '../volume.js';
 import { shiftAffine } from './affine-math.js';
 import { allocLike } from './interpolation.js';
-
-type Vec3 = readonly [number, number, number];
 
 /** A box on the voxel grid: the first voxel and the voxel counts along i, j, k. */
 export interface VoxelBox {

@@ -6,10 +6,8 @@
  * @module
  */
 import type { Rng } from '../random.js';
-import type { Volume, VoxelArray } from '../volume.js';
+import type { Vec3, Volume, VoxelArray } from '../volume.js';
 import type { VoxelBox } from './crop-pad.js';
-
-type Vec3 = readonly [number, number, number];
 
 /** Options of {@link PatchSampler}. */
 export interface PatchSamplerOptions {

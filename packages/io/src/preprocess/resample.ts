@@ -10,11 +10,9 @@
  * @module
  */
 import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
-import { createVolume, type Volume, type VoxelArray } from '../volume.js';
+import { createVolume, type Vec3, type Volume, type VoxelArray } from '../volume.js';
 import { diagonalAffine, multiplyAffine } from './affine-math.js';
 import { allocLike, checkInterpolation, type Interpolation } from './interpolation.js';
-
-type Vec3 = readonly [number, number, number];
 
 /** Options of the resampling functions. */
 export interface ResampleOptions {

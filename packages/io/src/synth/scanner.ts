@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../random.js';
 
-type Vec3 = readonly [number, number, number];
+import type { Vec3 } from '../volume.js';
 
 function kernel(sigma: number): Float32Array {
   if (!(sigma > 0.05)) return Float32Array.of(1);
