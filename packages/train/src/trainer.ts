@@ -157,14 +157,18 @@ export function runVersions(): Record<string, string> {
 }
 
 /**
- * Trains as `config` says, writing the run folder `config.out`: `run.json`, `split.json`,
- * `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
+ * Trains as `config` says, writing the run folder `config.out` (held locked throughout):
+ * `run.json`, `split.json`, `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
  * @throws ConfigError for a configuration the network cannot take, or `training.device: 'cuda'`
- *   where the engine has no CUDA build or sees no GPU (before anything is written); CheckpointError for a bad or
- *   mismatched checkpoint; ManifestError / FormatError for bad data.
+ *   where the engine has no CUDA build or sees no GPU (before anything is written);
+ *   RunLockedError when another command holds the folder; RunFolderConflictError for a new run
+ *   into a non-empty folder (without `overwrite`) and the other refusals of `prepareRunFolder`;
+ *   CheckpointError for a bad or mismatched checkpoint (another manifest, unless `force`);
+ *   ManifestError / FormatError for bad data; DivergedError when the loss, the gradients or the
+ *   weights stop being finite (nothing non-finite is saved); RunWriteError naming the file when
+ *   the system refuses a write.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
-  networkConfig(config);
   resolveNetworkConfig(config);
   checkTrainingDevice(config.training.device);
   trainingMemoryPlan(networkConfig(config), config.training.recompute);
