@@ -117,6 +117,27 @@ describe('compressed transfer syntaxes', () => {
   );
 });
 
+describe('lazy loading', () => {
+  it('no module of @deepsc/io imports a codec or dcmjs statically (they load on first use)', () => {
+    const src = join(FIXTURES, '..', '..', 'src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(30);
+    const statics = files.filter((f) =>
+      /^\s*import\s[^;]*from\s+'(@cornerstonejs\/|jpeg-lossless-decoder-js|dcmjs)/m.test(
+        readFileSync(join(src, f), 'utf8'),
+      ),
+    );
+    expect(statics).toEqual([]);
+    // and the codec modules themselves are reached only through load.ts's dynamic imports
+    const importers = files.filter((f) =>
+      /from '\.\/codecs\/(cornerstone|jpeg-lossless|rle)\.js'|from '\.\.\/codecs\/(cornerstone|jpeg-lossless|rle)\.js'/.test(
+        readFileSync(join(src, f), 'utf8'),
+      ),
+    );
+    expect(importers).toEqual([]);
+  });
+});
+
 describe('RLE Lossless decoder', () => {
   const header = (offsets: number[]) => {
     const h = new Uint8Array(64);
@@ -188,6 +209,37 @@ describe('multi-frame (Enhanced and Legacy Converted Enhanced CT)', () => {
     expect(v.slices.map((s) => s.frame)).toEqual([1, 3, 4, 0, 2]);
   });
 
+  it('survives 200 random corruptions of an Enhanced CT file (functional groups included): a volume or a FormatError', async () => {
+    const src = readFileSync(join(DIR, 'multiframe', 'enhanced_ct.dcm'));
+    const dir = join(root, 'fuzz-enhanced');
+    mkdirSync(dir);
+    let seed = 5;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const outcomes = { ok: 0, format: 0, range: 0 };
+    for (let t = 0; t < 200; t++) {
+      const b = Buffer.from(
+        src.subarray(0, rand() < 0.2 ? 132 + Math.floor(rand() * (src.length - 132)) : src.length),
+      );
+      for (let f = 0; f < 1 + Math.floor(rand() * 6); f++)
+        b[132 + Math.floor(rand() * (b.length - 132))] = Math.floor(rand() * 256);
+      const path = join(dir, `${t}.dcm`);
+      writeFileSync(path, b);
+      try {
+        const v = await readDicomSeries(path, { maxBytes: 1 << 22 });
+        expect(v.data.length).toBe(v.dims[0] * v.dims[1] * v.dims[2]);
+        outcomes.ok++;
+      } catch (e) {
+        if (e instanceof FormatError) outcomes.format++;
+        else if (e instanceof RangeError) outcomes.range++;
+        else throw e;
+      }
+    }
+    expect(outcomes.format).toBeGreaterThan(20);
+  });
+
   it('a missing frame is found like a missing slice, naming the frames', async () => {
     const path = join(DIR, 'multiframe', 'enhanced_ct_missing_frame.dcm');
     await expect(readDicomSeries(path)).rejects.toThrow(
@@ -207,7 +259,10 @@ describe('multi-frame (Enhanced and Legacy Converted Enhanced CT)', () => {
       [2, 10],
     ]);
     const enhanced = list.find((s) => s.files === 2);
-    expect([...(enhanced?.transferSyntaxes ?? [])].sort()).toEqual(['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.4.90']);
+    expect([...(enhanced?.transferSyntaxes ?? [])].sort()).toEqual([
+      '1.2.840.10008.1.2.1',
+      '1.2.840.10008.1.2.4.90',
+    ]);
     expect(enhanced?.sopClasses).toEqual(['1.2.840.10008.5.1.4.1.1.2.1']);
   });
 });
