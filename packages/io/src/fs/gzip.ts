@@ -79,7 +79,7 @@ export async function* gunzipChunks(
   what = 'gzip data',
 ): AsyncGenerator<Uint8Array> {
   const source = input instanceof Uint8Array ? Readable.from([input]) : Readable.from(input);
-  const inflate = createGunzip({ chunkSize: 1 << 16 });
+  const inflate = createGunzip({ chunkSize: 1 << 20 });
   // pipeline forwards a source error to the inflater (and destroys both on any error)
   pipeline(source, inflate, () => undefined);
   try {

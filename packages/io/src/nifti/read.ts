@@ -319,7 +319,7 @@ async function readNiftiPrefix(
     if (size > maxBytes) throw new RangeError(`${what}: ${size} bytes exceed maxBytes ${maxBytes}`);
     const magic = new Uint8Array(2);
     const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    const stream = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 16 });
+    const stream = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
     try {
       return isGzip(magic.subarray(0, bytesRead))
         ? await gunzipBounded(stream, plan, what)
