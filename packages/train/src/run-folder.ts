@@ -7,6 +7,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeStaleAtomicTemporaries } from '@deepsc/io';
 import { newestCheckpoint, recoverCheckpoints } from './checkpoint-recovery.js';
 import { RUN_LOCK_FILE } from './run-lock.js';
 
@@ -64,9 +65,6 @@ export const RUN_FILES: readonly string[] = [
   'report.html',
 ];
 
-/** What `writeFileAtomic` (`@deepsc/io`) leaves when killed mid-write: `.<name>.<pid>.<hex>.tmp`. */
-const PARTIAL_FILE = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
-
 const isLockFile = (name: string) => name === RUN_LOCK_FILE || name.startsWith(`${RUN_LOCK_FILE}.`);
 
 /** The entries of run folder `dir` other than its lock (none when it does not exist). */
@@ -79,17 +77,15 @@ export async function runFolderEntries(dir: string): Promise<string[]> {
   }
 }
 
-/** Removes the partial files of killed atomic writes under `dir` (recursively). @returns how many. */
+/**
+ * Removes the temporary files of atomic writes killed mid-write (`@deepsc/io`
+ * `removeStaleAtomicTemporaries`: those whose process is gone) in `dir` and every folder below.
+ * @returns how many.
+ */
 async function removePartialFiles(dir: string): Promise<number> {
-  let n = 0;
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) n += await removePartialFiles(p);
-    else if (e.isFile() && PARTIAL_FILE.test(e.name)) {
-      await rm(p, { force: true });
-      n++;
-    }
-  }
+  let n = (await removeStaleAtomicTemporaries(dir)).length;
+  for (const e of await readdir(dir, { withFileTypes: true }))
+    if (e.isDirectory()) n += await removePartialFiles(join(dir, e.name));
   return n;
 }
 

@@ -1,15 +1,24 @@
 /** Getting a run folder ready: new, overwrite, resume auto without a checkpoint, partial files. */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkRunFolderPath, prepareRunFolder, RUN_LOCK_FILE, RunFolderConflictError } from '../src/index.js';
 
 /** A run folder holding `files` (paths relative to it; a trailing / makes a folder). */
+let deadPid = 0;
+beforeAll(async () => {
+  deadPid = await new Promise<number>((res) => {
+    const c = spawn(process.execPath, ['-e', '0']);
+    c.on('exit', () => res(c.pid as number));
+  });
+});
+
 const folder = async (files: string[]) => {
   const d = join(await mkdtemp(join(tmpdir(), 'deepsc-run-folder-')), 'run');
   await mkdir(d);
-  for (const f of files) {
+  for (const f of files.map((n) => n.replace('DEAD', String(deadPid)))) {
     if (f.endsWith('/')) await mkdir(join(d, f), { recursive: true });
     else {
       await mkdir(join(d, f, '..'), { recursive: true });
@@ -47,12 +56,14 @@ describe('prepareRunFolder', () => {
       'resume: partial files of killed atomic writes are removed',
       [
         RUN_LOCK_FILE,
-        'cache/.a.json.123.0a1b2c3d4e5f.tmp',
-        '.metrics.jsonl.77.abcdef012345.tmp',
+        // a dead process's, and one of this process (a write in flight: it stays)
+        'cache/.a.json.DEAD.0a1b2c3d4e5f.tmp',
+        '.metrics.jsonl.DEAD.abcdef012345.tmp',
+        `cache/.c.json.${process.pid}.abcdef012345.tmp`,
         'cache/b.json',
       ],
       { resume: 'auto' },
-      [RUN_LOCK_FILE, 'cache/', 'cache/b.json'],
+      [RUN_LOCK_FILE, 'cache/', `cache/.c.json.${process.pid}.abcdef012345.tmp`, 'cache/b.json'],
       'removed 2 partial file(s)',
     ],
   ] as const)('%s', async (_w, files, options, after, note) => {
