@@ -77,7 +77,12 @@ export interface NativeBinding {
   /** Output shapes of `op` for these input shapes (null = absent optional input). */
   inferShapes(op: string, attrs: Attrs, shapes: readonly (readonly number[] | null)[]): number[][];
   /** Runs an op's forward pass synchronously on the CPU. */
-  runForward(op: string, attrs: Attrs, inputs: readonly (RawTensor | null)[]): RawTensor[];
+  runForward(
+    op: string,
+    attrs: Attrs,
+    inputs: readonly (RawTensor | null)[],
+    outputs?: readonly (RawTensor | null)[],
+  ): RawTensor[];
   /**
    * Runs an op's backward pass: given the forward inputs and outputs and dL/d(outputs)
    * (null = zero), returns dL/d(input i) where `needGrad[i]`, else null.
@@ -89,6 +94,7 @@ export interface NativeBinding {
     outputs: readonly RawTensor[],
     gradOutputs: readonly (RawTensor | null)[],
     needGrad: readonly boolean[],
+    gradInputs?: readonly (RawTensor | null)[],
   ): (RawTensor | null)[];
   /** What `op`'s backward reads of its forward inputs and outputs when computing the gradients `needGrad` (see `ops.ts`). */
   backwardReads(

@@ -251,24 +251,50 @@ export interface OpAttrs {
 /** Name of a registered op. */
 export type OpName = keyof OpAttrs;
 
+/** Options of {@link forward}. */
+export interface ForwardCallOptions {
+  /**
+   * Caller-owned arrays to write the outputs into (one per output, `null` for a fresh one),
+   * e.g. arrays reused across calls: the kernel overwrites every element, so nothing is
+   * allocated, zero-filled or faulted in. Each must have its output's shape and share no
+   * memory with an input or another output.
+   */
+  out?: readonly (RawTensor | null)[];
+}
+
+/** Options of {@link backward}. */
+export interface BackwardCallOptions {
+  /**
+   * Caller-owned arrays for the requested gradients (one entry per input; used where
+   * `needGrad` is true, `null` for a fresh one), overwritten whole. Each must have its input's
+   * shape and share no memory with the inputs, outputs, output gradients or each other.
+   */
+  gradInputs?: readonly (RawTensor | null)[];
+}
+
 /**
- * Runs `op` forward on the CPU.
+ * Runs `op` forward on the CPU. Inputs are read where they are (never copied); the kernel's
+ * workspace is reused from call to call.
  * @param inputs - in the op's input order; `null` for an absent optional input.
- * @returns the op's outputs (new Float32Arrays).
- * @throws TypeError / RangeError naming the op and the bad value.
+ * @returns the op's outputs: the `options.out` arrays where given, else new Float32Arrays.
+ * @throws TypeError / RangeError naming the op and the bad value (a wrong `out` shape or an
+ *   `out` array sharing memory with an input included).
  */
 export function forward<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
   inputs: readonly (RawTensor | null)[],
+  options: ForwardCallOptions = {},
 ): RawTensor[] {
-  return loadBinding().runForward(op, attrs as Attrs, inputs);
+  return loadBinding().runForward(op, attrs as Attrs, inputs, options.out);
 }
 
 /**
  * Runs `op` backward on the CPU: dL/d(inputs[i]) for each `needGrad[i]`, else null.
  * @param outputs - the forward's outputs for the same inputs.
  * @param gradOutputs - dL/d(outputs); `null` means zero.
+ * @param options - `gradInputs`: caller-owned arrays to write the gradients into.
+ * @returns per input its gradient (the `gradInputs` array where given, else a new one), or null.
  */
 export function backward<K extends OpName>(
   op: K,
@@ -277,8 +303,17 @@ export function backward<K extends OpName>(
   outputs: readonly RawTensor[],
   gradOutputs: readonly (RawTensor | null)[],
   needGrad: readonly boolean[],
+  options: BackwardCallOptions = {},
 ): (RawTensor | null)[] {
-  return loadBinding().runBackward(op, attrs as Attrs, inputs, outputs, gradOutputs, needGrad);
+  return loadBinding().runBackward(
+    op,
+    attrs as Attrs,
+    inputs,
+    outputs,
+    gradOutputs,
+    needGrad,
+    options.gradInputs,
+  );
 }
 
 /** Output shapes of `op` for these input shapes, with full validation. */

@@ -1,8 +1,9 @@
 /**
  * Times DeepSC's conv3d passes (forward, backward-data, backward-weight with the bias
  * gradient) on one layer, two ways: through the eager op calls of `@deepsc/native` (each call
- * converts its JS arguments and returns fresh output arrays) and engine-resident with
- * `timeOp` (the kernel on buffers allocated once, as the graph executor runs it in training).
+ * converts its JS arguments and writes into caller-owned output arrays reused across calls)
+ * and engine-resident with `timeOp` (the kernel on buffers allocated once, as the graph
+ * executor runs it in training).
  * @module
  */
 import { backward, type Conv3dAttrs, forward, type RawTensor, timeOp } from '@deepsc/native';
@@ -49,7 +50,7 @@ function layerTensors(l: ConvLayer) {
   };
 }
 
-/** Milliseconds of each timed eager call (`forward` / `backward`), per pass. */
+/** Milliseconds of each timed eager call (`forward` / `backward` into reused arrays), per pass. */
 export function timeDeepsc(
   l: ConvLayer,
   passes: readonly ConvPass[],
@@ -58,12 +59,22 @@ export function timeDeepsc(
   const { x, w, b, attrs } = layerTensors(l);
   const y = forward('conv3d', attrs, [x, w, b]);
   const dy = randomTensor((y[0] as RawTensor).shape, 4);
+  // Caller-owned destinations reused by every call, as a loop over batches would hold them.
+  const dst = [
+    { data: new Float32Array((y[0] as RawTensor).data.length), shape: [...(y[0] as RawTensor).shape] },
+  ];
+  const like = (t: RawTensor) => ({ data: new Float32Array(t.data.length), shape: [...t.shape] });
+  const gradInputs = [like(x), like(w), like(b)];
   const run: Record<ConvPass, () => unknown> = {
-    forward: () => forward('conv3d', attrs, [x, w, b]),
+    forward: () => forward('conv3d', attrs, [x, w, b], { out: dst }),
     backward_data: () =>
-      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_data as readonly boolean[]),
+      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_data as readonly boolean[], {
+        gradInputs,
+      }),
     backward_weight: () =>
-      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_weight as readonly boolean[]),
+      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_weight as readonly boolean[], {
+        gradInputs,
+      }),
   };
   const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
   for (const p of passes) out[p] = timeRuns(run[p], r);

@@ -1,6 +1,8 @@
 // Eager, synchronous op calls on JS-owned Float32Arrays (zero-copy). Used by the op tests,
 // the kernel benchmarks and small host-side computations; training goes through the graph
-// executor instead.
+// executor instead. Inputs are read in place; outputs and gradients are written into arrays
+// the caller passes (reused across calls: no allocation, no zero-fill, nothing faulted in) or
+// into fresh arrays; kernel workspaces come from one grow-only buffer per thread.
 #include "binding/ops.h"
 
 #include "binding/convert.h"
@@ -8,6 +10,67 @@
 #include "deepsc/registry.h"
 
 namespace deepsc::binding {
+
+namespace {
+
+// The workspace of eager calls: grown to the largest request and kept, so a call allocates
+// (and page-faults) nothing once warm. Per thread: the eager calls are synchronous on the JS
+// thread, but workers may run their own.
+Workspace eager_workspace(int64_t floats, const std::string& op) {
+  thread_local AlignedBuffer buf;
+  thread_local int64_t have = 0;
+  if (floats <= 0) return {};
+  if (floats > have) {
+    buf = alloc_floats(floats, op);
+    have = floats;
+  }
+  return {buf.get(), floats};
+}
+
+bool overlaps(const TensorView& a, const TensorView& b) {
+  if (!a.present() || !b.present() || a.numel() == 0 || b.numel() == 0) return false;
+  return a.data < b.data + b.numel() && b.data < a.data + a.numel();
+}
+
+// Caller-owned destinations (`what`: "outputs" / "gradInputs"), one per expected shape (`want`
+// false: none expected there); null entries are allocated fresh. Each must have its shape and
+// share no memory with any input or with another destination (kernels read inputs while they
+// write). Returns the views; `result` gets the JS objects (given or new).
+std::vector<TensorView> destinations(Napi::Env env, const Napi::Value& given, const OpInstance& op,
+                                     const std::vector<Shape>& shapes, const std::vector<bool>& want,
+                                     const std::vector<TensorView>& reads, const std::string& what,
+                                     Napi::Array result) {
+  const std::string name = op_name(op.kind);
+  const bool have = !(given.IsUndefined() || given.IsNull());
+  if (have && (!given.IsArray() || given.As<Napi::Array>().Length() != shapes.size()))
+    fail(ErrorKind::Type, name, what + " must be an array of " + std::to_string(shapes.size()) + " tensors or nulls");
+  std::vector<TensorView> views(shapes.size());
+  for (uint32_t i = 0; i < shapes.size(); ++i) {
+    if (!want[i]) {
+      result.Set(i, env.Null());
+      continue;
+    }
+    Napi::Value v = have ? given.As<Napi::Array>().Get(i) : env.Null();
+    if (v.IsNull() || v.IsUndefined()) {
+      result.Set(i, new_tensor(env, shapes[i], &views[i]));
+      continue;
+    }
+    bool present = false;
+    const std::string label = what + "[" + std::to_string(i) + "]";
+    views[i] = to_view(v, name, label, &present);
+    if (views[i].shape != shapes[i])
+      fail(ErrorKind::Type, name, label + " has shape " + views[i].shape.str() + ", expected " + shapes[i].str());
+    for (const TensorView& r : reads)
+      if (overlaps(views[i], r)) fail(ErrorKind::Type, name, label + " shares memory with a tensor the call reads (an input" + std::string(what == "outputs" ? "" : ", output or output gradient") + "); pass a separate array");
+    for (uint32_t j = 0; j < i; ++j)
+      if (overlaps(views[i], views[j]))
+        fail(ErrorKind::Type, name, label + " shares memory with " + what + "[" + std::to_string(j) + "]");
+    result.Set(i, v);
+  }
+  return views;
+}
+
+}  // namespace
 
 Napi::Value infer_shapes_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -32,17 +95,17 @@ Napi::Value infer_shapes_js(const Napi::CallbackInfo& info) {
 Napi::Value run_forward_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[0].IsString()) fail(ErrorKind::Type, "runForward", "expected (op, attrs, inputs)");
+    if (info.Length() < 3 || !info[0].IsString()) fail(ErrorKind::Type, "runForward", "expected (op, attrs, inputs, outputs?)");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     OpInstance op = make_op(name, to_attrs(info[1], name));
     OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     Napi::Array result = Napi::Array::New(env, shapes.size());
-    std::vector<TensorView> outs(shapes.size());
-    for (size_t i = 0; i < shapes.size(); ++i) result.Set(static_cast<uint32_t>(i), new_tensor(env, shapes[i], &outs[i]));
-    int64_t wsf = workspace_floats(op, in.shapes, Pass::forward);
-    AlignedBuffer ws = wsf > 0 ? alloc_floats(wsf, name) : AlignedBuffer();
-    run_forward(Backend::cpu, op, OpArgs{in.views, outs, Workspace{ws.get(), wsf}});
+    const Napi::Value given = info.Length() > 3 ? info[3] : env.Undefined();
+    std::vector<TensorView> outs =
+        destinations(env, given, op, shapes, std::vector<bool>(shapes.size(), true), in.views, "outputs", result);
+    const Workspace ws = eager_workspace(workspace_floats(op, in.shapes, Pass::forward), name);
+    run_forward(Backend::cpu, op, OpArgs{in.views, outs, ws});
     return result;
   });
 }
@@ -51,7 +114,7 @@ Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     if (info.Length() < 6 || !info[0].IsString())
-      fail(ErrorKind::Type, "runBackward", "expected (op, attrs, inputs, outputs, gradOutputs, needGrad)");
+      fail(ErrorKind::Type, "runBackward", "expected (op, attrs, inputs, outputs, gradOutputs, needGrad, gradInputs?)");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     OpInstance op = make_op(name, to_attrs(info[1], name));
     OpTensors in = read_op_tensors(info[2], op, "inputs");
@@ -77,14 +140,13 @@ Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
     const std::vector<bool> want =
         read_need_grad(info[5], op, in, name.c_str(), "needGrad must be an array of booleans");
     Napi::Array result = Napi::Array::New(env, in.views.size());
-    std::vector<TensorView> grads(in.views.size());
-    for (uint32_t i = 0; i < in.views.size(); ++i) {
-      if (want[i]) result.Set(i, new_tensor(env, in.shapes[i], &grads[i]));
-      else result.Set(i, env.Null());
-    }
-    int64_t wsf = workspace_floats(op, in.shapes, Pass::backward);
-    AlignedBuffer ws = wsf > 0 ? alloc_floats(wsf, name) : AlignedBuffer();
-    run_backward(Backend::cpu, op, OpGradArgs{in.views, out.views, gout.views, grads, Workspace{ws.get(), wsf}});
+    std::vector<TensorView> reads = in.views;
+    reads.insert(reads.end(), out.views.begin(), out.views.end());
+    reads.insert(reads.end(), gout.views.begin(), gout.views.end());
+    const Napi::Value given = info.Length() > 6 ? info[6] : env.Undefined();
+    std::vector<TensorView> grads = destinations(env, given, op, in.shapes, want, reads, "gradInputs", result);
+    const Workspace ws = eager_workspace(workspace_floats(op, in.shapes, Pass::backward), name);
+    run_backward(Backend::cpu, op, OpGradArgs{in.views, out.views, gout.views, grads, ws});
     return result;
   });
 }
