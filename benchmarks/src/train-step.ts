@@ -46,6 +46,9 @@ interface Measurement {
   peak_rss_bytes: number;
   arena_bytes?: number;
   persistent_bytes?: number;
+  /** Ours: where the plan peaks and the largest buffer live there. */
+  peak_step?: string;
+  largest_at_peak?: string;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -82,6 +85,8 @@ async function ours(config: DeepScCovidConfig, warmup: number, steps: number): P
     peak_rss_bytes: peakRss(),
     arena_bytes: net.model.memory.arenaBytes,
     persistent_bytes: net.model.memory.persistentBytes,
+    peak_step: net.model.memory.peakStep,
+    largest_at_peak: net.model.memory.largestAtPeak[0]?.what ?? '',
   };
 }
 
@@ -133,7 +138,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     });
     console.log(
       `${c.name}\n  step: ours ${o.median_s.toFixed(3)} s, PyTorch ${t.median_s.toFixed(3)} s, speed ratio ${(t.median_s / o.median_s).toFixed(2)}x` +
-        `\n  memory: our arena ${mib(o.arena_bytes ?? 0)} MiB + parameters ${mib(o.persistent_bytes ?? 0)} MiB, our peak RSS ${mib(o.peak_rss_bytes)} MiB, PyTorch peak RSS ${mib(t.peak_rss_bytes)} MiB`,
+        `\n  memory: our arena ${mib(o.arena_bytes ?? 0)} MiB + parameters ${mib(o.persistent_bytes ?? 0)} MiB, our peak RSS ${mib(o.peak_rss_bytes)} MiB, PyTorch peak RSS ${mib(t.peak_rss_bytes)} MiB (ours ${(o.peak_rss_bytes / t.peak_rss_bytes).toFixed(2)}x)` +
+        `\n  our plan peaks at ${o.peak_step}; largest there: ${o.largest_at_peak}`,
     );
   }
   mkdirSync(RESULTS, { recursive: true });

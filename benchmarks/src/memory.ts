@@ -1,0 +1,227 @@
+/**
+ * Training memory of DeepSC-COVID at the paper preset (whole 48x256x256, patch 24x256x256,
+ * widths 32-256, Adam, the full task-aware loss), ours against the PyTorch twin, side by side in
+ * one run: each side in its own process (so peak RSS is that run's), 2 threads each. Ours runs
+ * under each memory plan asked for (default: the engine's default plan, and the same with
+ * recomputed segments); the twin under PyTorch 2.13 (`--python`, default /tmp/torch213/bin/python
+ * when present, else Debian's /usr/bin/python3). Then `--fit` plans (compile only, no step) the
+ * largest whole-scan / patch sizes whose predicted peak RSS stays within a budget (default
+ * 8 GiB). Writes a table and benchmarks/results/memory.json.
+ *
+ *   npx tsx --conditions=source benchmarks/src/memory.ts [--steps N] [--no-torch] [--fit] [--budget-gib G]
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createDeepScCovid,
+  type DeepScCovidConfig,
+  type MemoryPlanOptions,
+  type ModelMemory,
+  presetConfig,
+  Tensor,
+  trainingStep,
+} from '@deepsc/core';
+import { twinStepArgs } from './peers/twin-args.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PEERS = join(HERE, '..', 'peers');
+const RESULTS = join(HERE, '..', 'results');
+
+/** The recomputed segments of the `recompute` plan: both stems and the lesion U-Net's encoder and decoder levels. */
+export const RECOMPUTE_SEGMENTS = [
+  'stem_whole',
+  'stem_patch',
+  'lesion.enc1',
+  'lesion.enc2',
+  'lesion.enc3',
+  'lesion.enc4',
+  'lesion.dec1',
+  'lesion.dec2',
+  'lesion.dec3',
+];
+
+const PLANS: Record<string, MemoryPlanOptions> = {
+  conservative: { declaredReads: false, inPlace: false },
+  default: {},
+  recompute: { recompute: RECOMPUTE_SEGMENTS },
+};
+
+interface OursResult {
+  plan: string;
+  times_s: number[];
+  peak_rss_bytes: number;
+  memory: ModelMemory;
+}
+
+const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+
+/** In the worker process: `steps` training steps of ours on random data under `plan`. */
+async function ours(config: DeepScCovidConfig, plan: string, steps: number): Promise<OursResult> {
+  const net = createDeepScCovid(config, { seed: 0, memoryPlan: PLANS[plan] as MemoryPlanOptions });
+  const c = net.config;
+  const rand = (shape: number[]) =>
+    Tensor.from(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1),
+      shape,
+    );
+  const whole = rand([1, 1, ...c.wholeSize]);
+  const patch = rand([1, 1, ...c.patchSize]);
+  const mask = rand([1, 1, ...c.patchSize]);
+  for (let i = 0; i < mask.data.length; i++) mask.data[i] = (mask.data[i] as number) > 0.6 ? 1 : 0;
+  const d = c.wholeSize[0];
+  const region = { lo: [d / 4, 0, 0] as const, hi: [d / 4 + d / 2, c.wholeSize[1], c.wholeSize[2]] as const };
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await trainingStep(net, { whole, patch, region, labels: [1], lesionMask: mask });
+    times.push((performance.now() - t0) / 1000);
+  }
+  return { plan, times_s: times, peak_rss_bytes: peakRss(), memory: net.model.memory };
+}
+
+function runOurs(config: DeepScCovidConfig, plan: string, steps: number): OursResult {
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--worker',
+      JSON.stringify({ config, plan, steps }),
+    ],
+    { encoding: 'utf8', env: { ...process.env, DEEPSC_NUM_THREADS: '2' }, maxBuffer: 1 << 24 },
+  );
+  if (r.status !== 0) throw new Error(`our worker (${plan}) failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as OursResult;
+}
+
+interface TorchResult {
+  times_s: number[];
+  peak_rss_bytes: number;
+  torch: string;
+}
+
+function runTorch(python: string, config: DeepScCovidConfig, steps: number): TorchResult {
+  const r = spawnSync(
+    python,
+    [join(PEERS, 'deepsc_train_step_torch.py'), JSON.stringify(twinStepArgs(config, 2, 0, steps))],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' },
+      maxBuffer: 1 << 24,
+    },
+  );
+  if (r.status !== 0) throw new Error(`PyTorch twin failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as TorchResult;
+}
+
+/** Predicted peak RSS of a training step at `config` under `plan`: the plan's arena plus what the run at the paper preset held besides it. */
+function predictRss(config: DeepScCovidConfig, plan: MemoryPlanOptions, overhead: number) {
+  const net = createDeepScCovid(config, { seed: 0, optimizer: null, memoryPlan: plan });
+  const m = net.model.memory;
+  net.model.dispose();
+  // Adam keeps two moments per parameter; the overhead (runtime, inputs, outputs) is measured.
+  return { arena: m.arenaBytes, rss: m.arenaBytes + 3 * m.persistentBytes + overhead };
+}
+
+/** The largest sizes of the paper's family (whole D x S x S, patch D/2 x S x S) within `budget`, per plan. */
+function fit(budget: number, overhead: number) {
+  const sizes = [256, 320, 384, 448, 512, 576, 640];
+  const rows = [];
+  for (const [name, plan] of Object.entries(PLANS)) {
+    for (const depth of [48, 64, 96]) {
+      let best: { size: number; rss: number } | null = null;
+      for (const s of sizes) {
+        const config = presetConfig('paper', { wholeSize: [depth, s, s], patchSize: [depth / 2, s, s] });
+        const p = predictRss(config, plan, overhead);
+        if (p.rss > budget) break;
+        best = { size: s, rss: p.rss };
+      }
+      rows.push({ plan: name, depth, largest: best });
+      console.log(
+        `  ${name}: whole ${depth}xSxS / patch ${depth / 2}xSxS: largest S within budget ${best ? `${best.size} (predicted ${mib(best.rss)} MiB)` : 'none of the sizes tried'}`,
+      );
+    }
+  }
+  return rows;
+}
+
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const steps = Number(arg('--steps') ?? 2);
+  const plans = (arg('--plans') ?? 'default,recompute').split(',');
+  const python =
+    arg('--python') ??
+    (existsSync('/tmp/torch213/bin/python') ? '/tmp/torch213/bin/python' : '/usr/bin/python3');
+  const config = presetConfig('paper');
+  const result: Record<string, unknown> = { date: new Date().toISOString(), threads: 2, steps, config };
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const oursRows: OursResult[] = [];
+  for (const plan of plans) {
+    const o = runOurs(config, plan, steps);
+    oursRows.push(o);
+    console.log(
+      `ours (${plan}): peak RSS ${mib(o.peak_rss_bytes)} MiB, arena ${mib(o.memory.arenaBytes)} MiB (peak at ${o.memory.peakStep}), steps ${o.times_s.map((t) => t.toFixed(1)).join(', ')} s; load ${load()}`,
+    );
+  }
+  result.ours = oursRows;
+  if (!argv.includes('--no-torch')) {
+    const t = runTorch(python, config, steps);
+    result.torch = t;
+    console.log(
+      `PyTorch ${t.torch}: peak RSS ${mib(t.peak_rss_bytes)} MiB, steps ${t.times_s.map((x) => x.toFixed(1)).join(', ')} s; load ${load()}`,
+    );
+    for (const o of oursRows)
+      console.log(
+        `  ${o.plan}: our peak RSS / PyTorch's = ${(o.peak_rss_bytes / t.peak_rss_bytes).toFixed(2)}x`,
+      );
+  }
+  if (argv.includes('--fit')) {
+    const budget = Number(arg('--budget-gib') ?? 8) * 2 ** 30;
+    const ref = oursRows[0];
+    // What the measured run held besides the arena and parameters + Adam state.
+    const overhead = ref
+      ? ref.peak_rss_bytes - ref.memory.arenaBytes - 3 * ref.memory.persistentBytes
+      : 300 * 2 ** 20;
+    console.log(
+      `largest sizes within ${mib(budget)} MiB (ours: planned arena + 3x parameters + ${mib(overhead)} MiB measured overhead):`,
+    );
+    result.fit = { budget_bytes: budget, overhead_bytes: overhead, rows: fit(budget, overhead) };
+  }
+  mkdirSync(RESULTS, { recursive: true });
+  const path = join(RESULTS, 'memory.json');
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(tmp, path);
+  console.log(`written ${path}`);
+}
+
+const isMain = process.argv[1] === fileURLToPath(import.meta.url);
+if (isMain) {
+  const w = process.argv.indexOf('--worker');
+  if (w >= 0) {
+    const { config, plan, steps } = JSON.parse(process.argv[w + 1] as string);
+    ours(config, plan, steps).then(
+      (m) => console.log(JSON.stringify(m)),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  } else {
+    main().catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+  }
+}
