@@ -317,6 +317,20 @@ const rows: BadInputRow[] = [
     code: 2,
     message: '--in-plane must be an integer in 32..512',
   },
+  {
+    name: 'synth --out naming a file',
+    setup: (dir) => writeFile(join(dir, 'file'), 'keep me'),
+    args: ['synth', '--out', '{dir}/file', '--n', '1'],
+    code: 2,
+    message: /--out .*file is a file, not a folder/,
+  },
+  {
+    name: 'synth --out below a file',
+    setup: (dir) => writeFile(join(dir, 'file'), 'keep me'),
+    args: ['synth', '--out', '{dir}/file/cohort', '--n', '1'],
+    code: 2,
+    message: /--out .*file\/cohort: a part of the path is a file, not a folder/,
+  },
   // a full disk: exit 4 naming the file, no partial file, nothing else touched
   {
     name: 'convert onto a full disk',

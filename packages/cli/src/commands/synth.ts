@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import {
   generateCohort,
   MAX_COHORT_SCANS,
@@ -27,6 +28,17 @@ function integer(name: string, text: string, min: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < min || v > max)
     throw new CliError(`--${name} must be an integer in ${min}..${max}, got '${text}'`);
   return v;
+}
+
+/** Refuses an --out that is a file or lies below one (exit 2), before anything is generated. */
+async function checkOutFolder(out: string): Promise<void> {
+  const info = await stat(out).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    if (err.code === 'ENOTDIR')
+      throw new CliError(`--out ${out}: a part of the path is a file, not a folder`, ExitCode.usage);
+    throw asOutputError(out, err);
+  });
+  if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file, not a folder`, ExitCode.usage);
 }
 
 /**
@@ -64,6 +76,7 @@ export function registerSynth(program: Command): void {
         /^\d+$/.test(opts.seed) && Number.isSafeInteger(Number(opts.seed)) ? Number(opts.seed) : opts.seed;
       const workers =
         opts.workers === undefined ? undefined : integer('workers', opts.workers, 0, MAX_WORKER_THREADS);
+      await checkOutFolder(opts.out);
       const t0 = performance.now();
       // progress only for people watching a terminal; pipes and logs get the summary alone
       const onProgress = process.stderr.isTTY
