@@ -254,10 +254,11 @@ const rows: BadInputRow[] = [
       /the manifest .*manifest-[\w-]+\.json changed since the run started \(SHA-256 .*resume with --force/,
   },
   {
-    name: 'the same with --force resumes (and trains on)',
+    name: 'the same with --force resumes (and trains on), saying so',
     setup: changedManifest,
     args: train('--resume', 'auto', '--force', '--set', 'training.epochs=2'),
     code: 0,
+    message: /warning: the manifest .*changed since the run started .*; resuming anyway \(force\)/,
     outputs: ['run'],
     after: async (_r, d) => {
       expect(JSON.parse(await readFile(join(d, LAST, 'state.json'), 'utf8')).step).toBe(4);

@@ -79,6 +79,12 @@ export interface TrainOptions {
   onSavePoint?: (point: SavePoint, dir: string) => void | Promise<void>;
   /** Progress display; default a bar on a TTY, lines otherwise, on stderr. */
   progress?: ProgressOptions;
+  /**
+   * Where notices go that matter with the progress display off too: what a resume recovered
+   * and continues from, and warnings (a forced manifest change, another device). Default: the
+   * progress display's lines.
+   */
+  notice?: (message: string) => void;
   /** Aborting it (e.g. on SIGINT) stops after the step in flight, saves a checkpoint and returns `interrupted`. */
   signal?: AbortSignal;
   /** Stop (as if interrupted, without the signal) after this many optimizer steps in all; for tests. */
@@ -199,11 +205,12 @@ async function trainLocked(
   const out = config.out;
   const ckDir = join(out, 'checkpoints');
   const progressView = new Progress(options.progress);
+  const notice = options.notice ?? ((m: string) => progressView.log(m));
   const folder = await prepareRunFolder(out, {
     ...(options.resume ? { resume: options.resume } : {}),
     ...(options.overwrite ? { overwrite: true } : {}),
   });
-  for (const note of folder.notes) progressView.log(note);
+  for (const note of folder.notes) notice(note);
   await mkdir(ckDir, { recursive: true }).catch((err) => {
     throw new RunWriteError(ckDir, err);
   });
@@ -252,11 +259,11 @@ async function trainLocked(
             resume,
             `${what}: the split and the scans would not be the run's; resume with --force to continue anyway`,
           );
-        progressView.log(`warning: ${what}; resuming anyway (force)`);
+        notice(`warning: ${what}; resuming anyway (force)`);
       }
       const trainedOn = state.device ?? 'cpu';
       if (trainedOn !== device)
-        progressView.log(
+        notice(
           `resuming a checkpoint trained on ${trainedOn} on ${device}: the run continues within float rounding of the uninterrupted one, not bit for bit`,
         );
       progress = {

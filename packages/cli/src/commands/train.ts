@@ -78,6 +78,8 @@ export function registerTrain(program: Command): void {
         const r = await train(config, {
           signal,
           progress: { style: opts.progress as 'auto' },
+          // on stderr whatever the progress style: they say what was recovered or assumed
+          notice: (m) => process.stderr.write(`${m}\n`),
           ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
           ...(opts.overwrite ? { overwrite: true } : {}),
           ...(opts.force ? { force: true } : {}),
