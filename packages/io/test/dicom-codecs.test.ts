@@ -117,6 +117,47 @@ describe('compressed transfer syntaxes', () => {
   );
 });
 
+describe('decoder threads', () => {
+  const SERIES = join(DIR, 'series');
+
+  it.each([0, 2, 3])(
+    'a 12-slice JPEG 2000 series decodes bit-exact with decodeThreads %i',
+    async (threads) => {
+      const want = await readDicomSeries(join(SERIES, 'raw'));
+      const got = await readDicomSeries(join(SERIES, 'j2k'), { decodeThreads: threads });
+      expect(got.dims).toEqual([20, 16, 12]);
+      expect(got.affine).toEqual(want.affine);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+    },
+  );
+
+  it('a frame that fails on a thread is a FormatError naming its file; the threads stop', async () => {
+    const dir = join(root, 'threads-corrupt');
+    mkdirSync(dir);
+    for (const f of readdirSync(join(SERIES, 'j2k'))) {
+      const b = readFileSync(join(SERIES, 'j2k', f));
+      if (f === 'IM07.dcm') {
+        // overwrite the SIZ marker segment that follows the start of the codestream (FF4F FF51)
+        const at = b.indexOf(Buffer.from([0xff, 0x4f, 0xff, 0x51]));
+        expect(at).toBeGreaterThan(0);
+        b.fill(0xff, at + 4, at + 40);
+      }
+      writeFileSync(join(dir, f), b);
+    }
+    const err = await readDicomSeries(dir, { decodeThreads: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as Error).message).toMatch(
+      /IM07\.dcm: the JPEG 2000 stream holds 0x0 pixels, the header says 20x16/,
+    );
+  });
+
+  it.each([-1, 1.5, 65])('refuses decodeThreads %s (RangeError)', async (threads) => {
+    await expect(readDicomSeries(join(SERIES, 'j2k'), { decodeThreads: threads })).rejects.toThrow(
+      /decodeThreads must be an integer in 0\.\.64/,
+    );
+  });
+});
+
 describe('lazy loading', () => {
   it('no module of @deepsc/io imports a codec or dcmjs statically (they load on first use)', () => {
     const src = join(FIXTURES, '..', '..', 'src');

@@ -4,16 +4,19 @@
  * @module
  */
 import { readdir, readlink, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { FormatError } from '../format-error.js';
 import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
 import { withPath } from '../fs/path-error.js';
 import { fileKind, NotRegularFileError, openRegularFile } from '../fs/regular-file.js';
+import { checkWorkerCount } from '../threads/limits.js';
 import { createVolume, type Volume } from '../volume.js';
-import { guardDicom, isDicomPart10, parseDicomBytes, parserMessage } from './dataset.js';
+import { FrameDecodePool } from './codecs/decode-pool.js';
+import { type DataSet, guardDicom, isDicomPart10, parseDicomBytes, parserMessage } from './dataset.js';
 import { dicomdirFileIds, isDicomdir, resolveDicomdir } from './dicomdir.js';
 import { type DicomGeometryOptions, seriesGeometry } from './geometry.js';
-import { decodeFramePixels } from './pixels.js';
+import { rescaleFrame, storedFrameValues } from './pixels.js';
 import { type DicomSliceInfo, imageFrames } from './slice.js';
 import { SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName } from './transfer-syntax.js';
 
@@ -23,6 +26,23 @@ export interface DicomReadOptions extends DicomGeometryOptions {
   series?: string;
   /** Largest file, and largest volume (as float32), in bytes; default 2 GiB. */
   maxBytes?: number;
+  /**
+   * Worker threads that decode compressed frames: 0 or 1 decodes on the calling thread; default
+   * the machine's parallelism up to 8, used when the series has at least 4 compressed frames
+   * per thread (fewer are not worth starting threads for).
+   */
+  decodeThreads?: number;
+}
+
+/** Default cap of {@link DicomReadOptions.decodeThreads}. */
+const DEFAULT_DECODE_THREADS = 8;
+
+/** The decoder threads for `compressed` frames: 0 (decode on this thread) or 2 and more. */
+function decodeThreads(requested: number | undefined, compressed: number): number {
+  if (requested !== undefined) checkWorkerCount(requested, 'readDicomSeries: decodeThreads');
+  const wanted = requested ?? Math.min(availableParallelism(), DEFAULT_DECODE_THREADS);
+  const threads = Math.min(wanted, Math.floor(compressed / 4));
+  return threads >= 2 ? threads : 0;
 }
 
 /** One series found in a folder. */
@@ -333,19 +353,41 @@ export async function readDicomSeries(path: string, options: DicomReadOptions = 
     list.push({ k, slice });
     byFile.set(slice.file, list);
   }
+  const compressed = geometry.slices.filter(
+    (sl) => SUPPORTED_TRANSFER_SYNTAXES[sl.transferSyntaxUid]?.codec !== 'native',
+  ).length;
+  const threads = decodeThreads(options.decodeThreads, compressed);
+  const pool = threads > 1 ? new FrameDecodePool(threads) : undefined;
   let integral = true;
-  for (const [file, frames] of byFile) {
-    const ds = parseDicomBytes(await readWhole(file, maxBytes), file, maxBytes);
-    for (const { k, slice } of frames) {
-      let ok: boolean;
-      try {
-        ok = await decodeFramePixels(ds, slice, values, k * ni * nj);
-      } catch (err) {
-        if (err instanceof FormatError || err instanceof RangeError) throw err;
-        throw new FormatError('dicom', `${slice.source}: pixel data cannot be read (${parserMessage(err)})`);
-      }
-      integral = ok && integral;
+  // Frames in flight on the pool (bounded, so encoded and decoded frames do not pile up).
+  const inFlight: Promise<void>[] = [];
+  const decodeOne = async (ds: DataSet, k: number, slice: DicomSliceInfo) => {
+    try {
+      const raw = await storedFrameValues(ds, slice, pool);
+      integral = rescaleFrame(raw, slice, values, k * ni * nj) && integral;
+    } catch (err) {
+      if (err instanceof FormatError || err instanceof RangeError) throw err;
+      throw new FormatError('dicom', `${slice.source}: pixel data cannot be read (${parserMessage(err)})`);
     }
+  };
+  try {
+    for (const [file, frames] of byFile) {
+      const ds = parseDicomBytes(await readWhole(file, maxBytes), file, maxBytes);
+      for (const { k, slice } of frames) {
+        const job = decodeOne(ds, k, slice);
+        if (!pool) {
+          await job;
+          continue;
+        }
+        // a rejection is handled when the job is awaited; keep it from counting as unhandled
+        job.catch(() => {});
+        inFlight.push(job);
+        if (inFlight.length >= 4 * threads) await inFlight.shift();
+      }
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await pool?.close();
   }
   let data: Float32Array | Int16Array = values;
   if (integral && values.every((v) => v >= -32768 && v <= 32767)) data = Int16Array.from(values);
