@@ -152,13 +152,17 @@ describe('the scan cache', () => {
     for (const n of [names.mine, names.live, names.other]) expect(left).toContain(n);
     expect(await removeStaleAtomicTemporaries(join(dir, 'no-such-folder'))).toEqual([]);
   });
-  it('treats a damaged entry as a miss: preprocesses again and rewrites it', async () => {
-    const cacheDir = join(dir, 'cache');
+  it.each([
+    ['a damaged image file', '.image.nii', 'damaged'],
+    ['a marker of another shape', '.json', '{"masks": 3}'],
+    ['a marker that is not JSON', '.json', '{"masks": ['],
+  ])('treats %s as a miss: preprocesses again and rewrites the entry', async (name, suffix, text) => {
+    const cacheDir = join(dir, `cache-${name.replaceAll(' ', '-')}`);
     const scans = [{ id: 's', label: 'cap' as const, image, lung: lungOk }];
     const first = new ScanLoader(scans, { workers: 0, cacheDir });
     for await (const _ of first.iterate()) void _;
-    const entry = readdirSync(cacheDir).find((f) => f.endsWith('.image.nii')) as string;
-    writeFileSync(join(cacheDir, entry), 'damaged');
+    const entry = readdirSync(cacheDir).find((f) => f.endsWith(suffix)) as string;
+    writeFileSync(join(cacheDir, entry), text);
     const again = new ScanLoader(scans, { workers: 0, cacheDir });
     const got: PreparedScan[] = [];
     for await (const s of again.iterate()) got.push(s);

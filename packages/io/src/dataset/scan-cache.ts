@@ -109,6 +109,7 @@ export async function readCached(
   } catch {
     return undefined;
   }
+  if (!Array.isArray(marker?.masks) || !Array.isArray(marker.affine)) return undefined;
   try {
     const image = (await readNifti(join(dir, `${key}.image.nii`))) as Volume<Float32Array>;
     const read = async (m: string) =>
