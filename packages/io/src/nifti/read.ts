@@ -226,7 +226,7 @@ function niftiPlan(
 function manyVolumes(what: string, layout: NiftiLayout): FormatError {
   return new FormatError(
     'nifti',
-    `${what}: holds ${layout.volumes} volumes (dims [${layout.sizes.join(', ')}]); expected one 3D volume (pass extraVolumes: 'first' to read the first)`,
+    `${what}: holds ${layout.volumes} volumes (dims [${layout.sizes.join(', ')}]); expected one 3D volume (read the first with extraVolumes: 'first', --first-volume on the command line)`,
   );
 }
 
