@@ -7,6 +7,7 @@ import {
   CheckpointError,
   MetricsLog,
   progressText,
+  RunWriteError,
   readCheckpointState,
   resampleToReference,
 } from '../src/index.js';
@@ -76,6 +77,15 @@ describe('MetricsLog', () => {
         .split('\n')
         .map((l) => JSON.parse(l)),
     ).toEqual([{ epoch: 1, split: 'train', step: 3, loss: 1 }]);
+  });
+  it('a refused write is a RunWriteError naming the log, with the code (a full device: /dev/full)', async () => {
+    const err = await new MetricsLog('/dev/full')
+      .write({ epoch: 1, split: 'train', step: 1 })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RunWriteError);
+    expect(err.path).toBe('/dev/full');
+    expect(err.code).toBe('ENOSPC');
+    expect(err.message).toMatch(/^cannot write \/dev\/full: ENOSPC/);
   });
   it('writes non-finite numbers as null', async () => {
     const d = await mkdtemp(join(tmpdir(), 'deepsc-log-'));
