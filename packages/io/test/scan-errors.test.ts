@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import {
   GRID_TOLERANCE,
   GridMismatchError,
   gridDifference,
+  MAX_MANIFEST_BYTES,
   ManifestError,
   type PreparedScan,
   readManifest,
@@ -173,7 +174,13 @@ describe('the scan cache', () => {
   });
 });
 
-describe('readManifest refuses what is not a regular file', () => {
+const sparse = (name: string, bytes: number) => {
+  const p = file(name, '');
+  truncateSync(p, bytes);
+  return p;
+};
+
+describe('readManifest refuses what is not a regular file, or too large a one', () => {
   const manifestFifo = join(dir, 'm.fifo.json');
   execFileSync('mkfifo', [manifestFifo]);
   const rows = (imagePath: string) => JSON.stringify([{ id: 'a', image: imagePath, label: 'cap' }]);
@@ -191,6 +198,11 @@ describe('readManifest refuses what is not a regular file', () => {
       /field 'image': \/dev\/zero is a character device/,
     ],
     ['an entry is a folder', file('m3.json', rows(folder)), /field 'image': .*folder\.nii is a folder/],
+    [
+      'the manifest is larger than 64 MiB (a sparse file: refused before reading)',
+      sparse('big.json', MAX_MANIFEST_BYTES + 1),
+      /big\.json: 67108865 bytes, more than the limit of 67108864 bytes/,
+    ],
   ])('%s', async (_name, path, message) => {
     const err = await readManifest(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ManifestError);
