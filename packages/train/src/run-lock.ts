@@ -8,6 +8,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -182,12 +183,22 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
     await unlink(staging).catch(() => undefined);
   }
   let released = false;
+  // a process.exit() while held (a second Ctrl-C) still removes the lock, synchronously
+  const onExit = () => {
+    try {
+      if ((JSON.parse(readFileSync(path, 'utf8')) as RunLockHolder).token === me.token) unlinkSync(path);
+    } catch {
+      // gone or unreadable: nothing of ours to remove
+    }
+  };
+  process.once('exit', onExit);
   return {
     dir,
     path,
     async release() {
       if (released) return;
       released = true;
+      process.off('exit', onExit);
       const holder = await readHolder(path).catch(() => undefined);
       if (holder && holder !== 'missing' && holder.token === me.token) await rm(path, { force: true });
     },

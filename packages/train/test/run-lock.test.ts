@@ -106,6 +106,24 @@ describe('acquireRunLock', () => {
     expect(await readdir(d)).toEqual([RUN_LOCK_FILE]);
   });
 
+  it('a process that exits while holding the lock (a second Ctrl-C) removes it on the way out', async () => {
+    const d = await folder();
+    const script = `
+      const { acquireRunLock } = await import(${JSON.stringify(new URL('../src/run-lock.ts', import.meta.url).href)});
+      await acquireRunLock(${JSON.stringify(d)}, 'deepsc train');
+      process.exit(130);
+    `;
+    const code = await new Promise<number | null>((res) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: new URL('..', import.meta.url).pathname,
+        stdio: 'inherit',
+      });
+      c.on('exit', (c2) => res(c2));
+    });
+    expect(code).toBe(130);
+    expect(await readdir(d)).toEqual([]);
+  });
+
   it('withRunLock releases when the work throws, and does not remove a lock it does not hold', async () => {
     const d = await folder();
     await expect(
