@@ -235,20 +235,30 @@ const expectedMultiframe = JSON.parse(readFileSync(join(FIXTURES, 'expected-code
 
 describe('multi-frame (Enhanced and Legacy Converted Enhanced CT)', () => {
   it.each([
-    ['enhanced_ct', 'enhanced_ct', 'Enhanced CT, frames out of order, rescale per frame'],
-    ['legacy_ct', 'legacy_ct', 'Legacy Converted Enhanced CT, shared rescale'],
-    ['enhanced_ct_j2k', 'enhanced_ct', 'the Enhanced CT compressed by gdcmconv --j2k'],
-  ])('%s (%s): HU voxels and affine match the numpy reference (%s)', async (file, ref) => {
-    const want = expectedMultiframe[ref]!;
-    const v = await readDicomSeries(join(DIR, 'multiframe', `${file}.dcm`));
-    expect([...v.dims]).toEqual(want.shape);
-    for (const [r, row] of want.affine.entries())
-      for (const [c, x] of row.entries()) expect(v.affine[r]?.[c]).toBeCloseTo(x, 5);
-    expect(Array.from(v.data)).toEqual(want.data);
-    expect(v.warnings).toEqual([]);
-    expect(v.files).toHaveLength(1);
-    expect(v.slices.map((s) => s.frame)).toEqual([1, 3, 4, 0, 2]);
-  });
+    ['enhanced_ct', 'enhanced_ct', 'Enhanced CT, frames out of order, rescale per frame', []],
+    ['legacy_ct', 'legacy_ct', 'Legacy Converted Enhanced CT, shared rescale', []],
+    ['enhanced_ct_j2k', 'enhanced_ct', 'the Enhanced CT compressed by gdcmconv --j2k', []],
+    [
+      'enhanced_mr',
+      'enhanced_mr',
+      'Enhanced MR, no rescale',
+      [/modality MR; values are rescaled but are not Hounsfield units/],
+    ],
+  ] as const)(
+    '%s (%s): voxels and affine match the numpy reference (%s)',
+    async (file, ref, _what, warnings) => {
+      const want = expectedMultiframe[ref]!;
+      const v = await readDicomSeries(join(DIR, 'multiframe', `${file}.dcm`));
+      expect([...v.dims]).toEqual(want.shape);
+      for (const [r, row] of want.affine.entries())
+        for (const [c, x] of row.entries()) expect(v.affine[r]?.[c]).toBeCloseTo(x, 5);
+      expect(Array.from(v.data)).toEqual(want.data);
+      expect(v.warnings).toHaveLength(warnings.length);
+      for (const [i, w] of warnings.entries()) expect(v.warnings[i]).toMatch(w);
+      expect(v.files).toHaveLength(1);
+      expect(v.slices.map((s) => s.frame)).toEqual([1, 3, 4, 0, 2]);
+    },
+  );
 
   it('survives 200 random corruptions of an Enhanced CT file (functional groups included): a volume or a FormatError', async () => {
     const src = readFileSync(join(DIR, 'multiframe', 'enhanced_ct.dcm'));
@@ -293,8 +303,9 @@ describe('multi-frame (Enhanced and Legacy Converted Enhanced CT)', () => {
 
   it('lists a multi-frame file as one file of N frames', async () => {
     const list = await listDicomSeries(join(DIR, 'multiframe'));
-    // enhanced_ct.dcm and its JPEG 2000 copy share a series; legacy and missing-frame are their own
+    // enhanced_ct.dcm and its JPEG 2000 copy share a series; legacy, MR and missing-frame are their own
     expect(list.map((s) => [s.files, s.frames]).sort()).toEqual([
+      [1, 5],
       [1, 5],
       [1, 5],
       [2, 10],
