@@ -101,20 +101,20 @@ if (!cudaMode) fail(`--cuda must be auto, on or off (DEEPSC_CUDA: auto, 1 or 0),
 if (opts['cpu-only'] && opts.cuda && opts.cuda !== 'off')
   fail('--cpu-only and --cuda on contradict each other', 2);
 
+// A bad architecture list is an error whether or not CUDA ends up on.
+const givenArchs = opts['cuda-archs'] ?? process.env.DEEPSC_CUDA_ARCHS ?? process.env.CUDAARCHS;
+let userArchs;
+try {
+  userArchs = givenArchs === undefined ? undefined : parseCudaArchitectures(givenArchs);
+} catch (err) {
+  fail(`--cuda-archs: ${err.message}`, 2);
+}
 const nvcc = cudaMode === 'off' ? undefined : findNvcc();
 if (cudaMode === 'on' && !nvcc)
   fail('CUDA was asked for but nvcc was not found (set CUDACXX or put nvcc on PATH)', 2);
 const gpu = nvcc !== undefined && gpuVisible();
 const cuda = cudaMode === 'on' || (cudaMode === 'auto' && nvcc !== undefined && gpu);
-let archs;
-if (cuda) {
-  const given = opts['cuda-archs'] ?? process.env.DEEPSC_CUDA_ARCHS ?? process.env.CUDAARCHS;
-  try {
-    archs = given ? parseCudaArchitectures(given) : gpu ? 'native' : releaseCudaArchitectures;
-  } catch (err) {
-    fail(err.message, 2);
-  }
-}
+const archs = cuda ? (userArchs ?? (gpu ? 'native' : releaseCudaArchitectures)) : undefined;
 const why =
   cuda || cudaMode === 'off'
     ? ''
