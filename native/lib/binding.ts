@@ -181,7 +181,7 @@ function remedy(target: PlatformTarget, overridden: boolean): string {
     '`npm i -D cmake-js node-addon-api`; `--cpu-only` skips CUDA; see the @deepsc/native README)';
   return target.published
     ? `Install the prebuilt engine (\`npm i ${target.packageName}@${packageVersion}\`; npm adds it with @deepsc/native ` +
-        `unless optional dependencies are omitted) or ${build}.`
+        `unless optional dependencies are omitted or the lockfile was made on another platform) or ${build}.`
     : `No prebuilt engine is published for ${target.tag}: ${build}.`;
 }
 
