@@ -181,6 +181,33 @@ const rows: BadInputRow[] = [
     },
   },
   {
+    name: "another run's checkpoint into a folder holding a run",
+    setup: async (d) => {
+      await copyRun(d);
+      await cp(fixture.run, join(d, 'other'), { recursive: true });
+      await editState(join(d, 'other', 'checkpoints', 'last'), (s) => {
+        (s.config as Record<string, unknown>).out = join(d, 'other');
+      });
+    },
+    args: train('--resume', '{dir}/other/checkpoints/last'),
+    code: 2,
+    message:
+      /run folder .*run: holds checkpoints, .*run\.json.* of a run, and .*other\/checkpoints\/last is a checkpoint of the run in .*other: resume a run in its own folder/,
+  },
+  {
+    name: "a copy of this run's checkpoint kept elsewhere resumes into it",
+    setup: async (d) => {
+      await copyRun(d);
+      await cp(join(d, LAST), join(d, 'backup'), { recursive: true });
+      await editState(join(d, 'backup'), (s) => {
+        (s.config as Record<string, unknown>).out = join(d, 'run');
+      });
+    },
+    args: train('--resume', '{dir}/backup', '--set', 'training.epochs=2'),
+    code: 0,
+    outputs: ['run'],
+  },
+  {
     name: '--resume auto over damaged checkpoints only',
     setup: async (d) => {
       await copyRun(d);

@@ -6,8 +6,9 @@
  * @module
  */
 import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { removeStaleAtomicTemporaries } from '@deepsc/io';
+import { readCheckpointState } from './checkpoint.js';
 import { newestCheckpoint, recoverCheckpoints } from './checkpoint-recovery.js';
 import { RUN_LOCK_FILE } from './run-lock.js';
 
@@ -125,7 +126,26 @@ export async function prepareRunFolder(
   notes.push(...(await recoverCheckpoints(ckDir)));
   const partial = await removePartialFiles(out);
   if (partial) notes.push(`removed ${partial} partial file(s) left by a killed write`);
-  if (options.resume !== 'auto') return { resume: options.resume, notes };
+  if (options.resume !== 'auto') {
+    // a checkpoint of another run may not continue into this folder's run: one is this run's
+    // when it lies in this folder (which may have been moved) or records this folder (a copy
+    // kept elsewhere); a damaged one is left for the resume to report
+    const path = resolve(options.resume);
+    const inside = path.startsWith(`${resolve(ckDir)}${sep}`);
+    const from = inside
+      ? undefined
+      : await readCheckpointState(options.resume).then(
+          (r) => r.state.config.out,
+          () => undefined,
+        );
+    const holding = (await runFolderEntries(out)).filter((e) => e !== 'cache');
+    if (from !== undefined && resolve(from) !== resolve(out) && holding.length)
+      throw new RunFolderConflictError(
+        out,
+        `holds ${listed(holding)} of a run, and ${options.resume} is a checkpoint of the run in ${from}: resume a run in its own folder, or start from that checkpoint in an empty one`,
+      );
+    return { resume: options.resume, notes };
+  }
   const newest = await newestCheckpoint(ckDir);
   if (newest) {
     for (const d of newest.damaged) notes.push(`passed over ${d}: not a complete checkpoint`);
