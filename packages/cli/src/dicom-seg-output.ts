@@ -11,12 +11,14 @@ import { CliError } from './errors.js';
 import { asOutputError } from './output-error.js';
 
 /**
- * Refuses (exit 2) a SEG path that is a folder or whose folder does not exist, before anything
- * runs.
+ * Refuses (exit 2) a SEG path that is a folder, whose folder does not exist, or that exists
+ * already (unless `overwrite`, as for `--out`), before anything runs.
  */
-export async function checkDicomSegPath(path: string): Promise<void> {
+export async function checkDicomSegPath(path: string, options: { overwrite: boolean }): Promise<void> {
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) throw new CliError(`--dicom-seg ${path}: is a folder; give the file to write`);
+  if (info && !options.overwrite)
+    throw new CliError(`--dicom-seg ${path}: exists already; pass --overwrite to replace it`);
   const folder = dirname(resolve(path));
   const parent = await stat(folder).catch(() => undefined);
   if (!parent?.isDirectory()) throw new CliError(`--dicom-seg ${path}: the folder ${folder} does not exist`);

@@ -118,6 +118,26 @@ describe('deepsc predict --dicom-seg', () => {
     expect(JSON.parse(chosen.out).dims).toEqual([32, 32, 16]);
   });
 
+  it('replaces the SEG with --overwrite (a new SOP instance at the same path)', async () => {
+    const before = await readDicomSeries(seg);
+    const r = await runCli(
+      'predict',
+      '-m',
+      ck,
+      '-i',
+      seriesDir,
+      '-o',
+      out,
+      '--dicom-seg',
+      seg,
+      '--overwrite',
+    );
+    expect(r.code, r.err).toBe(0);
+    const after = await readDicomSeries(seg);
+    expect(after.slices[0]?.sopInstanceUid).not.toBe(before.slices[0]?.sopInstanceUid);
+    expect(Array.from(after.data)).toEqual(Array.from(before.data));
+  });
+
   it.each([
     ['a NIfTI input', () => ['-i', niftiInput], /--dicom-seg needs a DICOM input .* is NIfTI/],
     [
@@ -129,6 +149,11 @@ describe('deepsc predict --dicom-seg', () => {
       'a SEG path that is a folder',
       () => ['-i', seriesDir, '--dicom-seg', tmp],
       /is a folder; give the file to write/,
+    ],
+    [
+      'a SEG file that exists, without --overwrite',
+      () => ['-i', seriesDir, '--dicom-seg', seg],
+      /lesion\.seg\.dcm: exists already; pass --overwrite to replace it/,
     ],
   ] as const)('refuses %s with exit 2, writing nothing', async (_name, args, message) => {
     const o = join(tmp, `refused-${Math.random().toString(36).slice(2)}`);

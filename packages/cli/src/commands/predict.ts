@@ -93,7 +93,7 @@ export function registerPredict(program: Command): void {
         } catch (err) {
           throw asOutputError(opts.out, err);
         }
-        if (opts.dicomSeg !== undefined) await checkDicomSegPath(opts.dicomSeg);
+        if (opts.dicomSeg !== undefined) await checkDicomSegPath(opts.dicomSeg, { overwrite });
         const { state } = await readCheckpointState(opts.model);
         net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
         await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
