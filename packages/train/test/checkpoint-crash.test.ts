@@ -9,6 +9,7 @@
  * case kills a real child process with SIGKILL at the worst point (between the two renames).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,15 +21,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
 
 let cohort: { dir: string; manifest: string };
-let reference: { model: Buffer; optimizer: Buffer; metrics: string };
+let reference: { model: string; optimizer: string; metrics: string };
 
 const config = (out: string): TrainConfig => tinyConfig(cohort.manifest, out);
 
-const finalState = async (out: string) => ({
-  model: await readFile(join(out, 'checkpoints', 'last', 'model.safetensors')),
-  optimizer: await readFile(join(out, 'checkpoints', 'last', 'optimizer.safetensors')),
-  metrics: await readFile(join(out, 'metrics.jsonl'), 'utf8'),
-});
+/** The final weights (their SHA-256: a deep equality of the buffers takes seconds) and log. */
+const finalState = async (out: string) => {
+  const hash = async (f: string) =>
+    createHash('sha256')
+      .update(await readFile(join(out, 'checkpoints', 'last', f)))
+      .digest('hex');
+  return {
+    model: await hash('model.safetensors'),
+    optimizer: await hash('optimizer.safetensors'),
+    metrics: await readFile(join(out, 'metrics.jsonl'), 'utf8'),
+  };
+};
 
 /** A PID no process has: a child that has exited. */
 const deadPid = () =>
@@ -62,6 +70,8 @@ beforeAll(async () => {
   });
   run.network.model.dispose();
   reference = await finalState(out);
+  // every point of the save was reached, in order
+  expect([...crashes.keys()]).toEqual(POINTS);
 }, 60_000);
 
 const leftovers = async (out: string) => [
@@ -76,30 +86,33 @@ describe('a crash at each point of a checkpoint save, then --resume auto', () =>
     ['moved-aside', 'no checkpoints/last: the old one in .last.old-PID, the new one in .last.tmp-PID', 6],
     ['in-place', 'the new checkpoint in place, the old one in .last.old-PID', 6],
     ['done', 'the new checkpoint alone', 6],
-  ] as const)('%s (%s): resumes from step %i and ends as the uninterrupted run', async (point, _holds, step) => {
-    const out = crashes.get(point) as string;
-    expect(out, `the save never reached '${point}'`).toBeDefined();
-    const ck = await readdir(join(out, 'checkpoints'));
-    if (point === 'moved-aside') expect(ck).not.toContain('last');
-    if (point !== 'done') expect(ck.some((n) => n.startsWith('.last.'))).toBe(true);
-    const metricsBefore = await readFile(join(out, 'metrics.jsonl'), 'utf8');
-    const lines: string[] = [];
-    const r = await train(config(out), {
-      progress: { style: 'lines', stream: { write: (s: string) => lines.push(s) > 0 } },
-      resume: 'auto',
-    });
-    r.network.model.dispose();
-    expect(r.status).toBe('completed');
-    expect(lines.join('')).toContain(`step ${step})`);
-    expect(await finalState(out)).toEqual(reference);
-    // the earlier lines are kept as they were (only those after the resumed step are redone)
-    const kept = metricsBefore
-      .split('\n')
-      .filter((l) => l && JSON.parse(l).step <= step)
-      .join('\n');
-    expect(reference.metrics.startsWith(kept)).toBe(true);
-    expect(await leftovers(out)).toEqual([]);
-  });
+  ] as const)(
+    '%s (%s): resumes from step %i and ends as the uninterrupted run',
+    async (point, _holds, step) => {
+      const out = crashes.get(point) as string;
+      expect(out, `the save never reached '${point}'`).toBeDefined();
+      const ck = await readdir(join(out, 'checkpoints'));
+      if (point === 'moved-aside') expect(ck).not.toContain('last');
+      if (point !== 'done') expect(ck.some((n) => n.startsWith('.last.'))).toBe(true);
+      const metricsBefore = await readFile(join(out, 'metrics.jsonl'), 'utf8');
+      const lines: string[] = [];
+      const r = await train(config(out), {
+        progress: { style: 'lines', stream: { write: (s: string) => lines.push(s) > 0 } },
+        resume: 'auto',
+      });
+      r.network.model.dispose();
+      expect(r.status).toBe('completed');
+      expect(lines.join('')).toContain(`step ${step})`);
+      expect(await finalState(out)).toEqual(reference);
+      // the earlier lines are kept as they were (only those after the resumed step are redone)
+      const kept = metricsBefore
+        .split('\n')
+        .filter((l) => l && JSON.parse(l).step <= step)
+        .join('\n');
+      expect(reference.metrics.startsWith(kept)).toBe(true);
+      expect(await leftovers(out)).toEqual([]);
+    },
+  );
 
   it('a real SIGKILL between the two renames: resume auto recovers, takes over the stale lock, finishes', async () => {
     const out = join(cohort.dir, 'run-killed');
@@ -107,7 +120,16 @@ describe('a crash at each point of a checkpoint save, then --resume auto', () =>
     await writeFile(cfgPath, JSON.stringify(config(out)));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=source', join(here, 'support', 'crash-child.ts'), cfgPath, 'last', '1', 'moved-aside'],
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        join(here, 'support', 'crash-child.ts'),
+        cfgPath,
+        'last',
+        '1',
+        'moved-aside',
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let err = '';
