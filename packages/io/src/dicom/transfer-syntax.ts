@@ -48,6 +48,13 @@ export const SUPPORTED_TRANSFER_SYNTAXES: Readonly<Record<string, TransferSyntax
   '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000 Image Compression', codec: 'jpeg2000', lossy: true },
 };
 
+/**
+ * Why HTJ2K is refused: the bundled OpenJPEG build decodes HTJ2K from OpenJPH bit-exact at 12
+ * bits but returns saturated values (32767) for 16-bit signed CT, so it cannot be trusted.
+ */
+const HTJ2K =
+  'the bundled OpenJPEG build misdecodes 16-bit High-Throughput JPEG 2000, so no HTJ2K file is trusted';
+
 /** Transfer syntaxes that are refused, with the reason given in the error. */
 export const REFUSED_TRANSFER_SYNTAXES: Readonly<Record<string, { name: string; reason: string }>> = {
   '1.2.840.10008.1.2.4.92': {
@@ -60,13 +67,13 @@ export const REFUSED_TRANSFER_SYNTAXES: Readonly<Record<string, { name: string; 
   },
   '1.2.840.10008.1.2.4.201': {
     name: 'High-Throughput JPEG 2000 (Lossless Only)',
-    reason: 'no HTJ2K decoder is bundled',
+    reason: HTJ2K,
   },
   '1.2.840.10008.1.2.4.202': {
     name: 'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)',
-    reason: 'no HTJ2K decoder is bundled',
+    reason: HTJ2K,
   },
-  '1.2.840.10008.1.2.4.203': { name: 'High-Throughput JPEG 2000', reason: 'no HTJ2K decoder is bundled' },
+  '1.2.840.10008.1.2.4.203': { name: 'High-Throughput JPEG 2000', reason: HTJ2K },
   '1.2.840.10008.1.2.4.100': { name: 'MPEG2 Main Profile / Main Level', reason: 'video, not a CT series' },
   '1.2.840.10008.1.2.4.101': { name: 'MPEG2 Main Profile / High Level', reason: 'video, not a CT series' },
   '1.2.840.10008.1.2.4.102': { name: 'MPEG-4 AVC/H.264 High Profile', reason: 'video, not a CT series' },
