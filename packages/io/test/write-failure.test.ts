@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createVolume, generateCohort, writeFileAtomic, writeNifti } from '../src/index.js';
+import { createVolume, generateCohort, ScanLoader, writeFileAtomic, writeNifti } from '../src/index.js';
 
 /** Where the next write fails, and with which errno code (the file system "refuses"). */
 const fault = vi.hoisted(() => ({ at: undefined as string | undefined, code: 'ENOSPC' }));
@@ -66,6 +66,25 @@ describe('a write the system refuses names the file, keeps the code, and leaves 
       expect(await readFile(path, 'utf8')).toBe('the old content');
     });
   }
+  it('ScanLoader: a full disk while caching fails the scan with its id, the cache file and the code', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'deepsc-write-failure-'));
+    const image = join(dir, 'ct.nii');
+    await writeNifti(image, volume);
+    const cacheDir = join(dir, 'cache');
+    const loader = new ScanLoader([{ id: 'c1', label: 'cap', image }], { workers: 0, cacheDir });
+    fault.at = 'write';
+    fault.code = 'ENOSPC';
+    const err = (await loader
+      .iterate()
+      .next()
+      .catch((e: unknown) => e)) as NodeJS.ErrnoException;
+    fault.at = undefined;
+    await loader.close();
+    expect(err.code).toBe('ENOSPC');
+    expect(err.message).toMatch(/^scan c1: cannot write .*cache\/[0-9a-f]{32}\.image\.nii: ENOSPC/);
+    expect(err.path).toMatch(/cache\/[0-9a-f]{32}\.image\.nii$/);
+    expect(await readdir(cacheDir)).toEqual([]);
+  });
   it('generateCohort: a full disk fails the scan being written, naming it and its file, with the code', async () => {
     const out = join(await mkdtemp(join(tmpdir(), 'deepsc-write-failure-')), 'cohort');
     fault.at = 'write';
