@@ -6,6 +6,7 @@
 import { readdir, readlink, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { FormatError } from '../format-error.js';
 import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
 import { withPath } from '../fs/path-error.js';
@@ -28,8 +29,9 @@ export interface DicomReadOptions extends DicomGeometryOptions {
   maxBytes?: number;
   /**
    * Worker threads that decode compressed frames: 0 or 1 decodes on the calling thread; default
-   * the machine's parallelism up to 8, used when the series has at least 4 compressed frames
-   * per thread (fewer are not worth starting threads for).
+   * the machine's parallelism up to 8 on the main thread (0 inside a worker thread), used when
+   * the series has at least 4 compressed frames per thread (fewer are not worth starting
+   * threads for).
    */
   decodeThreads?: number;
 }
@@ -40,7 +42,8 @@ const DEFAULT_DECODE_THREADS = 8;
 /** The decoder threads for `compressed` frames: 0 (decode on this thread) or 2 and more. */
 function decodeThreads(requested: number | undefined, compressed: number): number {
   if (requested !== undefined) checkWorkerCount(requested, 'readDicomSeries: decodeThreads');
-  const wanted = requested ?? Math.min(availableParallelism(), DEFAULT_DECODE_THREADS);
+  // inside a worker thread (a loader's, say) the default is no pool of its own: pools would nest
+  const wanted = requested ?? (isMainThread ? Math.min(availableParallelism(), DEFAULT_DECODE_THREADS) : 0);
   const threads = Math.min(wanted, Math.floor(compressed / 4));
   return threads >= 2 ? threads : 0;
 }
