@@ -144,6 +144,10 @@ export function describeVolume(path: string, source: VolumeSource): Record<strin
       modality: d.modality,
       transferSyntaxes: [...d.transferSyntaxes],
       files: d.files.length,
+      // slices: one per classic file, NumberOfFrames per multi-frame file
+      frames: d.slices.length,
+      sopClasses: [...new Set(d.slices.map((s) => s.sopClassUid))],
+      lossy: d.slices.some((s) => s.lossy),
     },
   };
 }

@@ -83,6 +83,22 @@ describe('deepsc inspect on DICOM as hospitals export it', () => {
     const j = JSON.parse(r.out);
     expect(j.dims).toEqual(dims);
     expect(j.dicom.transferSyntaxes).toEqual([syntax]);
+    expect(j.dicom.frames).toBe(dims[2]);
+    expect(j.dicom.lossy).toBe(false);
+  });
+
+  it('describes an Enhanced CT file as one file of 5 frames and a lossy JPEG as lossy', async () => {
+    const enhanced = JSON.parse((await runCli('inspect', join(CODECS, 'multiframe', 'enhanced_ct.dcm'))).out);
+    expect(enhanced.dicom).toMatchObject({
+      files: 1,
+      frames: 5,
+      sopClasses: ['1.2.840.10008.5.1.4.1.1.2.1'],
+    });
+    const lossy = await runCli('inspect', join(CODECS, 'u8', '1.2.840.10008.1.2.4.50.dcm'));
+    expect(lossy.code, lossy.err).toBe(0);
+    const j = JSON.parse(lossy.out);
+    expect(j.dicom.lossy).toBe(true);
+    expect(j.warnings.join()).toMatch(/lossy compression \(JPEG Baseline \(Process 1\)\)/);
   });
 
   it.each([
