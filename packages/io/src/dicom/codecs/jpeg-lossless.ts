@@ -16,9 +16,11 @@ interface LosslessDecoder {
 /** The JPEG Lossless decoder. */
 export async function loadJpegLossless(): Promise<FrameDecoder> {
   // a name held in a `string`: the compiler does not look for the missing declarations
-  const { Decoder } = (await import('jpeg-lossless-decoder-js' as string)) as {
-    Decoder: new () => LosslessDecoder;
+  // 2.0.x is CommonJS exporting { lossless: { Decoder } } (2.1 adds a native optional dependency)
+  const m = (await import('jpeg-lossless-decoder-js' as string)) as {
+    default: { lossless: { Decoder: new () => LosslessDecoder } };
   };
+  const Decoder = m.default.lossless.Decoder;
   return (encoded: Uint8Array, spec: FrameSpec) => {
     const decoder = new Decoder();
     const copy = encoded.slice();
