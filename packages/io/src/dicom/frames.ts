@@ -72,13 +72,14 @@ export function nativeFrame(ds: DataSet, info: DicomSliceInfo): ArrayLike<number
     const bytes = ds.byteArray;
     for (let p = 0; p < n; p++) {
       const bit = first + p;
-      out[p] = ((bytes[element.dataOffset + (bit >> 3)] as number) >> (bit & 7)) & 1;
+      out[p] = ((bytes[element.dataOffset + Math.floor(bit / 8)] as number) >> (bit % 8)) & 1;
     }
     return out;
   }
   const size = info.bitsAllocated / 8;
   const offset = start + info.frame * n * size;
   const buffer = ds.byteArray.buffer;
+  // little-endian data viewed in place (Node runs on little-endian hosts)
   if (info.transferSyntaxUid !== '1.2.840.10008.1.2.2') {
     if (size === 1) return new Uint8Array(buffer, offset, n);
     if (offset % size === 0)
