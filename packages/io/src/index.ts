@@ -35,6 +35,7 @@ export {
   isGzip,
 } from './fs/gzip.js';
 export { isSystemError, withPath } from './fs/path-error.js';
+export { processAlive } from './fs/process-alive.js';
 export { type Prefix, type PrefixPlan, readPrefix } from './fs/read-prefix.js';
 export {
   assertRegularFile,

@@ -12,6 +12,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '@deepsc/io';
 import { RunWriteError } from './run-write-error.js';
 
 /** The lock file's name inside a run folder. */
@@ -47,16 +48,6 @@ export interface RunLock {
 }
 
 const describe = (h: RunLockHolder) => `${h.command} (PID ${h.pid} on ${h.host}, since ${h.startedAt})`;
-
-/** Whether process `pid` exists on this host (EPERM: it exists, owned by someone else). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture Node runs on). */
 const USER_HZ = 100;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { withPath } from './path-error.js';
+import { processAlive } from './process-alive.js';
 
 /**
  * Writes `data` to `path` atomically: the bytes go to a temporary file in the same folder
@@ -44,16 +45,6 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** The name of a temporary file of {@link writeFileAtomic}: `.<name>.<pid>.<12 hex>.tmp`. */
 export const ATOMIC_TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
-
-/** Whether process `pid` exists on this machine (signal 0 probes without sending). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temporary files {@link writeFileAtomic} left in `dir` (not below it) when its

@@ -4,6 +4,7 @@
  * (see `config-error.ts`).
  * @module
  */
+import { MAX_WORKER_THREADS } from '@deepsc/io';
 import { z } from 'zod';
 
 const int = (min: number) => z.number().int().min(min);
@@ -17,8 +18,6 @@ const positive = z.number().positive();
  */
 export const MIN_SCAN_AXIS = 4;
 export const MAX_SCAN_AXIS = 1024;
-/** Most loader worker threads (`data.workers`): each holds scans in memory. */
-export const MAX_WORKERS = 64;
 /** Most micro-batches per optimizer step (`training.accumulate`). */
 export const MAX_ACCUMULATE = 1024;
 /** Most scans an epoch may take (`training.stepsPerEpoch` times `training.accumulate`). */
@@ -72,8 +71,8 @@ export const dataSchema = z
     lungMask: z.enum(['file', 'compute', 'none']).default('compute'),
     /** Preprocessed-scan cache folder; default `<out>/cache`. */
     cacheDir: z.string().optional(),
-    /** Loader worker threads; default 1, at most {@link MAX_WORKERS}. */
-    workers: int(0).max(MAX_WORKERS).default(1),
+    /** Loader worker threads; default 1, at most io's {@link MAX_WORKER_THREADS} (each holds scans in memory). */
+    workers: int(0).max(MAX_WORKER_THREADS).default(1),
     /** Share of patches forced to hold lesion (paper 0.6). */
     lesionPatchProbability: fraction.default(0.6),
     /** Least lesion fraction of a forced patch's voxels (paper 0.01). */
