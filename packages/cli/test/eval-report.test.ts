@@ -1,8 +1,9 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeExampleRun } from '@deepsc/eval';
 import { createVolume, scaledAffine, writeNifti } from '@deepsc/io';
+import { RUN_LOCK_FILE } from '@deepsc/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
@@ -198,6 +199,26 @@ describe('deepsc report', () => {
     const html = await readFile(out, 'utf8');
     expect(html).toContain('<section id="classification">');
     expect(html.match(/<img /g)).toHaveLength(8);
+  });
+
+  it('takes the run lock to write into the run folder: refused while a live command holds it, released after', async () => {
+    const lock = join(dir, 'run', RUN_LOCK_FILE);
+    const holder = { pid: process.pid, host: hostname(), command: 'deepsc train' };
+    await writeFile(lock, JSON.stringify({ ...holder, startedAt: new Date().toISOString(), token: 't' }));
+    try {
+      const r = await run('report', join(dir, 'run'), '--resamples', '10', '--max-scans', '0');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/run folder .*run is in use: locked by deepsc train \(PID \d+/);
+      expect(await readdir(join(dir, 'run'))).not.toContain('report.html');
+    } finally {
+      await rm(lock, { force: true });
+    }
+    const r = await run('report', join(dir, 'run'), '--resamples', '10', '--max-scans', '0');
+    expect(r.code).toBe(0);
+    const left = await readdir(join(dir, 'run'));
+    expect(left).toContain('report.html');
+    expect(left).not.toContain(RUN_LOCK_FILE);
+    await rm(join(dir, 'run', 'report.html'));
   });
 
   it.each([

@@ -2,10 +2,12 @@ import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { MAX_BOOTSTRAP_RESAMPLES, RunFolderError, writeRunReport } from '@deepsc/eval';
 import { FormatError } from '@deepsc/io';
+import { RunLockedError, RunWriteError, withRunLock } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { asOutputError } from '../output-error.js';
 import { parseResamples } from '../resamples.js';
+import { asTrainError } from '../train-errors.js';
 
 interface ReportOptions {
   out?: string;
@@ -56,12 +58,20 @@ export function registerReport(program: Command): void {
       const out = opts.out ?? join(folder, 'report.html');
       const st = await stat(out).catch(() => undefined);
       if (st?.isDirectory()) throw new CliError(`--out ${out} is a folder; give the HTML file to write`);
+      // a report written into the run folder takes its lock, so no train or predict writes it
+      // meanwhile (a missing folder is not created: writeRunReport says it is missing)
+      const intoRun = resolve(out).startsWith(resolve(folder) + sep);
+      const runExists = (await stat(folder).catch(() => undefined))?.isDirectory() === true;
       try {
-        const r = await writeRunReport(folder, out, options);
+        const r =
+          intoRun && runExists
+            ? await withRunLock(folder, 'deepsc report', () => writeRunReport(folder, out, options))
+            : await writeRunReport(folder, out, options);
         console.log(
           `wrote ${r.path} (${(r.bytes / 1024).toFixed(0)} KiB; ${r.data.scans.length} scan views${r.data.warnings.length ? `; ${r.data.warnings.length} warnings in the report` : ''})`,
         );
       } catch (e) {
+        if (e instanceof RunLockedError || e instanceof RunWriteError) throw asTrainError(e);
         if (e instanceof RunFolderError || e instanceof FormatError)
           throw new CliError(e.message, ExitCode.data);
         if (e instanceof RangeError) throw new CliError(e.message, ExitCode.data);
