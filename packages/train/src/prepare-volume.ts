@@ -29,8 +29,10 @@ export interface PreparedVolume {
 const toUint8 = (v: Volume<VoxelArray>): Volume<Uint8Array> => {
   if (v.data instanceof Uint8Array) return v as Volume<Uint8Array>;
   const out = new Uint8Array(v.data.length);
-  for (let o = 0; o < out.length; o++)
-    out[o] = (v.data[o] as number) > 0 ? ((v.data[o] as number) > 255 ? 255 : (v.data[o] as number)) : 0;
+  for (let o = 0; o < out.length; o++) {
+    const x = v.data[o] as number;
+    out[o] = x > 0 ? Math.min(x, 255) : 0; // NaN and negatives: 0
+  }
   return createVolume(out, v.dims, v.affine);
 };
 
