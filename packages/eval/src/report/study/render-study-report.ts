@@ -1,0 +1,155 @@
+/**
+ * The study report: one self-contained HTML page (inline CSS and SVG, no scripts, no network),
+ * in the run report's style: the efficacy table with intervals and the cohort's ceiling, the
+ * per-class table, per-seed strip charts, the paired comparisons, efficiency, and the lesion
+ * findings from predicted against true masks.
+ * @module
+ */
+import { escapeHtml as esc, formatNumber as num } from '../escape.js';
+import { stripChartSvg } from '../svg/strip-chart.js';
+import { studyMetrics } from './aggregate-study.js';
+import type { ArmMetric, StudyAggregate, StudyFindingTest, StudyRunRecord } from './study-data.js';
+
+const css = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
+header{background:#123;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}header p{margin:0;opacity:.85}
+nav{padding:8px 28px;background:#e9edf2;font-size:13px}nav a{margin-right:14px;color:#124}
+section{background:#fff;margin:16px 28px;padding:14px 20px;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
+table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
+th,td{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}th:first-child,td:first-child{text-align:left}
+th{background:#f1f3f6;font-weight:600}
+.figures{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}
+svg.figure{background:#fff;border:1px solid #e3e6ea;border-radius:4px}
+svg text{font-size:11px;fill:#333}svg text.title{font-size:13px;font-weight:600}svg text.label{font-size:12px}
+svg .grid{stroke:#eceff3}svg .axis{stroke:#666}svg .reference{stroke:#999;stroke-dasharray:4 3;fill:none}
+.warn{color:#8a4b00}.muted{color:#666}code{background:#f1f3f6;padding:0 3px}.ci{color:#555;font-size:12px}
+`;
+
+const cellOf = (m: ArmMetric | undefined, digits = 3) =>
+  !m || Number.isNaN(m.mean)
+    ? '–'
+    : `${num(m.mean, digits)} ± ${num(m.sd, digits)} <span class="ci">[${num(m.ci.lower, digits)}, ${num(m.ci.upper, digits)}]</span>`;
+
+const pText = (p: number) => (Number.isNaN(p) ? '–' : p < 0.001 ? '&lt; 0.001' : num(p, 3));
+
+/** Renders the study report. `runs` are the records behind `a` (for the findings section). */
+export function renderStudyReportHtml(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
+  const sections: [string, string, string][] = [
+    ['summary', 'Summary', summary(a, runs)],
+    ['efficacy', 'Efficacy', efficacy(a)],
+    ['comparisons', 'Paired comparisons', comparisons(a)],
+    ['efficiency', 'Efficiency', efficiency(a)],
+    ['findings', 'Findings from predicted masks', findings(a, runs)],
+  ];
+  const nav = sections.map(([id, title]) => `<a href="#${id}">${esc(title)}</a>`).join('');
+  const body = sections
+    .map(([id, title, html]) => `<section id="${id}"><h2>${esc(title)}</h2>${html}</section>`)
+    .join('\n');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(a.name)}: study report</title><style>${css}</style></head>
+<body><header><h1>${esc(a.name)}</h1><p>${a.arms.length} arms · ${runs.length} runs · ${a.heldOutScans} held-out scans · made ${esc(a.createdAt)}</p></header>
+<nav>${nav}</nav>
+${body}
+</body></html>
+`;
+}
+
+function summary(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
+  const rows = a.arms
+    .map(
+      (arm) =>
+        `<tr><td>${esc(arm.arm)}</td><td>${esc(arm.variant)}</td><td>${arm.seeds.join(', ')}</td><td>${runs.filter((r) => r.arm === arm.arm).reduce((s, r) => s + r.epochs, 0) / Math.max(1, arm.seeds.length)}</td></tr>`,
+    )
+    .join('');
+  return `${a.description ? `<p>${esc(a.description)}</p>` : ''}
+<table><tr><th>arm</th><th>variant</th><th>seeds</th><th>epochs</th></tr>${rows}</table>
+<p>Every run trains on the same training split and is evaluated on the same ${a.heldOutScans} held-out scans, each in its own geometry. Cells: mean ± SD over seeds, then <span class="ci">[95% CI]</span>: a percentile bootstrap over scans (${a.resamples} resamples) of the seed-averaged metric. Paired comparisons: the difference of two arms on the same scans and seeds, with a paired bootstrap interval over scans and a two-sided sign-flip permutation p-value (not corrected for multiple comparisons). Training and evaluation took ${num(a.wallSeconds / 60, 1)} min in all.</p>`;
+}
+
+function efficacy(a: StudyAggregate): string {
+  const metrics = studyMetrics(a.classes);
+  const head = ['accuracy', 'macroAuc', 'lesionDice', 'diceAllScans', 'hd95'];
+  const label = (k: string) => metrics.find(([key]) => key === k)?.[1] ?? k;
+  const ceiling =
+    a.ceiling !== undefined
+      ? `<p>Cohort ceiling of the accuracy: <b>${num(a.ceiling)}</b> (a classifier on the true lesion findings; an image model is not expected to beat it).</p>`
+      : '';
+  const main = `<table><tr><th>arm</th>${head.map((k) => `<th>${esc(label(k))}</th>`).join('')}</tr>${a.arms
+    .map(
+      (arm) =>
+        `<tr><td>${esc(arm.arm)}</td>${head.map((k) => `<td>${cellOf(arm.metrics[k], k === 'hd95' ? 2 : 3)}</td>`).join('')}</tr>`,
+    )
+    .join('')}</table>`;
+  const perClass = metrics.filter(([k]) => k.startsWith('sensitivity:') || k.startsWith('specificity:'));
+  const cls = `<h3>Per class</h3><table><tr><th>arm</th>${perClass.map(([, l]) => `<th>${esc(l)}</th>`).join('')}</tr>${a.arms
+    .map(
+      (arm) =>
+        `<tr><td>${esc(arm.arm)}</td>${perClass.map(([k]) => `<td>${cellOf(arm.metrics[k])}</td>`).join('')}</tr>`,
+    )
+    .join('')}</table>`;
+  const charts = head
+    .filter((k) => a.arms.some((arm) => arm.metrics[k]?.perSeed.some(Number.isFinite)))
+    .map((k) =>
+      stripChartSvg({
+        title: `${label(k)}, per seed`,
+        yLabel: label(k),
+        groups: a.arms.map((arm) => ({ name: arm.arm, values: arm.metrics[k]?.perSeed ?? [] })),
+        ...(k === 'hd95' ? {} : { y: [0, 1] as const }),
+        width: 440,
+      }),
+    )
+    .join('');
+  return `${ceiling}${main}${cls}<div class="figures">${charts}</div>`;
+}
+
+function comparisons(a: StudyAggregate): string {
+  if (a.comparisons.length === 0) return '<p class="muted">No two arms share a seed and a metric.</p>';
+  return `<table><tr><th>arm A</th><th>arm B</th><th>metric</th><th>seeds</th><th>scans</th><th>A − B</th><th>95% CI</th><th>p</th></tr>${a.comparisons
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.armA)}</td><td>${esc(c.armB)}</td><td>${esc(c.metric)}</td><td>${c.seeds}</td><td>${c.scans}</td><td>${num(c.difference.value)}</td><td>[${num(c.difference.lower)}, ${num(c.difference.upper)}]</td><td>${pText(c.p)}</td></tr>`,
+    )
+    .join('')}</table>`;
+}
+
+function efficiency(a: StudyAggregate): string {
+  const flops = (v: number) => (Number.isNaN(v) ? 'not measured' : `${num(v / 1e9, 2)} G`);
+  const row = (name: string, e: StudyAggregate['arms'][number]['efficiency']) =>
+    `<tr><td>${esc(name)}</td><td>${Math.round(e.parameters).toLocaleString('en')}</td><td>${flops(e.forwardFlops)}</td><td>${num(e.trainSecondsPerEpoch, 1)}</td><td>${num(e.inferSecondsPerScan * 1000, 0)}</td></tr>`;
+  const sep = a.separateNetworks;
+  return `<table><tr><th>arm</th><th>parameters</th><th>forward FLOPs per scan</th><th>training s / epoch</th><th>inference ms / scan</th></tr>${a.arms
+    .map((arm) => row(arm.arm, arm.efficiency))
+    .join('')}${sep ? row(`two separate networks (${sep.arms.join(' + ')})`, sep) : ''}</table>
+<p class="muted">Times are wall-clock on the machine that ran the study, averaged over seeds; inference covers reading, preprocessing, the sliding windows and resampling back to the scan's grid.</p>`;
+}
+
+function findingsTable(truth: readonly StudyFindingTest[], pred: readonly StudyFindingTest[]): string {
+  return `<table><tr><th>finding</th><th>classes</th><th>true masks: medians</th><th>p</th><th>predicted masks: medians</th><th>p</th></tr>${truth
+    .map((t) => {
+      const p = pred.find((x) => x.finding === t.finding && x.classA === t.classA && x.classB === t.classB);
+      return `<tr><td>${esc(t.label)}</td><td>${esc(t.classA)} vs ${esc(t.classB)}</td><td>${num(t.medianA)} vs ${num(t.medianB)}</td><td>${pText(t.p)}</td><td>${p ? `${num(p.medianA)} vs ${num(p.medianB)}` : '–'}</td><td>${p ? pText(p.p) : '–'}</td></tr>`;
+    })
+    .join('')}</table>`;
+}
+
+function findings(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
+  const parts: string[] = [];
+  for (const arm of a.arms) {
+    const rs = runs.filter((r) => r.arm === arm.arm && r.findings).sort((x, y) => x.seed - y.seed);
+    const first = rs[0];
+    if (!first?.findings) continue;
+    const significant = (r: StudyRunRecord, f: string) =>
+      r.findings?.prediction.filter((t) => t.finding === f && t.p < 0.05).length ?? 0;
+    const names = [...new Set(first.findings.truth.map((t) => t.finding))];
+    parts.push(
+      `<h3>${esc(arm.arm)} (seed ${first.seed})</h3>${findingsTable(first.findings.truth, first.findings.prediction)}<p class="muted">Seeds whose predicted masks give p &lt; 0.05: ${names
+        .map((f) => `${esc(f)} ${rs.filter((r) => significant(r, f) > 0).length}/${rs.length}`)
+        .join(' · ')}</p>`,
+    );
+  }
+  return parts.length
+    ? `<p>Per-cohort lesion statistics (count, lesion/lung volume ratio, ground-glass and consolidation fractions, peripheral fraction) from the predicted masks against the same statistics from the true masks, COVID-19 against CAP with two-sided Mann-Whitney U tests (uncorrected).</p>${parts.join('')}`
+    : '<p class="muted">No arm has a lesion output.</p>';
+}

@@ -1,0 +1,130 @@
+/**
+ * What a study run leaves for the study's tables and report: one record per trained and
+ * evaluated run (arm x seed), with its per-scan results on the shared held-out split.
+ * @module
+ */
+import type { Interval } from '../../stats/bootstrap.js';
+
+/** One held-out scan's result in one run. */
+export interface StudyScanResult {
+  readonly id: string;
+  /** True class index. */
+  readonly label: number;
+  /** Class probabilities (empty without a classifier). */
+  readonly probabilities: readonly number[];
+  /** Lesion Dice on the scan's own grid (NaN without a lesion output). */
+  readonly dice: number;
+  /** Symmetric 95th-percentile Hausdorff distance, mm (NaN / Infinity as `segmentationMetrics` gives). */
+  readonly hd95: number;
+  /** Whether the true mask holds lesion. */
+  readonly hasLesion: boolean;
+}
+
+/** A lesion finding compared between two classes by a Mann-Whitney U test. */
+export interface StudyFindingTest {
+  readonly finding: string;
+  readonly label: string;
+  readonly classA: string;
+  readonly classB: string;
+  readonly medianA: number;
+  readonly medianB: number;
+  readonly p: number;
+}
+
+/** One finished run of a study. */
+export interface StudyRunRecord {
+  readonly arm: string;
+  readonly seed: number;
+  /** The run folder. */
+  readonly runDir: string;
+  /** `model.variant` of the run's configuration. */
+  readonly variant: string;
+  readonly classes: readonly string[];
+  readonly epochs: number;
+  readonly steps: number;
+  /** Trainable parameters. */
+  readonly parameters: number;
+  /** Forward floating-point operations for one scan at the network's grid, when known (NaN: not measured). */
+  readonly forwardFlops: number;
+  /** Training wall time per epoch, s (over the epochs trained in the last session of the run). */
+  readonly trainSecondsPerEpoch: number;
+  /** Held-out inference wall time per scan (reading, preprocessing, sliding windows, resampling back), s. */
+  readonly inferSecondsPerScan: number;
+  /** Total training wall time over the sessions the study saw, s. */
+  readonly trainSeconds: number;
+  readonly scans: readonly StudyScanResult[];
+  /** Lesion findings from the true and the predicted masks, COVID-19 against CAP (runs with a lesion output). */
+  readonly findings?: {
+    readonly truth: readonly StudyFindingTest[];
+    readonly prediction: readonly StudyFindingTest[];
+  };
+  /** ISO 8601 time the run finished. */
+  readonly finishedAt: string;
+}
+
+/** A metric of the aggregate table. */
+export interface ArmMetric {
+  /** Mean over seeds of the per-run value. */
+  readonly mean: number;
+  /** Sample standard deviation over seeds (NaN for one seed). */
+  readonly sd: number;
+  readonly min: number;
+  readonly max: number;
+  /** Percentile-bootstrap 95% interval over scans of the seed-averaged metric. */
+  readonly ci: Interval;
+  /** Per-run values in seed order. */
+  readonly perSeed: readonly number[];
+}
+
+/** One arm's aggregate. */
+export interface ArmAggregate {
+  readonly arm: string;
+  readonly variant: string;
+  readonly seeds: readonly number[];
+  readonly metrics: Readonly<Record<string, ArmMetric>>;
+  readonly efficiency: {
+    readonly parameters: number;
+    readonly forwardFlops: number;
+    readonly trainSecondsPerEpoch: number;
+    readonly inferSecondsPerScan: number;
+  };
+}
+
+/** Arm A against arm B on one metric, paired on the same scans and seeds. */
+export interface PairedComparison {
+  readonly armA: string;
+  readonly armB: string;
+  readonly metric: string;
+  /** Seeds both arms ran with (the pairs). */
+  readonly seeds: number;
+  /** Scans with a value in both arms. */
+  readonly scans: number;
+  /** Mean of A minus B, with its paired-bootstrap 95% interval (scans resampled, every seed of a scan together). */
+  readonly difference: Interval;
+  /** Two-sided paired sign-flip permutation p-value of the per-scan differences averaged over seeds. */
+  readonly p: number;
+}
+
+/** The study's aggregate: what `aggregate.json` holds. */
+export interface StudyAggregate {
+  readonly name: string;
+  readonly description: string;
+  readonly classes: readonly string[];
+  /** Held-out scans every run was evaluated on. */
+  readonly heldOutScans: number;
+  readonly ceiling?: number;
+  readonly resamples: number;
+  readonly arms: readonly ArmAggregate[];
+  readonly comparisons: readonly PairedComparison[];
+  /** Arms 1 + 2 (segmentation-only and classification-only) together against the joint arms, when both exist. */
+  readonly separateNetworks?: {
+    readonly arms: readonly [string, string];
+    readonly parameters: number;
+    readonly forwardFlops: number;
+    readonly trainSecondsPerEpoch: number;
+    readonly inferSecondsPerScan: number;
+  };
+  readonly createdAt: string;
+  /** Wall time of the study's training and evaluation, s (sum over runs). */
+  readonly wallSeconds: number;
+}

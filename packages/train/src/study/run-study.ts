@@ -1,0 +1,320 @@
+/**
+ * The study runner: trains every run (arm x seed) of a study into `<out>/runs/<arm>-seed<k>`
+ * through the trainer (resuming from its checkpoint when one is there), evaluates each on the
+ * shared held-out split in each scan's own geometry, and writes the study's tables and report.
+ * A study started again skips finished runs (their records in `<out>/records/`) and resumes the
+ * one in progress.
+ * @module
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CLASS_NAMES } from '@deepsc/core';
+import {
+  aggregateCsv,
+  aggregateStudy,
+  comparedFindings,
+  comparisonsCsv,
+  loadRunFolder,
+  renderStudyReportHtml,
+  runsCsv,
+  type StudyAggregate,
+  type StudyFindingTest,
+  type StudyRunRecord,
+} from '@deepsc/eval';
+import { generateCohort, makeDirectory, writeFileAtomic } from '@deepsc/io';
+import { readCheckpointState } from '../checkpoint.js';
+import { mergeConfig, resolveTrainConfig } from '../config/load-config.js';
+import type { TrainConfig } from '../config/schema.js';
+import { evaluateSplit } from '../evaluate-split.js';
+import { resolveNetworkConfig } from '../network-config.js';
+import type { ProgressOptions } from '../progress.js';
+import { checkRunFolderPath, RunFolderConflictError } from '../run-folder.js';
+import { acquireRunLock } from '../run-lock.js';
+import { preprocessOptions, stepsPerEpoch, train } from '../trainer.js';
+import { checkTrainingDevice } from '../training-device.js';
+import { readStudyJson, writeStudyJson } from './study-record-file.js';
+import { type LoadedStudy, quickStudy, type StudySpec } from './study-spec.js';
+
+/** Options of {@link runStudy}. */
+export interface StudyOptions {
+  /** Results folder. */
+  out: string;
+  /** Run the study's `quick` form. */
+  quick?: boolean;
+  /** Overrides applied to every run after the arm's own (`training.device=cuda`). */
+  overrides?: readonly string[];
+  /** Progress of each run's training; default off. */
+  progress?: ProgressOptions;
+  /** Messages for people: runs done / total and the time left; default none. */
+  log?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Stop each run's training after this many optimizer steps in all (as if interrupted); for tests. */
+  stopAfterSteps?: number;
+}
+
+/** One planned run. */
+export interface PlannedRun {
+  arm: string;
+  seed: number;
+  name: string;
+  runDir: string;
+  config: TrainConfig;
+}
+
+/** What {@link runStudy} produced. */
+export interface StudyResult {
+  status: 'completed' | 'interrupted';
+  out: string;
+  runs: StudyRunRecord[];
+  /** Runs skipped because a previous start finished them. */
+  skipped: number;
+  total: number;
+  aggregate?: StudyAggregate;
+  report?: string;
+  seconds: number;
+}
+
+/** The name of a run's folder and record. */
+export const studyRunName = (arm: string, seed: number) => `${arm}-seed${seed}`;
+
+/**
+ * Resolves every run's training configuration (before anything is written, so a bad override
+ * in any arm is reported at once).
+ * @throws ConfigError naming the study file, the arm and the field.
+ */
+export function planStudy(study: LoadedStudy, spec: StudySpec, options: StudyOptions): PlannedRun[] {
+  const out = resolve(options.out);
+  const manifest = spec.synthetic ? join(out, 'cohort', 'manifest.json') : undefined;
+  const runs: PlannedRun[] = [];
+  for (const arm of spec.arms)
+    for (const seed of spec.seeds) {
+      const name = studyRunName(arm.name, seed);
+      const runDir = join(out, 'runs', name);
+      const input = mergeConfig(spec.base, {
+        name,
+        out: runDir,
+        seed,
+        ...(manifest ? { data: { manifest } } : {}),
+      });
+      const config = resolveTrainConfig(input, {
+        source: `${study.path} (arm ${arm.name})`,
+        baseDir: study.baseDir,
+        overrides: [...arm.set, ...(options.overrides ?? [])],
+      });
+      resolveNetworkConfig(config, `${study.path} (arm ${arm.name})`);
+      runs.push({ arm: arm.name, seed, name, runDir, config });
+    }
+  return runs;
+}
+
+const fmtMinutes = (s: number) => (Number.isFinite(s) ? `${Math.max(0, s / 60).toFixed(1)} min` : 'unknown');
+
+/**
+ * Runs a study, holding the lock of its results folder throughout.
+ * @throws ConfigError for a bad study or override (before anything is written); RunLockedError
+ *   when another command holds the folder; RunFolderConflictError when the folder holds another
+ *   study (or another form of this one); anything training and evaluation throw.
+ */
+export async function runStudy(study: LoadedStudy, options: StudyOptions): Promise<StudyResult> {
+  const t0 = performance.now();
+  const spec = options.quick ? quickStudy(study.spec, study.path) : study.spec;
+  const out = resolve(options.out);
+  const log = options.log ?? (() => undefined);
+  const plan = planStudy(study, spec, options);
+  checkTrainingDevice((plan[0] as PlannedRun).config.training.device, study.path);
+  await checkRunFolderPath(out);
+  await makeDirectory(out);
+  const lock = await acquireRunLock(out, 'deepsc study');
+  try {
+    await claimFolder(out, spec, options);
+    if (spec.synthetic) {
+      const manifest = join(out, 'cohort', 'manifest.json');
+      if (!(await exists(manifest))) {
+        log(`generating ${spec.synthetic.scans} synthetic scans in ${join(out, 'cohort')}`);
+        await generateCohort({
+          out: join(out, 'cohort'),
+          n: spec.synthetic.scans,
+          seed: spec.synthetic.seed,
+          inPlane: spec.synthetic.inPlane,
+          slices: spec.synthetic.slices,
+        });
+      }
+    }
+    await makeDirectory(join(out, 'records'));
+    const records: StudyRunRecord[] = [];
+    let skipped = 0;
+    let sessionSeconds = 0;
+    let sessionRuns = 0;
+    for (const [k, run] of plan.entries()) {
+      const recordPath = join(out, 'records', `${run.name}.json`);
+      const done = await readStudyJson<StudyRunRecord>(recordPath);
+      if (done) {
+        records.push(done);
+        skipped++;
+        continue;
+      }
+      const t = performance.now();
+      log(`study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`);
+      const record = await trainAndEvaluate(run, options);
+      if (!record)
+        return {
+          status: 'interrupted',
+          out,
+          runs: records,
+          skipped,
+          total: plan.length,
+          seconds: (performance.now() - t0) / 1000,
+        };
+      await writeStudyJson(recordPath, record);
+      records.push(record);
+      sessionSeconds += (performance.now() - t) / 1000;
+      sessionRuns++;
+      const left = plan.length - k - 1;
+      log(
+        `study: ${k + 1}/${plan.length} runs done; about ${fmtMinutes((sessionSeconds / sessionRuns) * left)} left`,
+      );
+    }
+    const aggregate = aggregateStudy(records, {
+      name: spec.name,
+      description: spec.description,
+      arms: spec.arms.map((a) => a.name),
+      ...(spec.ceiling !== undefined ? { ceiling: spec.ceiling } : {}),
+      resamples: spec.resamples,
+    });
+    await writeStudyJson(join(out, 'runs.json'), records);
+    await writeFileAtomic(join(out, 'runs.csv'), runsCsv(records, aggregate));
+    await writeStudyJson(join(out, 'aggregate.json'), aggregate);
+    await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(aggregate));
+    await writeFileAtomic(join(out, 'comparisons.csv'), comparisonsCsv(aggregate));
+    const report = join(out, 'report.html');
+    await writeFileAtomic(report, renderStudyReportHtml(aggregate, records));
+    return {
+      status: 'completed',
+      out,
+      runs: records,
+      skipped,
+      total: plan.length,
+      aggregate,
+      report,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Records which study (and which form of it) the folder holds in `study.json`, or checks that
+ * it is this one: resuming another study's runs would mix configurations.
+ */
+async function claimFolder(out: string, spec: StudySpec, options: StudyOptions): Promise<void> {
+  const path = join(out, 'study.json');
+  const identity = { spec, quick: options.quick ?? false, overrides: options.overrides ?? [] };
+  const text = `${JSON.stringify(identity, null, 1)}\n`;
+  let was: string | undefined;
+  try {
+    was = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (was === undefined) {
+    await writeFileAtomic(path, text);
+    return;
+  }
+  if (was !== text) {
+    let what = 'another study';
+    try {
+      const w = JSON.parse(was) as typeof identity;
+      what = `study "${w.spec.name}"${w.quick ? ' (--quick)' : ''}${w.overrides.length ? ` with --set ${w.overrides.join(' ')}` : ''}`;
+    } catch {
+      // an unreadable study.json is still not this study
+    }
+    throw new RunFolderConflictError(
+      out,
+      `holds ${what}, not this one (the study file, --quick or --set differ); use another --out`,
+    );
+  }
+}
+
+/** Trains (or resumes) one run and evaluates it; undefined when the training was interrupted. */
+async function trainAndEvaluate(run: PlannedRun, options: StudyOptions): Promise<StudyRunRecord | undefined> {
+  const { config, runDir } = run;
+  const stepsBefore = await readCheckpointState(join(runDir, 'checkpoints', 'last')).then(
+    (r) => r.state.step,
+    () => 0,
+  );
+  const t = performance.now();
+  const trained = await train(config, {
+    resume: 'auto',
+    progress: options.progress ?? { style: 'off' },
+    ...(options.log ? { notice: options.log } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stopAfterSteps !== undefined ? { stopAfterSteps: options.stopAfterSteps } : {}),
+  });
+  const trainSeconds = (performance.now() - t) / 1000;
+  const { network } = trained;
+  try {
+    if (trained.status === 'interrupted') return undefined;
+    const epochsTrained = (trained.steps - stepsBefore) / stepsPerEpoch(config, trained.split.train.length);
+    const model = network.model;
+    const parameters = model.trainableNames.reduce(
+      (s, n) => s + model.parameter(n).shape.reduce((a: number, b: number) => a * b, 1),
+      0,
+    );
+    const test = trained.split.test;
+    const t1 = performance.now();
+    const evaluation = await evaluateSplit(network, test, preprocessOptions(config), runDir, {
+      threshold: config.training.threshold,
+    });
+    const inferSecondsPerScan = (performance.now() - t1) / 1000 / Math.max(1, test.length);
+    const data = await loadRunFolder(runDir, { maxScanViews: 0, bootstrap: { resamples: 1 } });
+    const hd95 = new Map((data.segmentation?.perScan ?? []).map((s) => [s.id, s.metrics.hd95]));
+    const pair = new Set<string>([CLASS_NAMES[0], CLASS_NAMES[1]]);
+    const tests = (source: 'truth' | 'prediction'): StudyFindingTest[] =>
+      (data.findings.find((f) => f.source === source)?.differences ?? [])
+        .filter((d) => pair.has(d.classA) && pair.has(d.classB))
+        .map((d) => ({
+          finding: d.finding,
+          label: comparedFindings[d.finding].label,
+          classA: d.classA,
+          classB: d.classB,
+          medianA: d.medianA,
+          medianB: d.medianB,
+          p: d.test.p,
+        }));
+    const hasFindings = data.findings.some((f) => f.source === 'prediction');
+    return {
+      arm: run.arm,
+      seed: run.seed,
+      runDir,
+      variant: config.model.variant,
+      classes: [...CLASS_NAMES],
+      epochs: trained.epochs,
+      steps: trained.steps,
+      parameters,
+      forwardFlops: Number.NaN,
+      trainSecondsPerEpoch: epochsTrained > 0 ? trainSeconds / epochsTrained : Number.NaN,
+      inferSecondsPerScan,
+      trainSeconds,
+      scans: evaluation.scans.map((s) => ({
+        id: s.id,
+        label: s.label,
+        probabilities: s.probabilities,
+        dice: s.dice,
+        hd95: hd95.get(s.id) ?? Number.NaN,
+        hasLesion: s.hasLesion,
+      })),
+      ...(hasFindings ? { findings: { truth: tests('truth'), prediction: tests('prediction') } } : {}),
+      finishedAt: new Date().toISOString(),
+    };
+  } finally {
+    network.model.dispose();
+  }
+}
