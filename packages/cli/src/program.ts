@@ -11,6 +11,7 @@ import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
+import { registerStudy } from './commands/study.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
 import { CliError, ExitCode } from './errors.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerPredict(program);
+  registerStudy(program);
   registerBench(program);
   return program;
 }

@@ -6,7 +6,7 @@
  * one in progress.
  * @module
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CLASS_NAMES } from '@deepsc/core';
 import {
@@ -21,7 +21,7 @@ import {
   type StudyFindingTest,
   type StudyRunRecord,
 } from '@deepsc/eval';
-import { generateCohort, makeDirectory, writeFileAtomic } from '@deepsc/io';
+import { generateCohort, writeFileAtomic } from '@deepsc/io';
 import { readCheckpointState } from '../checkpoint.js';
 import { mergeConfig, resolveTrainConfig } from '../config/load-config.js';
 import type { TrainConfig } from '../config/schema.js';
@@ -123,7 +123,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   const plan = planStudy(study, spec, options);
   checkTrainingDevice((plan[0] as PlannedRun).config.training.device, study.path);
   await checkRunFolderPath(out);
-  await makeDirectory(out);
+  await mkdir(out, { recursive: true });
   const lock = await acquireRunLock(out, 'deepsc study');
   try {
     await claimFolder(out, spec, options);
@@ -140,7 +140,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         });
       }
     }
-    await makeDirectory(join(out, 'records'));
+    await mkdir(join(out, 'records'), { recursive: true });
     const records: StudyRunRecord[] = [];
     let skipped = 0;
     let sessionSeconds = 0;

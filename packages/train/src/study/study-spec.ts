@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from '../config/config-error.js';
 
@@ -158,4 +159,13 @@ export async function loadStudySpec(path: string): Promise<LoadedStudy> {
   }
   const abs = isAbsolute(path) ? path : resolve(path);
   return { spec: parseStudySpec(json, path), baseDir: dirname(abs), path: abs };
+}
+
+/** Study files shipped with this package (`studies/<name>.json`). */
+export const SHIPPED_STUDIES = ['deepsc-covid-ablation'] as const;
+
+/** The path of a shipped study file, e.g. `shippedStudyPath('deepsc-covid-ablation')`. */
+export function shippedStudyPath(name: (typeof SHIPPED_STUDIES)[number]): string {
+  // src/study/ and dist/study/ both lie two levels below the package root
+  return fileURLToPath(new URL(`../../studies/${name}.json`, import.meta.url));
 }

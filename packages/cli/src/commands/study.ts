@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import type { StudyAggregate } from '@deepsc/eval';
+import { loadStudySpec, runStudy, SHIPPED_STUDIES, shippedStudyPath } from '@deepsc/train';
+import type { Command } from 'commander';
+import { CliError, ExitCode } from '../errors.js';
+import { printJson } from '../output.js';
+import { asTrainError, interruptSignal } from '../train-errors.js';
+
+interface StudyCliOptions {
+  config: string;
+  out: string;
+  quick?: boolean;
+  set: string[];
+  device?: string;
+  progress: string;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+const fmt = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+
+/** A study file path, or the name of a shipped study. */
+function studyPath(config: string): string {
+  if (existsSync(config) || !(SHIPPED_STUDIES as readonly string[]).includes(config)) return config;
+  return shippedStudyPath(config as (typeof SHIPPED_STUDIES)[number]);
+}
+
+function headline(a: StudyAggregate): string[] {
+  const lines = [`${a.name}: ${a.heldOutScans} held-out scans, mean ± SD over seeds [95% CI over scans]`];
+  const cell = (m: StudyAggregate['arms'][number]['metrics'][string] | undefined) =>
+    m && Number.isFinite(m.mean)
+      ? `${fmt(m.mean)} ± ${fmt(m.sd)} [${fmt(m.ci.lower)}, ${fmt(m.ci.upper)}]`
+      : 'n/a';
+  for (const arm of a.arms)
+    lines.push(
+      `  ${arm.arm.padEnd(24)} accuracy ${cell(arm.metrics.accuracy)}  lesion Dice ${cell(arm.metrics.lesionDice)}`,
+    );
+  if (a.ceiling !== undefined) lines.push(`  cohort ceiling of the accuracy: ${fmt(a.ceiling)}`);
+  return lines;
+}
+
+/**
+ * `deepsc study`: trains and evaluates every arm x seed of a study file, resuming where a
+ * previous start stopped, and writes the results folder (runs.json/csv, aggregate.json/csv,
+ * comparisons.csv, report.html).
+ */
+export function registerStudy(program: Command): void {
+  program
+    .command('study')
+    .description(
+      'train and evaluate a grid of configurations (arms x seeds) and write the comparison tables and an HTML study report',
+    )
+    .requiredOption(
+      '-c, --config <file>',
+      `study file (JSON), or a shipped study: ${SHIPPED_STUDIES.join(', ')}`,
+    )
+    .option(
+      '-o, --out <dir>',
+      'results folder (started again, it skips finished runs and resumes the one in progress)',
+      'deepsc-study',
+    )
+    .option('--quick', 'the study\'s quick form (its "quick" section: fewer arms, seeds, scans and steps)')
+    .option(
+      '--set <field=value>',
+      "override a training field in every run, after the arms' own, e.g. --set data.workers=2 (repeatable)",
+      collect,
+      [],
+    )
+    .option('--device <device>', 'cpu or cuda: where the networks train (same as --set training.device=...)')
+    .option('--progress <style>', "each run's training progress: auto, bar, lines or off", 'off')
+    .option('--json', 'print the aggregate as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 2 bad study file or arguments (or the folder in use, or holding another study), 3 bad data or a run that diverged, 4 a write refused by the system (disk full, read-only), 130 interrupted (the run in progress saved a checkpoint; start again to resume).',
+    )
+    .action(async (opts: StudyCliOptions) => {
+      if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
+        throw new CliError(`--progress must be auto, bar, lines or off, got '${opts.progress}'`);
+      if (opts.device !== undefined && !['cpu', 'cuda'].includes(opts.device))
+        throw new CliError(`--device must be cpu or cuda, got '${opts.device}'`);
+      const { signal, release } = interruptSignal(() =>
+        process.stderr.write(
+          '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
+        ),
+      );
+      try {
+        const study = await loadStudySpec(studyPath(opts.config));
+        const r = await runStudy(study, {
+          out: opts.out,
+          ...(opts.quick ? { quick: true } : {}),
+          overrides: [...(opts.device ? [`training.device=${opts.device}`] : []), ...opts.set],
+          signal,
+          progress: { style: opts.progress as 'auto' },
+          log: (m) => process.stderr.write(`${m}\n`),
+        });
+        if (r.status === 'interrupted')
+          throw new CliError(
+            `interrupted after ${r.runs.length - r.skipped} new run(s) of ${r.total}; start the same command again to resume`,
+            ExitCode.interrupted,
+          );
+        const a = r.aggregate as StudyAggregate;
+        if (opts.json) {
+          printJson({
+            out: r.out,
+            report: r.report,
+            runs: r.total,
+            skipped: r.skipped,
+            seconds: r.seconds,
+            aggregate: a,
+          });
+          return;
+        }
+        console.log('');
+        for (const l of headline(a)) console.log(l);
+        console.log(`  ${r.total} runs (${r.skipped} finished before), ${(r.seconds / 60).toFixed(1)} min`);
+        console.log(`  tables: ${r.out}/{runs,aggregate,comparisons}.csv`);
+        console.log(`  report: ${r.report}`);
+      } catch (err) {
+        throw asTrainError(err);
+      } finally {
+        release();
+      }
+    });
+}

@@ -1,0 +1,246 @@
+/// <reference lib="dom" />
+/**
+ * `deepsc study --quick` on the shipped DeepSC-COVID ablation: interrupted, resumed, the results
+ * folder, a start that skips every finished run, the report in headless Chromium; and the
+ * refusals (bad study files and arguments, a folder holding another study) with their exit codes.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
+import { chromium } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
+
+const browser = '/usr/bin/chromium';
+let dir: string;
+let out: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'deepsc-study-'));
+  out = join(dir, 'quick');
+});
+
+const csvRows = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+
+describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
+  it('is interrupted, resumes the run in progress, writes the results folder, then skips every finished run', async () => {
+    const study = await loadStudySpec(shippedStudyPath('deepsc-covid-ablation'));
+    // the interrupt: the first run stops after 2 of its 3 steps, with a checkpoint
+    const first = await runStudy(study, { out, quick: true, stopAfterSteps: 2 });
+    expect(first.status).toBe('interrupted');
+    expect(first.runs).toEqual([]);
+    const state = JSON.parse(
+      await readFile(
+        join(out, 'runs', 'segmentation-only-seed0', 'checkpoints', 'last', 'state.json'),
+        'utf8',
+      ),
+    );
+    expect(state.step).toBe(2);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
+
+    const r = await runCli('study', '--config', 'deepsc-covid-ablation', '--quick', '--out', out);
+    expect(r.err).toContain('resuming from');
+    expect(r.err).toContain('step 2)');
+    expect(r.err).toMatch(/study: 4\/4 runs done; about 0\.0 min left/);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('4 runs (0 finished before)');
+
+    const runs = JSON.parse(await readFile(join(out, 'runs.json'), 'utf8'));
+    expect(runs.map((x: { arm: string; seed: number }) => `${x.arm}-${x.seed}`)).toEqual([
+      'segmentation-only-0',
+      'segmentation-only-1',
+      'joint-0',
+      'joint-1',
+    ]);
+    for (const run of runs) {
+      // the same budget for every run, the interrupted one included: 1 epoch of 3 steps
+      expect(run.epochs).toBe(1);
+      expect(run.steps).toBe(3);
+      expect(run.parameters).toBeGreaterThan(1000);
+      expect(run.trainSecondsPerEpoch).toBeGreaterThan(0);
+      expect(run.inferSecondsPerScan).toBeGreaterThan(0);
+      // every run on the same held-out scans
+      expect(run.scans.map((s: { id: string }) => s.id)).toEqual(
+        runs[0].scans.map((s: { id: string }) => s.id),
+      );
+    }
+    expect(runs[0].scans[0].probabilities).toEqual([]); // segmentation-only: no classifier
+    expect(runs[2].scans[0].probabilities).toHaveLength(3);
+    // findings from predicted and true masks for the runs with a classifier and a lesion output
+    expect(runs[0].findings).toBeUndefined();
+    expect(Object.keys(runs[2].findings).sort()).toEqual(['prediction', 'truth']);
+
+    const agg = JSON.parse(await readFile(join(out, 'aggregate.json'), 'utf8'));
+    expect(agg.arms.map((a: { arm: string }) => a.arm)).toEqual(['segmentation-only', 'joint']);
+    expect(agg.ceiling).toBe(0.914);
+    const joint = agg.arms[1].metrics.accuracy;
+    expect(joint.perSeed).toHaveLength(2);
+    expect(joint.mean).toBeGreaterThanOrEqual(0);
+    expect(joint.mean).toBeLessThanOrEqual(1);
+    expect(joint.ci.lower).toBeLessThanOrEqual(joint.mean + 1e-12);
+    expect(joint.ci.upper).toBeGreaterThanOrEqual(joint.mean - 1e-12);
+    expect(agg.arms[0].metrics.accuracy.mean).toBeNull(); // NaN: no classifier
+    // paired on the 2 shared seeds; no accuracy comparison: segmentation-only has no classifier
+    const compared = agg.comparisons.map(
+      (c: { armA: string; armB: string; metric: string; seeds: number }) => [
+        c.armA,
+        c.armB,
+        c.metric,
+        c.seeds,
+      ],
+    );
+    expect(compared).toContainEqual(['segmentation-only', 'joint', 'lesionDice', 2]);
+    expect(compared).toContainEqual(['segmentation-only', 'joint', 'diceAllScans', 2]);
+    expect(compared.some((c: unknown[]) => c[2] === 'accuracy')).toBe(false);
+
+    const runsCsv = csvRows(await readFile(join(out, 'runs.csv'), 'utf8'));
+    expect(runsCsv).toHaveLength(5);
+    expect(runsCsv[0]?.slice(0, 5)).toEqual(['arm', 'seed', 'variant', 'accuracy', 'macroAuc']);
+    const aggCsv = csvRows(await readFile(join(out, 'aggregate.csv'), 'utf8'));
+    expect(aggCsv.filter((row) => row[2] === 'lesionDice').map((row) => row[0])).toEqual([
+      'segmentation-only',
+      'joint',
+    ]);
+    expect(existsSync(join(out, 'comparisons.csv'))).toBe(true);
+
+    const again = await runCli(
+      'study',
+      '--config',
+      'deepsc-covid-ablation',
+      '--quick',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).not.toContain('study: run');
+    expect(JSON.parse(again.out)).toMatchObject({ runs: 4, skipped: 4 });
+  }, 120_000);
+
+  it('writes a report that renders in headless Chromium: every figure sized, no errors, no requests', async (ctx) => {
+    if (!existsSync(browser)) ctx.skip(`${browser} is missing (install Debian's chromium to run this test)`);
+    const report = join(out, 'report.html');
+    expect(existsSync(report)).toBe(true);
+    const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: browser,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+      viewport: { width: 1400, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+        requests.push(url);
+        return route.abort();
+      });
+      await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+      const seen = await page.evaluate(() => ({
+        sections: Array.from(document.querySelectorAll('section')).map((s) => s.id),
+        figures: Array.from(document.querySelectorAll('svg.figure')).map((el) => {
+          const r = el.getBoundingClientRect();
+          return { width: r.width, height: r.height, children: el.childElementCount };
+        }),
+        rows: document.querySelectorAll('#efficacy table tr').length,
+      }));
+      expect(seen.sections).toEqual(['summary', 'efficacy', 'comparisons', 'efficiency', 'findings']);
+      expect(seen.figures.length).toBeGreaterThanOrEqual(2);
+      for (const f of seen.figures) {
+        expect(f.width).toBeGreaterThan(0);
+        expect(f.height).toBeGreaterThan(0);
+        expect(f.children).toBeGreaterThan(5);
+      }
+      expect(seen.rows).toBeGreaterThanOrEqual(3);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
+describe('deepsc study refusals', () => {
+  const ok = {
+    name: 's',
+    base: { data: { manifest: 'm.json' } },
+    arms: [{ name: 'a' }],
+    seeds: [0],
+  };
+  it.each([
+    ['a study file that does not exist', undefined, /cannot read the file: ENOENT/],
+    ['a file that is not JSON', '{ nope', /not valid JSON/],
+    [
+      'two arms of one name',
+      { ...ok, arms: [{ name: 'a' }, { name: 'a' }] },
+      /arms\[1\]\.name: "a" is used twice/,
+    ],
+    [
+      'a quick arm that is not an arm',
+      { ...ok, quick: { arms: ['b'], seeds: [0] } },
+      /quick\.arms\[0\]: got "b"; allowed: "a"/,
+    ],
+    ['base.out set', { ...ok, base: { ...ok.base, out: 'x' } }, /base\.out: set by the study for each run/],
+    ['no manifest and no synthetic cohort', { ...ok, base: {} }, /base\.data\.manifest: required/],
+    ['an arm name with spaces', { ...ok, arms: [{ name: 'a b' }] }, /arms\[0\]\.name/],
+    ['no seeds', { ...ok, seeds: [] }, /seeds/],
+    [
+      'an override the config refuses',
+      { ...ok, arms: [{ name: 'a', set: ['model.variant="x"'] }] },
+      /arm a\).*model\.variant: got "x"/s,
+    ],
+    ['--quick without a quick section', ok, /quick: --quick needs a "quick" section/, ['--quick']],
+  ] as const)(
+    '%s: exit 2 naming the problem',
+    async (_what, content, message, extra: readonly string[] = []) => {
+      const path = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+      if (content !== undefined)
+        await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+      const r = await runCli('study', '--config', path, '--out', join(dir, 'never'), ...extra);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(existsSync(join(dir, 'never'))).toBe(false);
+    },
+  );
+
+  it.each([
+    [['--progress', 'loud'], /--progress must be auto, bar, lines or off/],
+    [['--device', 'tpu'], /--device must be cpu or cuda/],
+  ])('%j: exit 2', async (args, message) => {
+    const r = await runCli(
+      'study',
+      '--config',
+      'deepsc-covid-ablation',
+      '--out',
+      join(dir, 'never'),
+      ...args,
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('refuses a folder that holds another form of the study (exit 2), before generating anything', async () => {
+    const r = await runCli('study', '--config', 'deepsc-covid-ablation', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('holds study "DeepSC-COVID ablation (quick)" (--quick), not this one');
+  });
+});
