@@ -1,0 +1,70 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  loadStudySpec,
+  parseStudySpec,
+  quickStudy,
+  readStudyJson,
+  shippedStudyPath,
+  writeStudyJson,
+} from '../src/index.js';
+
+describe('the shipped DeepSC-COVID ablation', () => {
+  it('has arms 1-4 of issue 15 with at least 5 seeds, one budget for all, and a quick form of 2 arms x 2 seeds', async () => {
+    const { spec } = await loadStudySpec(shippedStudyPath('deepsc-covid-ablation'));
+    expect(spec.arms.map((a) => a.name)).toEqual([
+      'segmentation-only',
+      'classification-only',
+      'joint-no-task-aware',
+      'joint',
+    ]);
+    expect(spec.seeds.length).toBeGreaterThanOrEqual(5);
+    // the budget lives in the base only: no arm changes epochs or steps
+    for (const a of spec.arms)
+      expect(
+        a.set.filter((s) => s.startsWith('training.epochs') || s.startsWith('training.stepsPerEpoch')),
+      ).toEqual([]);
+    const q = quickStudy(spec);
+    expect(q.arms).toHaveLength(2);
+    expect(q.seeds).toEqual([0, 1]);
+    // quick overrides come after each arm's own, so they win
+    expect(q.arms[1]?.set.at(-1)).toBe('data.workers=0');
+    expect(q.synthetic?.scans).toBe(20);
+  });
+});
+
+describe('study files keep NaN and infinities', () => {
+  it.each([
+    [{ a: Number.NaN }],
+    [{ a: [1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5] }],
+    [{ nested: { dice: Number.NaN, hd95: Number.POSITIVE_INFINITY, id: 's1' } }],
+  ])('%j round-trips', async (value) => {
+    const path = join(await mkdtemp(join(tmpdir(), 'deepsc-study-json-')), 'x.json');
+    await writeStudyJson(path, value);
+    expect(await readStudyJson(path)).toEqual(value);
+  });
+  it('a missing file reads as undefined', async () => {
+    expect(await readStudyJson(join(tmpdir(), 'deepsc-no-such-study-file.json'))).toBeUndefined();
+  });
+});
+
+describe('parseStudySpec', () => {
+  const ok = { name: 's', base: { data: { manifest: 'm.json' } }, arms: [{ name: 'a' }], seeds: [0, 1] };
+  it.each([
+    ['a seed listed twice', { ...ok, seeds: [1, 1] }, /seeds: a seed is listed twice/],
+    ['base.seed set', { ...ok, base: { ...ok.base, seed: 3 } }, /base\.seed: set by the study/],
+    ['too many runs', { ...ok, seeds: [...Array(1001).keys()] }, /1 x 1001 = 1001 runs; at most 1000/],
+    ['an unknown field', { ...ok, arm: [] }, /arm/],
+  ] as const)('%s: ConfigError naming it', (_what, input, message) => {
+    expect(() => parseStudySpec(input, 'x.json')).toThrow(message);
+  });
+  it('fills in the defaults', () => {
+    expect(parseStudySpec(ok)).toMatchObject({
+      resamples: 1000,
+      description: '',
+      arms: [{ name: 'a', set: [] }],
+    });
+  });
+});
