@@ -289,7 +289,12 @@ async function trainAndEvaluate(run: PlannedRun, options: StudyOptions): Promise
           medianB: d.medianB,
           p: d.test.p,
         }));
-    const hasFindings = data.findings.some((f) => f.source === 'prediction');
+    // findings per class need the labels, which the report reads from predictions.json: runs
+    // without a classifier write none (their scans are all "unlabelled"), so only runs with both
+    // outputs have findings
+    const hasFindings = (data.findings.find((f) => f.source === 'prediction')?.classes ?? []).some(
+      (c) => pair.has(c.className) && c.scans > 0,
+    );
     return {
       arm: run.arm,
       seed: run.seed,
