@@ -34,6 +34,7 @@ export {
   gzipBytesSync,
   isGzip,
 } from './fs/gzip.js';
+export { makeDirectory } from './fs/make-directory.js';
 export { isSystemError, withPath } from './fs/path-error.js';
 export { processAlive } from './fs/process-alive.js';
 export { type Prefix, type PrefixPlan, readPrefix } from './fs/read-prefix.js';

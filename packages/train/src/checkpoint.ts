@@ -19,7 +19,7 @@ import {
   saveSafetensors,
   Tensor,
 } from '@deepsc/core';
-import { writeFileAtomic } from '@deepsc/io';
+import { makeDirectory, writeFileAtomic } from '@deepsc/io';
 import type { TrainConfig } from './config/schema.js';
 import { DivergedError } from './diverged-error.js';
 import { assertFiniteWeights } from './finite-weights.js';
@@ -153,7 +153,7 @@ export async function saveCheckpoint(
   if (bad.length) throw new DivergedError(progress, 'parameters', bad, `not saving ${dir}`);
   const { tmp, old } = saveFolders(dir);
   try {
-    await mkdir(dirname(dir), { recursive: true });
+    await makeDirectory(dirname(dir));
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp);
   } catch (err) {

@@ -5,12 +5,13 @@
  * (`predictions.json`, `scans/<id>/{ct,truth,lung,prediction,evidence}.nii.gz`).
  * @module
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/core';
 import { diceFromCounts, overlapCounts } from '@deepsc/eval';
 import {
   type ManifestEntry,
+  makeDirectory,
   type PreprocessOptions,
   readNifti,
   writeFileAtomic,
@@ -97,7 +98,7 @@ export async function evaluateSplit(
     });
     if (n < maxFolders) {
       const dir = join(runDir, 'scans', e.id);
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       await copyFile(e.image, join(dir, e.image.endsWith('.gz') ? 'ct.nii.gz' : 'ct.nii'));
       if (e.lesion)
         await copyFile(e.lesion, join(dir, e.lesion.endsWith('.gz') ? 'truth.nii.gz' : 'truth.nii'));

@@ -9,10 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive } from '@deepsc/io';
+import { makeDirectory, processAlive } from '@deepsc/io';
 import { RunWriteError } from './run-write-error.js';
 
 /** The lock file's name inside a run folder. */
@@ -114,7 +114,7 @@ export async function acquireRunLock(dir: string, command: string): Promise<RunL
   };
   const staging = `${path}.${me.token}.new`;
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     await writeFile(staging, `${JSON.stringify(me)}\n`);
   } catch (err) {
     await unlink(staging).catch(() => undefined);

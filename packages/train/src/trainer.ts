@@ -17,7 +17,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CLASS_NAMES,
@@ -29,6 +29,7 @@ import {
 } from '@deepsc/core';
 import {
   type ManifestEntry,
+  makeDirectory,
   type PreprocessOptions,
   Rng,
   readManifest,
@@ -211,7 +212,7 @@ async function trainLocked(
     ...(options.overwrite ? { overwrite: true } : {}),
   });
   for (const note of folder.notes) notice(note);
-  await mkdir(ckDir, { recursive: true }).catch((err) => {
+  await makeDirectory(ckDir).catch((err) => {
     throw new RunWriteError(ckDir, err);
   });
   const log = new MetricsLog(join(out, 'metrics.jsonl'));

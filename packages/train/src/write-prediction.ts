@@ -8,7 +8,7 @@
  */
 import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type Volume, writeFileAtomic, writeNifti } from '@deepsc/io';
+import { makeDirectory, type Volume, writeFileAtomic, writeNifti } from '@deepsc/io';
 import type { VolumePrediction } from './predict-volume.js';
 
 /** The files a prediction folder holds (those without a counterpart in the network are left out). */
@@ -143,7 +143,7 @@ export async function writePrediction(
   await checkPredictionOutput(dir, options);
   const dest = await destination(dir);
   const parent = dirname(dest.path);
-  await mkdir(parent, { recursive: true });
+  await makeDirectory(parent);
   const tmp = join(parent, `.${basename(dest.path)}.tmp-${process.pid}`);
   const old = join(parent, `.${basename(dest.path)}.old-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });

@@ -114,7 +114,7 @@ describe('acquireRunLock', () => {
       process.exit(130);
     `;
     const code = await new Promise<number | null>((res) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      const c = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], {
         cwd: new URL('..', import.meta.url).pathname,
         stdio: 'inherit',
       });

@@ -2,9 +2,9 @@
  * `deepsc report` in one call: read a run folder, render, write the HTML atomically.
  * @module
  */
-import { mkdir } from 'node:fs/promises';
+
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@deepsc/io';
+import { makeDirectory, writeFileAtomic } from '@deepsc/io';
 import { renderReportHtml } from './render-report.js';
 import type { ReportData } from './report-data.js';
 import { loadRunFolder, type RunFolderOptions } from './run-folder.js';
@@ -23,7 +23,7 @@ export async function writeRunReport(
 ): Promise<{ path: string; data: ReportData; bytes: number }> {
   const data = await loadRunFolder(folder, options);
   const html = renderReportHtml(data);
-  await mkdir(dirname(out), { recursive: true });
+  await makeDirectory(dirname(out));
   await writeFileAtomic(out, html);
   return { path: out, data, bytes: Buffer.byteLength(html) };
 }

@@ -5,11 +5,13 @@
  * makes an entry visible only once all its files are complete, and keeps the exact affine.
  * @module
  */
+
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FormatError } from '../format-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { makeDirectory } from '../fs/make-directory.js';
 import { withPath } from '../fs/path-error.js';
 import { openRegularFile, readRegularTextFile } from '../fs/regular-file.js';
 import { readNifti } from '../nifti/read.js';
@@ -140,7 +142,7 @@ export async function readCached(
 
 /** Writes a scan to the cache (each file atomically, the marker last). */
 export async function writeCached(dir: string, key: string, scan: PreparedScan): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   await writeNifti(join(dir, `${key}.image.nii`), scan.image);
   const masks: string[] = [];
   if (scan.lesion) {

@@ -4,11 +4,12 @@
  * (int16 HU image, uint8 lesion mask, uint8 lung mask) with a JSON and a CSV manifest.
  * @module
  */
-import { mkdir } from 'node:fs/promises';
+
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describeScanFailure, scanFailureError } from '../dataset/scan-failure.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { makeDirectory } from '../fs/make-directory.js';
 import { SCAN_LABELS, type ScanLabel } from '../labels.js';
 import { Rng, type Seed } from '../random.js';
 import { checkWorkerCount, MAX_WORKER_THREADS } from '../threads/limits.js';
@@ -93,7 +94,7 @@ export async function generateCohort(options: CohortOptions): Promise<CohortResu
       ? { atypicalProbability: options.atypicalProbability }
       : {}),
   };
-  for (const d of ['images', 'lesions', 'lungs']) await mkdir(join(out, d), { recursive: true });
+  for (const d of ['images', 'lesions', 'lungs']) await makeDirectory(join(out, d));
   const width = Math.max(4, String(n - 1).length);
   const tasks: CohortTask[] = labels.map((label, index) => {
     const id = `synth-${String(index).padStart(width, '0')}`;
