@@ -194,6 +194,42 @@ const guarded: BadInputRow[] = [
     outputs: ['run'],
   },
   {
+    name: 'train --config a FIFO (was a hang)',
+    setup: mkfifo('t.json'),
+    args: train,
+    code: 2,
+    message: /invalid configuration in .*t\.json:\n {2}cannot read the file: .*t\.json: is a pipe \(FIFO\)/,
+  },
+  {
+    name: 'train --config /dev/zero (was 512 MB read, then "Invalid string length")',
+    args: ['train', '--config', '/dev/zero'],
+    code: 2,
+    message: 'cannot read the file: /dev/zero: is a character device, not a regular file',
+  },
+  {
+    name: 'eval --predictions a FIFO (was a hang)',
+    setup: mkfifo('p.json'),
+    args: ['eval', '--predictions', '{dir}/p.json'],
+    code: 3,
+    message: /p\.json: is a pipe \(FIFO\), not a regular file/,
+  },
+  {
+    name: 'eval --predictions /dev/zero (was 512 MB read)',
+    args: ['eval', '--predictions', '/dev/zero'],
+    code: 3,
+    message: '/dev/zero: is a character device, not a regular file',
+  },
+  {
+    name: 'report on a run folder whose run.json is a FIFO (was a hang)',
+    setup: async (dir) => {
+      await mkdir(join(dir, 'run'));
+      mkfifo(join('run', 'run.json'))(dir);
+    },
+    args: ['report', '{dir}/run'],
+    code: 3,
+    message: /run\.json: is a pipe \(FIFO\), not a regular file/,
+  },
+  {
     name: 'synth --n 1e12 (was a V8 fatal error, exit 133)',
     args: ['synth', '--out', '{dir}/c', '--n', '1e12'],
     code: 2,

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   type ClassificationReport,
@@ -8,6 +8,7 @@ import {
   MAX_BOOTSTRAP_RESAMPLES,
   RunFolderError,
   readPredictions,
+  readRunFile,
   type SegmentationMetrics,
   type SegmentationSummary,
   segmentationMetricNames,
@@ -186,13 +187,17 @@ async function classify(
     .map((s) => s.trim())
     .filter(Boolean);
   try {
-    const head = JSON.parse(await readFile(path, 'utf8')) as { classes?: unknown };
+    const head = JSON.parse(await readRunFile(path)) as { classes?: unknown };
     if (Array.isArray(head.classes) && head.classes.every((c) => typeof c === 'string'))
       classes = head.classes;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(
-      code ? `${path}: cannot read (${code})` : `${path}: not valid JSON (${(e as Error).message})`,
+      code
+        ? `${path}: cannot read (${code})`
+        : e instanceof SyntaxError
+          ? `${path}: not valid JSON (${e.message})`
+          : (e as Error).message, // not a regular file, or too large: the message names the file
       ExitCode.data,
     );
   }

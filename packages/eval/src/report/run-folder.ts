@@ -9,9 +9,9 @@
  * ```
  * @module
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNifti, type Volume } from '@deepsc/io';
+import { readNifti, readRegularTextFile, type Volume } from '@deepsc/io';
 import { classificationMetrics } from '../classification/classification-metrics.js';
 import { classDifferences } from '../findings/class-differences.js';
 import { cohortFindings, type LabelledFindings } from '../findings/cohort-findings.js';
@@ -75,8 +75,18 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * Largest run-folder file read (run.json, predictions.json, metrics.jsonl): far above a real
+ * run's, below what a JavaScript string holds. Only regular files are read (a pipe would hang).
+ */
+export const MAX_RUN_FILE_BYTES = 256 << 20;
+
+/** A run folder's text file. @throws FormatError (not a regular file), RangeError (too large), the fs error. */
+export const readRunFile = (path: string): Promise<string> =>
+  readRegularTextFile(path, MAX_RUN_FILE_BYTES, 'text');
+
 async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
+  const text = await readRunFile(path);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -174,7 +184,7 @@ export async function loadRunFolder(folder: string, options: RunFolderOptions = 
   const logPath = join(folder, 'metrics.jsonl');
   if (await exists(logPath)) {
     try {
-      training = parseTrainingLog(await readFile(logPath, 'utf8'), logPath);
+      training = parseTrainingLog(await readRunFile(logPath), logPath);
     } catch (e) {
       throw new RunFolderError((e as Error).message);
     }

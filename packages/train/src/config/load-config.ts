@@ -3,8 +3,9 @@
  * (`training.epochs=3`), merged and validated; relative paths resolved against the file's folder.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readRegularTextFile } from '@deepsc/io';
+import { resolveNetworkConfig } from '../network-config.js';
 import { ConfigError, describeIssue } from './config-error.js';
 import { TRAIN_PRESETS, type TrainPresetName } from './presets.js';
 import { MAX_SCANS_PER_EPOCH, type TrainConfig, trainConfigSchema } from './schema.js';
@@ -154,8 +155,11 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
   };
 }
 
+/** Largest config file read (a config is a few KiB). */
+export const MAX_CONFIG_BYTES = 1 << 20;
+
 /**
- * Reads and validates a JSON config file.
+ * Reads and validates a JSON config file (a regular file of at most {@link MAX_CONFIG_BYTES}).
  * @throws ConfigError for unreadable JSON or invalid fields (naming the file); Error when the file cannot be read.
  */
 export async function loadTrainConfig(
@@ -164,11 +168,11 @@ export async function loadTrainConfig(
 ): Promise<TrainConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // only a regular file of bounded size: a pipe would hang, /dev/zero fill the memory
+    text = await readRegularTextFile(path, MAX_CONFIG_BYTES, 'text');
   } catch (err) {
-    throw new ConfigError(path, [
-      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    ]);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [`cannot read the file: ${code ?? (err as Error).message}`]);
   }
   let json: unknown;
   try {
@@ -176,5 +180,8 @@ export async function loadTrainConfig(
   } catch (err) {
     throw new ConfigError(path, [`not valid JSON: ${(err as Error).message}`]);
   }
-  return resolveTrainConfig(json, { ...options, source: path, baseDir: dirname(resolve(path)) });
+  const config = resolveTrainConfig(json, { ...options, source: path, baseDir: dirname(resolve(path)) });
+  // the network's sizes (the preset's count too) are checked here, so their errors name the file
+  resolveNetworkConfig(config, path);
+  return config;
 }
