@@ -347,6 +347,13 @@ const rows: BadInputRow[] = [
     message: "'__proto__.x=1': '__proto__' is not a configuration field",
   },
   {
+    name: '--set with __proto__ inside a JSON value (was silently dropped)',
+    setup: writeConfig,
+    args: train('--set', 'data={"__proto__":{"workers":5}}'),
+    code: 2,
+    message: `'data={"__proto__":{"workers":5}}': 'data.__proto__' is not a configuration field`,
+  },
+  {
     name: 'a config file with a __proto__ key',
     setup: (d) =>
       writeFile(

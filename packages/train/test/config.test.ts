@@ -195,6 +195,8 @@ describe('resolveTrainConfig', () => {
     'training.__proto__.epochs=1',
     'constructor.prototype.x=1',
     'training.prototype=1',
+    'data={"__proto__":{"x":1}}',
+    'training={"a":[{"constructor":{"prototype":1}}]}',
   ])('parseOverride refuses %s (a path to a prototype, not a field)', (text) => {
     expect(() => parseOverride(text)).toThrow(/is not a configuration field/);
   });

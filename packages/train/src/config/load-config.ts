@@ -61,6 +61,10 @@ export function parseOverride(text: string): Record<string, unknown> {
   } catch {
     value = raw;
   }
+  // a JSON value may hold them too (`data={"__proto__":{...}}`): refused, not silently dropped
+  const inValue = forbiddenKeys(value, path)[0];
+  if (inValue !== undefined)
+    throw new ConfigError('overrides', [`'${text}': '${inValue}' is not a configuration field`]);
   const keys = path.split('.');
   let obj: Record<string, unknown> = {};
   const root = obj;
