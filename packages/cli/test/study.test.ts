@@ -5,7 +5,7 @@
  * refusals (bad study files and arguments, a folder holding another study) with their exit codes.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,6 +109,28 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
       'joint',
     ]);
     expect(existsSync(join(out, 'comparisons.csv'))).toBe(true);
+
+    // killed during the last run's evaluation: no record; the next start re-evaluates it from its
+    // final checkpoint without training again, keeping the training time of the session before
+    await rm(join(out, 'records', 'joint-seed1.json'));
+    const reevaluated = await runCli(
+      'study',
+      '--config',
+      'deepsc-covid-ablation',
+      '--quick',
+      '--out',
+      out,
+      '--json',
+    );
+    expect(reevaluated.code, reevaluated.err).toBe(0);
+    expect(reevaluated.err).toContain('study: run 4/4: joint-seed1');
+    expect(reevaluated.err).not.toContain('study: run 3/4');
+    expect(reevaluated.err).toContain('step 3)');
+    expect(JSON.parse(reevaluated.out)).toMatchObject({ runs: 4, skipped: 3 });
+    const record = JSON.parse(await readFile(join(out, 'records', 'joint-seed1.json'), 'utf8'));
+    expect(record.steps).toBe(3);
+    expect(record.trainSeconds).toBe(runs[3].trainSeconds);
+    expect(record.scans).toEqual(runs[3].scans);
 
     const again = await runCli(
       'study',

@@ -155,7 +155,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
       }
       const t = performance.now();
       log(`study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`);
-      const record = await trainAndEvaluate(run, options);
+      const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
       if (!record)
         return {
           status: 'interrupted',
@@ -243,9 +243,25 @@ async function claimFolder(out: string, spec: StudySpec, options: StudyOptions):
   }
 }
 
+/**
+ * Training time of a run over every session of the study that trained it (a run resumed after an
+ * interrupt, or re-evaluated after a kill during its evaluation, keeps the time of the sessions
+ * before): `records/<run>.training.json`.
+ */
+interface TrainingLedger {
+  trainSeconds: number;
+  /** Optimizer steps those sessions took. */
+  steps: number;
+}
+
 /** Trains (or resumes) one run and evaluates it; undefined when the training was interrupted. */
-async function trainAndEvaluate(run: PlannedRun, options: StudyOptions): Promise<StudyRunRecord | undefined> {
+async function trainAndEvaluate(
+  run: PlannedRun,
+  options: StudyOptions,
+  ledgerPath: string,
+): Promise<StudyRunRecord | undefined> {
   const { config, runDir } = run;
+  const before = (await readStudyJson<TrainingLedger>(ledgerPath)) ?? { trainSeconds: 0, steps: 0 };
   const stepsBefore = await readCheckpointState(join(runDir, 'checkpoints', 'last')).then(
     (r) => r.state.step,
     () => 0,
@@ -258,11 +274,19 @@ async function trainAndEvaluate(run: PlannedRun, options: StudyOptions): Promise
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stopAfterSteps !== undefined ? { stopAfterSteps: options.stopAfterSteps } : {}),
   });
-  const trainSeconds = (performance.now() - t) / 1000;
   const { network } = trained;
   try {
+    // a session that took no step (the run was trained; its evaluation had not finished) only
+    // loaded the checkpoint: that is not training time
+    const sessionSteps = trained.steps - stepsBefore;
+    const ledger: TrainingLedger = {
+      trainSeconds: before.trainSeconds + (sessionSteps > 0 ? (performance.now() - t) / 1000 : 0),
+      steps: before.steps + sessionSteps,
+    };
+    await writeStudyJson(ledgerPath, ledger);
     if (trained.status === 'interrupted') return undefined;
-    const epochsTrained = (trained.steps - stepsBefore) / stepsPerEpoch(config, trained.split.train.length);
+    const epochsTrained = ledger.steps / stepsPerEpoch(config, trained.split.train.length);
+    const trainSeconds = ledger.trainSeconds;
     const model = network.model;
     const parameters = model.trainableNames.reduce(
       (s, n) => s + model.parameter(n).shape.reduce((a: number, b: number) => a * b, 1),
