@@ -37,7 +37,7 @@ export class DivergedError extends Error {
       .join(', ');
     const more = names.length > SHOWN ? ` and ${names.length - SHOWN} more` : '';
     super(
-      `training diverged at epoch ${at.epoch + 1}, step ${at.stepInEpoch} (step ${at.step} in all): the ${what} ${names.length ? `${what === 'optimizer state' ? 'holds' : 'hold'} NaN or infinite values (${shown}${more})` : 'became non-finite'}; ${detail}. The last checkpoint written is intact; lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
+      `training diverged at epoch ${at.epoch + 1}, step ${at.stepInEpoch} (step ${at.step} in all): the ${what} ${names.length ? `${what === 'optimizer state' ? 'holds' : 'hold'} NaN or infinite values (${shown}${more})` : 'became non-finite'}; ${detail}. Nothing non-finite was written (checkpoints saved before this step stay as they were); lower optimizer.lr / segmentationLr or set optimizer.clipGradNorm`,
     );
     this.name = 'DivergedError';
   }
