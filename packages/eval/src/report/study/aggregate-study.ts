@@ -123,11 +123,7 @@ export function studyMetrics(classes: readonly string[]): [string, string, RunMe
   out.push(
     ['lesionDice', 'lesion Dice (scans with lesions)', (r, w) => finiteMean(values(r, 'lesionDice'), w)],
     ['diceAllScans', 'lesion Dice (all scans)', (r, w) => finiteMean(values(r, 'diceAllScans'), w)],
-    [
-      'hd95',
-      'HD95, mm (scans with lesions, non-empty prediction)',
-      (r, w) => finiteMean(values(r, 'hd95'), w),
-    ],
+    ['hd95', 'HD95 (mm)', (r, w) => finiteMean(values(r, 'hd95'), w)],
   );
   return out;
 }

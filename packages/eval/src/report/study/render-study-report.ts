@@ -65,7 +65,7 @@ function summary(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
     .join('');
   return `${a.description ? `<p>${esc(a.description)}</p>` : ''}
 <table><tr><th>arm</th><th>variant</th><th>seeds</th><th>epochs</th></tr>${rows}</table>
-<p>Every run trains on the same training split and is evaluated on the same ${a.heldOutScans} held-out scans, each in its own geometry. Cells: mean ± SD over seeds, then <span class="ci">[95% CI]</span>: a percentile bootstrap over scans (${a.resamples} resamples) of the seed-averaged metric. Paired comparisons: the difference of two arms on the same scans and seeds, with a paired bootstrap interval over scans and a two-sided sign-flip permutation p-value (not corrected for multiple comparisons). Training and evaluation took ${num(a.wallSeconds / 60, 1)} min in all.</p>`;
+<p>Every run trains on the same training split and is evaluated on the same ${a.heldOutScans} held-out scans, each in its own geometry. Cells: mean ± SD over seeds, then <span class="ci">[95% CI]</span>: a percentile bootstrap over scans (${a.resamples} resamples) of the seed-averaged metric. HD95 is averaged over the scans with lesions whose prediction is not empty (it is infinite otherwise). Paired comparisons: the difference of two arms on the same scans and seeds, with a paired bootstrap interval over scans and a two-sided sign-flip permutation p-value (not corrected for multiple comparisons). Training and evaluation took ${num(a.wallSeconds / 60, 1)} min in all.</p>`;
 }
 
 function efficacy(a: StudyAggregate): string {
@@ -97,7 +97,8 @@ function efficacy(a: StudyAggregate): string {
         yLabel: label(k),
         groups: a.arms.map((arm) => ({ name: arm.arm, values: arm.metrics[k]?.perSeed ?? [] })),
         ...(k === 'hd95' ? {} : { y: [0, 1] as const }),
-        width: 440,
+        // room for every arm's name under its strip
+        width: Math.max(440, 60 + 150 * a.arms.length),
       }),
     )
     .join('');
@@ -139,7 +140,7 @@ function findings(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
   for (const arm of a.arms) {
     const rs = runs.filter((r) => r.arm === arm.arm && r.findings).sort((x, y) => x.seed - y.seed);
     const first = rs[0];
-    if (!first?.findings) continue;
+    if (!first?.findings || first.findings.truth.length === 0) continue;
     const significant = (r: StudyRunRecord, f: string) =>
       r.findings?.prediction.filter((t) => t.finding === f && t.p < 0.05).length ?? 0;
     const names = [...new Set(first.findings.truth.map((t) => t.finding))];
