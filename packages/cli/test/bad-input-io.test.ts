@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -229,6 +229,21 @@ const guarded: BadInputRow[] = [
     code: 3,
     message: /run\.json: is a pipe \(FIFO\), not a regular file/,
   },
+  ...(['state.json', 'model.safetensors'] as const).map(
+    (file): BadInputRow => ({
+      name: `predict with a checkpoint whose ${file} is a FIFO (was a hang)`,
+      setup: async (dir) => {
+        await cp(ck, join(dir, 'ck'), { recursive: true });
+        await rm(join(dir, 'ck', file));
+        mkfifo(join('ck', file))(dir);
+      },
+      args: ['predict', '--model', '{dir}/ck', '--input', ct, '--out', '{dir}/pred'],
+      code: 3,
+      message: new RegExp(
+        `cannot read ${file.replace('.', '\\.')} \\(.*ck/${file.replace('.', '\\.')}: is a pipe \\(FIFO\\)`,
+      ),
+    }),
+  ),
   {
     name: 'synth --n 1e12 (was a V8 fatal error, exit 133)',
     args: ['synth', '--out', '{dir}/c', '--n', '1e12'],

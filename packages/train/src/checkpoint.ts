@@ -19,7 +19,7 @@ import {
   saveSafetensors,
   Tensor,
 } from '@deepsc/core';
-import { makeDirectory, writeFileAtomic } from '@deepsc/io';
+import { makeDirectory, openRegularFile, readRegularTextFile, writeFileAtomic } from '@deepsc/io';
 import type { TrainConfig } from './config/schema.js';
 import { DivergedError } from './diverged-error.js';
 import { assertFiniteWeights } from './finite-weights.js';
@@ -113,6 +113,56 @@ const BUFFER_SEP = '::';
 async function fileInfo(path: string): Promise<{ bytes: number; sha256: string }> {
   const b = await readFile(path);
   return { bytes: b.length, sha256: sha256(b) };
+}
+
+/** Largest `state.json` read (a real one is a few KiB). */
+export const MAX_STATE_BYTES = 16 << 20;
+
+/** What a failed read of a checkpoint file says: missing, not a regular file, or the system's code. */
+function unreadable(dir: string, name: string, err: unknown): CheckpointError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new CheckpointError(dir, `${name} is missing`);
+  // a FIFO or a device (it would hang or never end), or a file too large: the message says which
+  return new CheckpointError(dir, `cannot read ${name} (${code ?? (err as Error).message})`);
+}
+
+/**
+ * Checks a weight file against what state.json recorded: only a regular file is opened, its
+ * size is compared before a byte is read, then its SHA-256.
+ * @throws CheckpointError naming the file and what is wrong.
+ */
+async function checkWeightFile(
+  dir: string,
+  which: 'model' | 'optimizer',
+  want: { bytes: number; sha256: string } | undefined,
+): Promise<void> {
+  const name = `${which}.safetensors`;
+  let opened: Awaited<ReturnType<typeof openRegularFile>>;
+  try {
+    opened = await openRegularFile(join(dir, name), 'text');
+  } catch (err) {
+    throw unreadable(dir, name, err);
+  }
+  try {
+    if (!want || opened.size !== want.bytes)
+      throw new CheckpointError(
+        dir,
+        `${name} has ${opened.size} bytes, state.json recorded ${want?.bytes} (truncated or replaced)`,
+      );
+    let bytes: Uint8Array;
+    try {
+      bytes = await opened.handle.readFile();
+    } catch (err) {
+      throw unreadable(dir, name, err);
+    }
+    if (sha256(bytes) !== want.sha256)
+      throw new CheckpointError(
+        dir,
+        `${name} does not match its SHA-256 in state.json (corrupt or replaced)`,
+      );
+  } finally {
+    await opened.handle.close();
+  }
 }
 
 /** The temporary and the moved-aside folder of a save of `dir` by process `pid`. */
@@ -259,15 +309,14 @@ export async function readCheckpointState(path: string): Promise<{ dir: string; 
   const dir = path.endsWith('.safetensors') || path.endsWith('state.json') ? dirname(path) : path;
   let text: string;
   try {
-    text = await readFile(join(dir, 'state.json'), 'utf8');
+    text = await readRegularTextFile(join(dir, 'state.json'), MAX_STATE_BYTES, 'text');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CheckpointError(
-      dir,
-      code === 'ENOENT'
-        ? 'no state.json here: give a checkpoint folder written by deepsc train (e.g. runs/x/checkpoints/last)'
-        : `cannot read state.json (${code ?? (err as Error).message})`,
-    );
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new CheckpointError(
+        dir,
+        'no state.json here: give a checkpoint folder written by deepsc train (e.g. runs/x/checkpoints/last)',
+      );
+    throw unreadable(dir, 'state.json', err);
   }
   let state: CheckpointState;
   try {
@@ -287,26 +336,8 @@ export async function readCheckpointState(path: string): Promise<{ dir: string; 
       dir,
       `format version ${state.formatVersion}; this deepsc reads version ${CHECKPOINT_VERSION}`,
     );
-  for (const which of ['model', 'optimizer'] as const) {
-    const want = state.files?.[which];
-    const file = join(dir, `${which}.safetensors`);
-    let got: { bytes: number; sha256: string };
-    try {
-      got = await fileInfo(file);
-    } catch {
-      throw new CheckpointError(dir, `${which}.safetensors is missing`);
-    }
-    if (!want || got.bytes !== want.bytes)
-      throw new CheckpointError(
-        dir,
-        `${which}.safetensors has ${got.bytes} bytes, state.json recorded ${want?.bytes} (truncated or replaced)`,
-      );
-    if (got.sha256 !== want.sha256)
-      throw new CheckpointError(
-        dir,
-        `${which}.safetensors does not match its SHA-256 in state.json (corrupt or replaced)`,
-      );
-  }
+  for (const which of ['model', 'optimizer'] as const)
+    await checkWeightFile(dir, which, state.files?.[which]);
   const problems = stateProblems(state as unknown as Record<string, unknown>);
   if (problems.length)
     throw new CheckpointError(dir, `state.json is damaged or incomplete: ${problems.join('; ')}`);
