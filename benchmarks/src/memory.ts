@@ -2,8 +2,8 @@
  * Training memory of DeepSC-COVID at the paper preset (whole 48x256x256, patch 24x256x256,
  * widths 32-256, Adam, the full task-aware loss), ours against the PyTorch twin, side by side in
  * one run: each side in its own process (so peak RSS is that run's), 2 threads each. Ours runs
- * under each memory plan asked for (default: the engine's default plan, and the same with
- * recomputed segments); the twin under PyTorch 2.13 (`--python`, default /tmp/torch213/bin/python
+ * under each memory plan asked for (`--plans`, default `default,recompute`: the engine's default
+ * plan, and the same with recomputed segments; also `conservative`, `recompute-unet`); the twin under PyTorch 2.13 (`--python`, default /tmp/torch213/bin/python
  * when present, else Debian's /usr/bin/python3). Then `--fit` plans (compile only, no step) the
  * largest whole-scan / patch sizes whose predicted peak RSS stays within a budget (default
  * 8 GiB). Writes a table and benchmarks/results/memory.json.
@@ -30,11 +30,15 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const PEERS = join(HERE, '..', 'peers');
 const RESULTS = join(HERE, '..', 'results');
 
-/** The recomputed segments of the `recompute` plan: both stems and the lesion U-Net's encoder and decoder levels. */
-export const RECOMPUTE_SEGMENTS = [
-  'stem_whole',
-  'stem_patch',
-  'lesion.enc1',
+/**
+ * The `recompute` plan: both stems and the U-Net's first encoder level (the largest
+ * activations per FLOP recomputed: 18 nodes, about 290 MiB of arena at the paper preset).
+ */
+export const RECOMPUTE_SEGMENTS = ['stem_whole', 'stem_patch', 'lesion.enc1'];
+
+/** The `recompute-unet` plan: the stems and every level of the lesion U-Net (the U-Net's forward twice). */
+export const RECOMPUTE_UNET = [
+  ...RECOMPUTE_SEGMENTS,
   'lesion.enc2',
   'lesion.enc3',
   'lesion.enc4',
@@ -47,6 +51,7 @@ const PLANS: Record<string, MemoryPlanOptions> = {
   conservative: { declaredReads: false, inPlace: false },
   default: {},
   recompute: { recompute: RECOMPUTE_SEGMENTS },
+  'recompute-unet': { recompute: RECOMPUTE_UNET },
 };
 
 interface OursResult {
@@ -133,9 +138,10 @@ function predictRss(config: DeepScCovidConfig, plan: MemoryPlanOptions, overhead
 
 /** The largest sizes of the paper's family (whole D x S x S, patch D/2 x S x S) within `budget`, per plan. */
 function fit(budget: number, overhead: number) {
-  const sizes = [256, 320, 384, 448, 512, 576, 640];
+  const sizes = [256, 320, 384, 448, 512, 576, 640, 704, 768, 832, 896];
   const rows = [];
   for (const [name, plan] of Object.entries(PLANS)) {
+    if (name === 'conservative') continue;
     for (const depth of [48, 64, 96]) {
       let best: { size: number; rss: number } | null = null;
       for (const s of sizes) {
@@ -146,7 +152,7 @@ function fit(budget: number, overhead: number) {
       }
       rows.push({ plan: name, depth, largest: best });
       console.log(
-        `  ${name}: whole ${depth}xSxS / patch ${depth / 2}xSxS: largest S within budget ${best ? `${best.size} (predicted ${mib(best.rss)} MiB)` : 'none of the sizes tried'}`,
+        `  ${name}: whole ${depth}xSxS / patch ${depth / 2}xSxS: largest S within budget ${best ? `${best.size === sizes[sizes.length - 1] ? 'at least ' : ''}${best.size} (predicted ${mib(best.rss)} MiB)` : 'none of the sizes tried'}`,
       );
     }
   }
