@@ -5,13 +5,13 @@
  * refusals (bad study files and arguments, a folder holding another study) with their exit codes.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
+import { acquireRunLock, loadStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
 import { chromium } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
 
 const browser = '/usr/bin/chromium';
@@ -21,6 +21,10 @@ let out: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'deepsc-study-'));
   out = join(dir, 'quick');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
 const csvRows = (text: string) =>
@@ -260,9 +264,29 @@ describe('deepsc study refusals', () => {
     expect(r.err).toMatch(message);
   });
 
-  it('refuses a folder that holds another form of the study (exit 2), before generating anything', async () => {
-    const r = await runCli('study', '--config', 'deepsc-covid-ablation', '--out', out);
+  it('refuses a folder another command holds (exit 2)', async () => {
+    const held = join(dir, 'held');
+    const lock = await acquireRunLock(held, 'another deepsc study');
+    try {
+      const r = await runCli('study', '--config', 'deepsc-covid-ablation', '--quick', '--out', held);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('another deepsc study');
+      expect(existsSync(join(held, 'study.json'))).toBe(false);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('refuses a folder that holds another study (exit 2), before generating anything', async () => {
+    const other = join(dir, 'other');
+    await mkdir(other);
+    await writeFile(
+      join(other, 'study.json'),
+      JSON.stringify({ spec: { name: 'another study' }, quick: false, overrides: ['data.workers=2'] }),
+    );
+    const r = await runCli('study', '--config', 'deepsc-covid-ablation', '--quick', '--out', other);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('holds study "DeepSC-COVID ablation (quick)" (--quick), not this one');
+    expect(r.err).toContain('holds study "another study" with --set data.workers=2, not this one');
+    expect(existsSync(join(other, 'cohort'))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,9 +41,11 @@ describe('study files keep NaN and infinities', () => {
     [{ a: [1, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5] }],
     [{ nested: { dice: Number.NaN, hd95: Number.POSITIVE_INFINITY, id: 's1' } }],
   ])('%j round-trips', async (value) => {
-    const path = join(await mkdtemp(join(tmpdir(), 'deepsc-study-json-')), 'x.json');
+    const dir = await mkdtemp(join(tmpdir(), 'deepsc-study-json-'));
+    const path = join(dir, 'x.json');
     await writeStudyJson(path, value);
     expect(await readStudyJson(path)).toEqual(value);
+    await rm(dir, { recursive: true });
   });
   it('a missing file reads as undefined', async () => {
     expect(await readStudyJson(join(tmpdir(), 'deepsc-no-such-study-file.json'))).toBeUndefined();
