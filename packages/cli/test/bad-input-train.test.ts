@@ -5,9 +5,9 @@
  * the message, and the sandbox check (nothing outside the outputs changed, no partial file).
  */
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { generateCohort } from '@deepsc/io';
@@ -143,6 +143,31 @@ const rows: BadInputRow[] = [
     args: train('--resume', 'auto'),
     code: 2,
     message: `is in use: locked by deepsc train (PID ${process.pid} on ${hostname()}`,
+  },
+  {
+    name: 'a FIFO in place of the lock file (was a hang)',
+    setup: async (d) => {
+      await copyRun(d);
+      execFileSync('mkfifo', [join(d, 'run', RUN_LOCK_FILE)]);
+    },
+    args: train('--resume', 'auto'),
+    code: 2,
+    message: /deepsc\.lock is not a lock this deepsc wrote; remove it if no command is writing the folder/,
+    subprocess: true,
+    timeoutMs: 45_000,
+  },
+  {
+    name: 'a FIFO in place of metrics.jsonl on resume (was a hang)',
+    setup: async (d) => {
+      await copyRun(d);
+      await rm(join(d, 'run', 'metrics.jsonl'), { force: true });
+      execFileSync('mkfifo', [join(d, 'run', 'metrics.jsonl')]);
+    },
+    args: train('--resume', 'auto'),
+    code: 2,
+    message: /run folder .*run: .*metrics\.jsonl: is a pipe \(FIFO\), not a regular file/,
+    subprocess: true,
+    timeoutMs: 45_000,
   },
   {
     name: 'a run folder locked from another host',

@@ -5,8 +5,10 @@
  * records an interrupted one wrote after its last checkpoint.
  * @module
  */
-import { appendFile, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@deepsc/io';
+import { appendFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { NotRegularFileError, readRegularTextFile, writeFileAtomic } from '@deepsc/io';
+import { RunFolderConflictError } from './run-folder.js';
 import { RunWriteError } from './run-write-error.js';
 
 /** One record. */
@@ -18,6 +20,9 @@ export interface MetricRecord {
 }
 
 /** Appends records to `metrics.jsonl`. Non-finite numbers are written as null (JSON has no NaN). */
+/** Largest metrics.jsonl read on resume (a long run writes a few MiB). */
+export const MAX_METRICS_BYTES = 256 << 20;
+
 export class MetricsLog {
   /** @param path - the `metrics.jsonl` file. */
   constructor(readonly path: string) {}
@@ -41,9 +46,13 @@ export class MetricsLog {
   async truncateAfter(step: number): Promise<void> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
-    } catch {
-      return;
+      text = await readRegularTextFile(this.path, MAX_METRICS_BYTES, 'text');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      // a FIFO or a device in its place (reading or appending would hang), or an absurd size
+      if (err instanceof NotRegularFileError || err instanceof RangeError)
+        throw new RunFolderConflictError(dirname(this.path), (err as Error).message);
+      throw new RunWriteError(this.path, err);
     }
     const keep = text
       .split('\n')

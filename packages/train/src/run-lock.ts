@@ -12,7 +12,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { makeDirectory, processAlive } from '@deepsc/io';
+import { makeDirectory, NotRegularFileError, processAlive, readRegularTextFile } from '@deepsc/io';
 import { RunWriteError } from './run-write-error.js';
 
 /** The lock file's name inside a run folder. */
@@ -83,9 +83,11 @@ async function holderRunning(h: RunLockHolder): Promise<boolean> {
 async function readHolder(path: string): Promise<RunLockHolder | undefined | 'missing'> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // a lock is a few hundred bytes; a FIFO or a device in its place would hang the read
+    text = await readRegularTextFile(path, 64 << 10, 'text');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    if (err instanceof NotRegularFileError || err instanceof RangeError) return undefined; // not ours: refused
     throw err;
   }
   try {
