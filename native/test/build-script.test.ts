@@ -25,7 +25,7 @@ function build(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('deepsc-build-native options', () => {
-  it.each([
+  it.each<{ args: string[]; env?: Record<string, string>; code: number; err: string }>([
     {
       args: ['--cuda', 'maybe'],
       code: 2,
