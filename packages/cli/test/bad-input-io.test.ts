@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { encodeNifti, generateCohort } from '@deepsc/io';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BadInputRow, checkBadInputRow } from './support/bad-input.js';
-import { smallScan, writeTinyCheckpoint } from './support/predict-fixture.js';
+import { predictArgs, smallScan, writeTinyCheckpoint } from './support/predict-fixture.js';
 
 /** Where the next atomic write fails, and with which code (the "full disk" rows). */
 const fault = vi.hoisted(() => ({ at: undefined as 'write' | undefined, code: 'ENOSPC' }));
@@ -82,16 +82,7 @@ beforeAll(async () => {
   cohort = { manifest: c.manifestJson, dir };
 }, 60_000);
 
-const predict = (input: string, ...more: string[]) => [
-  'predict',
-  '--model',
-  ck,
-  '--input',
-  input,
-  '--out',
-  '{dir}/pred',
-  ...more,
-];
+const predict = (input: string, ...more: string[]) => predictArgs(ck, input, ...more);
 
 /** A manifest in the sandbox: the cohort's rows, with `edit` applied to the first. */
 const manifestWith = (edit: (row: Record<string, string>) => void) => async (dir: string) => {

@@ -15,7 +15,13 @@ import { writeExampleRun } from '@deepsc/eval';
 import { createVolume, readNifti, writeNifti } from '@deepsc/io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BadInputRow, checkBadInputRow } from './support/bad-input.js';
-import { floatCopy, poisonCheckpoint, smallScan, writeTinyCheckpoint } from './support/predict-fixture.js';
+import {
+  floatCopy,
+  poisonCheckpoint,
+  predictArgs,
+  smallScan,
+  writeTinyCheckpoint,
+} from './support/predict-fixture.js';
 import { runCli } from './support/run-cli.js';
 
 /** The shared fixtures (checkpoints, scans, masks, a run folder, an earlier prediction), made once. */
@@ -101,16 +107,7 @@ afterAll(async () => {
   await rm(fx, { recursive: true, force: true });
 });
 
-const predict = (input: string, ...more: string[]) => [
-  'predict',
-  '--model',
-  ck,
-  '--input',
-  input,
-  '--out',
-  '{dir}/pred',
-  ...more,
-];
+const predict = (input: string, ...more: string[]) => predictArgs(ck, input, ...more);
 const withModel = (model: string) => [
   'predict',
   '--model',

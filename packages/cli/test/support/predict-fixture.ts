@@ -102,3 +102,15 @@ export async function writeVolume(
 ): Promise<void> {
   await writeNifti(path, createVolume(data, dims, affine));
 }
+
+/** `deepsc predict` with checkpoint `model` on `input` into the row's sandbox (`{dir}/pred`), then `more`. */
+export const predictArgs = (model: string, input: string, ...more: string[]): string[] => [
+  'predict',
+  '--model',
+  model,
+  '--input',
+  input,
+  '--out',
+  '{dir}/pred',
+  ...more,
+];
