@@ -298,6 +298,14 @@ const rows: BadInputRow[] = [
     message: 'optimizer.safetensors is not readable',
   },
   {
+    name: 'a resume with another network (was a 6 KB list of tensor shapes)',
+    setup: copyRun,
+    args: train('--resume', 'auto', '--set', 'model.stemWidth=8'),
+    code: 3,
+    message:
+      /it was trained with another network: stemWidth 4 there, 8 in this config \(set model\.\* as the run had it/,
+  },
+  {
     name: 'a resume with a changed manifest',
     setup: changedManifest,
     args: train('--resume', 'auto'),

@@ -41,6 +41,7 @@ import {
   CheckpointError,
   type CheckpointReason,
   loadCheckpoint,
+  readCheckpointState,
   type SavePoint,
   saveCheckpoint,
   type TrainingProgress,
@@ -228,13 +229,24 @@ async function trainLocked(
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
     const resume = folder.resume;
     if (resume) {
-      const state = await loadCheckpoint(resume, net.model, { optimizer: 'restore' });
-      const want = JSON.stringify(networkConfig(state.config));
-      if (want !== JSON.stringify(netConfig))
+      // the network first, from state.json: weights of another network would fail tensor by tensor
+      const saved = networkConfig((await readCheckpointState(resume)).state.config);
+      const differ = Object.keys({ ...saved, ...netConfig }).filter(
+        (k) =>
+          JSON.stringify(saved[k as keyof typeof saved]) !==
+          JSON.stringify(netConfig[k as keyof typeof netConfig]),
+      );
+      if (differ.length)
         throw new CheckpointError(
           resume,
-          `it was trained with model ${want}; this config asks for ${JSON.stringify(netConfig)}`,
+          `it was trained with another network: ${differ
+            .map(
+              (k) =>
+                `${k} ${JSON.stringify(saved[k as keyof typeof saved])} there, ${JSON.stringify(netConfig[k as keyof typeof netConfig])} in this config`,
+            )
+            .join('; ')} (set model.* as the run had it, or start a new run)`,
         );
+      const state = await loadCheckpoint(resume, net.model, { optimizer: 'restore' });
       if (
         state.config.seed !== config.seed ||
         JSON.stringify(state.config.data.split) !== JSON.stringify(config.data.split)
