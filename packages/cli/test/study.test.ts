@@ -5,11 +5,11 @@
  * refusals (bad study files and arguments, a folder holding another study) with their exit codes.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { acquireRunLock, loadStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
+import { acquireRunLock, loadStudySpec, parseStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli.js';
@@ -275,6 +275,35 @@ describe('deepsc study refusals', () => {
     } finally {
       await lock.release();
     }
+  });
+
+  it('refuses to continue a study whose manifest changed since it started (exit 2)', async () => {
+    const folder = join(dir, 'changed');
+    await mkdir(folder);
+    const content = {
+      name: 'mine',
+      base: { data: { manifest: 'manifest.json' } },
+      arms: [{ name: 'a' }],
+      seeds: [0],
+    };
+    await writeFile(join(folder, 'manifest.json'), '{"scans": []}');
+    await writeFile(join(folder, 'study-file.json'), JSON.stringify(content));
+    const spec = parseStudySpec(content);
+    await writeFile(
+      join(folder, 'out-study.json'),
+      JSON.stringify({ spec, quick: false, overrides: [], manifestSha256: 'of an older version' }),
+    );
+    await mkdir(join(folder, 'out'));
+    await rename(join(folder, 'out-study.json'), join(folder, 'out', 'study.json'));
+    const r = await runCli(
+      'study',
+      '--config',
+      join(folder, 'study-file.json'),
+      '--out',
+      join(folder, 'out'),
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`its runs used another version of ${join(folder, 'manifest.json')}`);
   });
 
   it('refuses a folder that holds another study (exit 2), before generating anything', async () => {
