@@ -101,6 +101,29 @@ const rows: BadInputRow[] = [
       /run folder .*run: holds .*checkpoints.*continue it with --resume auto, or replace it with --overwrite/,
   },
   {
+    name: '--overwrite on a folder of data (was emptied: a cohort, the working directory)',
+    setup: async (d) => {
+      await writeConfig(d);
+      await mkdir(join(d, 'run', 'images'), { recursive: true });
+      await writeFile(join(d, 'run', 'images', 'a.nii.gz'), 'scan');
+      await writeFile(join(d, 'run', 'manifest.json'), '{}');
+    },
+    args: train('--overwrite'),
+    code: 2,
+    message:
+      /run folder .*run: holds images, manifest\.json, which no deepsc run writes: --overwrite clears only a run folder/,
+  },
+  {
+    name: '--overwrite on a run folder holding one foreign file clears nothing',
+    setup: async (d) => {
+      await copyRun(d);
+      await writeFile(join(d, 'run', 'notes.txt'), 'mine');
+    },
+    args: train('--overwrite'),
+    code: 2,
+    message: /holds notes\.txt, which no deepsc run writes/,
+  },
+  {
     name: 'out is a file',
     setup: async (d) => {
       await writeConfig(d);

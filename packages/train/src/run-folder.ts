@@ -7,7 +7,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { removeStaleAtomicTemporaries } from '@deepsc/io';
+import { ATOMIC_TEMPORARY, removeStaleAtomicTemporaries } from '@deepsc/io';
 import { readCheckpointState } from './checkpoint.js';
 import { newestCheckpoint, recoverCheckpoints } from './checkpoint-recovery.js';
 import { RUN_LOCK_FILE } from './run-lock.js';
@@ -50,7 +50,7 @@ export async function checkRunFolderPath(dir: string): Promise<void> {
 export interface RunFolderOptions {
   /** A checkpoint folder, or `auto` for the folder's newest complete checkpoint (none: a fresh start). */
   resume?: string;
-  /** Empty the folder first (everything but the lock). */
+  /** Empty the folder first (everything but the lock); refused when it holds anything a run does not write ({@link RUN_FILES}). */
   overwrite?: boolean;
 }
 
@@ -65,6 +65,10 @@ export const RUN_FILES: readonly string[] = [
   'scans',
   'report.html',
 ];
+
+/** Whether `name` is something a run writes into its folder, or a killed atomic write of one. */
+const isRunEntry = (name: string) =>
+  RUN_FILES.includes(name) || RUN_FILES.includes(ATOMIC_TEMPORARY.exec(name)?.[1] ?? '');
 
 const isLockFile = (name: string) => name === RUN_LOCK_FILE || name.startsWith(`${RUN_LOCK_FILE}.`);
 
@@ -110,6 +114,14 @@ export async function prepareRunFolder(
   const ckDir = join(out, 'checkpoints');
   if (options.overwrite) {
     const found = await runFolderEntries(out);
+    // only what a run writes is cleared: --overwrite on a folder of data (the cohort, the
+    // working directory) must not delete it
+    const foreign = found.filter((e) => !isRunEntry(e));
+    if (foreign.length)
+      throw new RunFolderConflictError(
+        out,
+        `holds ${listed(foreign)}, which no deepsc run writes: --overwrite clears only a run folder; give another out folder, or move those away first`,
+      );
     for (const e of found) await rm(join(out, e), { recursive: true, force: true });
     if (found.length) notes.push(`cleared ${out} (${found.length} entries) for a new run (overwrite)`);
     return { notes };

@@ -39,8 +39,15 @@ describe('prepareRunFolder', () => {
   it.each([
     ['a new run in an empty folder', [RUN_LOCK_FILE], {}, [RUN_LOCK_FILE], ''],
     [
-      'overwrite: everything goes but the lock',
-      [RUN_LOCK_FILE, 'run.json', 'cache/a.bin', 'checkpoints/last/state.json', 'notes.txt'],
+      'overwrite: everything a run writes goes (killed writes too) but the lock',
+      [
+        RUN_LOCK_FILE,
+        'run.json',
+        'cache/a.bin',
+        'checkpoints/last/state.json',
+        'report.html',
+        '.run.json.DEAD.0a1b2c3d4e5f.tmp',
+      ],
       { overwrite: true },
       [RUN_LOCK_FILE],
       'cleared',
@@ -87,6 +94,12 @@ describe('prepareRunFolder', () => {
       ['checkpoints/last/state.json'],
       { resume: 'auto' },
       /checkpoints\/last is damaged/,
+    ],
+    [
+      'overwrite of a folder holding files no run writes (a cohort: it was emptied)',
+      ['run.json', 'images/a.nii.gz', 'manifest.json'],
+      { overwrite: true },
+      /holds images, manifest\.json, which no deepsc run writes: --overwrite clears only a run folder/,
     ],
     [
       'resume auto over other files',

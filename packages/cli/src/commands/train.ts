@@ -42,7 +42,10 @@ export function registerTrain(program: Command): void {
       '--resume <checkpoint>',
       "resume from a checkpoint folder, or 'auto' for the run folder's newest complete checkpoint (none: start at epoch 0)",
     )
-    .option('--overwrite', 'clear the run folder first (a new run where a previous one was)')
+    .option(
+      '--overwrite',
+      'clear the run folder first (a new run where a previous one was; a folder holding files no run writes is refused)',
+    )
     .option('--force', "resume although the manifest's content changed since the run started")
     .option('--progress <style>', 'auto (bar on a terminal), bar, lines or off', 'auto')
     .option('--json', 'print the outcome as JSON on stdout')
