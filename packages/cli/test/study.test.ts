@@ -5,7 +5,7 @@
  * refusals (bad study files and arguments, a folder holding another study) with their exit codes.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -288,13 +288,13 @@ describe('deepsc study refusals', () => {
     };
     await writeFile(join(folder, 'manifest.json'), '{"scans": []}');
     await writeFile(join(folder, 'study-file.json'), JSON.stringify(content));
+    // the folder as the study left it: the same study, the manifest's earlier hash
     const spec = parseStudySpec(content);
+    await mkdir(join(folder, 'out'));
     await writeFile(
-      join(folder, 'out-study.json'),
+      join(folder, 'out', 'study.json'),
       JSON.stringify({ spec, quick: false, overrides: [], manifestSha256: 'of an older version' }),
     );
-    await mkdir(join(folder, 'out'));
-    await rename(join(folder, 'out-study.json'), join(folder, 'out', 'study.json'));
     const r = await runCli(
       'study',
       '--config',
