@@ -63,7 +63,7 @@ describe('aggregateStudy: per-arm values over seeds and scans', () => {
   ])('arm %s %s: per seed %j, mean %d', (arm, metric, perSeed, mean) => {
     const m = agg.arms.find((x) => x.arm === arm)?.metrics[metric];
     expect(m?.perSeed).toHaveLength(perSeed.length);
-    perSeed.forEach((v, i) => expect(m?.perSeed[i]).toBeCloseTo(v, 12));
+    for (const [i, v] of perSeed.entries()) expect(m?.perSeed[i]).toBeCloseTo(v, 12);
     expect(m?.mean).toBeCloseTo(mean, 12);
     expect(m?.ci.lower).toBeLessThanOrEqual(mean + 1e-12);
     expect(m?.ci.upper).toBeGreaterThanOrEqual(mean - 1e-12);
