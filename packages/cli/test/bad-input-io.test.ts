@@ -258,6 +258,20 @@ const rows: BadInputRow[] = [
     code: 0,
     after: (run) => expect(JSON.parse(run.out).dims).toEqual([32, 32, 16]),
   },
+  {
+    name: 'convert over an existing file (was replaced silently)',
+    setup: (d) => writeFile(join(d, 'out.nii'), 'another scan'),
+    args: ['convert', ct, '{dir}/out.nii'],
+    code: 2,
+    message: /out\.nii exists; pass --overwrite to replace it/,
+  },
+  {
+    name: 'convert over an existing file with --overwrite',
+    setup: (d) => writeFile(join(d, 'out.nii'), 'another scan'),
+    args: ['convert', ct, '{dir}/out.nii', '--overwrite'],
+    code: 0,
+    outputs: ['out.nii'],
+  },
   { name: 'convert the gzip bomb', args: ['convert', bomb, '{dir}/out.nii'], code: 0, outputs: ['out.nii'] },
   {
     name: 'predict on the gzip bomb',

@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { writeNifti } from '@deepsc/io';
 import { type Command, Option } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
@@ -6,12 +7,14 @@ import { asDataError, loadVolume, readOptions, type VolumeInputOptions } from '.
 
 interface ConvertOptions extends VolumeInputOptions {
   niftiVersion: '1' | '2';
+  overwrite?: boolean;
 }
 
 /**
  * `deepsc convert <input> <output.nii[.gz]>`: a DICOM series or NIfTI file to NIfTI, geometry
  * intact (the affine is written to both sform and qform; a NIfTI input keeps its other header
- * fields). Unreadable input exits with code 3; a bad output name or folder with code 2; a
+ * fields). An existing output is replaced only with `--overwrite`. Unreadable input exits with
+ * code 3; an existing output without `--overwrite`, a bad output name or folder with code 2; a
  * write the system refuses (disk full, read-only file system, I/O error) with code 4.
  */
 export function registerConvert(program: Command): void {
@@ -31,10 +34,18 @@ export function registerConvert(program: Command): void {
     )
     .option('--first-volume', 'read the first volume of a 4D NIfTI file instead of refusing it')
     .addOption(new Option('--nifti-version <n>', 'NIfTI version to write').choices(['1', '2']).default('1'))
+    .option('--overwrite', 'replace an existing output file')
     .action(async (input: string, output: string, opts: ConvertOptions) => {
       if (!/\.nii(\.gz)?$/i.test(output)) {
         throw new CliError(`output ${output} must end in .nii or .nii.gz`, ExitCode.usage);
       }
+      // an existing file (another scan, or the input itself) is replaced only when asked
+      const existing = await lstat(output).catch(() => undefined);
+      if (existing && !existing.isDirectory() && !opts.overwrite)
+        throw new CliError(
+          `${output} exists; pass --overwrite to replace it, or give another output`,
+          ExitCode.usage,
+        );
       const source = await loadVolume(input, readOptions(opts));
       const version = opts.niftiVersion === '2' ? 2 : 1;
       const header =
