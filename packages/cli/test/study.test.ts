@@ -150,6 +150,15 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     expect(JSON.parse(again.out)).toMatchObject({ runs: 4, skipped: 4 });
   }, 120_000);
 
+  it('stops before the first run when interrupted while the cohort was generated', async () => {
+    const study = await loadStudySpec(shippedStudyPath('deepsc-covid-ablation'));
+    const early = join(dir, 'early');
+    const r = await runStudy(study, { out: early, quick: true, signal: AbortSignal.abort() });
+    expect(r).toMatchObject({ status: 'interrupted', runs: [], total: 4 });
+    expect(existsSync(join(early, 'cohort', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(early, 'runs'))).toBe(false);
+  }, 60_000);
+
   it('writes a report that renders in headless Chromium: every figure sized, no errors, no requests', async (ctx) => {
     if (!existsSync(browser)) ctx.skip(`${browser} is missing (install Debian's chromium to run this test)`);
     const report = join(out, 'report.html');

@@ -159,6 +159,16 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         skipped++;
         continue;
       }
+      // Ctrl-C during the cohort's generation (which cannot stop midway) or between runs
+      if (options.signal?.aborted)
+        return {
+          status: 'interrupted',
+          out,
+          runs: records,
+          skipped,
+          total: plan.length,
+          seconds: (performance.now() - t0) / 1000,
+        };
       const t = performance.now();
       log(`study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`);
       const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
