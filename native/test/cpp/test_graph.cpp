@@ -1,6 +1,8 @@
 // The graph executor under the sanitizers: random DAGs (values with several consumers, nodes
-// that are pruned, outputs that do not reach a seed) checked for the planner's invariant (no
-// two buffers alive at the same step share bytes) and against op-by-op evaluation.
+// that are pruned, outputs that do not reach a seed; relus the planner may run in place, a
+// recomputed segment) checked for the planner's invariant (no two buffers alive at the same
+// step share bytes, except a buffer planned in place over another) and against op-by-op
+// evaluation.
 #include <cstring>
 #include <map>
 #include <random>
@@ -26,9 +28,13 @@ RandomGraph random_graph(uint32_t seed, int nodes, const Shape& shape) {
   r.g.add_leaf("x", ValueKind::input, shape);
   for (int n = 0; n < nodes; ++n) {
     const int in = std::uniform_int_distribution<int>(0, static_cast<int>(r.g.values().size()) - 1)(gen);
-    Attrs a("leaky_relu");
-    a.set("slope", 0.1 + 0.2 * (n % 4));
-    r.g.add_node(make_op("leaky_relu", a), "n" + std::to_string(n), {in});
+    // Every third node a relu (slope 0: its backward reads its output, so it may run in place);
+    // the first half of the nodes form the recomputable segment "seg".
+    const bool relu = n % 3 == 2;
+    Attrs a(relu ? "relu" : "leaky_relu");
+    if (!relu) a.set("slope", 0.1 + 0.2 * (n % 4));
+    const std::string name = (n < nodes / 2 ? "seg.n" : "n") + std::to_string(n);
+    r.g.add_node(make_op(relu ? "relu" : "leaky_relu", a), name, {in});
     r.attrs.push_back(a);
     r.node_input.push_back(in);
   }
@@ -41,6 +47,7 @@ void check_planner_invariant(const Program& p) {
       const Buffer& x = p.buffers[a];
       const Buffer& y = p.buffers[b];
       if (x.place != Place::arena || y.place != Place::arena) continue;
+      if (x.alias_of >= 0 || y.alias_of >= 0) continue;  // planned in place: shares by design
       const bool alive_together = x.first <= y.last && y.first <= x.last;
       const bool share = x.offset < y.offset + std::max<int64_t>(y.floats, 1) && y.offset < x.offset + std::max<int64_t>(x.floats, 1);
       DEEPSC_EXPECT(!(alive_together && share), "buffers '" + x.what + "' and '" + y.what + "' overlap while both alive");
@@ -52,7 +59,9 @@ void check_planner_invariant(const Program& p) {
 DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
   const Shape shape{3, 5, 7};
   const int64_t n = shape.size();
-  for (uint32_t seed = 1; seed <= 12; ++seed) {
+  size_t in_place = 0, recomputed = 0;
+  for (uint32_t seed = 1; seed <= 24; ++seed) {
+    const bool recompute = seed % 2 == 0;
     RandomGraph r = random_graph(seed, 14, shape);
     const auto& values = r.g.values();
     // Seed the last value and one in the middle; the rest may be pruned or not reach a seed.
@@ -64,8 +73,11 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
     co.backward = true;
     co.input_grads = {"x"};
     co.seed_outputs = mid != last ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a"};
+    if (recompute) co.recompute = {"seg"};
     Executor ex(r.g, co, {});
     check_planner_invariant(ex.program());
+    in_place += ex.program().in_place.size();
+    recomputed += ex.program().recomputed_nodes.size();
     DEEPSC_EXPECT(ex.plan().floats <= ex.plan().floats_without_reuse, "reuse must not grow the arena");
 
     HostTensor x = HostTensor::random(shape, seed * 7);
@@ -85,7 +97,7 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
     val[0] = x;
     for (size_t k = 0; k < r.attrs.size(); ++k) {
       std::vector<HostTensor> in{val[static_cast<size_t>(r.node_input[k])]};
-      val[k + 1] = run_forward_op("leaky_relu", r.attrs[k], in)[0];
+      val[k + 1] = run_forward_op(r.attrs[k].op(), r.attrs[k], in)[0];
     }
     std::vector<std::vector<double>> grad(values.size(), std::vector<double>(static_cast<size_t>(n), 0.0));
     for (auto& [v, s] : seed_of)
@@ -110,6 +122,8 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
                     "seed " + std::to_string(seed) + ": dx[" + std::to_string(i) + "] = " + std::to_string(dx[i]) +
                         ", expected " + std::to_string(grad[0][static_cast<size_t>(i)]));
   }
+  DEEPSC_EXPECT(in_place > 0, "some relus ran in place");
+  DEEPSC_EXPECT(recomputed > 0, "the segment was recomputed");
 }
 
 DEEPSC_TEST(graph_enforces_the_call_order) {
