@@ -24,10 +24,12 @@ mkdirSync(carry, { recursive: true });
 const say = (msg) => console.log(`[prepare-carry] ${msg}`);
 
 // 1. The addon with CUDA (incremental: only what changed is rebuilt).
+// Only the H100/H200's architecture (sm_90 code and its PTX): the release default compiles seven
+// architectures, several times the nvcc time. DEEPSC_CUDA_ARCHS from the caller wins.
 say('building the addon with DEEPSC_CUDA=1');
 execFileSync(process.execPath, [join(root, 'native', 'scripts', 'build-addon.mjs')], {
   stdio: 'inherit',
-  env: { ...process.env, DEEPSC_CUDA: '1' },
+  env: { ...process.env, DEEPSC_CUDA: '1', DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual' },
 });
 
 // 2. cuda_check, linked against the engine library the addon build just made.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the CUDA kernels' index math on the host (no GPU needed): compiles each *.cu here with
 # nvcc against the engine library of a CUDA build (native/build/cmake/libdeepsc_engine.a, from
-# `node scripts/build-addon.mjs` with nvcc present) and runs it. Not part of CI (nvcc time);
+# `node scripts/build-addon.mjs --cuda on`) and runs it. Not part of CI (nvcc time);
 # run it after changing the index functions in src/cuda/conv3d.cu or broadcast.cuh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
