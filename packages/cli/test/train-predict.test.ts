@@ -280,7 +280,7 @@ describe('configuration, argument and checkpoint errors', () => {
       'off',
     );
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/weights do not fit this network|trained with model/);
+    expect(r.err).toMatch(/trained with another network: stemWidth 4 there, 8 in this config/);
   });
 });
 
