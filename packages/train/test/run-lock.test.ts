@@ -114,10 +114,14 @@ describe('acquireRunLock', () => {
       process.exit(130);
     `;
     const code = await new Promise<number | null>((res) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], {
-        cwd: new URL('..', import.meta.url).pathname,
-        stdio: 'inherit',
-      });
+      const c = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script],
+        {
+          cwd: new URL('..', import.meta.url).pathname,
+          stdio: 'inherit',
+        },
+      );
       c.on('exit', (c2) => res(c2));
     });
     expect(code).toBe(130);
