@@ -14,7 +14,8 @@ const wanted = [
   // the reference reader of the DICOM SEG tests (they skip without it)
   {
     pkg: 'python3-pydicom',
-    ok: () => spawnSync('/usr/bin/python3', ['-c', 'import pydicom, numpy'], { stdio: 'ignore' }).status === 0,
+    ok: () =>
+      spawnSync('/usr/bin/python3', ['-c', 'import pydicom, numpy'], { stdio: 'ignore' }).status === 0,
   },
 ];
 const missing = wanted.filter((w) => !w.ok()).map((w) => w.pkg);

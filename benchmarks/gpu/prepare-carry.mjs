@@ -29,7 +29,11 @@ const say = (msg) => console.log(`[prepare-carry] ${msg}`);
 say('building the addon with DEEPSC_CUDA=1');
 execFileSync(process.execPath, [join(root, 'native', 'scripts', 'build-addon.mjs')], {
   stdio: 'inherit',
-  env: { ...process.env, DEEPSC_CUDA: '1', DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual' },
+  env: {
+    ...process.env,
+    DEEPSC_CUDA: '1',
+    DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual',
+  },
 });
 
 // 2. cuda_check, linked against the engine library the addon build just made.

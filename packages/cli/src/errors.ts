@@ -8,7 +8,7 @@ export const ExitCode = {
   ok: 0,
   /** Unexpected failure (a bug): the stack is printed with --verbose. */
   failure: 1,
-  /** Bad usage: unknown option, missing or invalid argument, invalid config. */
+  /** Bad usage: unknown option, missing or invalid argument, invalid config; no engine installed for this platform. */
   usage: 2,
   /** Bad input data: unreadable, corrupt or unsupported file. */
   data: 3,

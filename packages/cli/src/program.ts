@@ -2,6 +2,7 @@
  * The `deepsc` program: one file per command under `commands/`, registered here.
  * @module
  */
+import { EngineLoadError } from '@deepsc/native';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
@@ -54,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // help and version exit with code 0; usage errors were already printed by commander
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof EngineLoadError) {
+      // An installation problem, not a bug: the message names the package and how to build.
+      console.error(`deepsc: ${err.message}`);
+      return ExitCode.usage;
     }
     if (err instanceof CliError) {
       console.error(`deepsc: ${err.message}`);

@@ -251,6 +251,21 @@ describe('the packages as a user installs them', () => {
         expect(JSON.parse(j.stdout).engineError).toContain('npx deepsc-build-native');
       });
 
+      it('a deepsc command that needs the engine exits 2 naming the package (not 1, a bug)', () => {
+        writeFileSync(
+          join(app, 'no-engine.json'),
+          JSON.stringify({
+            model: { preset: 'tiny' },
+            out: 'no-engine-run',
+            data: { manifest: 'c/manifest.json' },
+          }),
+        );
+        const r = run(app, 'npx', ['deepsc', 'train', '--config', 'no-engine.json', '--progress', 'off']);
+        expect(r.status, ok(r)).toBe(2);
+        expect(r.stderr).toContain(`${enginePackage} is not installed`);
+        expect(r.stderr).not.toContain('--verbose');
+      });
+
       it('npx deepsc-build-native says which build tools to install (exit 2)', () => {
         const r = run(app, 'npx', ['deepsc-build-native', '--cpu-only']);
         expect(r.status, ok(r)).toBe(2);

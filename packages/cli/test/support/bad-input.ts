@@ -77,7 +77,11 @@ const within = (rel: string, outputs: string[]) =>
   outputs.some((o) => rel === o || rel.startsWith(o.endsWith(sep) ? o : o + sep));
 
 /** What changed between two snapshots outside `outputs`, and partial files anywhere after. */
-export function sandboxProblems(before: Map<string, Entry>, after: Map<string, Entry>, outputs: string[]): string[] {
+export function sandboxProblems(
+  before: Map<string, Entry>,
+  after: Map<string, Entry>,
+  outputs: string[],
+): string[] {
   const problems: string[] = [];
   for (const [rel, e] of after) {
     if (PARTIAL.test(rel)) problems.push(`partial file left: ${rel}`);
@@ -93,7 +97,11 @@ export function sandboxProblems(before: Map<string, Entry>, after: Map<string, E
 }
 
 /** Runs `deepsc` as a child process (`bin.ts` through tsx), killed after `timeoutMs`. */
-export function runCliProcess(args: string[], cwd: string, timeoutMs: number): Promise<CliRun & { timedOut: boolean }> {
+export function runCliProcess(
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<CliRun & { timedOut: boolean }> {
   return new Promise((res) => {
     const child = spawn(
       process.execPath,
