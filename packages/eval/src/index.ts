@@ -21,7 +21,7 @@ export * from './report/render-report.js';
 export * from './report/report-data.js';
 export * from './report/run-folder.js';
 export * from './report/slices.js';
-export * from './report/study/aggregate-study.js';
+export { type AggregateStudyOptions, aggregateStudy, pairedMetrics } from './report/study/aggregate-study.js';
 export * from './report/study/render-study-report.js';
 export * from './report/study/study-data.js';
 export * from './report/study/study-tables.js';

@@ -66,8 +66,8 @@ export function rescaleFrame(
 }
 
 /**
- * Decodes a frame and writes its rescaled values into `out` from `offset`; see
- * {@link storedFrameValues} and {@link rescaleFrame}.
+ * Decodes a frame (its stored values, decompressed as its transfer syntax says) and writes the
+ * values after the frame's rescale slope and intercept into `out` from `offset`.
  * @returns whether every value was an integer.
  */
 export async function decodeFramePixels(
