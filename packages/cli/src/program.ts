@@ -56,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit with code 0; usage errors were already printed by commander
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    if (err instanceof EngineLoadError) {
+    if (err instanceof EngineLoadError || (err as Error)?.name === 'EngineLoadError') {
       // An installation problem, not a bug: the message names the package and how to build.
       console.error(`deepsc: ${err.message}`);
       return ExitCode.usage;

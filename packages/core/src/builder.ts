@@ -254,8 +254,10 @@ export class GraphBuilder {
       }
     }
     let shapes: number[][];
+    // Outside the try: a missing engine (EngineLoadError) is not this node's fault and keeps its class.
+    const binding = loadBinding();
     try {
-      shapes = loadBinding().inferShapes(
+      shapes = binding.inferShapes(
         op,
         attrs as Attrs,
         inputs.map((v) => (v ? [...v.shape] : null)),
