@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof EngineLoadError || (err as Error)?.name === 'EngineLoadError') {
       // An installation problem, not a bug: the message names the package and how to build.
-      console.error(`deepsc: ${err.message}`);
+      console.error(`deepsc: ${(err as Error).message}`);
       return ExitCode.usage;
     }
     if (err instanceof CliError) {
