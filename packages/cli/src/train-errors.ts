@@ -3,7 +3,8 @@
  * folder in use or not usable as asked, are usage errors (exit 2); bad checkpoints, manifests
  * and scans, and a run that diverged (its data or settings drove it to NaN), are data errors
  * (exit 3); a write of the run folder the system refused (disk full, read-only) is exit 4
- * naming the path. Anything else is left as is (a bug: stack with --verbose).
+ * naming the path. Anything else is left as is (a bug: stack with --verbose). Also the Ctrl-C
+ * handling and the option checks that train, demo and study share.
  * @module
  */
 import { FormatError, GridMismatchError, ManifestError } from '@deepsc/io';
@@ -49,16 +50,30 @@ export function asTrainError(err: unknown): unknown {
 }
 
 /**
- * An AbortSignal fired by the first Ctrl-C (SIGINT), so a run can save and stop; a second Ctrl-C
- * exits at once with 130. `release()` removes the handler.
+ * An AbortSignal fired by the first Ctrl-C (SIGINT), so a run can save and stop (it says so on
+ * stderr); a second Ctrl-C exits at once with 130. `release()` removes the handler.
  */
-export function interruptSignal(onFirst?: () => void): { signal: AbortSignal; release: () => void } {
+export function interruptSignal(): { signal: AbortSignal; release: () => void } {
   const ac = new AbortController();
   const handler = () => {
     if (ac.signal.aborted) process.exit(ExitCode.interrupted);
-    onFirst?.();
+    process.stderr.write(
+      '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
+    );
     ac.abort();
   };
   process.on('SIGINT', handler);
   return { signal: ac.signal, release: () => process.off('SIGINT', handler) };
+}
+
+/** Refuses a `--progress` style other than auto, bar, lines or off (exit 2). */
+export function checkProgressStyle(progress: string): void {
+  if (!['auto', 'bar', 'lines', 'off'].includes(progress))
+    throw new CliError(`--progress must be auto, bar, lines or off, got '${progress}'`);
+}
+
+/** Refuses a `--device` other than cpu or cuda (exit 2); absent is fine. */
+export function checkDeviceOption(device: string | undefined): void {
+  if (device !== undefined && !['cpu', 'cuda'].includes(device))
+    throw new CliError(`--device must be cpu or cuda, got '${device}'`);
 }

@@ -8,6 +8,7 @@ import {
   loadBinding,
   type NativeCompileOptions,
   type NativeLeafInfo,
+  type NativeMemoryInfo,
   type NativeModelHandle,
   type OptimizerState,
   type RawTensor,
@@ -20,26 +21,15 @@ import { Tensor } from './tensor.js';
 
 export type { OptimizerState, StepReport };
 
-/** Memory a compiled model holds, in bytes. */
-export interface ModelMemory {
-  /** The one arena: peak of activations, gradients and kernel workspaces, with buffer reuse. */
-  arenaBytes: number;
+/**
+ * Memory a compiled model holds, in bytes: the arena plan's peak and what holds it (the native
+ * report), the arena without reuse for comparison, and the persistent bytes.
+ */
+export interface ModelMemory extends NativeMemoryInfo {
   /** What the arena would take with one buffer per value (no reuse). */
   arenaBytesWithoutReuse: number;
   /** Parameters, constants and state. */
   persistentBytes: number;
-  /** Bytes live at the plan's peak step (the arena is this plus fragmentation). */
-  peakLiveBytes: number;
-  /** The peak step, e.g. "backward of node 'lesion.dec1.conv2'". */
-  peakStep: string;
-  /** The largest buffers live at the peak (at most 10), largest first, named by the value they hold. */
-  largestAtPeak: { what: string; bytes: number }[];
-  /** Nodes whose forward writes over its input (planned in place), and the bytes that saved. */
-  inPlaceNodes: string[];
-  inPlaceBytes: number;
-  /** Nodes recomputed in the backward pass (`compile({ recompute })`) and the arena bytes that saved. */
-  recomputedNodes: string[];
-  recomputeSavedBytes: number;
 }
 
 /** Options of {@link CompiledModel.forward} and {@link CompiledModel.trainStep}. */
@@ -138,16 +128,10 @@ export class CompiledModel {
   get memory(): ModelMemory {
     const i = this.#h.info();
     return {
+      ...i.memory,
       arenaBytes: i.arenaBytes,
       arenaBytesWithoutReuse: i.arenaBytesWithoutReuse,
       persistentBytes: i.persistentBytes,
-      peakLiveBytes: i.memory.peakLiveBytes,
-      peakStep: i.memory.peakStep,
-      largestAtPeak: i.memory.largestAtPeak,
-      inPlaceNodes: i.memory.inPlaceNodes,
-      inPlaceBytes: i.memory.inPlaceBytes,
-      recomputedNodes: i.memory.recomputedNodes,
-      recomputeSavedBytes: i.memory.recomputeSavedBytes,
     };
   }
 

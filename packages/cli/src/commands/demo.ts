@@ -2,7 +2,7 @@ import { DEMO_SCANS, MAX_DEMO_SCANS, runDemo } from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
-import { asTrainError, interruptSignal } from '../train-errors.js';
+import { asTrainError, checkDeviceOption, checkProgressStyle, interruptSignal } from '../train-errors.js';
 
 interface DemoOptions {
   out: string;
@@ -63,15 +63,9 @@ export function registerDemo(program: Command): void {
         );
       if (!Number.isInteger(seed) || seed < 0)
         throw new CliError(`--seed must be a non-negative integer, got '${opts.seed}'`);
-      if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
-        throw new CliError(`--progress must be auto, bar, lines or off, got '${opts.progress}'`);
-      if (opts.device !== undefined && !['cpu', 'cuda'].includes(opts.device))
-        throw new CliError(`--device must be cpu or cuda, got '${opts.device}'`);
-      const { signal, release } = interruptSignal(() =>
-        process.stderr.write(
-          '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
-        ),
-      );
+      checkProgressStyle(opts.progress);
+      checkDeviceOption(opts.device);
+      const { signal, release } = interruptSignal();
       try {
         const r = await runDemo({
           out: opts.out,

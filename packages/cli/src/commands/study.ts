@@ -4,7 +4,7 @@ import { loadStudySpec, runStudy, SHIPPED_STUDIES, shippedStudyPath } from '@dee
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
-import { asTrainError, interruptSignal } from '../train-errors.js';
+import { asTrainError, checkDeviceOption, checkProgressStyle, interruptSignal } from '../train-errors.js';
 
 interface StudyCliOptions {
   config: string;
@@ -74,15 +74,9 @@ export function registerStudy(program: Command): void {
       '\nExit codes: 0 done, 2 bad study file or arguments (or the folder in use, or holding another study), 3 bad data or a run that diverged, 4 a write refused by the system (disk full, read-only), 130 interrupted (the run in progress saved a checkpoint; start again to resume).',
     )
     .action(async (opts: StudyCliOptions) => {
-      if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
-        throw new CliError(`--progress must be auto, bar, lines or off, got '${opts.progress}'`);
-      if (opts.device !== undefined && !['cpu', 'cuda'].includes(opts.device))
-        throw new CliError(`--device must be cpu or cuda, got '${opts.device}'`);
-      const { signal, release } = interruptSignal(() =>
-        process.stderr.write(
-          '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
-        ),
-      );
+      checkProgressStyle(opts.progress);
+      checkDeviceOption(opts.device);
+      const { signal, release } = interruptSignal();
       try {
         const study = await loadStudySpec(studyPath(opts.config));
         const r = await runStudy(study, {

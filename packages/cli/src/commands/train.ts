@@ -2,7 +2,7 @@ import { checkTrainingDevice, loadTrainConfig, TRAIN_PRESETS, train } from '@dee
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
-import { asTrainError, interruptSignal } from '../train-errors.js';
+import { asTrainError, checkProgressStyle, interruptSignal } from '../train-errors.js';
 
 interface TrainOptions {
   config: string;
@@ -54,8 +54,7 @@ export function registerTrain(program: Command): void {
       '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only), 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
     )
     .action(async (opts: TrainOptions) => {
-      if (!['auto', 'bar', 'lines', 'off'].includes(opts.progress))
-        throw new CliError(`--progress must be auto, bar, lines or off, got '${opts.progress}'`);
+      checkProgressStyle(opts.progress);
       if (opts.preset !== undefined && !(opts.preset in TRAIN_PRESETS))
         throw new CliError(
           `--preset must be one of ${Object.keys(TRAIN_PRESETS).join(', ')}, got '${opts.preset}'`,
@@ -66,11 +65,7 @@ export function registerTrain(program: Command): void {
         );
       if (opts.force && opts.resume === undefined)
         throw new CliError('--force only applies to --resume (a resume with a changed manifest)');
-      const { signal, release } = interruptSignal(() =>
-        process.stderr.write(
-          '\ninterrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit at once)\n',
-        ),
-      );
+      const { signal, release } = interruptSignal();
       try {
         const config = await loadTrainConfig(opts.config, {
           overrides: opts.set,
