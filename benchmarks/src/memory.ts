@@ -12,7 +12,7 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -25,10 +25,10 @@ import {
   trainingStep,
 } from '@deepsc/core';
 import { twinStepArgs } from './peers/twin-args.js';
+import { runScript, writeResult } from './script-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEERS = join(HERE, '..', 'peers');
-const RESULTS = join(HERE, '..', 'results');
 
 /**
  * The `recompute` plan: both stems and the U-Net's first encoder level (the largest
@@ -204,30 +204,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     );
     result.fit = { budget_bytes: budget, overhead_bytes: overhead, rows: fit(budget, overhead) };
   }
-  mkdirSync(RESULTS, { recursive: true });
-  const path = join(RESULTS, 'memory.json');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(tmp, path);
-  console.log(`written ${path}`);
+  writeResult('memory.json', result);
 }
 
-const isMain = process.argv[1] === fileURLToPath(import.meta.url);
-if (isMain) {
-  const w = process.argv.indexOf('--worker');
-  if (w >= 0) {
-    const { config, plan, steps } = JSON.parse(process.argv[w + 1] as string);
-    ours(config, plan, steps).then(
-      (m) => console.log(JSON.stringify(m)),
-      (e) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
-  } else {
-    main().catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
-  }
-}
+runScript<{ config: DeepScCovidConfig; plan: string; steps: number }>(
+  import.meta.url,
+  main,
+  ({ config, plan, steps }) => ours(config, plan, steps),
+);

@@ -9,15 +9,15 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDeepScCovid, type DeepScCovidConfig, presetConfig, Tensor, trainingStep } from '@deepsc/core';
 import { twinStepArgs } from './peers/twin-args.js';
+import { runScript, writeResult } from './script-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEERS = join(HERE, '..', 'peers');
-const RESULTS = join(HERE, '..', 'results');
 
 /** A benchmarked size. */
 interface Case {
@@ -142,33 +142,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         `\n  our plan peaks at ${o.peak_step}; largest there: ${o.largest_at_peak}`,
     );
   }
-  mkdirSync(RESULTS, { recursive: true });
-  const path = join(RESULTS, 'train-step.json');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(
-    tmp,
-    `${JSON.stringify({ date: new Date().toISOString(), threads: 2, warmup, steps, rows }, null, 2)}\n`,
-  );
-  renameSync(tmp, path);
-  console.log(`written ${path}`);
+  writeResult('train-step.json', { date: new Date().toISOString(), threads: 2, warmup, steps, rows });
 }
 
-const isMain = process.argv[1] === fileURLToPath(import.meta.url);
-if (isMain) {
-  const w = process.argv.indexOf('--worker');
-  if (w >= 0) {
-    const { config, warmup, steps } = JSON.parse(process.argv[w + 1] as string);
-    ours(config, warmup, steps).then(
-      (m) => console.log(JSON.stringify(m)),
-      (e) => {
-        console.error(e);
-        process.exit(1);
-      },
-    );
-  } else {
-    main().catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
-  }
-}
+runScript<{ config: DeepScCovidConfig; warmup: number; steps: number }>(
+  import.meta.url,
+  main,
+  ({ config, warmup, steps }) => ours(config, warmup, steps),
+);
