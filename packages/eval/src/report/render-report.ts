@@ -10,6 +10,7 @@ import type { SegmentationSummary } from '../segmentation/aggregate.js';
 import { type SegmentationMetrics, segmentationMetricNames } from '../segmentation/segmentation-metrics.js';
 import type { Interval } from '../stats/bootstrap.js';
 import { escapeHtml as esc, formatNumber as num } from './escape.js';
+import { type ReportSection, renderReportPage } from './page.js';
 import { seriesColour } from './palette.js';
 import type { FindingsSection, ReportData, ScanView } from './report-data.js';
 import { barChartSvg } from './svg/bar-chart.js';
@@ -18,25 +19,14 @@ import { lineChartSvg } from './svg/line-chart.js';
 import { stripChartSvg } from './svg/strip-chart.js';
 import { trainingCharts } from './training-log.js';
 
+/** The run report's CSS beyond the shared page's: counts, legends and the scan slices. */
 const css = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
-header{background:#123;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}header p{margin:0;opacity:.85}
-nav{padding:8px 28px;background:#e9edf2;font-size:13px}nav a{margin-right:14px;color:#124}
-section{background:#fff;margin:16px 28px;padding:14px 20px;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
-table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-th,td{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}th:first-child,td:first-child{text-align:left}
-th{background:#f1f3f6;font-weight:600}
-.figures{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}
-svg.figure{background:#fff;border:1px solid #e3e6ea;border-radius:4px}
-svg text{font-size:11px;fill:#333}svg text.title{font-size:13px;font-weight:600}svg text.label{font-size:12px}
 svg text.count{font-size:15px;font-weight:600}svg text.small{font-size:10px}svg text.legend{font-size:11px}
-svg .grid{stroke:#eceff3}svg .axis{stroke:#666}svg .reference{stroke:#999;stroke-dasharray:4 3;fill:none}
 .scan{display:inline-block;vertical-align:top;margin:6px 10px 10px 0;border:1px solid #e3e6ea;border-radius:4px;padding:8px}
 .scan img{display:block;background:#000;image-rendering:auto}
 .scan figure{display:inline-block;margin:0 6px 0 0}.scan figcaption{font-size:12px;color:#555}
 .key span{display:inline-block;width:12px;height:3px;margin:0 4px 3px 10px;vertical-align:middle}
-.warn{color:#8a4b00}.muted{color:#666}details{margin:6px 0}code{background:#f1f3f6;padding:0 3px}
+details{margin:6px 0}
 `;
 
 /**
@@ -45,7 +35,7 @@ svg .grid{stroke:#eceff3}svg .axis{stroke:#666}svg .reference{stroke:#999;stroke
  * (and say so in the navigation's place).
  */
 export function renderReportHtml(d: ReportData): string {
-  const sections: [string, string, string][] = [];
+  const sections: ReportSection[] = [];
   sections.push(['summary', 'Summary', summarySection(d)]);
   if (d.training.length > 0) sections.push(['training', 'Training', trainingSection(d)]);
   if (d.classification)
@@ -61,19 +51,14 @@ export function renderReportHtml(d: ReportData): string {
       `<ul>${d.warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join('')}</ul>`,
     ]);
   }
-  const nav = sections.map(([id, title]) => `<a href="#${id}">${esc(title)}</a>`).join('');
-  const body = sections
-    .map(([id, title, html]) => `<section id="${id}"><h2>${esc(title)}</h2>${html}</section>`)
-    .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(d.title)}</title><style>${css}</style></head>
-<body><header><h1>${esc(d.title)}</h1><p>run <b>${esc(d.run.name)}</b> · classes ${d.run.classes.map(esc).join(', ')} · made ${esc(d.createdAt)}</p></header>
-<nav>${nav}</nav>
-${body}
-<section id="reading"><h2>How to read this report</h2>${readingNotes()}</section>
-</body></html>
-`;
+  return renderReportPage({
+    title: d.title,
+    heading: d.title,
+    subtitleHtml: `run <b>${esc(d.run.name)}</b> · classes ${d.run.classes.map(esc).join(', ')} · made ${esc(d.createdAt)}`,
+    css,
+    sections,
+    trailerHtml: `<section id="reading"><h2>How to read this report</h2>${readingNotes()}</section>`,
+  });
 }
 
 function ci(iv: Interval, digits = 3): string {

@@ -6,24 +6,14 @@
  * @module
  */
 import { escapeHtml as esc, formatNumber as num } from '../escape.js';
+import { type ReportSection, renderReportPage } from '../page.js';
 import { stripChartSvg } from '../svg/strip-chart.js';
 import { studyMetrics } from './aggregate-study.js';
 import type { ArmMetric, StudyAggregate, StudyFindingTest, StudyRunRecord } from './study-data.js';
 
+/** The study report's CSS beyond the shared page's. */
 const css = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
-header{background:#123;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;font-size:22px}header p{margin:0;opacity:.85}
-nav{padding:8px 28px;background:#e9edf2;font-size:13px}nav a{margin-right:14px;color:#124}
-section{background:#fff;margin:16px 28px;padding:14px 20px;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
-h2{font-size:18px;margin:4px 0 10px}h3{font-size:15px;margin:14px 0 6px}
-table{border-collapse:collapse;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-th,td{padding:3px 10px;border-bottom:1px solid #e3e6ea;text-align:right}th:first-child,td:first-child{text-align:left}
-th{background:#f1f3f6;font-weight:600}
-.figures{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start}
-svg.figure{background:#fff;border:1px solid #e3e6ea;border-radius:4px}
-svg text{font-size:11px;fill:#333}svg text.title{font-size:13px;font-weight:600}svg text.label{font-size:12px}
-svg .grid{stroke:#eceff3}svg .axis{stroke:#666}svg .reference{stroke:#999;stroke-dasharray:4 3;fill:none}
-.warn{color:#8a4b00}.muted{color:#666}code{background:#f1f3f6;padding:0 3px}.ci{color:#555;font-size:12px}
+.ci{color:#555;font-size:12px}
 `;
 
 const cellOf = (m: ArmMetric | undefined, digits = 3) =>
@@ -35,25 +25,20 @@ const pText = (p: number) => (Number.isNaN(p) ? '–' : p < 0.001 ? '&lt; 0.001'
 
 /** Renders the study report. `runs` are the records behind `a` (for the findings section). */
 export function renderStudyReportHtml(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
-  const sections: [string, string, string][] = [
+  const sections: ReportSection[] = [
     ['summary', 'Summary', summary(a, runs)],
     ['efficacy', 'Efficacy', efficacy(a)],
     ['comparisons', 'Paired comparisons', comparisons(a)],
     ['efficiency', 'Efficiency', efficiency(a)],
     ['findings', 'Findings from predicted masks', findings(a, runs)],
   ];
-  const nav = sections.map(([id, title]) => `<a href="#${id}">${esc(title)}</a>`).join('');
-  const body = sections
-    .map(([id, title, html]) => `<section id="${id}"><h2>${esc(title)}</h2>${html}</section>`)
-    .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${esc(a.name)}: study report</title><style>${css}</style></head>
-<body><header><h1>${esc(a.name)}</h1><p>${a.arms.length} arms · ${runs.length} runs · ${a.heldOutScans} held-out scans · made ${esc(a.createdAt)}</p></header>
-<nav>${nav}</nav>
-${body}
-</body></html>
-`;
+  return renderReportPage({
+    title: `${a.name}: study report`,
+    heading: a.name,
+    subtitleHtml: `${a.arms.length} arms · ${runs.length} runs · ${a.heldOutScans} held-out scans · made ${esc(a.createdAt)}`,
+    css,
+    sections,
+  });
 }
 
 function summary(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
