@@ -13,14 +13,6 @@ namespace {
 
 const InputSpec& spec_of(const OpSignature& sig, size_t i) { return sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1]; }
 
-int add_arena(Program& p, int64_t floats, std::string what) {
-  Buffer b;
-  b.floats = floats;
-  b.what = std::move(what);
-  p.buffers.push_back(std::move(b));
-  return static_cast<int>(p.buffers.size() - 1);
-}
-
 }  // namespace
 
 void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed, Program& p) {

@@ -6,9 +6,7 @@
 
 namespace deepsc::graph {
 
-namespace {
-
-int add_buffer(Program& p, int64_t floats, Place place, std::string what, int leaf = -1) {
+int add_buffer(Program& p, int64_t floats, Place place, std::string what, int leaf) {
   Buffer b;
   b.floats = floats;
   b.place = place;
@@ -17,8 +15,6 @@ int add_buffer(Program& p, int64_t floats, Place place, std::string what, int le
   p.buffers.push_back(std::move(b));
   return static_cast<int>(p.buffers.size() - 1);
 }
-
-}  // namespace
 
 Program build_program(const Graph& g, const BuildOptions& opt) {
   const auto& values = g.values();

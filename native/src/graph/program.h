@@ -5,6 +5,7 @@
 // only the steps that read or write its data (a backward step reads what its op declares in
 // deepsc/backward_reads.h); the planner turns it into arena offsets.
 #include <climits>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,14 @@ struct Program {
   std::vector<int> recomputed_nodes; ///< nodes whose forward runs again in the backward pass
   std::vector<int> keep;             ///< buffers that live to the end (outputs, loss, parameter/input gradients)
 };
+
+/// Appends a buffer to `p` and returns its index (`leaf`: the leaf a persistent buffer stores).
+int add_buffer(Program& p, int64_t floats, Place place, std::string what, int leaf = -1);
+
+/// Appends a buffer the planner places in the arena.
+inline int add_arena(Program& p, int64_t floats, std::string what) {
+  return add_buffer(p, floats, Place::arena, std::move(what));
+}
 
 /// Lowers `g` to a program: prunes nodes no output, loss or seed needs; derives the backward
 /// pass (only nodes on a path from a trainable parameter or requested input to a seed); sets

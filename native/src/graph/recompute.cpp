@@ -18,14 +18,6 @@ bool in_segment(const std::string& name, const std::string& prefix) {
                             name[prefix.size()] == '.');
 }
 
-int add_arena(Program& p, int64_t floats, std::string what) {
-  Buffer b;
-  b.floats = floats;
-  b.what = std::move(what);
-  p.buffers.push_back(std::move(b));
-  return static_cast<int>(p.buffers.size() - 1);
-}
-
 }  // namespace
 
 void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
