@@ -86,7 +86,13 @@ interface Case {
   lung?: boolean;
 }
 
-const VARIANTS: Variant[] = ['joint', 'segmentation-only', 'classification-only', 'joint-without-task-aware'];
+const VARIANTS: Variant[] = [
+  'joint',
+  'segmentation-only',
+  'classification-only',
+  'joint-without-task-aware',
+  'joint-without-cross-stitch',
+];
 const CASES: Case[] = [
   ...VARIANTS.flatMap((variant) =>
     Object.keys(OPTIONS).flatMap((options): Case[] => [

@@ -178,6 +178,11 @@ describe('configuration', () => {
       ['stem_whole.', 'stem_patch.', 'lesion.', 'cross_stitch.', 'classifier.lesion_conv.'],
       [],
     ],
+    [
+      'joint-without-cross-stitch',
+      ['stem_whole.', 'stem_patch.', 'lesion.', 'classifier.lesion_conv.'],
+      ['cross_stitch.'],
+    ],
   ] as const)('variant %s builds only its parts', (variant, has, hasNot) => {
     const g = new GraphBuilder();
     buildDeepScCovid(g, resolveConfig(presetConfig('tiny', { variant })));

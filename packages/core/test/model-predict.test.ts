@@ -122,6 +122,7 @@ describe('predict', () => {
   it.each([
     ['classification-only', true, false],
     ['segmentation-only', false, true],
+    ['joint-without-cross-stitch', true, true],
   ] as const)('variant %s returns only its results', async (variant, cls, seg) => {
     const net = createDeepScCovid(presetConfig('tiny', { variant }), { seed: 1 });
     const p = await predict(net, volume([6, 10, 10], 3));

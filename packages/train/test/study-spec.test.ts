@@ -12,13 +12,21 @@ import {
 } from '../src/index.js';
 
 describe('the shipped DeepSC-COVID ablation', () => {
-  it('has arms 1-4 of issue 15 with at least 5 seeds, one budget for all, and a quick form of 2 arms x 2 seeds', async () => {
+  it('has the five arms of issue 15 with at least 5 seeds, one budget for all, and a quick form of 2 arms x 2 seeds', async () => {
     const { spec } = await loadStudySpec(shippedStudyPath('deepsc-covid-ablation'));
     expect(spec.arms.map((a) => a.name)).toEqual([
       'segmentation-only',
       'classification-only',
       'joint-no-task-aware',
       'joint',
+      'joint-no-cross-stitch',
+    ]);
+    expect(spec.arms.map((a) => a.set[0])).toEqual([
+      'model.variant="segmentation-only"',
+      'model.variant="classification-only"',
+      'model.variant="joint-without-task-aware"',
+      'model.variant="joint"',
+      'model.variant="joint-without-cross-stitch"',
     ]);
     expect(spec.seeds.length).toBeGreaterThanOrEqual(5);
     // the budget lives in the base only: no arm changes epochs or steps

@@ -14,6 +14,7 @@ describe('every ablation variant trains', () => {
     ['segmentation-only', 2],
     ['classification-only', 1],
     ['joint-without-task-aware', 2],
+    ['joint-without-cross-stitch', 2],
   ] as const)('%s (%i learning-rate groups)', async (variant, groups) => {
     const base = tinyConfig(cohort.manifest, join(cohort.dir, `run-${variant}`));
     const bestMetric = variant === 'segmentation-only' ? 'dice' : 'accuracy';

@@ -11,23 +11,9 @@ import {
   type StridePlan,
   validateStrides,
 } from './strides.js';
+import { VARIANTS, type Variant } from './variant.js';
 
-/**
- * Which parts are built and trained:
- * - `joint` (default): both streams, cross-stitch, lesion and classification subnets, task-aware term;
- * - `segmentation-only`: patch stem and lesion subnet, segmentation loss only;
- * - `classification-only`: whole-scan stem and classification subnet (no lesion channel), classification loss only;
- * - `joint-without-task-aware`: the joint network with the task-aware weight forced to 0.
- */
-export type Variant = 'joint' | 'segmentation-only' | 'classification-only' | 'joint-without-task-aware';
-
-/** Every variant, for validation and CLI help. */
-export const VARIANTS: readonly Variant[] = [
-  'joint',
-  'segmentation-only',
-  'classification-only',
-  'joint-without-task-aware',
-];
+export { VARIANTS, type Variant } from './variant.js';
 
 /** Class order of the classifier's outputs. */
 export const CLASS_NAMES = ['COVID-19', 'CAP', 'non-pneumonia'] as const;

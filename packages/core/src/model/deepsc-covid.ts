@@ -15,6 +15,7 @@ import { inceptionStem } from './inception-stem.js';
 import { alongAxis, channels, resizeTrilinear } from './layers.js';
 import { lesionSubnet } from './lesion-subnet.js';
 import type { Size3 } from './strides.js';
+import { hasClassifier, hasCrossStitch, hasSegmentation } from './variant.js';
 
 const AXES = ['d', 'h', 'w'] as const;
 const dim = (s: Size3 | undefined, a: number): number => (s as Size3)[a] as number;
@@ -22,7 +23,8 @@ const dim = (s: Size3 | undefined, a: number): number => (s as Size3)[a] as numb
 /**
  * The network's graph values. Inputs: `whole` `[N, 1, ...wholeSize]` (not in
  * `segmentation-only`), `patch` `[N, 1, ...patchSize]` (not in `classification-only`) and, in
- * the joint variants, the region matrices of `region.ts` (one patch region per batch).
+ * the joint variants, the region matrices of `region.ts` (one patch region per batch; the level-0
+ * ones only where the variant has the cross-stitch unit).
  */
 export interface DeepScCovidValues {
   /** Two-class segmentation logits at the patch's input size, `[N, 2, ...patchSize]`. */
@@ -53,12 +55,13 @@ const lesionProbability = (g: GraphBuilder, logits: GraphValue) => channels(g, g
 
 /**
  * Declares the network on `g` (parameters under `stem_whole.`, `stem_patch.`, `cross_stitch.`,
- * `lesion.`, `classifier.`) and names its outputs (see {@link OUTPUT_NAMES}).
+ * `lesion.`, `classifier.`; no `cross_stitch.` in `joint-without-cross-stitch`) and names its outputs (see {@link OUTPUT_NAMES}).
  */
 export function buildDeepScCovid(g: GraphBuilder, c: ResolvedConfig): DeepScCovidValues {
-  const hasCls = c.variant !== 'segmentation-only';
-  const hasSeg = c.variant !== 'classification-only';
+  const hasCls = hasClassifier(c.variant);
+  const hasSeg = hasSegmentation(c.variant);
   const joint = hasCls && hasSeg;
+  const stitched = hasCrossStitch(c.variant);
   const n = c.batch;
   let fw = hasCls
     ? inceptionStem(
@@ -87,12 +90,13 @@ export function buildDeepScCovid(g: GraphBuilder, c: ResolvedConfig): DeepScCovi
       const w = dim(c.wholeGrids[0], a);
       const p = dim(c.patchGrids[0], a);
       const ax = AXES[a];
-      stitch.push({
-        axis: a,
-        crop: g.input(`region.crop_${ax}`, [p, w]),
-        paste: g.input(`region.paste_${ax}`, [w, p]),
-        inside: g.input(`region.inside_${ax}`, [w, w]),
-      });
+      if (stitched)
+        stitch.push({
+          axis: a,
+          crop: g.input(`region.crop_${ax}`, [p, w]),
+          paste: g.input(`region.paste_${ax}`, [w, p]),
+          inside: g.input(`region.inside_${ax}`, [w, w]),
+        });
       camCrops.push({
         axis: a,
         m: [1, 2, 3].map((k) =>
@@ -100,7 +104,8 @@ export function buildDeepScCovid(g: GraphBuilder, c: ResolvedConfig): DeepScCovi
         ),
       });
     }
-    [fw, fp] = crossStitch(g, fw, fp, stitch);
+    // without the unit each stem's features pass straight to its own stream
+    if (stitched) [fw, fp] = crossStitch(g, fw, fp, stitch);
   }
   const out: DeepScCovidValues = {};
   if (fp) {

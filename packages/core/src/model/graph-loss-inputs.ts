@@ -14,6 +14,7 @@ import {
   type TaskAwareLossResult,
 } from './task-aware-loss.js';
 import type { TrainingBatch } from './training-step.js';
+import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const sameShape = (a: readonly number[], b: readonly number[]) =>
@@ -47,8 +48,8 @@ export function graphLossInputs(
   const o = net.lossOptions;
   if (!o) throw new TypeError('graphLossInputs: the network was not compiled with the loss in its graph');
   const n = c.batch;
-  const hasCls = c.variant !== 'segmentation-only';
-  const hasSeg = c.variant !== 'classification-only';
+  const hasCls = hasClassifier(c.variant);
+  const hasSeg = hasSegmentation(c.variant);
   const labels = batch.labels;
   if (hasCls) {
     if (!labels) throw new TypeError(`taskAwareLoss: variant ${c.variant} needs logits and labels`);
@@ -116,9 +117,9 @@ export function graphLossInputs(
 export function graphLossOutputs(c: ResolvedConfig): string[] {
   const t = GRAPH_LOSS_TERMS;
   const names = ['loss'];
-  if (c.variant !== 'segmentation-only') names.push(t.ce, t.focal, t.cls);
-  if (c.variant !== 'classification-only') names.push(t.dice, t.segCe, t.seg);
-  if (c.variant === 'joint' || c.variant === 'joint-without-task-aware') names.push(t.task, ...t.mse);
+  if (hasClassifier(c.variant)) names.push(t.ce, t.focal, t.cls);
+  if (hasSegmentation(c.variant)) names.push(t.dice, t.segCe, t.seg);
+  if (isJoint(c.variant)) names.push(t.task, ...t.mse);
   return names;
 }
 

@@ -42,6 +42,7 @@ import type { ResolvedConfig } from './config.js';
 import type { DeepScCovidValues } from './deepsc-covid.js';
 import { channels } from './layers.js';
 import { resolveLossOptions, type TaskAwareLossOptions } from './task-aware-loss.js';
+import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 /** Names of the graph inputs the in-graph loss adds (filled by `graphLossInputs`). */
 export const GRAPH_LOSS_INPUTS = {
@@ -100,7 +101,7 @@ const sample = (g: GraphBuilder, x: GraphValue, n: number, batch: number): Graph
  * outputs ({@link GRAPH_LOSS_TERMS}; the terms of a part the variant lacks are not declared).
  * Adds the inputs of {@link GRAPH_LOSS_INPUTS} that the variant needs.
  * @param options - the loss's weights and constants, each default as in `TASK_AWARE_DEFAULTS`
- *   (the task weight is 0 unless the variant is `joint`). They are compiled into the graph.
+ *   (the task weight is 0 unless the variant has the term: `hasTaskAwareTerm`). They are compiled into the graph.
  * @returns the resolved options (what `trainingStep` checks its own options against).
  * @throws RangeError for an invalid option (as `resolveLossOptions`), for `diceEps` = 0 (the
  *   engine's soft Dice needs a smoothing > 0; the host path accepts it) and for a number of
@@ -114,9 +115,9 @@ export function buildGraphLoss(
   options: TaskAwareLossOptions = {},
 ): Required<TaskAwareLossOptions> {
   const o = resolveLossOptions(c.variant, options);
-  const hasCls = c.variant !== 'segmentation-only';
-  const hasSeg = c.variant !== 'classification-only';
-  const hasTask = hasCls && hasSeg;
+  const hasCls = hasClassifier(c.variant);
+  const hasSeg = hasSegmentation(c.variant);
+  const hasTask = isJoint(c.variant);
   if (hasCls && o.classWeights.length !== c.numClasses)
     throw new RangeError(
       `buildGraphLoss: ${o.classWeights.length} class weights for ${c.numClasses} classes`,

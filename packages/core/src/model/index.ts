@@ -58,3 +58,10 @@ export {
   type TrainingStepOptions,
   trainingStep,
 } from './training-step.js';
+export {
+  hasClassifier,
+  hasCrossStitch,
+  hasSegmentation,
+  hasTaskAwareTerm,
+  isJoint,
+} from './variant.js';

@@ -11,6 +11,7 @@ import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig, type Varian
 import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
 import { buildGraphLoss } from './graph-loss.js';
 import type { TaskAwareLossOptions } from './task-aware-loss.js';
+import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 /**
  * Where a training step computes the task-aware loss:
@@ -80,17 +81,16 @@ export function paperOptimizer(variant: Variant = 'joint'): OptimizerConfig {
   return {
     kind: 'adam',
     lr: 2e-3,
-    ...(variant === 'classification-only' ? {} : { groups: [{ params: fast, lr: 5e-3 }] }),
+    ...(!hasSegmentation(variant) ? {} : { groups: [{ params: fast, lr: 5e-3 }] }),
   };
 }
 
 /** Names of the outputs the loss reads (and seeds) for a variant. */
 export function lossOutputs(c: ResolvedConfig): string[] {
   const names: string[] = [];
-  if (c.variant !== 'segmentation-only') names.push(OUTPUT_NAMES.logits);
-  if (c.variant !== 'classification-only') names.push(OUTPUT_NAMES.segLogits);
-  if (c.variant === 'joint' || c.variant === 'joint-without-task-aware')
-    names.push(...OUTPUT_NAMES.sides, ...OUTPUT_NAMES.evidenceInPatch);
+  if (hasClassifier(c.variant)) names.push(OUTPUT_NAMES.logits);
+  if (hasSegmentation(c.variant)) names.push(OUTPUT_NAMES.segLogits);
+  if (isJoint(c.variant)) names.push(...OUTPUT_NAMES.sides, ...OUTPUT_NAMES.evidenceInPatch);
   return names;
 }
 

@@ -19,6 +19,7 @@ import {
 } from './sliding-window.js';
 import type { Size3 } from './strides.js';
 import { networkInputs } from './training-step.js';
+import { hasClassifier, hasSegmentation } from './variant.js';
 
 /** Options of {@link predict}. */
 export interface PredictOptions {
@@ -89,8 +90,8 @@ export async function predict(
     { mode: 'infer', device: net.model.device, shareParametersWith: net, optimizer: null },
   );
   const ic = infer.config;
-  const hasCls = ic.variant !== 'segmentation-only';
-  const hasSeg = ic.variant !== 'classification-only';
+  const hasCls = hasClassifier(ic.variant);
+  const hasSeg = hasSegmentation(ic.variant);
   const owned: Tensor[] = [];
   try {
     const whole = hasCls

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import type { ResolvedConfig } from './config.js';
 import { resampleMatrix } from './layers.js';
 import type { Size3 } from './strides.js';
+import { hasCrossStitch } from './variant.js';
 
 /** The patch's box in whole-scan input voxels: `[lo, hi)` per axis (continuous coordinates). */
 export interface PatchRegion {
@@ -19,11 +20,15 @@ export interface PatchRegion {
 
 const AXES: readonly string[] = ['d', 'h', 'w'];
 
-/** Names of the region inputs of a compiled model, for config `c` (empty when no axis can be partial). */
+/**
+ * Names of the region inputs of a compiled joint model, for config `c` (empty when no axis can be
+ * partial; without the cross-stitch unit, only the evidence maps' crops).
+ */
 export function regionInputNames(c: ResolvedConfig): string[] {
   const names: string[] = [];
   for (const a of c.regionAxes) {
-    names.push(`region.crop_${AXES[a]}`, `region.paste_${AXES[a]}`, `region.inside_${AXES[a]}`);
+    if (hasCrossStitch(c.variant))
+      names.push(`region.crop_${AXES[a]}`, `region.paste_${AXES[a]}`, `region.inside_${AXES[a]}`);
     for (let level = 1; level <= 3; level++) names.push(`region.cam${level}_${AXES[a]}`);
   }
   return names;
@@ -84,7 +89,8 @@ export function validateRegion(c: ResolvedConfig, r: PatchRegion): void {
 /**
  * The region inputs for `r` (fresh tensors; dispose them): per partial axis the level-0 crop
  * `[patch, whole]`, paste `[whole, patch]` and inside `[whole, whole]` matrices of the
- * cross-stitch unit, and the crop matrices `cam1..3` of the evidence maps at levels 1 to 3.
+ * cross-stitch unit (variants that have it), and the crop matrices `cam1..3` of the evidence
+ * maps at levels 1 to 3.
  * @throws RangeError from {@link validateRegion}.
  */
 export function regionInputs(c: ResolvedConfig, r: PatchRegion): Record<string, Tensor> {
@@ -92,7 +98,7 @@ export function regionInputs(c: ResolvedConfig, r: PatchRegion): Record<string, 
   const out: Record<string, Tensor> = {};
   for (const a of c.regionAxes) {
     const ax = AXES[a];
-    for (let level = 0; level <= 3; level++) {
+    for (let level = hasCrossStitch(c.variant) ? 0 : 1; level <= 3; level++) {
       const s = (c.scales[level] as Size3)[a] as number;
       const w = (c.wholeGrids[level] as Size3)[a] as number;
       const p = (c.patchGrids[level] as Size3)[a] as number;

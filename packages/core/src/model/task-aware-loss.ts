@@ -20,7 +20,7 @@
  *            sigmoid evidence maps cropped to the patch's region and resampled to the same grid.
  * @module
  */
-import type { Variant } from './config.js';
+import { hasClassifier, hasSegmentation, hasTaskAwareTerm, isJoint, type Variant } from './variant.js';
 
 /** Weights and constants of the loss; every field has the published default. */
 export interface TaskAwareLossOptions {
@@ -40,7 +40,7 @@ export interface TaskAwareLossOptions {
   segClassWeights?: readonly [number, number];
   /** Soft Dice smoothing eps; default 1e-5. */
   diceEps?: number;
-  /** Task-aware weight a_task; default 5 (0 for variant `joint-without-task-aware`). */
+  /** Task-aware weight a_task; default 5 (0 for the variants without the term: `hasTaskAwareTerm`). */
   taskWeight?: number;
   /** Level weights b_1..b_3; default [0.25, 0.25, 0.5]. */
   levelWeights?: readonly [number, number, number];
@@ -104,7 +104,7 @@ export interface TaskAwareLossResult {
 }
 
 /**
- * Resolves the options for a variant (task weight 0 unless `joint`) and checks them.
+ * Resolves the options for a variant (task weight 0 unless `joint` or `joint-without-cross-stitch`) and checks them.
  * @throws RangeError naming a negative or non-finite weight or exponent.
  */
 export function resolveLossOptions(
@@ -112,7 +112,7 @@ export function resolveLossOptions(
   o: TaskAwareLossOptions = {},
 ): Required<TaskAwareLossOptions> {
   const r = { ...TASK_AWARE_DEFAULTS, ...o };
-  if (variant !== 'joint') r.taskWeight = 0;
+  if (!hasTaskAwareTerm(variant)) r.taskWeight = 0;
   const scalars: (keyof TaskAwareLossOptions)[] = [
     'ceWeight',
     'focalWeight',
@@ -319,21 +319,21 @@ export function taskAwareLoss(
     mse: [0, 0, 0] as [number, number, number],
   };
   const seeds: Record<string, Float32Array> = {};
-  if (variant !== 'segmentation-only') {
+  if (hasClassifier(variant)) {
     if (!x.logits || !x.labels)
       throw new TypeError(`taskAwareLoss: variant ${variant} needs logits and labels`);
     const r = classificationLoss(x.logits, x.labels, o);
     Object.assign(terms, { ce: r.ce, focal: r.focal, cls: r.loss });
     seeds.logits = r.grad;
   }
-  if (variant !== 'classification-only') {
+  if (hasSegmentation(variant)) {
     if (!x.segLogits || !x.lesionMask || !x.hasMask)
       throw new TypeError(`taskAwareLoss: variant ${variant} needs segLogits, lesionMask and hasMask`);
     const r = segmentationLoss(x.segLogits, x.lesionMask, x.lungMask, x.hasMask, o);
     Object.assign(terms, { dice: r.dice, segCe: r.segCe, seg: r.loss });
     seeds.seg_logits = r.grad;
   }
-  if (variant === 'joint' || variant === 'joint-without-task-aware') {
+  if (isJoint(variant)) {
     if (!x.sides || !x.evidenceInPatch)
       throw new TypeError(`taskAwareLoss: variant ${variant} needs sides and evidenceInPatch`);
     const r = taskAwareTerm(x.sides, x.evidenceInPatch, o);

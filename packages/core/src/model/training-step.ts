@@ -22,6 +22,7 @@ import {
   type TaskAwareLossResult,
   taskAwareLoss,
 } from './task-aware-loss.js';
+import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 /** One batch (N = config.batch samples). Volumes are `[N, 1, D, H, W]` tensors. */
 export interface TrainingBatch {
@@ -52,15 +53,15 @@ export function networkInputs(
   const c = net.config;
   const inputs: Record<string, Tensor> = {};
   const owned: Tensor[] = [];
-  if (c.variant !== 'segmentation-only') {
+  if (hasClassifier(c.variant)) {
     if (!b.whole) throw new TypeError(`variant ${c.variant} needs the whole scan ('whole')`);
     inputs.whole = b.whole;
   }
-  if (c.variant !== 'classification-only') {
+  if (hasSegmentation(c.variant)) {
     if (!b.patch) throw new TypeError(`variant ${c.variant} needs a patch ('patch')`);
     inputs.patch = b.patch;
   }
-  if ((c.variant === 'joint' || c.variant === 'joint-without-task-aware') && c.regionAxes.length > 0) {
+  if (isJoint(c.variant) && c.regionAxes.length > 0) {
     if (!b.region)
       throw new TypeError(`variant ${c.variant} needs the patch's region in the whole scan ('region')`);
     for (const [k, t] of Object.entries(regionInputs(c, b.region))) {

@@ -37,7 +37,13 @@ export const modelSchema = z
     preset: z.enum(['paper', 'cpu', 'tiny']).default('cpu'),
     /** Ablation variant. */
     variant: z
-      .enum(['joint', 'segmentation-only', 'classification-only', 'joint-without-task-aware'])
+      .enum([
+        'joint',
+        'segmentation-only',
+        'classification-only',
+        'joint-without-task-aware',
+        'joint-without-cross-stitch',
+      ])
       .default('joint'),
     /** Whole-scan input `[D, H, W]`; default the preset's. Scans are resampled to it after cropping to the lungs. */
     wholeSize: size3.optional(),
