@@ -62,6 +62,11 @@ export interface CheckpointState extends TrainingProgress {
    * checkpoint resumes on either device.
    */
   device?: Device;
+  /**
+   * Processes that trained it (data parallelism; absent: one). For information: a checkpoint
+   * resumes with any number of processes that divides `training.accumulate`.
+   */
+  worldSize?: number;
   config: TrainConfig;
   /**
    * SHA-256 of the manifest file's bytes when the run started (absent in older checkpoints):
@@ -92,6 +97,8 @@ export type SavePoint = 'written' | 'moved-aside' | 'in-place' | 'done';
 export interface SaveOptions {
   /** Recorded as `manifestSha256` in state.json. */
   manifestSha256?: string;
+  /** Recorded as `worldSize` in state.json when data-parallel (more than one process). */
+  worldSize?: number;
   /** Called at each point of the save (tests inject crashes and faults here). */
   onPoint?: (point: SavePoint, dir: string) => void | Promise<void>;
 }
@@ -240,6 +247,7 @@ export async function saveCheckpoint(
       ...progress,
       config,
       ...(options.manifestSha256 ? { manifestSha256: options.manifestSha256 } : {}),
+      ...(options.worldSize !== undefined ? { worldSize: options.worldSize } : {}),
       rng: { scheme: 'counter', seed: config.seed },
       optimizer: { kind: opt.kind, lr: opt.lr, steps },
       versions,

@@ -19,6 +19,8 @@ export * from './config/load-config.js';
 export * from './config/presets.js';
 export * from './config/schema.js';
 export * from './demo.js';
+export * from './distributed.js';
+export * from './distributed-sampler.js';
 export * from './diverged-error.js';
 export * from './evaluate-split.js';
 export * from './finite-weights.js';
