@@ -6,8 +6,7 @@
  * one in progress.
  * @module
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CLASS_NAMES } from '@deepsc/core';
 import {
@@ -29,10 +28,11 @@ import type { TrainConfig } from '../config/schema.js';
 import { evaluateSplit } from '../evaluate-split.js';
 import { resolveNetworkConfig } from '../network-config.js';
 import type { ProgressOptions } from '../progress.js';
-import { checkRunFolderPath, RunFolderConflictError } from '../run-folder.js';
+import { checkRunFolderPath } from '../run-folder.js';
 import { acquireRunLock } from '../run-lock.js';
 import { preprocessOptions, stepsPerEpoch, train } from '../trainer.js';
 import { checkTrainingDevice } from '../training-device.js';
+import { claimStudyFolder, manifestHash } from './study-pin.js';
 import { readStudyJson, writeStudyJson } from './study-record-file.js';
 import { type LoadedStudy, quickStudy, type StudySpec } from './study-spec.js';
 
@@ -127,12 +127,20 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   await mkdir(out, { recursive: true });
   const lock = await acquireRunLock(out, 'deepsc study');
   try {
-    await claimFolder(
+    const manifest = spec.synthetic ? undefined : (plan[0] as PlannedRun).config.data.manifest;
+    const manifestSha256 = await manifestHash(manifest);
+    const added = await claimStudyFolder(
       out,
-      spec,
-      options,
-      spec.synthetic ? undefined : (plan[0] as PlannedRun).config.data.manifest,
+      {
+        spec,
+        quick: options.quick ?? false,
+        overrides: options.overrides ?? [],
+        ...(manifestSha256 ? { manifestSha256 } : {}),
+      },
+      manifest,
     );
+    if (added.length)
+      log(`study: extends the study in ${out} with arm(s) ${added.join(', ')}; its finished runs are kept`);
     if (spec.synthetic) {
       const manifest = join(out, 'cohort', 'manifest.json');
       if (!(await exists(manifest))) {
@@ -223,70 +231,6 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
     () => false,
-  );
-}
-
-/**
- * Records which study (and which form of it) the folder holds in `study.json`, or checks that
- * it is this one: resuming another study's runs would mix configurations. For a study on a
- * manifest of the user's, the manifest's content hash is part of it: finished runs evaluated on
- * other scans could not be compared with new ones.
- */
-async function claimFolder(
-  out: string,
-  spec: StudySpec,
-  options: StudyOptions,
-  manifest?: string,
-): Promise<void> {
-  const path = join(out, 'study.json');
-  const manifestSha256 = manifest
-    ? await readFile(manifest).then(
-        (b) => createHash('sha256').update(b).digest('hex'),
-        // unreadable: the trainer names the problem (a ManifestError, exit 3)
-        () => undefined,
-      )
-    : undefined;
-  const identity = {
-    spec,
-    quick: options.quick ?? false,
-    overrides: options.overrides ?? [],
-    ...(manifestSha256 ? { manifestSha256 } : {}),
-  };
-  const text = `${JSON.stringify(identity, null, 1)}\n`;
-  let was: string | undefined;
-  try {
-    was = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  if (was === undefined) {
-    await writeFileAtomic(path, text);
-    return;
-  }
-  if (was === text) return;
-  let w: Partial<typeof identity> | undefined;
-  try {
-    w = JSON.parse(was) as typeof identity;
-  } catch {
-    // an unreadable study.json is still not this study
-  }
-  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-  if (
-    w &&
-    same(w.spec, identity.spec) &&
-    same(w.quick, identity.quick) &&
-    same(w.overrides, identity.overrides)
-  )
-    throw new RunFolderConflictError(
-      out,
-      `its runs used another version of ${manifest} (the file's content changed since the study started); use another --out, or restore the manifest`,
-    );
-  const what = w?.spec
-    ? `study "${w.spec.name}"${w.quick ? ' (--quick)' : ''}${w.overrides?.length ? ` with --set ${w.overrides.join(' ')}` : ''}`
-    : 'another study';
-  throw new RunFolderConflictError(
-    out,
-    `holds ${what}, not this one (the study file, --quick or --set differ); use another --out`,
   );
 }
 
