@@ -89,6 +89,17 @@ export interface MemoryPlanOptions {
   declaredReads?: boolean;
 }
 
+/** An op node of a graph being built (see {@link GraphBuilder.nodes}). */
+export interface GraphNode {
+  readonly op: OpName;
+  /** Full (prefixed) node name. */
+  readonly name: string;
+  readonly attrs: Readonly<Attrs>;
+  /** Values read, in the op's input order; null for an absent optional input. */
+  readonly inputs: readonly (GraphValue | null)[];
+  readonly outputs: readonly GraphValue[];
+}
+
 type LeafDecl = Omit<LeafItem, 'data'> & { init?: Initializer; data?: Float32Array };
 
 interface BuilderState {
@@ -159,6 +170,30 @@ export class GraphBuilder {
     return this.#s.items
       .filter((i): i is LeafDecl => i.kind === 'parameter')
       .map((i) => ({ name: i.name, shape: i.shape, trainable: i.trainable !== false }));
+  }
+
+  /**
+   * Op nodes declared so far, in order: op, full name, attributes and the values each reads
+   * (null for an absent optional input) and writes, with their shapes (for analyses of the
+   * graph such as `graphFlops`).
+   */
+  get nodes(): readonly GraphNode[] {
+    const s = this.#s;
+    const value = (id: number) => s.values[id] as GraphValue;
+    return s.items
+      .filter((i): i is NodeItem => i.kind === 'node')
+      .map((n) => ({
+        op: n.op as OpName,
+        name: n.name,
+        attrs: n.attrs,
+        inputs: n.inputs.map((id) => (id === null ? null : value(id))),
+        outputs: n.outputs.map(value),
+      }));
+  }
+
+  /** Named outputs declared so far (the loss's included once declared). */
+  get outputs(): readonly { name: string; value: GraphValue }[] {
+    return this.#s.outputs.map((o) => ({ name: o.name, value: this.#s.values[o.value] as GraphValue }));
   }
 
   /**

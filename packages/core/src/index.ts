@@ -26,10 +26,12 @@ export {
   type BuilderOptions,
   type CompileOptions,
   GraphBuilder,
+  type GraphNode,
   type MemoryPlanOptions,
   type ParameterOptions,
 } from './builder.js';
 export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
+export { type GraphFlops, graphFlops, nodeFlops } from './flops.js';
 export { type GraphIdentity, GraphValue } from './graph-value.js';
 export {
   constant,

@@ -12,6 +12,7 @@ export {
   type Variant,
 } from './config.js';
 export { buildDeepScCovid, type DeepScCovidValues, OUTPUT_NAMES } from './deepsc-covid.js';
+export { forwardFlopsPerScan, type ScanFlops } from './forward-flops.js';
 export { buildGraphLoss, GRAPH_LOSS_INPUTS, GRAPH_LOSS_TERMS } from './graph-loss.js';
 export {
   checkCompiledLossOptions,
