@@ -9,6 +9,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { forwardFlopsPerScan, presetConfig } from '@deepsc/core';
+import { STUDY_RECORD_VERSION } from '@deepsc/eval';
 import { acquireRunLock, loadStudySpec, parseStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,9 +116,20 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     ]);
     expect(existsSync(join(out, 'comparisons.csv'))).toBe(true);
 
+    for (const run of runs) {
+      expect(run.recordVersion).toBe(STUDY_RECORD_VERSION);
+      // forward FLOPs per scan as predict runs the tiny network: one forward per window
+      expect(run.forwardFlops).toBe(
+        forwardFlopsPerScan(presetConfig('tiny', { variant: run.variant })).perScan,
+      );
+    }
+
     // killed during the last run's evaluation: no record; the next start re-evaluates it from its
     // final checkpoint without training again, keeping the training time of the session before
     await rm(join(out, 'records', 'joint-seed1.json'));
+    // a record an older version wrote (no recordVersion, no FLOPs): evaluated again the same way
+    const { recordVersion: _, ...old } = runs[2];
+    await writeFile(join(out, 'records', 'joint-seed0.json'), JSON.stringify({ ...old, forwardFlops: null }));
     const reevaluated = await runCli(
       'study',
       '--config',
@@ -127,14 +140,25 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
       '--json',
     );
     expect(reevaluated.code, reevaluated.err).toBe(0);
-    expect(reevaluated.err).toContain('study: run 4/4: joint-seed1');
-    expect(reevaluated.err).not.toContain('study: run 3/4');
+    expect(reevaluated.err).toContain('study: run 4/4: joint-seed1 (joint)');
+    expect(reevaluated.err).toContain(
+      'study: run 3/4: joint-seed0: record of version 1, evaluating it again from its final checkpoint (no training)',
+    );
+    expect(reevaluated.err).not.toContain('study: run 2/4');
     expect(reevaluated.err).toContain('step 3)');
-    expect(JSON.parse(reevaluated.out)).toMatchObject({ runs: 4, skipped: 3 });
-    const record = JSON.parse(await readFile(join(out, 'records', 'joint-seed1.json'), 'utf8'));
-    expect(record.steps).toBe(3);
-    expect(record.trainSeconds).toBe(runs[3].trainSeconds);
-    expect(record.scans).toEqual(runs[3].scans);
+    expect(JSON.parse(reevaluated.out)).toMatchObject({ runs: 4, skipped: 2 });
+    for (const [name, before] of [
+      ['joint-seed0', runs[2]],
+      ['joint-seed1', runs[3]],
+    ]) {
+      const record = JSON.parse(await readFile(join(out, 'records', `${name}.json`), 'utf8'));
+      expect(record.recordVersion).toBe(STUDY_RECORD_VERSION);
+      expect(record.steps).toBe(3);
+      // no training: the training time of the session that trained it, the same predictions
+      expect(record.trainSeconds).toBe(before.trainSeconds);
+      expect(record.scans).toEqual(before.scans);
+      expect(record.forwardFlops).toBe(before.forwardFlops);
+    }
 
     const again = await runCli(
       'study',

@@ -8,7 +8,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CLASS_NAMES } from '@deepsc/core';
+import { CLASS_NAMES, forwardFlopsPerScan } from '@deepsc/core';
 import {
   aggregateCsv,
   aggregateStudy,
@@ -17,6 +17,7 @@ import {
   loadRunFolder,
   renderStudyReportHtml,
   runsCsv,
+  STUDY_RECORD_VERSION,
   type StudyAggregate,
   type StudyFindingTest,
   type StudyRunRecord,
@@ -162,7 +163,18 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
     for (const [k, run] of plan.entries()) {
       const recordPath = join(out, 'records', `${run.name}.json`);
       const done = await readStudyJson<StudyRunRecord>(recordPath);
-      if (done) {
+      const doneVersion = done ? (done.recordVersion ?? 1) : 0;
+      if (done && doneVersion >= STUDY_RECORD_VERSION) {
+        records.push(done);
+        skipped++;
+        continue;
+      }
+      // an older record is evaluated again from the run's final checkpoint (no training); without
+      // that checkpoint it would be trained again from scratch, so it is kept as it is
+      if (done && !(await exists(join(run.runDir, 'checkpoints', 'last', 'state.json')))) {
+        log(
+          `study: ${run.name}: its record is of version ${doneVersion} (now ${STUDY_RECORD_VERSION}) but its final checkpoint is gone; keeping the old record (columns it lacks stay empty)`,
+        );
         records.push(done);
         skipped++;
         continue;
@@ -178,7 +190,11 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
           seconds: (performance.now() - t0) / 1000,
         };
       const t = performance.now();
-      log(`study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`);
+      log(
+        done
+          ? `study: run ${k + 1}/${plan.length}: ${run.name}: record of version ${doneVersion}, evaluating it again from its final checkpoint (no training)`
+          : `study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`,
+      );
       const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
       if (!record)
         return {
@@ -311,6 +327,7 @@ async function trainAndEvaluate(
       (c) => pair.has(c.className) && c.scans > 0,
     );
     return {
+      recordVersion: STUDY_RECORD_VERSION,
       arm: run.arm,
       seed: run.seed,
       runDir,
@@ -319,7 +336,7 @@ async function trainAndEvaluate(
       epochs: trained.epochs,
       steps: trained.steps,
       parameters,
-      forwardFlops: Number.NaN,
+      forwardFlops: forwardFlopsPerScan(network.config).perScan,
       trainSecondsPerEpoch: epochsTrained > 0 ? trainSeconds / epochsTrained : Number.NaN,
       inferSecondsPerScan,
       trainSeconds,

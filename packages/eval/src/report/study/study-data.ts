@@ -31,8 +31,18 @@ export interface StudyFindingTest {
   readonly p: number;
 }
 
+/**
+ * Version of {@link StudyRunRecord} this code writes. A study skips a finished run only when its
+ * record is of this version; an older record is brought up to date by evaluating the run again
+ * from its final checkpoint (no training). 1 (no `recordVersion` field): before forward FLOPs;
+ * 2: `forwardFlops` per scan.
+ */
+export const STUDY_RECORD_VERSION = 2;
+
 /** One finished run of a study. */
 export interface StudyRunRecord {
+  /** {@link STUDY_RECORD_VERSION} of the code that wrote it; absent in version 1. */
+  readonly recordVersion?: number;
   readonly arm: string;
   readonly seed: number;
   /** The run folder. */
@@ -44,7 +54,10 @@ export interface StudyRunRecord {
   readonly steps: number;
   /** Trainable parameters. */
   readonly parameters: number;
-  /** Forward floating-point operations for one scan at the network's grid, when known (NaN: not measured). */
+  /**
+   * Forward FLOPs per scan as inference runs it (`forwardFlopsPerScan` of @deepsc/core: one
+   * inference forward per sliding window, 2 x MACs for convolutions); NaN in records of version 1.
+   */
   readonly forwardFlops: number;
   /** Training wall time per epoch, s (over the epochs trained in the last session of the run). */
   readonly trainSecondsPerEpoch: number;
