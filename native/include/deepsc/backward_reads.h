@@ -38,10 +38,14 @@ struct BackwardReads {
   std::vector<bool> in, out;
 };
 BackwardReads backward_reads(OpKind kind, const std::vector<bool>& want, size_t inputs, size_t outputs);
+/// The same for any op instance: a plugin op's reads are what its definition declares.
+BackwardReads backward_reads(const OpInstance& op, const std::vector<bool>& want, size_t inputs, size_t outputs);
 
 /// Whether the op's forward (on every backend) may write its output over input `input`: it is
 /// elementwise, output element j reading only element j of that input. The planner checks the
 /// rest (the input has the output's shape and nothing reads it afterwards).
 bool forward_in_place_ok(OpKind kind, size_t input);
+/// The same for any op instance: a plugin op only for the inputs its definition names.
+bool forward_in_place_ok(const OpInstance& op, size_t input);
 
 }  // namespace deepsc

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "deepsc/ops/all.h"
+#include "deepsc/plugin_op.h"
 
 namespace deepsc {
 
@@ -13,6 +14,7 @@ enum class OpKind {
 #define DEEPSC_OP(name, Type) Type,
 #include "deepsc/ops.def"
 #undef DEEPSC_OP
+  Plugin,  ///< an op loaded from a plugin library: its params are PluginParams (deepsc/plugin_op.h)
 };
 
 /// The typed params of any op.
@@ -20,7 +22,7 @@ using AnyParams = std::variant<
 #define DEEPSC_OP(name, Type) Type##Params,
 #include "deepsc/ops.def"
 #undef DEEPSC_OP
-    std::monostate>;
+    PluginParams, std::monostate>;
 
 /// An op with its validated, typed attributes.
 struct OpInstance {
@@ -28,11 +30,19 @@ struct OpInstance {
   AnyParams params;
 };
 
-/// The op called `name`; TypeError listing the known ops when there is none.
+/// The op called `name` (OpKind::Plugin for a loaded plugin op); TypeError listing the known
+/// ops when there is none.
 OpKind op_kind(const std::string& name);
+/// A built-in op's name ("plugin" for OpKind::Plugin: use the instance's overload).
 const char* op_name(OpKind kind);
+/// The built-in ops' names (plugin ops: plugin::names()).
 std::vector<std::string> op_names();
+/// A built-in op's signature; throws for OpKind::Plugin (use the instance's overload).
 const OpSignature& op_signature(OpKind kind);
+
+/// The name and signature of any op, built-in or plugin.
+const char* op_name(const OpInstance& op);
+const OpSignature& op_signature(const OpInstance& op);
 
 /// Parses and validates `attrs` into the op's typed params.
 OpInstance make_op(const std::string& name, const Attrs& attrs);
@@ -45,6 +55,8 @@ std::vector<Shape> infer_shapes(const OpInstance& op, std::span<const Shape> in,
 int64_t workspace_floats(const OpInstance& op, std::span<const Shape> in, Pass pass);
 
 bool supports_op(Backend backend, OpKind kind);
+/// Whether `op` has a kernel for `backend` (a plugin op: whether its plugin gave one).
+bool supports_op(Backend backend, const OpInstance& op);
 bool backend_available(Backend backend);
 const char* backend_name(Backend backend);
 

@@ -6,6 +6,7 @@
 #include "binding/graph.h"
 #include "binding/ops.h"
 #include "binding/peak.h"
+#include "binding/plugins.h"
 #include "binding/tensor.h"
 #include "binding/time_op.h"
 #include "deepsc/cpu_features.h"
@@ -83,6 +84,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   init_cuda_ops(env, exports);
   init_graph(env, exports);
   return exports;
+  init_plugins(env, exports);
 }
 
 }  // namespace deepsc::binding

@@ -85,10 +85,10 @@ TensorView to_view(const Napi::Value& v, const std::string& op, const std::strin
 }
 
 OpTensors read_op_tensors(const Napi::Value& v, const OpInstance& op, const std::string& what) {
-  const char* name = op_name(op.kind);
+  const char* name = op_name(op);
   if (!v.IsArray()) fail(ErrorKind::Type, name, what + " must be an array");
   Napi::Array a = v.As<Napi::Array>();
-  const OpSignature& sig = op_signature(op.kind);
+  const OpSignature& sig = op_signature(op);
   OpTensors r;
   for (uint32_t i = 0; i < a.Length(); ++i) {
     const size_t spec = i < sig.inputs.size() ? i : sig.inputs.size() - 1;
@@ -106,13 +106,13 @@ std::vector<bool> read_need_grad(const Napi::Value& need, const OpInstance& op, 
                                  const char* fn, const char* expected) {
   if (!need.IsArray()) fail(ErrorKind::Type, fn, expected);
   Napi::Array a = need.As<Napi::Array>();
-  const OpSignature& sig = op_signature(op.kind);
+  const OpSignature& sig = op_signature(op);
   std::vector<bool> want(in.views.size(), false);
   for (uint32_t i = 0; i < in.views.size(); ++i) {
     const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
     const bool asked = i < a.Length() && a.Get(i).ToBoolean().Value();
     if (asked && !spec.differentiable)
-      fail(ErrorKind::Type, op_name(op.kind), std::string("input '") + spec.name + "' has no gradient");
+      fail(ErrorKind::Type, op_name(op), std::string("input '") + spec.name + "' has no gradient");
     want[i] = asked && in.present[i];
   }
   return want;

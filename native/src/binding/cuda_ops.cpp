@@ -26,7 +26,7 @@ OpInstance cuda_op(const Napi::CallbackInfo& info, const char* fn, size_t nargs,
   OpInstance op = make_op(name, to_attrs(info[1], name));
 #ifdef DEEPSC_HAVE_CUDA
   cuda::require_device(name);
-  if (!supports_op(Backend::cuda, op.kind)) {
+  if (!supports_op(Backend::cuda, op)) {
     std::string list;
     for (const auto& n : cuda::op_names()) list += (list.empty() ? "" : ", ") + n;
     fail(ErrorKind::Runtime, name, "no CUDA kernel for this op yet (ops with CUDA kernels: " + list + ")");
@@ -76,7 +76,7 @@ Napi::Value cuda_run_forward_js(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     OpInstance op = cuda_op(info, "cudaRunForward", 3, "(op, attrs, inputs)");
 #ifdef DEEPSC_HAVE_CUDA
-    const std::string name = op_name(op.kind);
+    const std::string name = op_name(op);
     OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     DeviceTensors dev;
@@ -110,7 +110,7 @@ Napi::Value cuda_run_backward_js(const Napi::CallbackInfo& info) {
     OpInstance op =
         cuda_op(info, "cudaRunBackward", 6, "(op, attrs, inputs, outputs, gradOutputs, needGrad)");
 #ifdef DEEPSC_HAVE_CUDA
-    const std::string name = op_name(op.kind);
+    const std::string name = op_name(op);
     OpTensors in = read_op_tensors(info[2], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
     OpTensors out = read_op_tensors(info[3], op, "outputs");
@@ -168,7 +168,7 @@ Napi::Value cuda_time_op_js(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     OpInstance op = cuda_op(info, "cudaTimeOp", 6, "(op, attrs, inputs, needGrad | null, warmup, repeats)");
 #ifdef DEEPSC_HAVE_CUDA
-    const std::string name = op_name(op.kind);
+    const std::string name = op_name(op);
     const int warmup = read_call_count(info[4], "cudaTimeOp", "warmup", 0, 1000);
     const int repeats = read_call_count(info[5], "cudaTimeOp", "repeats", 1, 1000);
     OpTensors in = read_op_tensors(info[2], op, "inputs");

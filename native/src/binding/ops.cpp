@@ -40,7 +40,7 @@ std::vector<TensorView> destinations(Napi::Env env, const Napi::Value& given, co
                                      const std::vector<Shape>& shapes, const std::vector<bool>& want,
                                      const std::vector<TensorView>& reads, const std::string& what,
                                      Napi::Array result) {
-  const std::string name = op_name(op.kind);
+  const std::string name = op_name(op);
   const bool have = !(given.IsUndefined() || given.IsNull());
   if (have && (!given.IsArray() || given.As<Napi::Array>().Length() != shapes.size()))
     fail(ErrorKind::Type, name, what + " must be an array of " + std::to_string(shapes.size()) + " tensors or nulls");
@@ -156,13 +156,17 @@ Napi::Value backward_reads_js(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     if (info.Length() < 4 || !info[0].IsString() || !info[1].IsArray())
       fail(ErrorKind::Type, "backwardReads", "expected (op, needGrad, inputs, outputs)");
-    const OpKind kind = op_kind(info[0].As<Napi::String>().Utf8Value());
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    const OpKind kind = op_kind(name);
+    // A plugin op's reads do not depend on its attributes: an instance without them will do.
+    const OpInstance op = kind == OpKind::Plugin ? OpInstance{kind, PluginParams{plugin::find(name), nullptr}}
+                                                 : OpInstance{kind, std::monostate{}};
     Napi::Array need = info[1].As<Napi::Array>();
     std::vector<bool> want(need.Length());
     for (uint32_t i = 0; i < need.Length(); ++i) want[i] = need.Get(i).ToBoolean().Value();
     const int inputs = read_call_count(info[2], "backwardReads", "inputs", 0, 1024);
     const int outputs = read_call_count(info[3], "backwardReads", "outputs", 0, 1024);
-    const BackwardReads r = backward_reads(kind, want, static_cast<size_t>(inputs), static_cast<size_t>(outputs));
+    const BackwardReads r = backward_reads(op, want, static_cast<size_t>(inputs), static_cast<size_t>(outputs));
     Napi::Object o = Napi::Object::New(env);
     Napi::Array in = Napi::Array::New(env, r.in.size()), out = Napi::Array::New(env, r.out.size());
     for (size_t i = 0; i < r.in.size(); ++i) in.Set(static_cast<uint32_t>(i), Napi::Boolean::New(env, r.in[i]));

@@ -25,7 +25,7 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
   for (int v : opt.input_grads) wants[static_cast<size_t>(v)] = true;
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (!node_needed[n]) continue;
-    const OpSignature& sig = op_signature(nodes[n].op.kind);
+    const OpSignature& sig = op_signature(nodes[n].op);
     bool any = false;
     for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
       const int id = nodes[n].inputs[i];
@@ -44,7 +44,7 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     bool any = false;
     for (int o : nodes[n].outputs) any = any || leads[static_cast<size_t>(o)];
     if (!any) continue;
-    const OpSignature& sig = op_signature(nodes[n].op.kind);
+    const OpSignature& sig = op_signature(nodes[n].op);
     for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
       const int id = nodes[n].inputs[i];
       if (id >= 0 && spec_of(sig, i).differentiable) leads[static_cast<size_t>(id)] = true;
@@ -94,7 +94,7 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
   for (size_t n = nodes.size(); n-- > 0;) {
     if (!node_needed[n]) continue;
     const Node& node = nodes[n];
-    const OpSignature& sig = op_signature(node.op.kind);
+    const OpSignature& sig = op_signature(node.op);
     bool any_in = false, any_out = false;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int id = node.inputs[i];
@@ -145,7 +145,7 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     if (opt.declared_reads) {
       std::vector<bool> want(s.grad_in.size());
       for (size_t i = 0; i < want.size(); ++i) want[i] = s.grad_in[i] >= 0;
-      BackwardReads r = backward_reads(node.op.kind, want, s.in.size(), s.out.size());
+      BackwardReads r = backward_reads(node.op, want, s.in.size(), s.out.size());
       s.reads_in = std::move(r.in);
       s.reads_out = std::move(r.out);
     }

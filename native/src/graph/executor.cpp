@@ -19,8 +19,8 @@ void prepare_for_device(Program& p, const Graph& g, Backend b) {
   for (const Step& st : p.steps) {
     if (st.kind != StepKind::forward) continue;
     const Node& node = g.nodes()[static_cast<size_t>(st.node)];
-    if (supports_op(b, node.op.kind)) continue;
-    const std::string name = op_name(node.op.kind);
+    if (supports_op(b, node.op)) continue;
+    const std::string name = op_name(node.op);
     if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
     if (nodes.size() < 200) nodes += (nodes.empty() ? "'" : ", '") + node.name + "'";
   }
@@ -370,7 +370,7 @@ void Executor::after_device_step(const Step& st) const {
   auto what = [&] {
     const Node& node = graph_.nodes()[static_cast<size_t>(st.node)];
     return std::string(st.kind == StepKind::forward ? "forward" : "backward") + " of node '" + node.name + "' (" +
-           op_name(node.op.kind) + ")";
+           op_name(node.op) + ")";
   };
   if (sync_each_step_) sync(backend_, what());
   else if (const char* err = launch_error(backend_)) fail(ErrorKind::Runtime, what(), std::string("cuda: kernel launch failed: ") + err);

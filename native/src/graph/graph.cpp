@@ -29,7 +29,7 @@ std::string Graph::describe(int id) const {
   const Value& v = values_[static_cast<size_t>(id)];
   if (v.kind != ValueKind::node) return std::string(kind_name(v.kind)) + " '" + v.name + "'";
   const Node& n = nodes_[static_cast<size_t>(v.node)];
-  return "output " + std::to_string(v.output) + " of node '" + n.name + "' (" + op_name(n.op.kind) + ")";
+  return "output " + std::to_string(v.output) + " of node '" + n.name + "' (" + op_name(n.op) + ")";
 }
 
 void Graph::check_value(int id, const std::string& what) const {
@@ -50,7 +50,7 @@ int Graph::add_leaf(const std::string& name, ValueKind kind, const Shape& shape,
 }
 
 std::vector<int> Graph::add_node(OpInstance op, const std::string& name_in, const std::vector<int>& inputs) {
-  const std::string name = name_in.empty() ? std::string(op_name(op.kind)) + "_" + std::to_string(nodes_.size()) : name_in;
+  const std::string name = name_in.empty() ? std::string(op_name(op)) + "_" + std::to_string(nodes_.size()) : name_in;
   std::vector<Shape> shapes;
   std::vector<bool> present;
   for (size_t i = 0; i < inputs.size(); ++i) {

@@ -58,7 +58,34 @@ constexpr BackwardNeeds kTable[] = {
 
 }  // namespace
 
-const BackwardNeeds& backward_needs(OpKind kind) { return kTable[static_cast<size_t>(kind)]; }
+const BackwardNeeds& backward_needs(OpKind kind) {
+  if (kind == OpKind::Plugin) fail(ErrorKind::Runtime, "backward_needs", "a plugin op's needs are in its instance");
+  return kTable[static_cast<size_t>(kind)];
+}
+
+namespace {
+
+BackwardReads reads_of(const TensorSet& s, size_t inputs, size_t outputs) {
+  BackwardReads r;
+  r.in.resize(inputs);
+  r.out.resize(outputs);
+  for (size_t i = 0; i < inputs; ++i) r.in[i] = s.in == kAllInputs || (i < 32 && ((s.in >> i) & 1u));
+  for (size_t k = 0; k < outputs; ++k) r.out[k] = k < 32 && ((s.out >> k) & 1u);
+  return r;
+}
+
+}  // namespace
+
+BackwardReads backward_reads(const OpInstance& op, const std::vector<bool>& want, size_t inputs, size_t outputs) {
+  if (op.kind != OpKind::Plugin) return backward_reads(op.kind, want, inputs, outputs);
+  const deepsc_op_def& def = std::get<PluginParams>(op.params).op->def;
+  return reads_of(TensorSet{def.backward_reads_inputs, def.backward_reads_outputs}, inputs, outputs);
+}
+
+bool forward_in_place_ok(const OpInstance& op, size_t input) {
+  if (op.kind != OpKind::Plugin) return forward_in_place_ok(op.kind, input);
+  return input < 32 && ((std::get<PluginParams>(op.params).op->def.in_place_inputs >> input) & 1u);
+}
 
 BackwardReads backward_reads(OpKind kind, const std::vector<bool>& want, size_t inputs, size_t outputs) {
   const BackwardNeeds& n = backward_needs(kind);
@@ -68,12 +95,7 @@ BackwardReads backward_reads(OpKind kind, const std::vector<bool>& want, size_t 
       s.in |= n.for_grad[i].in;
       s.out |= n.for_grad[i].out;
     }
-  BackwardReads r;
-  r.in.resize(inputs);
-  r.out.resize(outputs);
-  for (size_t i = 0; i < inputs; ++i) r.in[i] = s.in == kAllInputs || (i < 32 && ((s.in >> i) & 1u));
-  for (size_t k = 0; k < outputs; ++k) r.out[k] = k < 32 && ((s.out >> k) & 1u);
-  return r;
+  return reads_of(s, inputs, outputs);
 }
 
 bool forward_in_place_ok(OpKind kind, size_t input) {
