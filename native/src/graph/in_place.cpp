@@ -53,7 +53,7 @@ void plan_in_place(const Graph& g, Program& p) {
     const Shape& out_shape = values[static_cast<size_t>(node.outputs[0])].shape;
     for (size_t i = 0; i < st.in.size(); ++i) {
       const int b = st.in[i];
-      if (b < 0 || !forward_in_place_ok(node.op.kind, i)) continue;
+      if (b < 0 || !forward_in_place_ok(node.op, i)) continue;
       const Buffer& buf = p.buffers[static_cast<size_t>(b)];
       if (buf.place != Place::arena || buf.fed || buf.alias_of >= 0) continue;
       if (buf.last != static_cast<int>(s)) continue;  // read later (or kept): must stay intact
