@@ -277,6 +277,9 @@ describe('cohort findings', () => {
     expect(cap!.peripheralFractions).toEqual([0.3]);
     expect(covid!.bilateralRate).toBe(1);
     expect(cap!.bilateralRate).toBe(0);
+    // per scan, in input order; the CAP scan without lesions counts as not bilateral
+    expect(covid!.bilateral).toEqual([1, 1]);
+    expect(cap!.bilateral).toEqual([0, 0]);
     expect(covid!.zones.lower).toBeCloseTo(0.5, 12);
   });
 

@@ -14,6 +14,7 @@ export const comparedFindings = {
   groundGlass: { label: 'ground-glass fraction', values: (c: ClassFindings) => c.groundGlassFractions },
   consolidation: { label: 'consolidation fraction', values: (c: ClassFindings) => c.consolidationFractions },
   peripheral: { label: 'peripheral fraction', values: (c: ClassFindings) => c.peripheralFractions },
+  bilateral: { label: 'bilateral (1) or not (0)', values: (c: ClassFindings) => c.bilateral },
 } as const;
 
 /** One of {@link comparedFindings}. */
@@ -27,6 +28,9 @@ export interface ClassDifference {
   /** Medians of the finite per-scan values (NaN when none). */
   readonly medianA: number;
   readonly medianB: number;
+  /** Means of the finite per-scan values (for `bilateral`: the share of scans with bilateral lesions). */
+  readonly meanA: number;
+  readonly meanB: number;
   /** Two-sided Mann-Whitney U test of A against B; `effect` = P(A > B) + P(A = B) / 2. */
   readonly test: MannWhitneyResult;
 }
@@ -38,6 +42,10 @@ export interface ClassDifference {
 export function classDifferences(classes: readonly ClassFindings[], minScans = 2): ClassDifference[] {
   const out: ClassDifference[] = [];
   const median = (v: readonly number[]) => percentile(v.filter(Number.isFinite), 50);
+  const mean = (v: readonly number[]) => {
+    const f = v.filter(Number.isFinite);
+    return f.length === 0 ? Number.NaN : f.reduce((a, b) => a + b, 0) / f.length;
+  };
   for (let a = 0; a < classes.length; a++) {
     for (let b = a + 1; b < classes.length; b++) {
       const A = classes[a] as ClassFindings;
@@ -56,6 +64,8 @@ export function classDifferences(classes: readonly ClassFindings[], minScans = 2
           classB: B.className,
           medianA: median(va),
           medianB: median(vb),
+          meanA: mean(va),
+          meanB: mean(vb),
           test: mannWhitneyU(va, vb),
         });
       }

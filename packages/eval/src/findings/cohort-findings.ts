@@ -40,6 +40,8 @@ export interface ClassFindings {
   readonly consolidationFractions: number[];
   /** Fraction of the class's scans with bilateral lesions. */
   readonly bilateralRate: number;
+  /** Per scan: 1 when its lesions are bilateral, else 0 (scans without lesions included, as in `bilateralRate`). */
+  readonly bilateral: number[];
   /** Mean over scans with lesions of the upper / middle / lower zone fractions. */
   readonly zones: { readonly upper: number; readonly middle: number; readonly lower: number };
 }
@@ -96,6 +98,7 @@ function classFindings(className: string, scans: readonly ScanFindings[]): Class
       scans.length === 0
         ? Number.NaN
         : scans.filter((s) => s.laterality === 'bilateral').length / scans.length,
+    bilateral: scans.map((s) => (s.laterality === 'bilateral' ? 1 : 0)),
     zones: {
       upper: mean(withLesion.map((s) => s.zones.upper)),
       middle: mean(withLesion.map((s) => s.zones.middle)),

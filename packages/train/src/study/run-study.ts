@@ -318,6 +318,8 @@ async function trainAndEvaluate(
           classB: d.classB,
           medianA: d.medianA,
           medianB: d.medianB,
+          meanA: d.meanA,
+          meanB: d.meanB,
           p: d.test.p,
         }));
     // findings per class need the labels, which the report reads from predictions.json: runs

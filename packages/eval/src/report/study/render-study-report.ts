@@ -111,11 +111,18 @@ function efficiency(a: StudyAggregate): string {
 <p class="muted">Times are wall-clock on the machine that ran the study, averaged over seeds; inference covers reading, preprocessing, the sliding windows and resampling back to the scan's grid.</p>`;
 }
 
+/** A finding's two classes side by side: medians, or for a yes/no finding (bilateral) the shares of scans. */
+function centres(t: StudyFindingTest): string {
+  return t.finding === 'bilateral'
+    ? `${num(t.meanA ?? Number.NaN, 2)} vs ${num(t.meanB ?? Number.NaN, 2)} (share)`
+    : `${num(t.medianA)} vs ${num(t.medianB)}`;
+}
+
 function findingsTable(truth: readonly StudyFindingTest[], pred: readonly StudyFindingTest[]): string {
   return `<table><tr><th>finding</th><th>classes</th><th>true masks: medians</th><th>p</th><th>predicted masks: medians</th><th>p</th></tr>${truth
     .map((t) => {
       const p = pred.find((x) => x.finding === t.finding && x.classA === t.classA && x.classB === t.classB);
-      return `<tr><td>${esc(t.label)}</td><td>${esc(t.classA)} vs ${esc(t.classB)}</td><td>${num(t.medianA)} vs ${num(t.medianB)}</td><td>${pText(t.p)}</td><td>${p ? `${num(p.medianA)} vs ${num(p.medianB)}` : '–'}</td><td>${p ? pText(p.p) : '–'}</td></tr>`;
+      return `<tr><td>${esc(t.label)}</td><td>${esc(t.classA)} vs ${esc(t.classB)}</td><td>${centres(t)}</td><td>${pText(t.p)}</td><td>${p ? centres(p) : '–'}</td><td>${p ? pText(p.p) : '–'}</td></tr>`;
     })
     .join('')}</table>`;
 }
@@ -136,6 +143,6 @@ function findings(a: StudyAggregate, runs: readonly StudyRunRecord[]): string {
     );
   }
   return parts.length
-    ? `<p>Per-cohort lesion statistics (count, lesion/lung volume ratio, ground-glass and consolidation fractions, peripheral fraction) from the predicted masks against the same statistics from the true masks, COVID-19 against CAP with two-sided Mann-Whitney U tests (uncorrected).</p>${parts.join('')}`
+    ? `<p>Per-cohort lesion statistics (count, lesion/lung volume ratio, ground-glass and consolidation fractions, peripheral fraction, bilateral lesions) from the predicted masks against the same statistics from the true masks, COVID-19 against CAP with two-sided Mann-Whitney U tests (uncorrected).</p>${parts.join('')}`
     : '<p class="muted">No arm has a lesion output.</p>';
 }

@@ -28,6 +28,9 @@ export interface StudyFindingTest {
   readonly classB: string;
   readonly medianA: number;
   readonly medianB: number;
+  /** Means (for `bilateral`: the share of scans with bilateral lesions); absent in records before version 3. */
+  readonly meanA?: number;
+  readonly meanB?: number;
   readonly p: number;
 }
 
@@ -35,9 +38,9 @@ export interface StudyFindingTest {
  * Version of {@link StudyRunRecord} this code writes. A study skips a finished run only when its
  * record is of this version; an older record is brought up to date by evaluating the run again
  * from its final checkpoint (no training). 1 (no `recordVersion` field): before forward FLOPs;
- * 2: `forwardFlops` per scan.
+ * 2: `forwardFlops` per scan; 3: the findings include `bilateral` and carry means.
  */
-export const STUDY_RECORD_VERSION = 2;
+export const STUDY_RECORD_VERSION = 3;
 
 /** One finished run of a study. */
 export interface StudyRunRecord {
