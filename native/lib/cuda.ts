@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { type Attrs, loadBinding, type RawTensor } from './binding.js';
-import type { OpAttrs, OpName } from './ops.js';
+import type { OpAttrs, OpName, PluginOpName } from './ops.js';
 
 const cuda = loadBinding;
 
@@ -30,7 +30,14 @@ export function cudaForward<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
   inputs: readonly (RawTensor | null)[],
-): RawTensor[] {
+): RawTensor[];
+/** {@link cudaForward} of an op loaded from a plugin (one with CUDA kernels). */
+export function cudaForward<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  inputs: readonly (RawTensor | null)[],
+): RawTensor[];
+export function cudaForward(op: string, attrs: object, inputs: readonly (RawTensor | null)[]): RawTensor[] {
   return cuda().cudaRunForward(op, attrs as Attrs, inputs);
 }
 
@@ -43,6 +50,23 @@ export function cudaForward<K extends OpName>(
 export function cudaBackward<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
+  inputs: readonly (RawTensor | null)[],
+  outputs: readonly RawTensor[],
+  gradOutputs: readonly (RawTensor | null)[],
+  needGrad: readonly boolean[],
+): (RawTensor | null)[];
+/** {@link cudaBackward} of an op loaded from a plugin (one with CUDA kernels). */
+export function cudaBackward<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  inputs: readonly (RawTensor | null)[],
+  outputs: readonly RawTensor[],
+  gradOutputs: readonly (RawTensor | null)[],
+  needGrad: readonly boolean[],
+): (RawTensor | null)[];
+export function cudaBackward(
+  op: string,
+  attrs: object,
   inputs: readonly (RawTensor | null)[],
   outputs: readonly RawTensor[],
   gradOutputs: readonly (RawTensor | null)[],

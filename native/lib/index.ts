@@ -19,4 +19,5 @@ export type * from './graph.js';
 export * from './locate.js';
 export * from './ops.js';
 export * from './platform.js';
+export * from './plugins.js';
 export * from './timing.js';

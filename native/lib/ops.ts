@@ -248,8 +248,16 @@ export interface OpAttrs {
   mse: Record<string, never>;
 }
 
-/** Name of a registered op. */
+/** Name of a built-in op. */
 export type OpName = keyof OpAttrs;
+
+/**
+ * The name of an op loaded from a plugin (`loadOpLibrary`): any name but a built-in op's. The
+ * eager calls and the graph builder take built-in ops with their typed attributes and plugin
+ * ops with plain {@link Attrs}, which the engine checks against what the plugin declares; a
+ * built-in op with wrong attributes is still a type error.
+ */
+export type PluginOpName<P extends string> = P extends OpName ? never : P;
 
 /** Options of {@link forward}. */
 export interface ForwardCallOptions {
@@ -284,6 +292,19 @@ export function forward<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
   inputs: readonly (RawTensor | null)[],
+  options?: ForwardCallOptions,
+): RawTensor[];
+/** {@link forward} of an op loaded from a plugin. */
+export function forward<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  inputs: readonly (RawTensor | null)[],
+  options?: ForwardCallOptions,
+): RawTensor[];
+export function forward(
+  op: string,
+  attrs: object,
+  inputs: readonly (RawTensor | null)[],
   options: ForwardCallOptions = {},
 ): RawTensor[] {
   return loadBinding().runForward(op, attrs as Attrs, inputs, options.out);
@@ -299,6 +320,25 @@ export function forward<K extends OpName>(
 export function backward<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
+  inputs: readonly (RawTensor | null)[],
+  outputs: readonly RawTensor[],
+  gradOutputs: readonly (RawTensor | null)[],
+  needGrad: readonly boolean[],
+  options?: BackwardCallOptions,
+): (RawTensor | null)[];
+/** {@link backward} of an op loaded from a plugin. */
+export function backward<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  inputs: readonly (RawTensor | null)[],
+  outputs: readonly RawTensor[],
+  gradOutputs: readonly (RawTensor | null)[],
+  needGrad: readonly boolean[],
+  options?: BackwardCallOptions,
+): (RawTensor | null)[];
+export function backward(
+  op: string,
+  attrs: object,
   inputs: readonly (RawTensor | null)[],
   outputs: readonly RawTensor[],
   gradOutputs: readonly (RawTensor | null)[],
@@ -321,6 +361,17 @@ export function inferShapes<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
   shapes: readonly (readonly number[] | null)[],
+): number[][];
+/** {@link inferShapes} of an op loaded from a plugin. */
+export function inferShapes<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  shapes: readonly (readonly number[] | null)[],
+): number[][];
+export function inferShapes(
+  op: string,
+  attrs: object,
+  shapes: readonly (readonly number[] | null)[],
 ): number[][] {
   return loadBinding().inferShapes(op, attrs as Attrs, shapes);
 }
@@ -334,7 +385,7 @@ export function inferShapes<K extends OpName>(
  * @throws TypeError for an unknown op.
  */
 export function backwardReads(
-  op: OpName,
+  op: string,
   needGrad: readonly boolean[],
   inputs: number,
   outputs: number,

@@ -12,6 +12,7 @@ import {
   type NodeItem,
   type OpAttrs,
   type OpName,
+  type PluginOpName,
 } from '@deepsc/native';
 import type { Device } from './device.js';
 import { type GraphIdentity, GraphValue } from './graph-value.js';
@@ -268,13 +269,28 @@ export class GraphBuilder {
 
   /**
    * Adds a node running op `op` on `inputs` (in the op's input order; null for an absent
-   * optional input) and returns its outputs. Validates the attributes and shapes now.
+   * optional input) and returns its outputs. Validates the attributes and shapes now. Works
+   * for built-in ops (typed attributes) and for ops loaded from a plugin with `loadOpLibrary`
+   * (plain attributes, checked against what the plugin declares).
    * @param options.name - node name for messages (default `<op>_<n>`), prefixed.
-   * @throws TypeError / RangeError naming the node and the bad value.
+   * @throws TypeError / RangeError naming the node and the bad value (an unknown op names the
+   *   built-in ops and the loaded plugin ops).
    */
   op<K extends OpName>(
     op: K,
     attrs: OpAttrs[K],
+    inputs: readonly (GraphValue | null)[],
+    options?: { name?: string },
+  ): GraphValue[];
+  op<P extends string>(
+    op: PluginOpName<P>,
+    attrs: Attrs,
+    inputs: readonly (GraphValue | null)[],
+    options?: { name?: string },
+  ): GraphValue[];
+  op(
+    op: string,
+    attrs: object,
     inputs: readonly (GraphValue | null)[],
     options: { name?: string } = {},
   ): GraphValue[] {

@@ -9,7 +9,8 @@
  *   `kaimingUniform()`, `zeros()`, `ones()`, `constant(v)`), `g.state(...)`, `g.constant(...)`;
  *   `g.scoped('stem')` prefixes names (`stem.conv.weight`, PyTorch state-dict names).
  * - Ops: one method per op (`g.relu(x)`, `g.groupNorm(x, gamma, beta, { groups })`, ...) or
- *   `g.op(name, attrs, inputs)` for any registered op (returns all outputs). Every value is a
+ *   `g.op(name, attrs, inputs)` for any registered op (returns all outputs), including ops
+ *   from a plugin library loaded with `loadOpLibrary(path)`. Every value is a
  *   `GraphValue` with its `shape` known immediately; bad shapes throw at the call.
  * - `g.output(name, v)`, `g.loss(scalar)`; `const m = g.compile({ device: 'cpu', mode,
  *   optimizer: { kind: 'adam', lr: 2e-3, groups: [{ params: (n) => n.startsWith('lesion.'), lr: 5e-3 }] } })`.
@@ -22,6 +23,17 @@
  * @packageDocumentation
  */
 
+// Op plugins: custom ops from a shared library, usable with g.op(name, attrs, inputs) (docs/custom-ops.md).
+export {
+  loadOpLibrary,
+  type OpLibrary,
+  opLibraries,
+  type PluginAttributeInfo,
+  type PluginInputInfo,
+  type PluginOpInfo,
+  type PluginOpName,
+  pluginAbiVersion,
+} from '@deepsc/native';
 export {
   type BuilderOptions,
   type CompileOptions,
