@@ -182,9 +182,21 @@ export interface NativeModelHandle {
   /**
    * Runs the backward pass of the last forward; `seeds` by output name for the model's seed
    * outputs. With `accumulate` true, then adds the trainable parameters' gradients into the
-   * model's persistent sums (one micro-batch; the first copies).
+   * model's persistent sums (one micro-batch; the first copies). `syncGradients` (default true)
+   * says whether this backward completes the step's gradients: with a gradient hook set they
+   * are then handed to it as they become final (ignored without a hook).
    */
-  backward(seeds?: Readonly<Record<string, RawTensor>>, accumulate?: boolean): Promise<void>;
+  backward(
+    seeds?: Readonly<Record<string, RawTensor>>,
+    accumulate?: boolean,
+    syncGradients?: boolean,
+  ): Promise<void>;
+  /**
+   * Sets a collective backend's gradient hook (a type-tagged External carrying a
+   * `deepsc_gradient_hook`, see include/deepsc/gradient_hook.h), or removes it (null). Throws
+   * TypeError for anything else or another hook ABI version; Error while busy.
+   */
+  setGradientHook(hook: object | null): void;
   /** One optimizer step: with the accumulated micro-batches' mean gradient when there are any, else the last backward's. */
   step(): Promise<StepReport>;
   /** forward + backward (loss only) + step in one call. */

@@ -12,6 +12,7 @@
 
 #include "binding/convert.h"
 #include "binding/tensor.h"
+#include "deepsc/gradient_hook.h"
 #include "graph/executor.h"
 #include "graph/finite.h"
 
@@ -215,6 +216,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                            InstanceMethod("learningRates", &NativeModel::learning_rates),
                            InstanceMethod("optimizerState", &NativeModel::optimizer_state),
                            InstanceMethod("setOptimizerState", &NativeModel::set_optimizer_state),
+                           InstanceMethod("setGradientHook", &NativeModel::set_gradient_hook),
                            InstanceMethod("dispose", &NativeModel::dispose),
                            InstanceAccessor("busy", &NativeModel::busy, nullptr),
                            InstanceAccessor("microBatches", &NativeModel::micro_batches, nullptr),
@@ -231,6 +233,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   }
 
  private:
+  // Declared before ex_, so it is released after it: the executor settles a reduction in flight
+  // through the hook when it goes.
+  Napi::Reference<Napi::External<deepsc_gradient_hook>> hook_ref_;
   std::shared_ptr<Executor> ex_;
 
   Executor& live(const char* what) {
@@ -566,18 +571,17 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       Executor& ex = live("backward");
       auto exp = ex_;
       auto seeds = std::make_shared<std::vector<std::vector<float>>>();
-      const bool accumulate = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      graph::BackwardMode mode;
+      mode.accumulate = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      mode.sync_gradients = !(info[2].IsBoolean() && !info[2].As<Napi::Boolean>().Value());
       prepare_busy(ex, "backward", [&] {
         ex.check_can_backward();
-        if (accumulate) ex.check_can_accumulate();
+        if (mode.accumulate) ex.check_can_accumulate();
         *seeds = read_seeds(ex, info[0]);
       });
       return queue(
           info, exp,
-          [exp, seeds, accumulate] {
-            exp->backward(*seeds);
-            if (accumulate) exp->accumulate();
-          },
+          [exp, seeds, mode] { exp->backward(*seeds, mode); },
           [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
     });
   }
@@ -875,12 +879,37 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     });
   }
 
+  /// Sets the gradient hook of a collective backend (a type-tagged External from
+  /// @deepsc/distributed), or removes it (null); keeps the External alive while it is set.
+  Napi::Value set_gradient_hook(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Executor& ex = live("setGradientHook");
+      check_idle(ex, "setGradientHook");
+      if (info[0].IsNull() || info[0].IsUndefined()) {
+        ex.set_gradient_hook(nullptr);
+        hook_ref_.Reset();
+        return env.Undefined();
+      }
+      static const napi_type_tag tag = {DEEPSC_GRADIENT_HOOK_TAG_LOWER, DEEPSC_GRADIENT_HOOK_TAG_UPPER};
+      if (!info[0].IsExternal() || !info[0].As<Napi::External<deepsc_gradient_hook>>().CheckTypeTag(&tag))
+        fail(ErrorKind::Type, "setGradientHook",
+             "expected a gradient hook from @deepsc/distributed (ProcessGroup.attachGradients) or null");
+      auto ext = info[0].As<Napi::External<deepsc_gradient_hook>>();
+      ex.set_gradient_hook(ext.Data());
+      hook_ref_ = Napi::Persistent(ext);
+      return env.Undefined();
+    });
+  }
+
   Napi::Value dispose(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       if (!ex_) return env.Undefined();
       check_idle(*ex_, "dispose");
+      if (ex_->has_gradient_hook()) ex_->set_gradient_hook(nullptr);
       ex_.reset();
+      hook_ref_.Reset();
       return env.Undefined();
     });
   }

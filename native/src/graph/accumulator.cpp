@@ -25,12 +25,19 @@ void copy_into(Backend b, float* dst, const float* src, int64_t n) {
 }  // namespace
 
 void GradientAccumulator::add(const std::vector<GradRef>& grads, uint64_t version) {
-  for (const GradRef& g : grads) {
-    auto it = sums_.find(g.id);
-    if (it == sums_.end()) it = sums_.emplace(g.id, alloc_sum(backend_, g.n)).first;
-    if (count_ == 0) copy_into(backend_, it->second.data(), g.grad, g.n);
-    else add_into(backend_, it->second.data(), g.grad, g.n);
-  }
+  for (const GradRef& g : grads) add_one(g);
+  commit(version);
+}
+
+float* GradientAccumulator::add_one(const GradRef& g) {
+  auto it = sums_.find(g.id);
+  if (it == sums_.end()) it = sums_.emplace(g.id, alloc_sum(backend_, g.n)).first;
+  if (count_ == 0) copy_into(backend_, it->second.data(), g.grad, g.n);
+  else add_into(backend_, it->second.data(), g.grad, g.n);
+  return it->second.data();
+}
+
+void GradientAccumulator::commit(uint64_t version) {
   if (count_ == 0) version_ = version;
   ++count_;
 }

@@ -37,6 +37,11 @@ class GradientAccumulator {
   /// Adds one micro-batch's gradients (copies them when count() == 0). The set of parameters
   /// is the same for every call of one executor (the program fixes it).
   void add(const std::vector<GradRef>& grads, uint64_t version);
+  /// add() one parameter at a time (a backward handing each gradient on as it is final): adds
+  /// `g` to its sum (copies it when count() == 0) and returns the sum; commit() then counts the
+  /// micro-batch.
+  float* add_one(const GradRef& g);
+  void commit(uint64_t version);
   /// The sum of parameter `id` (nullptr when it has none or nothing was accumulated).
   float* sum(int id) const;
   /// Divides every sum by count() in place, so each holds the micro-batches' mean; a

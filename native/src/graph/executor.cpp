@@ -147,7 +147,13 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
   }
 }
 
-Executor::~Executor() = default;
+Executor::~Executor() {
+  // A reduction in flight writes into this executor's memory: let it finish first.
+  try {
+    settle_gradients();
+  } catch (...) {
+  }
+}
 
 int64_t Executor::persistent_bytes() const {
   int64_t bytes = 0;
@@ -174,12 +180,14 @@ void Executor::read_value(int value, float* host_dst) const {
 }
 
 void Executor::write_value(int value, const float* host_src) {
+  settle_gradients();  // an input slot may share arena memory with a gradient being reduced
   const TensorView v = value_view(value);
   if (!v.present()) fail(ErrorKind::Type, "write", graph_.describe(value) + " has no storage in this model (pruned)");
   copy_in(backend_, v.data, host_src, v.numel());
 }
 
 bool Executor::read_gradient(int value, float* host_dst) const {
+  settle_gradients();
   const TensorView g = grad_view(value);
   if (!g.present()) return false;
   copy_out(backend_, host_dst, g.data, g.numel());
@@ -242,23 +250,50 @@ void Executor::check_step_boundary(const char* what) const {
 
 void Executor::forward() {
   // The forward pass reuses memory of the previous backward's gradients.
+  settle_gradients();
   gradients_at_.reset();
   forward_at_.reset();
   run_steps(0, program_.forward_steps, nullptr);
   forward_at_ = shared_->param_version.load();
 }
 
-void Executor::backward(const std::vector<std::vector<float>>& seeds) {
+void Executor::backward(const std::vector<std::vector<float>>& seeds, BackwardMode mode) {
   check_can_backward();
+  if (mode.accumulate) check_can_accumulate();
   if (seeds.size() != program_.seed_values.size())
     fail(ErrorKind::Type, "backward",
          "expected " + std::to_string(program_.seed_values.size()) + " seed gradients, got " + std::to_string(seeds.size()));
+  settle_gradients();
   const uint64_t at = *forward_at_;
   // Backward overwrites activations whose forward use is over: one backward per forward.
   forward_at_.reset();
-  run_steps(program_.forward_steps, static_cast<int>(program_.steps.size()), &seeds);
+  if (sync_) sync_->reset();
+  syncing_ = hook_.has_value() && mode.sync_gradients;
+  syncing_accumulates_ = syncing_ && mode.accumulate;
+  try {
+    run_steps(program_.forward_steps, static_cast<int>(program_.steps.size()), &seeds);
+  } catch (...) {
+    // Gradients handed over so far are being reduced: wait, then drop them (and, when they were
+    // partly added to the accumulator, the accumulated micro-batches: they are incomplete).
+    const bool partial = syncing_accumulates_;
+    syncing_ = syncing_accumulates_ = false;
+    settle_gradients();
+    if (sync_) sync_->reset();
+    if (partial) zero_gradients();
+    throw;
+  }
   gradients_at_ = at;
   last_backward_accumulated_ = false;
+  if (syncing_) {
+    if (syncing_accumulates_) {
+      accum_.commit(at);  // hand_over_gradients added each parameter as it became final
+      last_backward_accumulated_ = true;
+    }
+    sync_->finish(*hook_);
+    syncing_ = syncing_accumulates_ = false;
+  } else if (mode.accumulate) {
+    accumulate();
+  }
 }
 
 void Executor::accumulate() {
@@ -281,6 +316,8 @@ void Executor::accumulate() {
 }
 
 void Executor::zero_gradients() {
+  settle_gradients();
+  if (sync_) sync_->reset();
   // Like PyTorch's zero_grad (grads set to None): the last backward's gradients go too, so a
   // step needs a new backward.
   accum_.clear();
@@ -289,6 +326,7 @@ void Executor::zero_gradients() {
 }
 
 bool Executor::accumulated_gradient(int value, float* host_dst) const {
+  settle_gradients();
   if (accum_.count() == 0) return false;
   if (!accum_.sum(value)) return false;
   accum_.mean_to_host(value, host_dst);
@@ -297,6 +335,20 @@ bool Executor::accumulated_gradient(int value, float* host_dst) const {
 
 StepReport Executor::step() {
   check_can_step();
+  if (hook_) {
+    // The optimizer (and clipping) must see the mean over the ranks, never this rank's own.
+    settle_gradients();
+    if (!sync_->error().empty()) {
+      const std::string err = sync_->error();
+      zero_gradients();
+      fail(ErrorKind::Runtime, "step", err);
+    }
+    if (!sync_->synced())
+      fail(ErrorKind::Runtime, "step",
+           "a gradient hook is set but the gradients were not averaged over the ranks: the last backward had "
+           "syncGradients false (pass true on the last micro-batch of each step)");
+    sync_->reset();
+  }
   const int micro = accum_.count();
   // With accumulation the optimizer (clipping included) sees the micro-batches' mean.
   if (micro > 0) accum_.to_mean();
@@ -322,6 +374,45 @@ void Executor::set_optimizer(OptimizerConfig cfg) {
     }
   optimizer_ = std::make_unique<Optimizer>(
       std::move(cfg), [&](int id) { return leaves_[static_cast<size_t>(id)]->data.floats(); }, backend_);
+}
+
+void Executor::set_gradient_hook(const deepsc_gradient_hook* hook) {
+  settle_gradients();
+  if (hook && hook->abi_version != DEEPSC_GRADIENT_HOOK_ABI)
+    fail(ErrorKind::Type, "setGradientHook",
+         "the hook has ABI version " + std::to_string(hook->abi_version) + " but this engine speaks version " +
+             std::to_string(DEEPSC_GRADIENT_HOOK_ABI) + ": rebuild the collective backend against this engine");
+  if (hook && (!hook->ready || !hook->flush || !hook->wait))
+    fail(ErrorKind::Type, "setGradientHook", "the hook lacks a ready, flush or wait function");
+  if (!hook) {
+    hook_.reset();
+    sync_.reset();
+    return;
+  }
+  hook_ = *hook;
+  if (!sync_)
+    sync_ = std::make_unique<GradientSync>(
+        program_,
+        [&](int v) {
+          const Persistent* p = leaves_[static_cast<size_t>(v)].get();
+          return p && p->kind == ValueKind::parameter && p->trainable;
+        },
+        backend_);
+  sync_->reset();
+}
+
+void Executor::settle_gradients() const {
+  if (sync_ && hook_) sync_->settle(*hook_);
+}
+
+void Executor::hand_over_gradients(int s) {
+  for (int id : sync_->final_after(s)) {
+    float* grad = grad_view(id).data;
+    const int64_t n = leaves_[static_cast<size_t>(id)]->data.floats();
+    // With accumulation the step uses the micro-batches' sum: add this one's now and hand that over.
+    if (syncing_accumulates_) grad = accum_.add_one({id, grad, n});
+    sync_->hand_over(*hook_, id, grad, n);
+  }
 }
 
 void Executor::parameters_changed() {
@@ -359,6 +450,7 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
         break;
       }
     }
+    if (syncing_) hand_over_gradients(s);
   }
   // Device kernels are asynchronous: wait here, so the pass's errors surface in this call
   // and its results are complete when it returns.

@@ -10,7 +10,9 @@
 #include <memory>
 #include <optional>
 
+#include "deepsc/gradient_hook.h"
 #include "graph/accumulator.h"
+#include "graph/gradient_sync.h"
 #include "graph/memory.h"
 #include "graph/optimizer.h"
 #include "graph/planner.h"
@@ -32,6 +34,16 @@ struct Persistent {
 struct SharedState {
   std::atomic<bool> busy{false};
   std::atomic<uint64_t> param_version{0};
+};
+
+/// What a backward() does besides computing the gradients.
+struct BackwardMode {
+  /// Also add the trainable parameters' gradients into the accumulator (one micro-batch; see accumulate()).
+  bool accumulate = false;
+  /// With a gradient hook set: this backward completes the step's gradients, so they are handed
+  /// to the hook (averaged over the ranks) as they become final. False on the micro-batches
+  /// before the last (PyTorch DDP's no_sync). Ignored without a hook.
+  bool sync_gradients = true;
 };
 
 struct CompileOptions {
@@ -95,7 +107,7 @@ class Executor {
 
   void forward();
   /// `seeds[k]` holds the gradient of program().seed_values[k] (its element count).
-  void backward(const std::vector<std::vector<float>>& seeds);
+  void backward(const std::vector<std::vector<float>>& seeds, BackwardMode mode = {});
   /// Adds the trainable parameters' gradients of the last backward() into the accumulator
   /// (see accumulator.h). A forward() may follow; step() then uses the micro-batches' mean.
   void accumulate();
@@ -108,6 +120,11 @@ class Executor {
   /// Clips and updates with the accumulated mean when micro-batches were accumulated, else with
   /// the last backward's gradients; then forgets both.
   StepReport step();
+
+  /// Sets (a copy of) the gradient hook, or removes it (nullptr); settles a reduction in flight
+  /// first. The caller keeps hook->ctx alive while it is set. Type error for another ABI version.
+  void set_gradient_hook(const deepsc_gradient_hook* hook);
+  bool has_gradient_hook() const { return hook_.has_value(); }
 
   /// Replaces the optimizer (its state starts fresh).
   void set_optimizer(OptimizerConfig cfg);
@@ -126,6 +143,10 @@ class Executor {
   /// Device backends: reports a failed launch naming the node (DEEPSC_CUDA_SYNC=1: waits for
   /// each step, so an execution fault names its node too).
   void after_device_step(const Step& st) const;
+  /// Hands the gradients final after step `s` to the hook (a syncing backward).
+  void hand_over_gradients(int s);
+  /// Waits for a gradient reduction in flight, so its buffers may be read or reused.
+  void settle_gradients() const;
 
   Graph graph_;
   Program program_;
@@ -144,6 +165,10 @@ class Executor {
   std::optional<uint64_t> gradients_at_; // param version the current gradients were computed at
   GradientAccumulator accum_;
   bool last_backward_accumulated_ = false;  // accumulate() took the current gradients
+  std::optional<deepsc_gradient_hook> hook_;  // set by a collective backend (gradient_hook.h)
+  std::unique_ptr<GradientSync> sync_;        // with hook_
+  bool syncing_ = false;                      // a backward handing gradients to the hook is running
+  bool syncing_accumulates_ = false;          // ... and hands over the accumulated sums
 };
 
 }  // namespace deepsc::graph

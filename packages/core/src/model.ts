@@ -49,6 +49,13 @@ export interface BackwardOptions {
    * the mean over the accumulated micro-batches (see {@link CompiledModel.step}).
    */
   gradients?: 'overwrite' | 'accumulate';
+  /**
+   * With a gradient hook set (`@deepsc/distributed`'s `ProcessGroup.attachGradients`): whether
+   * this backward completes the step's gradients, so they are averaged over the ranks as the
+   * backward produces them (default true). Pass false on every micro-batch but the last of an
+   * accumulated step (PyTorch DDP's `no_sync`). Ignored without a hook.
+   */
+  syncGradients?: boolean;
 }
 
 /** Which gradient {@link CompiledModel.gradient} returns. */
@@ -223,7 +230,10 @@ export class CompiledModel {
     const mode = options.gradients ?? 'overwrite';
     if (mode !== 'overwrite' && mode !== 'accumulate')
       throw new RangeError(`backward: gradients is '${String(mode)}', expected 'overwrite' or 'accumulate'`);
-    await this.#h.backward(raws(seeds, 'backward'), mode === 'accumulate');
+    const sync = options.syncGradients ?? true;
+    if (typeof sync !== 'boolean')
+      throw new TypeError(`backward: syncGradients must be a boolean, got ${typeof sync}`);
+    await this.#h.backward(raws(seeds, 'backward'), mode === 'accumulate', sync);
   }
 
   /**
@@ -237,6 +247,17 @@ export class CompiledModel {
    */
   async step(): Promise<StepReport> {
     return this.#h.step();
+  }
+
+  /**
+   * Sets the gradient hook of a collective backend, or removes it (`null`). Used by
+   * `@deepsc/distributed` (`ProcessGroup.attachGradients` / `detachGradients`); the hook is an
+   * opaque object made by that package. With a hook, {@link CompiledModel.step} steps with the
+   * gradients averaged over the ranks and fails if the last backward did not sync them.
+   * @throws TypeError for an object that is not such a hook; Error while busy or disposed.
+   */
+  setGradientHook(hook: object | null): void {
+    this.#h.setGradientHook(hook);
   }
 
   /** Micro-batches accumulated since the last step (0 when not accumulating). */
