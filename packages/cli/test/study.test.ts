@@ -106,6 +106,37 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     expect(compared).toContainEqual(['segmentation-only', 'joint', 'diceAllScans', 2]);
     expect(compared.some((c: unknown[]) => c[2] === 'accuracy')).toBe(false);
 
+    // the efficiency phase: both arms timed back to back from their seed-0 final checkpoints
+    expect(r.err).toContain(
+      'study: timing 2 arm(s) back to back: 1 training step(s) and 1 held-out scan(s) each, 1 repeat(s)',
+    );
+    const efficiency = JSON.parse(await readFile(join(out, 'efficiency.json'), 'utf8'));
+    expect(efficiency).toMatchObject({ steps: 1, scans: 1, repeats: 1 });
+    expect(efficiency.threads).toBeGreaterThanOrEqual(1);
+    expect(efficiency.loadAverage.before).toHaveLength(3);
+    expect(efficiency.trainScans).toHaveLength(1);
+    expect(efficiency.heldOutScans).toEqual([runs[0].scans[1].id]);
+    expect(efficiency.arms.map((a: { arm: string; seed: number }) => [a.arm, a.seed])).toEqual([
+      ['segmentation-only', 0],
+      ['joint', 0],
+    ]);
+    for (const [k, t] of efficiency.arms.entries()) {
+      expect(t.trainSecondsPerStep).toBeGreaterThan(0);
+      expect(t.stepsPerEpoch).toBe(3);
+      expect(t.trainSecondsPerEpoch).toBeCloseTo(3 * t.trainSecondsPerStep, 12);
+      expect(t.inferSecondsPerScan).toBeGreaterThan(0);
+      // the aggregate's primary (timed) columns, the in-run ones beside them
+      expect(agg.arms[k].efficiency.timedTrainSecondsPerEpoch).toBe(t.trainSecondsPerEpoch);
+      expect(agg.arms[k].efficiency.timedInferSecondsPerScan).toBe(t.inferSecondsPerScan);
+      expect(agg.arms[k].efficiency.trainSecondsPerEpoch).toBeGreaterThan(0);
+    }
+    expect(agg.timing).toMatchObject({ steps: 1, scans: 1, repeats: 1, threads: efficiency.threads });
+    // the checkpoints were only read
+    const stateAfter = JSON.parse(
+      await readFile(join(out, 'runs', 'joint-seed0', 'checkpoints', 'last', 'state.json'), 'utf8'),
+    );
+    expect(stateAfter.step).toBe(3);
+
     const runsCsv = csvRows(await readFile(join(out, 'runs.csv'), 'utf8'));
     expect(runsCsv).toHaveLength(5);
     expect(runsCsv[0]?.slice(0, 5)).toEqual(['arm', 'seed', 'variant', 'accuracy', 'macroAuc']);
@@ -172,6 +203,26 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     expect(again.code, again.err).toBe(0);
     expect(again.err).not.toContain('study: run');
     expect(JSON.parse(again.out)).toMatchObject({ runs: 4, skipped: 4 });
+    // efficiency.json holds this study's timings: not timed again, unless --retime
+    expect(again.err).not.toContain('study: timing');
+    expect(JSON.parse(await readFile(join(out, 'efficiency.json'), 'utf8')).measuredAt).toBe(
+      efficiency.measuredAt,
+    );
+    const retimed = await runCli(
+      'study',
+      '--config',
+      'deepsc-covid-ablation',
+      '--quick',
+      '--out',
+      out,
+      '--retime',
+    );
+    expect(retimed.code, retimed.err).toBe(0);
+    expect(retimed.err).toContain('study: timing 2 arm(s) back to back');
+    expect(retimed.out).toMatch(/timed back to back: 2 arm\(s\), \d+ thread\(s\)/);
+    expect(JSON.parse(await readFile(join(out, 'efficiency.json'), 'utf8')).measuredAt).not.toBe(
+      efficiency.measuredAt,
+    );
   }, 120_000);
 
   it('stops before the first run when interrupted while the cohort was generated', async () => {

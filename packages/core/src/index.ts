@@ -43,6 +43,7 @@ export {
   type ParameterOptions,
 } from './builder.js';
 export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
+export { engineThreads } from './engine-threads.js';
 export { type GraphFlops, graphFlops, nodeFlops } from './flops.js';
 export { type GraphIdentity, GraphValue } from './graph-value.js';
 export {

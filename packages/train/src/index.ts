@@ -40,6 +40,7 @@ export * from './run-write-error.js';
 export * from './sample.js';
 export * from './schedule.js';
 export * from './study/run-study.js';
+export * from './study/study-efficiency.js';
 export * from './study/study-pin.js';
 export * from './study/study-record-file.js';
 export * from './study/study-spec.js';

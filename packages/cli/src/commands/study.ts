@@ -14,6 +14,7 @@ interface StudyCliOptions {
   device?: string;
   progress: string;
   json?: boolean;
+  retime?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -41,8 +42,8 @@ function headline(a: StudyAggregate): string[] {
 
 /**
  * `deepsc study`: trains and evaluates every arm x seed of a study file, resuming where a
- * previous start stopped, and writes the results folder (runs.json/csv, aggregate.json/csv,
- * comparisons.csv, report.html).
+ * previous start stopped, times every arm back to back (efficiency.json), and writes the results
+ * folder (runs.json/csv, aggregate.json/csv, comparisons.csv, report.html).
  */
 export function registerStudy(program: Command): void {
   program
@@ -68,6 +69,10 @@ export function registerStudy(program: Command): void {
     )
     .option('--device <device>', 'cpu or cuda: where the networks train (same as --set training.device=...)')
     .option('--progress <style>', "each run's training progress: auto, bar, lines or off", 'off')
+    .option(
+      '--retime',
+      "time every arm back to back again (the efficiency phase), even when efficiency.json holds this study's timings",
+    )
     .option('--json', 'print the aggregate as JSON on stdout')
     .addHelpText(
       'after',
@@ -82,6 +87,7 @@ export function registerStudy(program: Command): void {
         const r = await runStudy(study, {
           out: opts.out,
           ...(opts.quick ? { quick: true } : {}),
+          ...(opts.retime ? { retime: true } : {}),
           overrides: [...(opts.device ? [`training.device=${opts.device}`] : []), ...opts.set],
           signal,
           progress: { style: opts.progress as 'auto' },
@@ -107,6 +113,10 @@ export function registerStudy(program: Command): void {
         console.log('');
         for (const l of headline(a)) console.log(l);
         console.log(`  ${r.total} runs (${r.skipped} finished before), ${(r.seconds / 60).toFixed(1)} min`);
+        if (r.efficiency)
+          console.log(
+            `  timed back to back: ${r.efficiency.arms.length} arm(s), ${r.efficiency.threads} thread(s), load average ${r.efficiency.loadAverage.before[0]?.toFixed(2)} before, ${r.efficiency.loadAverage.after[0]?.toFixed(2)} after (${r.out}/efficiency.json)`,
+          );
         console.log(`  tables: ${r.out}/{runs,aggregate,comparisons}.csv`);
         console.log(`  report: ${r.report}`);
       } catch (err) {

@@ -19,6 +19,7 @@ import {
   runsCsv,
   STUDY_RECORD_VERSION,
   type StudyAggregate,
+  type StudyEfficiency,
   type StudyFindingTest,
   type StudyRunRecord,
 } from '@deepsc/eval';
@@ -33,7 +34,8 @@ import { checkRunFolderPath } from '../run-folder.js';
 import { acquireRunLock } from '../run-lock.js';
 import { preprocessOptions, stepsPerEpoch, train } from '../trainer.js';
 import { checkTrainingDevice } from '../training-device.js';
-import { claimStudyFolder, manifestHash } from './study-pin.js';
+import { efficiencyKey, FULL_EFFICIENCY, measureEfficiency, QUICK_EFFICIENCY } from './study-efficiency.js';
+import { claimStudyFolder, manifestHash, type StudyPin } from './study-pin.js';
 import { readStudyJson, writeStudyJson } from './study-record-file.js';
 import { type LoadedStudy, quickStudy, type StudySpec } from './study-spec.js';
 
@@ -52,6 +54,8 @@ export interface StudyOptions {
   signal?: AbortSignal;
   /** Stop each run's training after this many optimizer steps in all (as if interrupted); for tests. */
   stopAfterSteps?: number;
+  /** Time the arms again even when `efficiency.json` holds this study's timings. */
+  retime?: boolean;
 }
 
 /** One planned run. */
@@ -72,6 +76,8 @@ export interface StudyResult {
   skipped: number;
   total: number;
   aggregate?: StudyAggregate;
+  /** The back-to-back timings (`efficiency.json`), measured now or by an earlier start. */
+  efficiency?: StudyEfficiency;
   report?: string;
   seconds: number;
 }
@@ -130,16 +136,13 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   try {
     const manifest = spec.synthetic ? undefined : (plan[0] as PlannedRun).config.data.manifest;
     const manifestSha256 = await manifestHash(manifest);
-    const added = await claimStudyFolder(
-      out,
-      {
-        spec,
-        quick: options.quick ?? false,
-        overrides: options.overrides ?? [],
-        ...(manifestSha256 ? { manifestSha256 } : {}),
-      },
-      manifest,
-    );
+    const pin: StudyPin = {
+      spec,
+      quick: options.quick ?? false,
+      overrides: options.overrides ?? [],
+      ...(manifestSha256 ? { manifestSha256 } : {}),
+    };
+    const added = await claimStudyFolder(out, pin, manifest);
     if (added.length)
       log(`study: extends the study in ${out} with arm(s) ${added.join(', ')}; its finished runs are kept`);
     if (spec.synthetic) {
@@ -214,7 +217,18 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         `study: ${k + 1}/${plan.length} runs done; about ${fmtMinutes((sessionSeconds / sessionRuns) * left)} left`,
       );
     }
+    const efficiency = await timeArms(out, spec, plan, pin, options);
+    if (efficiency === 'interrupted')
+      return {
+        status: 'interrupted',
+        out,
+        runs: records,
+        skipped,
+        total: plan.length,
+        seconds: (performance.now() - t0) / 1000,
+      };
     const aggregate = aggregateStudy(records, {
+      ...(efficiency ? { efficiency } : {}),
       name: spec.name,
       description: spec.description,
       arms: spec.arms.map((a) => a.name),
@@ -235,12 +249,53 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
       skipped,
       total: plan.length,
       aggregate,
+      ...(efficiency ? { efficiency } : {}),
       report,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The efficiency phase: `<out>/efficiency.json` when it holds this study's timings of every
+ * arm (and `retime` is off), else every arm timed now from its first seed's final checkpoint.
+ * An arm whose checkpoint is gone is left out (its timed columns stay empty), with a message.
+ * @returns undefined when no arm can be timed; 'interrupted' when the signal stopped it.
+ */
+async function timeArms(
+  out: string,
+  spec: StudySpec,
+  plan: readonly PlannedRun[],
+  pin: StudyPin,
+  options: StudyOptions,
+): Promise<StudyEfficiency | undefined | 'interrupted'> {
+  const log = options.log ?? (() => undefined);
+  const path = join(out, 'efficiency.json');
+  const key = efficiencyKey(pin);
+  const was = await readStudyJson<StudyEfficiency>(path);
+  if (!options.retime && was?.key === key && spec.arms.every((a) => was.arms.some((t) => t.arm === a.name)))
+    return was;
+  const firstSeed = spec.seeds[0] as number;
+  const runs: PlannedRun[] = [];
+  for (const arm of spec.arms) {
+    const run = plan.find((p) => p.arm === arm.name && p.seed === firstSeed) as PlannedRun;
+    if (await exists(join(run.runDir, 'checkpoints', 'last', 'state.json'))) runs.push(run);
+    else log(`study: ${run.name} has no final checkpoint; arm ${arm.name} is not timed`);
+  }
+  if (runs.length === 0) return undefined;
+  const how = options.quick ? QUICK_EFFICIENCY : FULL_EFFICIENCY;
+  log(
+    `study: timing ${runs.length} arm(s) back to back: ${how.steps} training step(s) and ${how.scans} held-out scan(s) each, ${how.repeats} repeat(s)`,
+  );
+  const measured = await measureEfficiency(runs, key, how, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    log,
+  });
+  if (!measured) return 'interrupted';
+  await writeStudyJson(path, measured);
+  return measured;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -11,11 +11,24 @@ import { bootstrapInterval, weightedMean } from '../../stats/bootstrap.js';
 import { seededRandom } from '../../stats/rng.js';
 import type {
   ArmAggregate,
+  ArmEfficiency,
   ArmMetric,
   PairedComparison,
   StudyAggregate,
+  StudyEfficiency,
   StudyRunRecord,
 } from './study-data.js';
+
+/** Two networks' costs together (each field the sum). */
+const sumEfficiency = (a: ArmEfficiency, b: ArmEfficiency): ArmEfficiency => ({
+  parameters: a.parameters + b.parameters,
+  forwardFlops: a.forwardFlops + b.forwardFlops,
+  timedTrainSecondsPerStep: a.timedTrainSecondsPerStep + b.timedTrainSecondsPerStep,
+  timedTrainSecondsPerEpoch: a.timedTrainSecondsPerEpoch + b.timedTrainSecondsPerEpoch,
+  timedInferSecondsPerScan: a.timedInferSecondsPerScan + b.timedInferSecondsPerScan,
+  trainSecondsPerEpoch: a.trainSecondsPerEpoch + b.trainSecondsPerEpoch,
+  inferSecondsPerScan: a.inferSecondsPerScan + b.inferSecondsPerScan,
+});
 
 /** A metric of one run, computed with per-scan multiplicities `w` (all 1: the run's value). */
 type RunMetric = (run: PreparedRun, w: ArrayLike<number>) => number;
@@ -145,6 +158,8 @@ export interface AggregateStudyOptions {
   resamples?: number;
   /** Seed of the bootstrap and the permutations; default 0. */
   seed?: number;
+  /** The back-to-back timings (`efficiency.json`), for the `timed*` efficiency columns. */
+  efficiency?: StudyEfficiency;
 }
 
 /**
@@ -196,6 +211,7 @@ export function aggregateStudy(
       };
     }
     const eff = (f: (r: StudyRunRecord) => number) => mean(rs.map((r) => f(r.record)));
+    const timed = options.efficiency?.arms.find((t) => t.arm === arm);
     return {
       arm,
       variant: rs[0]?.record.variant ?? '',
@@ -204,6 +220,9 @@ export function aggregateStudy(
       efficiency: {
         parameters: eff((r) => r.parameters),
         forwardFlops: eff((r) => r.forwardFlops),
+        timedTrainSecondsPerStep: timed?.trainSecondsPerStep ?? Number.NaN,
+        timedTrainSecondsPerEpoch: timed?.trainSecondsPerEpoch ?? Number.NaN,
+        timedInferSecondsPerScan: timed?.inferSecondsPerScan ?? Number.NaN,
         trainSecondsPerEpoch: eff((r) => r.trainSecondsPerEpoch),
         inferSecondsPerScan: eff((r) => r.inferSecondsPerScan),
       },
@@ -238,12 +257,15 @@ export function aggregateStudy(
       ? {
           separateNetworks: {
             arms: [seg.arm, cls.arm] as const,
-            parameters: seg.efficiency.parameters + cls.efficiency.parameters,
-            forwardFlops: seg.efficiency.forwardFlops + cls.efficiency.forwardFlops,
-            trainSecondsPerEpoch: seg.efficiency.trainSecondsPerEpoch + cls.efficiency.trainSecondsPerEpoch,
-            inferSecondsPerScan: seg.efficiency.inferSecondsPerScan + cls.efficiency.inferSecondsPerScan,
+            ...sumEfficiency(seg.efficiency, cls.efficiency),
           },
         }
+      : {}),
+    ...(options.efficiency
+      ? (() => {
+          const { arms: _arms, key: _key, ...timing } = options.efficiency;
+          return { timing };
+        })()
       : {}),
     createdAt: new Date().toISOString(),
     wallSeconds: runs.reduce((s, r) => s + r.trainSeconds + r.inferSecondsPerScan * r.scans.length, 0),

@@ -9,7 +9,13 @@ import { escapeHtml as esc, formatNumber as num } from '../escape.js';
 import { type ReportSection, renderReportPage } from '../page.js';
 import { stripChartSvg } from '../svg/strip-chart.js';
 import { studyMetrics } from './aggregate-study.js';
-import type { ArmMetric, StudyAggregate, StudyFindingTest, StudyRunRecord } from './study-data.js';
+import type {
+  ArmEfficiency,
+  ArmMetric,
+  StudyAggregate,
+  StudyFindingTest,
+  StudyRunRecord,
+} from './study-data.js';
 
 /** The study report's CSS beyond the shared page's. */
 const css = `
@@ -102,13 +108,20 @@ function comparisons(a: StudyAggregate): string {
 
 function efficiency(a: StudyAggregate): string {
   const flops = (v: number) => (Number.isNaN(v) ? 'not measured' : `${num(v / 1e9, 2)} G`);
-  const row = (name: string, e: StudyAggregate['arms'][number]['efficiency']) =>
-    `<tr><td>${esc(name)}</td><td>${Math.round(e.parameters).toLocaleString('en')}</td><td>${flops(e.forwardFlops)}</td><td>${num(e.trainSecondsPerEpoch, 1)}</td><td>${num(e.inferSecondsPerScan * 1000, 0)}</td></tr>`;
+  const timed = (v: number, digits: number, scale = 1) =>
+    Number.isNaN(v) ? 'not timed' : num(v * scale, digits);
+  const row = (name: string, e: ArmEfficiency) =>
+    `<tr><td>${esc(name)}</td><td>${Math.round(e.parameters).toLocaleString('en')}</td><td>${flops(e.forwardFlops)}</td><td>${timed(e.timedTrainSecondsPerEpoch, 1)}</td><td>${timed(e.timedInferSecondsPerScan, 0, 1000)}</td><td class="muted">${num(e.trainSecondsPerEpoch, 1)}</td><td class="muted">${num(e.inferSecondsPerScan * 1000, 0)}</td></tr>`;
   const sep = a.separateNetworks;
-  return `<table><tr><th>arm</th><th>parameters</th><th>forward FLOPs per scan</th><th>training s / epoch</th><th>inference ms / scan</th></tr>${a.arms
+  const t = a.timing;
+  const load = (v: readonly number[]) => v.map((x) => num(x, 2)).join(' / ');
+  const how = t
+    ? `Back to back (primary columns): after every run, each arm's first-seed final checkpoint was timed on the same ${t.steps} training scan(s) and ${t.scans} held-out scan(s), after one warm-up step and scan, the arms interleaved round-robin, ${t.repeats} repeat(s), median; ${t.threads} engine thread(s); load average (1 / 5 / 15 min) ${load(t.loadAverage.before)} before, ${load(t.loadAverage.after)} after (measured ${esc(t.measuredAt)}). Training s / epoch = s per step (sampling and augmentation included, reading excluded) x steps per epoch; inference = the sliding-window forwards on the prepared scan.`
+    : 'The back-to-back timing phase has not run for this study (columns "not timed").';
+  return `<table><tr><th>arm</th><th>parameters</th><th>forward FLOPs per scan</th><th>training s / epoch</th><th>inference ms / scan</th><th>in-run training s / epoch</th><th>in-run inference ms / scan</th></tr>${a.arms
     .map((arm) => row(arm.arm, arm.efficiency))
     .join('')}${sep ? row(`two separate networks (${sep.arms.join(' + ')})`, sep) : ''}</table>
-<p class="muted">Times are wall-clock on the machine that ran the study, averaged over seeds; inference covers reading, preprocessing, the sliding windows and resampling back to the scan's grid.</p>`;
+<p class="muted">${how} In-run columns (secondary): wall-clock during the runs, averaged over seeds, skewed by whatever else the machine did then; in-run inference covers reading, preprocessing, the sliding windows, resampling back to the scan's grid and writing. Forward FLOPs per scan: one inference forward per sliding window, convolutions and linear layers as 2 x multiply-accumulates.</p>`;
 }
 
 /** A finding's two classes side by side: medians, or for a yes/no finding (bilateral) the shares of scans. */

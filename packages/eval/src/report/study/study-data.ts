@@ -78,6 +78,48 @@ export interface StudyRunRecord {
   readonly finishedAt: string;
 }
 
+/** One arm's back-to-back timing (see {@link StudyEfficiency}). */
+export interface ArmTiming {
+  readonly arm: string;
+  /** The seed whose final checkpoint was timed (the study's first). */
+  readonly seed: number;
+  /** Optimizer steps per epoch of the arm's runs (to scale a step to an epoch). */
+  readonly stepsPerEpoch: number;
+  /** Per repeat: seconds per training step (sampling and augmentation included, reading excluded). */
+  readonly trainSecondsPerStepRepeats: readonly number[];
+  /** Per repeat: seconds per held-out scan of network inference (sliding windows on the prepared scan). */
+  readonly inferSecondsPerScanRepeats: readonly number[];
+  /** Medians over the repeats. */
+  readonly trainSecondsPerStep: number;
+  /** `trainSecondsPerStep` x `stepsPerEpoch`. */
+  readonly trainSecondsPerEpoch: number;
+  readonly inferSecondsPerScan: number;
+}
+
+/**
+ * The study's efficiency phase (`efficiency.json`): after every run, each arm's first-seed final
+ * checkpoint is timed on the same training scans and held-out scans, the arms interleaved
+ * round-robin and repeated, so that every arm sees the same machine load.
+ */
+export interface StudyEfficiency {
+  /** Which study (spec, form, overrides) it was measured for: a different one measures again. */
+  readonly key: string;
+  /** Timed training steps per arm and repeat (after one warm-up step). */
+  readonly steps: number;
+  /** Timed held-out scans per arm and repeat (after one warm-up scan). */
+  readonly scans: number;
+  readonly repeats: number;
+  /** Threads of the engine's pool. */
+  readonly threads: number;
+  /** `os.loadavg()` (1, 5, 15 min) before and after the phase. */
+  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
+  /** The training and held-out scan ids timed (the same for every arm). */
+  readonly trainScans: readonly string[];
+  readonly heldOutScans: readonly string[];
+  readonly measuredAt: string;
+  readonly arms: readonly ArmTiming[];
+}
+
 /** A metric of the aggregate table. */
 export interface ArmMetric {
   /** Mean over seeds of the per-run value. */
@@ -98,12 +140,22 @@ export interface ArmAggregate {
   readonly variant: string;
   readonly seeds: readonly number[];
   readonly metrics: Readonly<Record<string, ArmMetric>>;
-  readonly efficiency: {
-    readonly parameters: number;
-    readonly forwardFlops: number;
-    readonly trainSecondsPerEpoch: number;
-    readonly inferSecondsPerScan: number;
-  };
+  readonly efficiency: ArmEfficiency;
+}
+
+/**
+ * An arm's cost. `timed*`: measured back to back after the runs (`efficiency.json`; NaN when
+ * the phase did not run); `trainSecondsPerEpoch` / `inferSecondsPerScan`: measured during the
+ * runs (mean over seeds), skewed by whatever else the machine did then.
+ */
+export interface ArmEfficiency {
+  readonly parameters: number;
+  readonly forwardFlops: number;
+  readonly timedTrainSecondsPerStep: number;
+  readonly timedTrainSecondsPerEpoch: number;
+  readonly timedInferSecondsPerScan: number;
+  readonly trainSecondsPerEpoch: number;
+  readonly inferSecondsPerScan: number;
 }
 
 /** Arm A against arm B on one metric, paired on the same scans and seeds. */
@@ -133,13 +185,9 @@ export interface StudyAggregate {
   readonly arms: readonly ArmAggregate[];
   readonly comparisons: readonly PairedComparison[];
   /** Arms 1 + 2 (segmentation-only and classification-only) together against the joint arms, when both exist. */
-  readonly separateNetworks?: {
-    readonly arms: readonly [string, string];
-    readonly parameters: number;
-    readonly forwardFlops: number;
-    readonly trainSecondsPerEpoch: number;
-    readonly inferSecondsPerScan: number;
-  };
+  readonly separateNetworks?: ArmEfficiency & { readonly arms: readonly [string, string] };
+  /** How the back-to-back times were measured (absent when the phase did not run). */
+  readonly timing?: Omit<StudyEfficiency, 'arms' | 'key'>;
   readonly createdAt: string;
   /** Wall time of the study's training and evaluation, s (sum over runs). */
   readonly wallSeconds: number;
