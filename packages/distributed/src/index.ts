@@ -1,0 +1,18 @@
+/**
+ * `@deepsc/distributed`: data-parallel training over gloo. {@link initProcessGroup} joins a
+ * group (file-store rendezvous, TCP between ranks); the group's collectives (all-reduce,
+ * broadcast, barrier) run on a thread of their own; {@link ProcessGroup.attachGradients} hooks
+ * the engine's backward so gradients are averaged over the ranks in buckets as they are produced.
+ * @module
+ */
+export { addonPathVariable, loadDistributedBinding } from './binding.js';
+export { DistributedError, DistributedUnavailableError } from './errors.js';
+export {
+  type AllReduceOptions,
+  type AttachOptions,
+  defaultBucketBytes,
+  initProcessGroup,
+  ProcessGroup,
+  type ProcessGroupOptions,
+  type Rendezvous,
+} from './process-group.js';

@@ -1,0 +1,68 @@
+/**
+ * Collectives across 2 and 3 processes on loopback (test/support/ranks.ts spawns them): each
+ * rank's arrays are reduced and compared with the float64 sum of every rank's values. The
+ * bound: a float32 sum of W terms in any order is within (W - 1) * 2^-24 * sum|x_i| of the
+ * exact sum (a mean: that over W, plus 2^-24 |mean| for the division); `*Ratio` is the worst
+ * element's error over its bound, so < 1 means within it. Measured: up to 0.95 (sum, 3 ranks).
+ */
+import { describe, expect, it } from 'vitest';
+import { results, runRanks } from './support/ranks.js';
+
+describe('allReduce, broadcast and barrier across processes', () => {
+  const hashes = new Map<number, unknown>();
+  it.each([2, 3])(
+    '%i ranks: within the float32 summation bound, identical on every rank',
+    async (worldSize) => {
+      const r = results(await runRanks({ scenario: 'collectives', worldSize, timeoutMs: 10_000 }));
+      for (const x of r) {
+        expect(x.sumRatio).toBeLessThan(1);
+        expect(x.meanRatio).toBeLessThan(1);
+        expect(x.hdRatio).toBeLessThan(1);
+        expect(x.broadcastExact).toBe(true);
+        expect(x.hash).toBe(r[0]?.hash);
+      }
+      hashes.set(worldSize, r[0]?.hash);
+    },
+  );
+
+  it('deterministic run to run: a second 3-rank run gives the same bits', async () => {
+    const r = results(await runRanks({ scenario: 'collectives', worldSize: 3, timeoutMs: 10_000 }));
+    expect(hashes.get(3)).toBeDefined();
+    for (const x of r) expect(x.hash).toBe(hashes.get(3));
+  });
+});
+
+describe('failures end the collective within the timeout, naming the rank', () => {
+  it('a rank that never joins: every other rank fails after timeoutMs naming it', async () => {
+    const out = await runRanks({ scenario: 'neverJoined', worldSize: 3, ranks: [0, 1], timeoutMs: 1500 });
+    for (const x of results(out)) {
+      expect(x).toMatchObject({ name: 'DistributedError', rank: 2, timedOut: true });
+      expect(x.message).toMatch(
+        /^rendezvous timed out after 1500 ms: rank 2 of 3 did not join \(rendezvous folder .*, job 'deepsc'\)$/,
+      );
+      expect(x.ms as number).toBeGreaterThanOrEqual(1400);
+      expect(x.ms as number).toBeLessThan(1500 + 2000);
+    }
+  });
+
+  it('a rank killed mid-collective: the others fail well within the timeout naming it; the group stays failed', async () => {
+    const timeoutMs = 8000;
+    const out = await runRanks({
+      scenario: 'killedMidCollective',
+      worldSize: 3,
+      timeoutMs,
+      args: { victim: 1 },
+    });
+    expect(out[1]?.signal).toBe('SIGKILL');
+    for (const x of results(out.filter((o) => o.rank !== 1))) {
+      expect(x).toMatchObject({ name: 'DistributedError', rank: 1, timedOut: false });
+      expect(x.message).toMatch(/^allReduce failed: rank 1 \(pid \d+ on this host\) exited \[gloo: .*\]$/);
+      expect(x.ms as number).toBeLessThan(timeoutMs);
+      expect(x.failure).toBe(x.message);
+      expect(x.later).toMatch(
+        /^barrier: the process group failed earlier \(allReduce failed: rank 1 .*\); the job must end/,
+      );
+      expect(x.laterMs as number).toBeLessThan(1000);
+    }
+  });
+});
