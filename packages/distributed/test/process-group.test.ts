@@ -51,7 +51,7 @@ describe('initProcessGroup', () => {
   const bad: {
     name: string;
     patch: Partial<ProcessGroupOptions>;
-    error: ErrorConstructor;
+    error: new (...args: never[]) => Error;
     message: RegExp;
   }[] = [
     {
