@@ -78,7 +78,7 @@ describe('loading', () => {
     expect(forward('u_axpb', { a: 3 }, [t([1]), null])[0]?.data).toEqual(Float32Array.from([3]));
   });
 
-  const refusals: { name: string; lib: TestPlugin | string; type: ErrorConstructor; fragments: string[] }[] =
+  const refusals: { name: string; lib: TestPlugin | string; type: new (...args: never[]) => Error; fragments: string[] }[] =
     [
       {
         name: 'a plugin built for another ABI version, naming both versions and the file',
@@ -158,7 +158,7 @@ describe('loading', () => {
 
 describe('calls', () => {
   const x = t([1, -2, 3]);
-  const errors: { name: string; call: () => unknown; type: ErrorConstructor; fragments: string[] }[] = [
+  const errors: { name: string; call: () => unknown; type: new (...args: never[]) => Error; fragments: string[] }[] = [
     {
       name: 'an unknown attribute',
       call: () => forward('t_axpb', { a: 1, alpha: 2 }, [x, null]),
