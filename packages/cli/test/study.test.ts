@@ -225,6 +225,61 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     );
   }, 120_000);
 
+  it('takes a study file that extends the finished one: trains only the new arm, keeps the rest', async () => {
+    // on the quick study's cohort (written by the test above), one arm, then the same plus arm 5
+    const tiny = ['model.preset="tiny"', 'training.epochs=1', 'training.stepsPerEpoch=1', 'data.workers=0'];
+    const first = {
+      name: 'extension',
+      base: { preset: 'demo', data: { manifest: join(out, 'cohort', 'manifest.json') } },
+      arms: [{ name: 'joint', set: ['model.variant="joint"', ...tiny] }],
+      seeds: [0],
+    };
+    const second = {
+      ...first,
+      name: 'extension, with arm 5',
+      arms: [
+        ...first.arms,
+        { name: 'no-cross-stitch', set: ['model.variant="joint-without-cross-stitch"', ...tiny] },
+      ],
+    };
+    const ext = join(dir, 'extension');
+    await mkdir(ext);
+    await writeFile(join(ext, 'first.json'), JSON.stringify(first));
+    await writeFile(join(ext, 'second.json'), JSON.stringify(second));
+    const a = await runCli('study', '--config', join(ext, 'first.json'), '--out', join(ext, 'out'), '--json');
+    expect(a.code, a.err).toBe(0);
+    const before = await readFile(join(ext, 'out', 'records', 'joint-seed0.json'), 'utf8');
+    const b = await runCli(
+      'study',
+      '--config',
+      join(ext, 'second.json'),
+      '--out',
+      join(ext, 'out'),
+      '--json',
+    );
+    expect(b.code, b.err).toBe(0);
+    expect(b.err).toContain('extends the study in');
+    expect(b.err).toContain('with arm(s) no-cross-stitch; its finished runs are kept');
+    expect(b.err).toContain('study: run 2/2: no-cross-stitch-seed0 (joint-without-cross-stitch)');
+    expect(b.err).not.toContain('study: run 1/2');
+    expect(JSON.parse(b.out)).toMatchObject({ runs: 2, skipped: 1 });
+    expect(await readFile(join(ext, 'out', 'records', 'joint-seed0.json'), 'utf8')).toBe(before);
+    const pinned = JSON.parse(await readFile(join(ext, 'out', 'study.json'), 'utf8'));
+    expect(pinned.spec.name).toBe('extension, with arm 5');
+    // a changed study is timed again, every arm of it
+    const timed = JSON.parse(await readFile(join(ext, 'out', 'efficiency.json'), 'utf8'));
+    expect(timed.arms.map((t: { arm: string }) => t.arm)).toEqual(['joint', 'no-cross-stitch']);
+    const agg = JSON.parse(b.out).aggregate;
+    const [joint, noStitch] = agg.arms;
+    // the arm without the unit lacks its two scalars, and costs fewer FLOPs
+    expect(noStitch.efficiency.parameters).toBe(joint.efficiency.parameters - 2);
+    expect(noStitch.efficiency.forwardFlops).toBeLessThan(joint.efficiency.forwardFlops);
+    // the first study file no longer holds every pinned arm
+    const c = await runCli('study', '--config', join(ext, 'first.json'), '--out', join(ext, 'out'));
+    expect(c.code).toBe(2);
+    expect(c.err).toContain('its arm "no-cross-stitch" is not in this study file');
+  }, 60_000);
+
   it('stops before the first run when interrupted while the cohort was generated', async () => {
     const study = await loadStudySpec(shippedStudyPath('deepsc-covid-ablation'));
     const early = join(dir, 'early');
