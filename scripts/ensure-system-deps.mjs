@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs the system packages the test suite needs when they are missing and this machine
 // can install them (root with apt-get): cmake and a C++ compiler for the engine, Debian's
-// chromium for the report's browser test, Debian's pydicom for the DICOM SEG tests. Elsewhere it says what is missing and goes on; the
+// chromium for the report's browser test, Debian's pydicom for the DICOM SEG tests, Debian's
+// libgloo-dev for @deepsc/distributed. Elsewhere it says what is missing and goes on; the
 // tests that need a missing tool skip with that reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,8 @@ const wanted = [
   { pkg: 'cmake', ok: () => has('cmake') },
   { pkg: 'g++', ok: () => has('g++') || has('clang++') },
   { pkg: 'chromium', ok: () => existsSync('/usr/bin/chromium') },
+  // gloo, the collective library of @deepsc/distributed (its addon and tests skip without it)
+  { pkg: 'libgloo-dev', ok: () => existsSync('/usr/include/gloo/allreduce.h') },
   // the reference reader of the DICOM SEG tests (they skip without it)
   {
     pkg: 'python3-pydicom',
