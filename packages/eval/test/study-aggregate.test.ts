@@ -104,6 +104,84 @@ describe('aggregateStudy: per-arm values over seeds and scans', () => {
       inferSecondsPerScan: 3,
     });
   });
+  it('back-to-back timings: the timed columns from efficiency.json, in-run ones beside them, NaN for an arm not timed', () => {
+    const timing = (arm: string, perStep: number[], perScan: number[]) => ({
+      arm,
+      seed: 0,
+      stepsPerEpoch: 10,
+      trainSecondsPerStepRepeats: perStep,
+      inferSecondsPerScanRepeats: perScan,
+      trainSecondsPerStep: [...perStep].sort((x, y) => x - y)[1] as number,
+      trainSecondsPerEpoch: 10 * ([...perStep].sort((x, y) => x - y)[1] as number),
+      inferSecondsPerScan: [...perScan].sort((x, y) => x - y)[1] as number,
+    });
+    const efficiency = {
+      key: 'k',
+      steps: 8,
+      scans: 3,
+      repeats: 3,
+      threads: 2,
+      loadAverage: { before: [1.5, 2, 2.5], after: [1.25, 2, 2.5] },
+      trainScans: ['s1'],
+      heldOutScans: ['s2'],
+      measuredAt: '2026-01-01T00:00:00Z',
+      arms: [
+        timing('seg', [0.3, 0.1, 0.2], [0.04, 0.05, 0.06]),
+        timing('cls', [0.05, 0.07, 0.06], [0.01, 0.03, 0.02]),
+      ],
+    };
+    const s = aggregateStudy(
+      [
+        run('seg', 0, 6, 6, 0.5, { variant: 'segmentation-only' }),
+        run('cls', 0, 6, 6, 0.5, { variant: 'classification-only' }),
+        run('joint', 0, 6, 6, 0.5, { variant: 'joint' }),
+      ],
+      { name: 't', resamples: 100, efficiency },
+    );
+    expect(
+      s.arms.map((a) => [
+        a.arm,
+        a.efficiency.timedTrainSecondsPerStep,
+        a.efficiency.timedTrainSecondsPerEpoch,
+        a.efficiency.timedInferSecondsPerScan,
+      ]),
+    ).toEqual([
+      ['seg', 0.2, 2, 0.05],
+      ['cls', 0.06, 0.6, 0.02],
+      ['joint', Number.NaN, Number.NaN, Number.NaN],
+    ]);
+    // in-run times unchanged beside them
+    expect(s.arms[0]?.efficiency.trainSecondsPerEpoch).toBe(3);
+    expect(s.separateNetworks?.timedTrainSecondsPerEpoch).toBeCloseTo(2.6, 12);
+    expect(s.separateNetworks?.timedInferSecondsPerScan).toBeCloseTo(0.07, 12);
+    expect(s.timing).toEqual({
+      steps: 8,
+      scans: 3,
+      repeats: 3,
+      threads: 2,
+      loadAverage: efficiency.loadAverage,
+      trainScans: ['s1'],
+      heldOutScans: ['s2'],
+      measuredAt: efficiency.measuredAt,
+    });
+    const html = renderStudyReportHtml(s, []);
+    expect(html).toContain(
+      '<th>training s / epoch</th><th>inference ms / scan</th><th>in-run training s / epoch</th>',
+    );
+    expect(html).toContain('<tr><td>seg</td><td>1,000</td><td>not measured</td><td>2.0</td><td>50</td>');
+    expect(html).toContain(
+      '<tr><td>joint</td><td>1,000</td><td>not measured</td><td>not timed</td><td>not timed</td>',
+    );
+    expect(html).toContain(
+      '2 engine thread(s); load average (1 / 5 / 15 min) 1.50 / 2.00 / 2.50 before, 1.25 / 2.00 / 2.50 after',
+    );
+    expect(aggregateCsv(s)).toContain('seg,segmentation-only,timedTrainSecondsPerEpoch,1,2,');
+    // without the phase: "not timed" and a sentence that says so
+    expect(
+      renderStudyReportHtml(aggregateStudy([run('a', 0, 6, 6, 0.5)], { name: 't', resamples: 100 }), []),
+    ).toContain('The back-to-back timing phase has not run for this study');
+  });
+
   it('tables and report carry every arm', () => {
     expect(runsCsv(runs, agg).trim().split('\n')).toHaveLength(5);
     expect(aggregateCsv(agg)).toContain('a,a,accuracy,2,0.75,');
