@@ -60,13 +60,13 @@ const install =
   'install gloo (Debian/Ubuntu: apt-get install libgloo-dev; at run time libgloo0 suffices) and build the addon ' +
   '(npm run build:addon --workspace @deepsc/distributed)';
 
-let cached: DistributedBinding | undefined;
+let cached: { path: string; binding: DistributedBinding } | undefined;
 
-/** Loads the addon once. @throws DistributedUnavailableError when it is absent or cannot load. */
+/** Loads the addon (once per path). @throws DistributedUnavailableError when it is absent or cannot load. */
 export function loadDistributedBinding(): DistributedBinding {
-  if (cached) return cached;
   const override = process.env[addonPathVariable];
   const path = override || localAddonPath;
+  if (cached?.path === path) return cached.binding;
   if (!existsSync(path))
     throw new DistributedUnavailableError(
       override
@@ -74,7 +74,7 @@ export function loadDistributedBinding(): DistributedBinding {
         : `distributed training needs @deepsc/distributed's gloo addon, which is not built (no ${path}): ${install}`,
     );
   try {
-    cached = createRequire(import.meta.url)(path) as DistributedBinding;
+    cached = { path, binding: createRequire(import.meta.url)(path) as DistributedBinding };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new DistributedUnavailableError(
@@ -84,5 +84,5 @@ export function loadDistributedBinding(): DistributedBinding {
       { cause: err },
     );
   }
-  return cached;
+  return cached.binding;
 }

@@ -6,9 +6,10 @@
  * element's error over its bound, so < 1 means within it. Measured: up to 0.95 (sum, 3 ranks).
  */
 import { describe, expect, it } from 'vitest';
+import { title, unavailable } from './support/available.js';
 import { results, runRanks } from './support/ranks.js';
 
-describe('allReduce, broadcast and barrier across processes', () => {
+describe.skipIf(unavailable)(title('allReduce, broadcast and barrier across processes'), () => {
   const hashes = new Map<number, unknown>();
   it.each([2, 3])(
     '%i ranks: within the float32 summation bound, identical on every rank',
@@ -32,7 +33,7 @@ describe('allReduce, broadcast and barrier across processes', () => {
   });
 });
 
-describe('failures end the collective within the timeout, naming the rank', () => {
+describe.skipIf(unavailable)(title('failures end the collective within the timeout, naming the rank'), () => {
   it('a rank that never joins: every other rank fails after timeoutMs naming it', async () => {
     const out = await runRanks({ scenario: 'neverJoined', worldSize: 3, ranks: [0, 1], timeoutMs: 1500 });
     for (const x of results(out)) {
