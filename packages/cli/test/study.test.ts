@@ -274,6 +274,23 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     // the arm without the unit lacks its two scalars, and costs fewer FLOPs
     expect(noStitch.efficiency.parameters).toBe(joint.efficiency.parameters - 2);
     expect(noStitch.efficiency.forwardFlops).toBeLessThan(joint.efficiency.forwardFlops);
+    // Ctrl-C in the timing phase: the tables and the report are written first (untimed), no
+    // efficiency.json; the next start times the arms
+    await rm(join(ext, 'out', 'efficiency.json'));
+    const stop = new AbortController();
+    const cut = await runStudy(await loadStudySpec(join(ext, 'second.json')), {
+      out: join(ext, 'out'),
+      signal: stop.signal,
+      log: (m) => {
+        if (m.startsWith('study: timing ')) stop.abort();
+      },
+    });
+    expect(cut.status).toBe('interrupted');
+    expect(existsSync(join(ext, 'out', 'efficiency.json'))).toBe(false);
+    const untimed = JSON.parse(await readFile(join(ext, 'out', 'aggregate.json'), 'utf8'));
+    expect(untimed.timing).toBeUndefined();
+    expect(untimed.arms[0].efficiency.timedTrainSecondsPerEpoch).toBeNull(); // NaN: not timed
+    expect(await readFile(join(ext, 'out', 'report.html'), 'utf8')).toContain('not timed');
     // the first study file no longer holds every pinned arm
     const c = await runCli('study', '--config', join(ext, 'first.json'), '--out', join(ext, 'out'));
     expect(c.code).toBe(2);

@@ -217,31 +217,29 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         `study: ${k + 1}/${plan.length} runs done; about ${fmtMinutes((sessionSeconds / sessionRuns) * left)} left`,
       );
     }
-    const efficiency = await timeArms(out, spec, plan, pin, options);
-    if (efficiency === 'interrupted')
-      return {
-        status: 'interrupted',
-        out,
-        runs: records,
-        skipped,
-        total: plan.length,
-        seconds: (performance.now() - t0) / 1000,
-      };
-    const aggregate = aggregateStudy(records, {
-      ...(efficiency ? { efficiency } : {}),
-      name: spec.name,
-      description: spec.description,
-      arms: spec.arms.map((a) => a.name),
-      ...(spec.ceiling !== undefined ? { ceiling: spec.ceiling } : {}),
-      resamples: spec.resamples,
-    });
-    await writeStudyJson(join(out, 'runs.json'), records);
-    await writeFileAtomic(join(out, 'runs.csv'), runsCsv(records, aggregate));
-    await writeStudyJson(join(out, 'aggregate.json'), aggregate);
-    await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(aggregate));
-    await writeFileAtomic(join(out, 'comparisons.csv'), comparisonsCsv(aggregate));
+    // the tables and the report first (with this study's earlier timings, if any), so that a
+    // failure or an interrupt of the timing phase leaves them written, marked "not timed"
+    const key = efficiencyKey(pin);
+    const was = await readStudyJson<StudyEfficiency>(join(out, 'efficiency.json'));
+    let efficiency = !options.retime && was && timesEveryArm(was, key, spec) ? was : undefined;
+    let aggregate = await writeResults(out, spec, records, efficiency);
+    if (!efficiency) {
+      const timed = await timeArms(out, spec, plan, key, options);
+      if (timed === 'interrupted')
+        return {
+          status: 'interrupted',
+          out,
+          runs: records,
+          skipped,
+          total: plan.length,
+          seconds: (performance.now() - t0) / 1000,
+        };
+      if (timed) {
+        efficiency = timed;
+        aggregate = await writeResults(out, spec, records, efficiency);
+      }
+    }
     const report = join(out, 'report.html');
-    await writeFileAtomic(report, renderStudyReportHtml(aggregate, records));
     return {
       status: 'completed',
       out,
@@ -258,25 +256,49 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   }
 }
 
+/** The study's tables (`runs`, `aggregate`, `comparisons`; JSON and CSV) and `report.html`. */
+async function writeResults(
+  out: string,
+  spec: StudySpec,
+  records: readonly StudyRunRecord[],
+  efficiency: StudyEfficiency | undefined,
+): Promise<StudyAggregate> {
+  const aggregate = aggregateStudy(records, {
+    ...(efficiency ? { efficiency } : {}),
+    name: spec.name,
+    description: spec.description,
+    arms: spec.arms.map((a) => a.name),
+    ...(spec.ceiling !== undefined ? { ceiling: spec.ceiling } : {}),
+    resamples: spec.resamples,
+  });
+  await writeStudyJson(join(out, 'runs.json'), records);
+  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(records, aggregate));
+  await writeStudyJson(join(out, 'aggregate.json'), aggregate);
+  await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(aggregate));
+  await writeFileAtomic(join(out, 'comparisons.csv'), comparisonsCsv(aggregate));
+  await writeFileAtomic(join(out, 'report.html'), renderStudyReportHtml(aggregate, records));
+  return aggregate;
+}
+
+/** `efficiency.json` holds timings of this study (its key) for every arm. */
+const timesEveryArm = (e: StudyEfficiency, key: string, spec: StudySpec) =>
+  e.key === key && spec.arms.every((a) => e.arms.some((t) => t.arm === a.name));
+
 /**
- * The efficiency phase: `<out>/efficiency.json` when it holds this study's timings of every
- * arm (and `retime` is off), else every arm timed now from its first seed's final checkpoint.
- * An arm whose checkpoint is gone is left out (its timed columns stay empty), with a message.
+ * The efficiency phase: every arm timed now from its first seed's final checkpoint, written to
+ * `<out>/efficiency.json`. An arm whose checkpoint is gone is left out (its timed columns stay
+ * empty), with a message.
  * @returns undefined when no arm can be timed; 'interrupted' when the signal stopped it.
  */
 async function timeArms(
   out: string,
   spec: StudySpec,
   plan: readonly PlannedRun[],
-  pin: StudyPin,
+  key: string,
   options: StudyOptions,
 ): Promise<StudyEfficiency | undefined | 'interrupted'> {
   const log = options.log ?? (() => undefined);
   const path = join(out, 'efficiency.json');
-  const key = efficiencyKey(pin);
-  const was = await readStudyJson<StudyEfficiency>(path);
-  if (!options.retime && was?.key === key && spec.arms.every((a) => was.arms.some((t) => t.arm === a.name)))
-    return was;
   const firstSeed = spec.seeds[0] as number;
   const runs: PlannedRun[] = [];
   for (const arm of spec.arms) {
