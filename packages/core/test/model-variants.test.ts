@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, Tensor } from '../src/index.js';
 import { resolveConfig, VARIANTS, type Variant } from '../src/model/config.js';
-import { buildDeepScCovid, OUTPUT_NAMES } from '../src/model/deepsc-covid.js';
+import { buildDeepScCovid } from '../src/model/deepsc-covid.js';
 import { createDeepScCovid } from '../src/model/network.js';
 import { presetConfig } from '../src/model/presets.js';
 import { regionInputNames } from '../src/model/region.js';
