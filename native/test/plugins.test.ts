@@ -78,57 +78,61 @@ describe('loading', () => {
     expect(forward('u_axpb', { a: 3 }, [t([1]), null])[0]?.data).toEqual(Float32Array.from([3]));
   });
 
-  const refusals: { name: string; lib: TestPlugin | string; type: new (...args: never[]) => Error; fragments: string[] }[] =
-    [
-      {
-        name: 'a plugin built for another ABI version, naming both versions and the file',
-        lib: 'badAbi',
-        type: Error,
-        fragments: ['libbadAbi.so', `plugin ABI version ${2}`, 'this engine', 'ABI version 1', 'rebuild it'],
-      },
-      {
-        name: 'an op with the name of a built-in op',
-        lib: 'shadow',
-        type: TypeError,
-        fragments: ['libshadow.so', "op 'relu' has the name of a built-in op"],
-      },
-      {
-        name: 'an op another library already registered',
-        lib: 'clash',
-        type: TypeError,
-        fragments: ['libclash.so', "op 't_axpb' is already registered by plugin", 'libgood.so'],
-      },
-      {
-        name: 'an entry point that reports an error',
-        lib: 'entryFails',
-        type: Error,
-        fragments: ['libentryFails.so', 'lacks the widget'],
-      },
-      {
-        name: 'no entry point',
-        lib: 'noEntry',
-        type: Error,
-        fragments: ['libnoEntry.so', "exports no 'deepsc_plugin_entry'"],
-      },
-      {
-        name: 'an invalid definition (CUDA forward without CUDA backward)',
-        lib: 'badDef',
-        type: TypeError,
-        fragments: ['libbadDef.so', "op 't_bad'", 'no cuda_backward'],
-      },
-      {
-        name: 'a missing file',
-        lib: '/nonexistent/libnone.so',
-        type: Error,
-        fragments: ["no plugin library at '/nonexistent/libnone.so'"],
-      },
-      {
-        name: 'a file that is not a library',
-        lib: '/etc/hostname',
-        type: Error,
-        fragments: ['/etc/hostname', 'cannot be loaded'],
-      },
-    ];
+  const refusals: {
+    name: string;
+    lib: TestPlugin | string;
+    type: new (...args: never[]) => Error;
+    fragments: string[];
+  }[] = [
+    {
+      name: 'a plugin built for another ABI version, naming both versions and the file',
+      lib: 'badAbi',
+      type: Error,
+      fragments: ['libbadAbi.so', `plugin ABI version ${2}`, 'this engine', 'ABI version 1', 'rebuild it'],
+    },
+    {
+      name: 'an op with the name of a built-in op',
+      lib: 'shadow',
+      type: TypeError,
+      fragments: ['libshadow.so', "op 'relu' has the name of a built-in op"],
+    },
+    {
+      name: 'an op another library already registered',
+      lib: 'clash',
+      type: TypeError,
+      fragments: ['libclash.so', "op 't_axpb' is already registered by plugin", 'libgood.so'],
+    },
+    {
+      name: 'an entry point that reports an error',
+      lib: 'entryFails',
+      type: Error,
+      fragments: ['libentryFails.so', 'lacks the widget'],
+    },
+    {
+      name: 'no entry point',
+      lib: 'noEntry',
+      type: Error,
+      fragments: ['libnoEntry.so', "exports no 'deepsc_plugin_entry'"],
+    },
+    {
+      name: 'an invalid definition (CUDA forward without CUDA backward)',
+      lib: 'badDef',
+      type: TypeError,
+      fragments: ['libbadDef.so', "op 't_bad'", 'no cuda_backward'],
+    },
+    {
+      name: 'a missing file',
+      lib: '/nonexistent/libnone.so',
+      type: Error,
+      fragments: ["no plugin library at '/nonexistent/libnone.so'"],
+    },
+    {
+      name: 'a file that is not a library',
+      lib: '/etc/hostname',
+      type: Error,
+      fragments: ['/etc/hostname', 'cannot be loaded'],
+    },
+  ];
   it.each(refusals)(
     'refuses $name, registers nothing of it, and the engine goes on',
     ({ lib, type, fragments }) => {
@@ -158,7 +162,12 @@ describe('loading', () => {
 
 describe('calls', () => {
   const x = t([1, -2, 3]);
-  const errors: { name: string; call: () => unknown; type: new (...args: never[]) => Error; fragments: string[] }[] = [
+  const errors: {
+    name: string;
+    call: () => unknown;
+    type: new (...args: never[]) => Error;
+    fragments: string[];
+  }[] = [
     {
       name: 'an unknown attribute',
       call: () => forward('t_axpb', { a: 1, alpha: 2 }, [x, null]),

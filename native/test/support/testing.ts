@@ -54,7 +54,11 @@ export function checkOpProbed<K extends OpName>(
 }
 
 /** Expects `fn` to throw `type` with a message containing every fragment. */
-export function expectThrows(fn: () => unknown, type: new (...args: never[]) => Error, ...fragments: string[]): void {
+export function expectThrows(
+  fn: () => unknown,
+  type: new (...args: never[]) => Error,
+  ...fragments: string[]
+): void {
   let caught: unknown;
   try {
     fn();
