@@ -176,6 +176,11 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
       'study: run 3/4: joint-seed0: record of version 1, evaluating it again from its final checkpoint (no training)',
     );
     expect(reevaluated.err).not.toContain('study: run 2/4');
+    // the time left is per kind of work: nothing has been trained yet in this session
+    expect(reevaluated.err).toContain(
+      'study: 3/4 runs done; time left unknown until a run of each kind (trained, evaluated again) has finished',
+    );
+    expect(reevaluated.err).toContain('study: 4/4 runs done; about 0.0 min left');
     expect(reevaluated.err).toContain('step 3)');
     expect(JSON.parse(reevaluated.out)).toMatchObject({ runs: 4, skipped: 2 });
     for (const [name, before] of [

@@ -115,7 +115,7 @@ export function planStudy(study: LoadedStudy, spec: StudySpec, options: StudyOpt
   return runs;
 }
 
-const fmtMinutes = (s: number) => (Number.isFinite(s) ? `${Math.max(0, s / 60).toFixed(1)} min` : 'unknown');
+const fmtMinutes = (s: number) => `${Math.max(0, s / 60).toFixed(1)} min`;
 
 /**
  * Runs a study, holding the lock of its results folder throughout.
@@ -161,24 +161,20 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
     await mkdir(join(out, 'records'), { recursive: true });
     const records: StudyRunRecord[] = [];
     let skipped = 0;
-    let sessionSeconds = 0;
-    let sessionRuns = 0;
+    const work: RunWork[] = [];
+    for (const run of plan) work.push(await runWork(out, run));
+    // time spent this session per kind of work, for the time left
+    const spent = { train: { seconds: 0, runs: 0 }, reevaluate: { seconds: 0, runs: 0 } };
     for (const [k, run] of plan.entries()) {
       const recordPath = join(out, 'records', `${run.name}.json`);
-      const done = await readStudyJson<StudyRunRecord>(recordPath);
+      const { kind, record: done } = work[k] as RunWork;
       const doneVersion = done ? (done.recordVersion ?? 1) : 0;
-      if (done && doneVersion >= STUDY_RECORD_VERSION) {
-        records.push(done);
-        skipped++;
-        continue;
-      }
-      // an older record is evaluated again from the run's final checkpoint (no training); without
-      // that checkpoint it would be trained again from scratch, so it is kept as it is
-      if (done && !(await exists(join(run.runDir, 'checkpoints', 'last', 'state.json')))) {
-        log(
-          `study: ${run.name}: its record is of version ${doneVersion} (now ${STUDY_RECORD_VERSION}) but its final checkpoint is gone; keeping the old record (columns it lacks stay empty)`,
-        );
-        records.push(done);
+      if (kind === 'skip' || kind === 'keep-old') {
+        if (kind === 'keep-old')
+          log(
+            `study: ${run.name}: its record is of version ${doneVersion} (now ${STUDY_RECORD_VERSION}) but its final checkpoint is gone; keeping the old record (columns it lacks stay empty)`,
+          );
+        records.push(done as StudyRunRecord);
         skipped++;
         continue;
       }
@@ -210,11 +206,15 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         };
       await writeStudyJson(recordPath, record);
       records.push(record);
-      sessionSeconds += (performance.now() - t) / 1000;
-      sessionRuns++;
-      const left = plan.length - k - 1;
+      spent[kind].seconds += (performance.now() - t) / 1000;
+      spent[kind].runs++;
+      // the runs left of each kind at the mean time of that kind this session
+      let left = 0;
+      for (const w of work.slice(k + 1))
+        if (w.kind === 'train' || w.kind === 'reevaluate')
+          left += spent[w.kind].runs ? spent[w.kind].seconds / spent[w.kind].runs : Number.NaN;
       log(
-        `study: ${k + 1}/${plan.length} runs done; about ${fmtMinutes((sessionSeconds / sessionRuns) * left)} left`,
+        `study: ${k + 1}/${plan.length} runs done; ${Number.isFinite(left) ? `about ${fmtMinutes(left)} left` : 'time left unknown until a run of each kind (trained, evaluated again) has finished'}`,
       );
     }
     // the tables and the report first (with this study's earlier timings, if any), so that a
@@ -318,6 +318,25 @@ async function timeArms(
   if (!measured) return 'interrupted';
   await writeStudyJson(path, measured);
   return measured;
+}
+
+/**
+ * What a start does with a planned run: `skip` (its record is current), `reevaluate` (its record
+ * is older: evaluate it again from its final checkpoint), `keep-old` (older, but the checkpoint
+ * is gone: training it again from scratch would not be the run that was recorded), `train`
+ * (no record: train, or resume, and evaluate).
+ */
+interface RunWork {
+  kind: 'skip' | 'keep-old' | 'reevaluate' | 'train';
+  record?: StudyRunRecord;
+}
+
+async function runWork(out: string, run: PlannedRun): Promise<RunWork> {
+  const record = await readStudyJson<StudyRunRecord>(join(out, 'records', `${run.name}.json`));
+  if (!record) return { kind: 'train' };
+  if ((record.recordVersion ?? 1) >= STUDY_RECORD_VERSION) return { kind: 'skip', record };
+  const checkpoint = await exists(join(run.runDir, 'checkpoints', 'last', 'state.json'));
+  return { kind: checkpoint ? 'reevaluate' : 'keep-old', record };
 }
 
 async function exists(path: string): Promise<boolean> {
