@@ -85,13 +85,18 @@ async function loadScans(run: PlannedRun, plan: EfficiencyPlan): Promise<ArmInpu
   };
 }
 
-/** The first seed's network with its final weights and optimizer state (the checkpoint is only read). */
+/**
+ * The first seed's training network, compiled as the trainer compiles it, with its final
+ * weights and optimizer state (the checkpoint is only read).
+ */
 async function loadNetwork(run: PlannedRun): Promise<DeepScCovidNetwork> {
   const { config } = run;
   const net = createDeepScCovid(resolveNetworkConfig(config), {
     seed: config.seed,
     optimizer: optimizerConfig(config),
     ...trainingNetworkOptions(config.training.device, config.loss),
+    // as the trainer compiles it (activation recomputation changes a step's cost)
+    memoryPlan: config.training.recompute.length > 0 ? { recompute: config.training.recompute } : {},
   });
   try {
     await loadCheckpoint(join(run.runDir, 'checkpoints', 'last'), net.model, { optimizer: 'restore' });
