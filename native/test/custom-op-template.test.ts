@@ -1,0 +1,60 @@
+/**
+ * The plugin template (examples/custom-op) as a user runs it: its build script finds the plugin
+ * header through Node's resolution of @deepsc/native (no repository-relative path), builds the
+ * shared library from a clean folder with CMake (the engine is not rebuilt), then its own test
+ * suite runs: the case table with finite differences through @deepsc/native/testing, CUDA
+ * against the CPU where a GPU is present, and a tiny network using the op that trains.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const template = fileURLToPath(new URL('../../examples/custom-op/', import.meta.url));
+const engine = join(template, '..', '..', 'native', 'build', 'bin');
+
+/** The environment without this vitest run's own variables (the child is a separate run). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v;
+  env.NO_COLOR = '1';
+  delete env.FORCE_COLOR;
+  return env;
+}
+
+describe('the custom-op template', () => {
+  it('builds from clean without touching the engine, and its tests pass', () => {
+    const engineFiles = (() => {
+      const f = join(engine, `${process.platform}-${process.arch}`);
+      return existsSync(f) ? statSync(f).mtimeMs : 0;
+    })();
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--clean'], {
+      cwd: template,
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
+    expect(build.stdout).toMatch(/\[my_swish\] .*libmy_swish\.so \((CPU only|CPU and CUDA)\) in [\d.]+ s/);
+    console.log(build.stdout.split('\n').find((l) => l.startsWith('[my_swish]')));
+    const tests = spawnSync(
+      process.execPath,
+      [join(template, '..', '..', 'node_modules', 'vitest', 'vitest.mjs'), 'run'],
+      {
+        cwd: template,
+        encoding: 'utf8',
+        env: cleanEnv(),
+      },
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
+    const out = `${tests.stdout}\n${tests.stderr}`.replace(/\u001b\[[0-9;]*m/g, '');
+    expect(tests.status, out).toBe(0);
+    expect(out).toMatch(/Tests\s+\S*14 passed/);
+    // The engine's build folder was not written (the template builds only its own library).
+    const after = existsSync(join(engine, `${process.platform}-${process.arch}`))
+      ? statSync(join(engine, `${process.platform}-${process.arch}`)).mtimeMs
+      : 0;
+    expect(after).toBe(engineFiles);
+  }, 180_000);
+});
