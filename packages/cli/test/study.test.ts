@@ -296,6 +296,21 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     expect(untimed.timing).toBeUndefined();
     expect(untimed.arms[0].efficiency.timedTrainSecondsPerEpoch).toBeNull(); // NaN: not timed
     expect(await readFile(join(ext, 'out', 'report.html'), 'utf8')).toContain('not timed');
+    // an arm whose first-seed checkpoint is gone is not timed; the others are
+    await rm(join(ext, 'out', 'runs', 'no-cross-stitch-seed0', 'checkpoints'), { recursive: true });
+    const notes: string[] = [];
+    const partly = await runStudy(await loadStudySpec(join(ext, 'second.json')), {
+      out: join(ext, 'out'),
+      log: (m) => notes.push(m),
+    });
+    expect(partly.status).toBe('completed');
+    expect(notes).toContain(
+      'study: no-cross-stitch-seed0 has no final checkpoint; arm no-cross-stitch is not timed',
+    );
+    expect(partly.efficiency?.arms.map((t) => t.arm)).toEqual(['joint']);
+    expect(partly.aggregate?.arms.map((a) => Number.isFinite(a.efficiency.timedInferSecondsPerScan))).toEqual(
+      [true, false],
+    );
     // the first study file no longer holds every pinned arm
     const c = await runCli('study', '--config', join(ext, 'first.json'), '--out', join(ext, 'out'));
     expect(c.code).toBe(2);
