@@ -88,6 +88,12 @@ export interface TrainingStepOptions {
    * segmentation loss is a mean over those samples).
    */
   gradients?: 'overwrite' | 'accumulate';
+  /**
+   * Whether this backward completes the step's gradients (default true): with data parallelism
+   * (a gradient hook of `@deepsc/distributed` attached) they are then all-reduced over the ranks;
+   * pass false on every accumulated micro-batch but the last (`CompiledModel.backward`).
+   */
+  syncGradients?: boolean;
 }
 
 /**
@@ -96,7 +102,8 @@ export interface TrainingStepOptions {
  * @param loss - the loss's options (defaults `TASK_AWARE_DEFAULTS`). For a network with the
  *   loss in its graph they were compiled in: options given here must equal those (omitted ones
  *   are taken from the graph).
- * @param options - `step` (default true) and `gradients` (default `overwrite`): {@link TrainingStepOptions}.
+ * @param options - `step` (default true), `gradients` (default `overwrite`) and `syncGradients`
+ *   (default true): {@link TrainingStepOptions}.
  * @returns the loss with its terms, and the optimizer's report when stepped.
  * @throws TypeError when the batch lacks what the variant needs; RangeError for an invalid loss
  *   option or, with the loss in the graph, one that differs from the compiled one; rejects with
@@ -137,7 +144,10 @@ export async function trainingStep(
       const o = outs[name] as Tensor;
       seeds[name] = g ? Tensor.from(g, o.shape) : Tensor.zeros(o.shape);
     }
-    await net.model.backward(seeds, { gradients: options.gradients ?? 'overwrite' });
+    await net.model.backward(seeds, {
+      gradients: options.gradients ?? 'overwrite',
+      syncGradients: options.syncGradients ?? true,
+    });
     const report = options.step === false ? undefined : await net.model.step();
     return { loss: result, ...(report ? { report } : {}) };
   } finally {
@@ -160,7 +170,10 @@ async function graphStep(
     owned.push(...feed.owned);
     outs = await net.model.forward({ ...inputs, ...feed.inputs }, { outputs: graphLossOutputs(net.config) });
     const result = readGraphLoss(outs);
-    await net.model.backward({}, { gradients: options.gradients ?? 'overwrite' });
+    await net.model.backward(
+      {},
+      { gradients: options.gradients ?? 'overwrite', syncGradients: options.syncGradients ?? true },
+    );
     const report = options.step === false ? undefined : await net.model.step();
     return { loss: result, ...(report ? { report } : {}) };
   } finally {
