@@ -14,6 +14,12 @@
  * order, one micro-batch each (m = step k + j), and steps with the mean of their gradients,
  * which is the step of a batch of k scans (see `CompiledModel.backward`). Steps, schedules,
  * logs, progress and checkpoints count optimizer steps; checkpoints fall on step boundaries.
+ *
+ * Data parallelism (`TrainOptions.distributed`, N processes): `accumulate` stays the global
+ * batch; each rank takes k / N of every step's micro-batches (`distributed-sampler.ts`) with
+ * their single-process random streams, the engine all-reduces the gradients during the last
+ * micro-batch's backward, and every rank steps with the mean over all k. Rank 0 alone writes
+ * the run folder (lock, logs, validation, checkpoints); the others wait for it at a barrier.
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -47,6 +53,8 @@ import {
   type TrainingProgress,
 } from './checkpoint.js';
 import type { TrainConfig } from './config/schema.js';
+import { agreeOnStep, rankZeroDecides, shareText, type TrainingGroup } from './distributed.js';
+import { localMicroBatches, shardOrder } from './distributed-sampler.js';
 import { DivergedError } from './diverged-error.js';
 import { trainingMemoryPlan } from './memory-plan.js';
 import { MetricsLog } from './metrics-log.js';
@@ -97,7 +105,31 @@ export interface TrainOptions {
    * same loss up to float rounding, so a CPU run with `graph` checks the path a GPU run takes.
    */
   loss?: LossPath;
+  /**
+   * Data-parallel training: this process is one rank of the group (a `ProcessGroup` of
+   * `@deepsc/distributed`, already rendezvoused). Every rank calls `train` with the same
+   * configuration; `training.accumulate` must be a multiple of the group's size. Rank 0 holds
+   * the run folder's lock and writes everything (logs, validation, checkpoints); the others
+   * read the checkpoint to resume from (so on several machines the run folder must be on a file
+   * system they all see) and write only the scan cache. The result's progress fields are rank
+   * 0's on every rank.
+   */
+  distributed?: TrainingGroup;
+  /**
+   * Called whenever training makes progress (each micro-batch, each validation scan, each
+   * checkpoint) and every second while a rank waits for rank 0: what a watchdog (the
+   * launcher's) tells a hung process by.
+   */
+  heartbeat?: () => void;
+  /**
+   * How long the other ranks wait at a barrier for rank 0's validation and checkpoints, in ms;
+   * default one hour (a hung rank 0 is found sooner by a watchdog on the heartbeats).
+   */
+  rankZeroWaitMs?: number;
 }
+
+/** Default of {@link TrainOptions.rankZeroWaitMs}. */
+export const RANK_ZERO_WAIT_MS = 3_600_000;
 
 /** What a run ended with. */
 export interface TrainResult {
@@ -178,6 +210,7 @@ export function runVersions(): Record<string, string> {
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   resolveNetworkConfig(config);
+  if (options.distributed) localMicroBatches(config.training.accumulate, options.distributed.worldSize);
   checkTrainingDevice(config.training.device);
   trainingMemoryPlan(networkConfig(config), config.training.recompute);
   const split = await splitManifest(config);
@@ -187,6 +220,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const manifestSha256 = createHash('sha256')
     .update(await readFile(config.data.manifest))
     .digest('hex');
+  // rank 0 alone holds the lock and prepares the folder; the others follow its decisions
+  if ((options.distributed?.rank ?? 0) !== 0) return trainLocked(config, options, split, manifestSha256);
   await checkRunFolderPath(out);
   const lock = options.runLock ?? (await acquireRunLock(out, 'deepsc train'));
   try {
@@ -206,16 +241,37 @@ async function trainLocked(
   const device = config.training.device;
   const out = config.out;
   const ckDir = join(out, 'checkpoints');
-  const progressView = new Progress(options.progress);
-  const notice = options.notice ?? ((m: string) => progressView.log(m));
-  const folder = await prepareRunFolder(out, {
-    ...(options.resume ? { resume: options.resume } : {}),
-    ...(options.overwrite ? { overwrite: true } : {}),
-  });
-  for (const note of folder.notes) notice(note);
-  await makeDirectory(ckDir).catch((err) => {
-    throw new RunWriteError(ckDir, err);
-  });
+  const group = options.distributed;
+  const rank = group?.rank ?? 0;
+  const worldSize = group?.worldSize ?? 1;
+  const lead = rank === 0; // writes the run folder, logs and shows progress
+  const beat = options.heartbeat ?? (() => {});
+  const progressView = new Progress(lead ? options.progress : { style: 'off' });
+  const notice = lead ? (options.notice ?? ((m: string) => progressView.log(m))) : () => {};
+  // Rank 0's work while the others wait; every rank gets its answer.
+  const onRankZero = async (work: () => Promise<boolean | undefined>): Promise<boolean> =>
+    group
+      ? rankZeroDecides(
+          group,
+          async () => (await work()) === true,
+          options.rankZeroWaitMs ?? RANK_ZERO_WAIT_MS,
+          beat,
+        )
+      : (await work()) === true;
+  let resumeFrom: string | undefined;
+  if (lead) {
+    const folder = await prepareRunFolder(out, {
+      ...(options.resume ? { resume: options.resume } : {}),
+      ...(options.overwrite ? { overwrite: true } : {}),
+    });
+    for (const note of folder.notes) notice(note);
+    await makeDirectory(ckDir).catch((err) => {
+      throw new RunWriteError(ckDir, err);
+    });
+    resumeFrom = folder.resume;
+  }
+  // the other ranks start once the folder is ready, from the checkpoint rank 0 chose
+  if (group) resumeFrom = (await shareText(group, resumeFrom ?? '')) || undefined;
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
 
   const net = createDeepScCovid(netConfig, {
@@ -227,7 +283,7 @@ async function trainLocked(
   const loaders: ScanLoader[] = [];
   try {
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
-    const resume = folder.resume;
+    const resume = resumeFrom;
     if (resume) {
       // the network first, from state.json: weights of another network would fail tensor by tensor
       const saved = networkConfig((await readCheckpointState(resume)).state.config);
@@ -279,6 +335,11 @@ async function trainLocked(
         notice(
           `resuming a checkpoint trained on ${trainedOn} on ${device}: the run continues within float rounding of the uninterrupted one, not bit for bit`,
         );
+      const trainedBy = state.worldSize ?? 1;
+      if (trainedBy !== worldSize)
+        notice(
+          `resuming a checkpoint trained by ${trainedBy} process${trainedBy > 1 ? 'es' : ''} with ${worldSize}: the same steps on the same scans, but the gradients are summed in another order, so the run continues within float rounding of the uninterrupted one, not bit for bit`,
+        );
       progress = {
         epoch: state.epoch,
         stepInEpoch: state.stepInEpoch,
@@ -287,19 +348,26 @@ async function trainLocked(
         sinceBest: state.sinceBest,
         ...(state.partial ? { partial: state.partial } : {}),
       };
-      await log.truncateAfter(progress.step);
-    } else {
+      if (lead) await log.truncateAfter(progress.step);
+    } else if (lead) {
       await rm(log.path, { force: true });
     }
+    if (group) {
+      // identical starting weights everywhere (they are already, from the seed or the checkpoint)
+      await group.broadcastModel(net.model);
+      group.attachGradients(net.model);
+    }
     const classes = [...CLASS_NAMES];
-    await writeRunFile(
-      join(out, 'run.json'),
-      `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, manifestSha256, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
-    );
-    await writeRunFile(
-      join(out, 'split.json'),
-      `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
-    );
+    if (lead)
+      await writeRunFile(
+        join(out, 'run.json'),
+        `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, manifestSha256, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
+      );
+    if (lead)
+      await writeRunFile(
+        join(out, 'split.json'),
+        `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
+      );
 
     const prep = preprocessOptions(config);
     const cacheDir = config.data.cacheDir ?? join(out, 'cache');
@@ -309,13 +377,15 @@ async function trainLocked(
       workers: config.data.workers,
     });
     loaders.push(trainLoader);
-    const valLoader = split.val.length
-      ? new ScanLoader(split.val, { preprocess: prep, cacheDir, workers: config.data.workers })
-      : undefined;
+    const valLoader =
+      lead && split.val.length
+        ? new ScanLoader(split.val, { preprocess: prep, cacheDir, workers: config.data.workers })
+        : undefined;
     if (valLoader) loaders.push(valLoader);
 
     const epochs = config.training.epochs;
     const k = config.training.accumulate;
+    const kLocal = localMicroBatches(k, worldSize); // this rank's micro-batches per step
     const S = stepsPerEpoch(config, split.train.length);
     const bases = baseLearningRates(config);
     // with the loss in the graph its options were compiled in; the host loss takes them per step
@@ -327,39 +397,47 @@ async function trainLocked(
     const save = async (reason: CheckpointReason, name = 'last') => {
       await saveCheckpoint(join(ckDir, name), net.model, progress, config, reason, runVersions(), {
         manifestSha256,
+        ...(group ? { worldSize } : {}),
         ...(options.onSavePoint ? { onPoint: options.onSavePoint } : {}),
       });
       if (name === 'last') lastCheckpoint = join(ckDir, name);
+      beat();
     };
+    // with several ranks a Ctrl-C counts once all agree on it, after the same step (agreeOnStep)
+    let stopAgreed = false;
     const interrupted = () =>
-      options.signal?.aborted === true ||
+      (group ? stopAgreed : options.signal?.aborted === true) ||
       (options.stopAfterSteps !== undefined && progress.step >= options.stopAfterSteps);
 
     let status: TrainResult['status'] = 'completed';
     while (progress.epoch < epochs) {
       const e = progress.epoch;
       const order = epochOrder(config.seed, e, split.train.length, S * k);
+      const mine = shardOrder(order, k, { rank, worldSize }, progress.stepInEpoch);
       // a resumed epoch carries on the sums of its steps before the interrupt
       const sums: Record<string, number> = { ...(progress.partial?.sums ?? {}) };
       let n = progress.partial?.steps ?? 0;
       delete progress.partial;
-      let j = 0; // micro-batch within the optimizer step
-      for await (const scan of trainLoader.iterate(order.slice(progress.stepInEpoch * k))) {
+      let j = 0; // this rank's micro-batch within the optimizer step
+      let q = 0; // position in `mine`
+      let stepSums: Record<string, number> = {}; // this rank's part of the step's loss terms
+      for await (const scan of trainLoader.iterate(mine.map((x) => x.scan))) {
         const s = progress.stepInEpoch;
         if (j === 0) {
           const f = scheduleFactor(config.schedule, e + s / S, epochs, S);
           for (const [g, b] of bases.entries()) net.model.setLearningRate(b * f, g);
         }
-        const m = s * k + j;
+        const m = (mine[q++] as (typeof mine)[number]).m; // global index: the random stream's
         const sample = makeSample(scan, net.config, config.data, new Rng(`${config.seed}/step/${e}/${m}`));
         try {
           // k = 1 keeps the plain step (no accumulation buffers); else every micro-batch
           // accumulates and the last one steps with their mean.
+          const last = j === kLocal - 1;
           const r = await trainingStep(
             net,
             sample.batch,
             lossOptions,
-            k === 1 ? {} : { gradients: 'accumulate', step: j === k - 1 },
+            kLocal === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
           );
           const inFlight = { epoch: e, stepInEpoch: s + 1, step: progress.step + 1 };
           if (!Number.isFinite(r.loss.total))
@@ -367,7 +445,7 @@ async function trainLocked(
               inFlight,
               'loss',
               [],
-              `it was ${r.loss.total}${k > 1 ? ` at micro-batch ${j + 1}/${k}` : ''} (scan ${scan.id})`,
+              `it was ${r.loss.total}${k > 1 ? ` at micro-batch ${(m % k) + 1}/${k}` : ''} (scan ${scan.id}${group ? `, rank ${rank}` : ''})`,
             );
           if (r.report && !Number.isFinite(r.report.gradNorm))
             throw new DivergedError(
@@ -384,15 +462,25 @@ async function trainLocked(
             mse2: mse[1],
             mse3: mse[2],
           };
-          // a step's terms are the mean over its micro-batches (the large batch's loss)
+          // a step's terms are the mean over its micro-batches (the large batch's loss); with
+          // several ranks each adds its own, summed over the ranks at the step's end
+          const into = group ? stepSums : sums;
           for (const [key, v] of Object.entries(terms))
-            if (typeof v === 'number') sums[key] = (sums[key] ?? 0) + v / k;
+            if (typeof v === 'number') into[key] = (into[key] ?? 0) + v / k;
+          // the norm of the all-reduced gradient: the same on every rank
           if (r.report) sums.gradNorm = (sums.gradNorm ?? 0) + r.report.gradNorm;
         } finally {
           disposeSample(sample);
         }
-        if (++j < k) continue;
+        beat();
+        if (++j < kLocal) continue;
         j = 0;
+        if (group) {
+          const agreed = await agreeOnStep(group, stepSums, options.signal?.aborted === true);
+          for (const [key, v] of Object.entries(agreed.sums)) sums[key] = (sums[key] ?? 0) + v;
+          if (agreed.stop) stopAgreed = true;
+          stepSums = {};
+        }
         n++;
         progress.stepInEpoch++;
         progress.step++;
@@ -416,7 +504,7 @@ async function trainLocked(
         // no record for part of an epoch: the sums go into the checkpoint and the resumed
         // epoch's record covers all of it
         progress.partial = { sums: { ...sums }, steps: n };
-        await save('interrupt');
+        await onRankZero(() => save('interrupt').then(() => false));
         delete progress.partial;
         progressView.log(
           `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${lastCheckpoint}`,
@@ -424,7 +512,7 @@ async function trainLocked(
         status = 'interrupted';
         break;
       }
-      if (n > 0) {
+      if (lead && n > 0) {
         const rec: Record<string, number> = {};
         for (const [key, v] of Object.entries(sums)) rec[key] = v / n;
         await log.write({
@@ -442,42 +530,50 @@ async function trainLocked(
       }
       progress.epoch++;
       progress.stepInEpoch = 0;
-      let stop = false;
-      const v = config.training.validateEvery;
-      if (valLoader && v > 0 && (progress.epoch % v === 0 || progress.epoch === epochs)) {
-        const m: ValidationMetrics = await validate(net, valLoader.iterate(), config.training.threshold);
-        await log.write({
-          epoch: progress.epoch,
-          split: 'val',
-          step: progress.step,
-          accuracy: m.accuracy,
-          auc: m.auc,
-          loss: m.loss,
-          dice: m.dice,
-        });
-        progressView.log(
-          `epoch ${progress.epoch}/${epochs} val: accuracy ${m.accuracy.toFixed(3)} auc ${m.auc.toFixed(3)} dice ${m.dice.toFixed(3)} loss ${m.loss.toFixed(4)}`,
-        );
-        const metric = config.training.bestMetric;
-        const value = m[metric];
-        if (Number.isFinite(value) && (!progress.best || better(metric, value, progress.best.value))) {
-          progress.best = { metric, value, epoch: progress.epoch };
-          progress.sinceBest = 0;
-          await save('best', 'best');
-          bestCheckpoint = join(ckDir, 'best');
-        } else {
-          progress.sinceBest++;
-          const p = config.training.earlyStopPatience;
-          if (p > 0 && progress.sinceBest >= p) stop = true;
+      // validation and checkpoints on rank 0 (the others wait); its early-stop decision holds for all
+      const stop = await onRankZero(async () => {
+        let stop = false;
+        const v = config.training.validateEvery;
+        if (valLoader && v > 0 && (progress.epoch % v === 0 || progress.epoch === epochs)) {
+          const m: ValidationMetrics = await validate(
+            net,
+            beating(valLoader.iterate(), beat),
+            config.training.threshold,
+          );
+          await log.write({
+            epoch: progress.epoch,
+            split: 'val',
+            step: progress.step,
+            accuracy: m.accuracy,
+            auc: m.auc,
+            loss: m.loss,
+            dice: m.dice,
+          });
+          progressView.log(
+            `epoch ${progress.epoch}/${epochs} val: accuracy ${m.accuracy.toFixed(3)} auc ${m.auc.toFixed(3)} dice ${m.dice.toFixed(3)} loss ${m.loss.toFixed(4)}`,
+          );
+          const metric = config.training.bestMetric;
+          const value = m[metric];
+          if (Number.isFinite(value) && (!progress.best || better(metric, value, progress.best.value))) {
+            progress.best = { metric, value, epoch: progress.epoch };
+            progress.sinceBest = 0;
+            await save('best', 'best');
+            bestCheckpoint = join(ckDir, 'best');
+          } else {
+            progress.sinceBest++;
+            const p = config.training.earlyStopPatience;
+            if (p > 0 && progress.sinceBest >= p) stop = true;
+          }
         }
-      }
-      if (progress.epoch % config.training.checkpointEvery === 0 || progress.epoch === epochs || stop) {
-        await save(progress.epoch === epochs || stop ? 'final' : 'periodic');
-        if (progress.epoch < epochs && !stop) {
-          await save('periodic', `epoch-${String(progress.epoch).padStart(4, '0')}`);
-          await prune(ckDir, config.training.keepCheckpoints);
+        if (progress.epoch % config.training.checkpointEvery === 0 || progress.epoch === epochs || stop) {
+          await save(progress.epoch === epochs || stop ? 'final' : 'periodic');
+          if (progress.epoch < epochs && !stop) {
+            await save('periodic', `epoch-${String(progress.epoch).padStart(4, '0')}`);
+            await prune(ckDir, config.training.keepCheckpoints);
+          }
         }
-      }
+        return stop;
+      });
       if (stop) {
         progressView.log(
           `early stop: no better validation ${config.training.bestMetric} for ${progress.sinceBest} validations (best ${progress.best?.value} at epoch ${progress.best?.epoch})`,
@@ -487,13 +583,25 @@ async function trainLocked(
       }
       if (interrupted()) {
         if (progress.epoch < epochs) {
-          await save('interrupt');
+          await onRankZero(() => save('interrupt').then(() => false));
           status = 'interrupted';
         }
         break;
       }
     }
     progressView.end();
+    if (group) {
+      // every rank returns rank 0's account of the run
+      const told = JSON.parse(
+        await shareText(
+          group,
+          JSON.stringify({ best: progress.best, bestCheckpoint: bestCheckpoint ?? null }),
+        ),
+      ) as { best: TrainingProgress['best']; bestCheckpoint: string | null };
+      progress.best = told.best;
+      bestCheckpoint = told.bestCheckpoint ?? undefined;
+      group.detachGradients(net.model);
+    }
     return {
       status,
       epochs: progress.epoch,
@@ -506,10 +614,19 @@ async function trainLocked(
       split,
     };
   } catch (err) {
+    if (group) group.detachGradients(net.model);
     net.model.dispose();
     throw err;
   } finally {
     for (const l of loaders) await l.close();
+  }
+}
+
+/** `items` as they come, calling `beat` after each (a watchdog's sign of progress). */
+async function* beating<T>(items: AsyncIterable<T>, beat: () => void): AsyncGenerator<T> {
+  for await (const item of items) {
+    yield item;
+    beat();
   }
 }
 

@@ -1,8 +1,26 @@
-import { checkTrainingDevice, loadTrainConfig, TRAIN_PRESETS, train } from '@deepsc/train';
+import {
+  checkTrainingDevice,
+  loadTrainConfig,
+  localMicroBatches,
+  TRAIN_PRESETS,
+  type TrainOptions as TrainerOptions,
+  train,
+} from '@deepsc/train';
 import type { Command } from 'commander';
 import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
 import { asTrainError, checkProgressStyle, interruptSignal } from '../train-errors.js';
+import { launch } from './launch.js';
+import { DEFAULT_DIST_TIMEOUT_S, launchPlan, type WorkerPlace, workerPlace } from './launch-plan.js';
+import {
+  isDistributedError,
+  joinGroup,
+  LOST_WORKER_EXIT,
+  launcherChannel,
+  reportAndExit,
+  underLauncher,
+  workerFailure,
+} from './launch-worker.js';
 
 interface TrainOptions {
   config: string;
@@ -13,6 +31,13 @@ interface TrainOptions {
   force?: boolean;
   progress: string;
   json?: boolean;
+  nproc?: string;
+  nnodes?: string;
+  nodeRank?: string;
+  rendezvous?: string;
+  threadsPerProc?: string;
+  distTimeout?: string;
+  host?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -21,7 +46,9 @@ const collect = (v: string, prev: string[]) => [...prev, v];
  * `deepsc train --config <file> [--set field=value]... [--resume <checkpoint | auto> [--force] |
  * --overwrite]`: trains DeepSC-COVID as the file says, holding the run folder's lock. A new run
  * needs an empty folder (or `--overwrite`). Ctrl-C saves a checkpoint and exits with 130;
- * `--resume` picks up exactly where it stopped.
+ * `--resume` picks up exactly where it stopped. With `--nproc N` (and `--nnodes`, `--node-rank`,
+ * `--rendezvous` for several machines) it is the launcher of a data-parallel job
+ * (`launch.ts`); with `DEEPSC_WORLD_SIZE` in its environment it is one of the job's workers.
  */
 export function registerTrain(program: Command): void {
   program
@@ -49,11 +76,27 @@ export function registerTrain(program: Command): void {
     .option('--force', "resume although the manifest's content changed since the run started")
     .option('--progress <style>', 'auto (bar on a terminal), bar, lines or off', 'auto')
     .option('--json', 'print the outcome as JSON on stdout')
+    .option('--nproc <n>', 'data-parallel: start n worker processes on this machine (docs/training.md)')
+    .option('--nnodes <m>', 'data-parallel: machines in the job (default 1; each runs this command)')
+    .option('--node-rank <r>', "data-parallel: this machine's index, 0 to nnodes-1")
+    .option(
+      '--rendezvous <folder|host:port>',
+      'data-parallel: where the workers meet: a fresh folder every machine shares, or host:port of machine 0 (default on one machine: a temporary folder)',
+    )
+    .option('--threads-per-proc <t>', 'data-parallel: engine threads per worker (default cores / nproc)')
+    .option(
+      '--dist-timeout <seconds>',
+      `data-parallel: a worker that dies or hangs ends the job within this long (default ${DEFAULT_DIST_TIMEOUT_S})`,
+    )
+    .option(
+      '--host <address>',
+      "data-parallel: the address this machine's workers listen on (default 127.0.0.1 on one machine, the host name on several)",
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only), 130 interrupted (checkpoint saved).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
+      '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite, or @deepsc/distributed missing for --nproc), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only) or a data-parallel worker lost (killed, crashed or hung: the rank is named), 130 interrupted (checkpoint saved).\nData-parallel: deepsc train --config train.json --nproc 2 (training.accumulate is the global batch: a multiple of the processes).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
     )
-    .action(async (opts: TrainOptions) => {
+    .action(async (opts: TrainOptions, command: Command) => {
       checkProgressStyle(opts.progress);
       if (opts.preset !== undefined && !(opts.preset in TRAIN_PRESETS))
         throw new CliError(
@@ -65,48 +108,149 @@ export function registerTrain(program: Command): void {
         );
       if (opts.force && opts.resume === undefined)
         throw new CliError('--force only applies to --resume (a resume with a changed manifest)');
+      const plan = launchPlan(opts);
+      if (plan) {
+        await launchJob(opts, plan, command.parent?.opts().verbose === true);
+        return;
+      }
+      const place = workerPlace();
+      if (place) {
+        await runWorker(opts, place);
+        return;
+      }
       const { signal, release } = interruptSignal();
       try {
-        const config = await loadTrainConfig(opts.config, {
-          overrides: opts.set,
-          ...(opts.preset ? { defaultPreset: opts.preset as keyof typeof TRAIN_PRESETS } : {}),
-        });
-        // train() checks this too; here the message can name the file
-        checkTrainingDevice(config.training.device, opts.config);
-        const r = await train(config, {
-          signal,
-          progress: { style: opts.progress as 'auto' },
-          // on stderr whatever the progress style: they say what was recovered or assumed
-          notice: (m) => process.stderr.write(`${m}\n`),
-          ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
-          ...(opts.overwrite ? { overwrite: true } : {}),
-          ...(opts.force ? { force: true } : {}),
-        });
-        r.network.model.dispose();
-        const summary = {
-          status: r.status,
-          epochs: r.epochs,
-          steps: r.steps,
-          out: r.out,
-          lastCheckpoint: r.lastCheckpoint,
-          bestCheckpoint: r.bestCheckpoint ?? null,
-          best: r.best,
-        };
-        if (opts.json) printJson(summary);
-        else {
-          console.log(`${r.status}: ${r.epochs} epochs, ${r.steps} steps; run folder ${r.out}`);
-          console.log(`last checkpoint ${r.lastCheckpoint}`);
-          if (r.bestCheckpoint && r.best)
-            console.log(
-              `best checkpoint ${r.bestCheckpoint} (${r.best.metric} ${r.best.value.toFixed(4)} at epoch ${r.best.epoch})`,
-            );
-        }
-        if (r.status === 'interrupted')
-          throw new CliError(`interrupted; resume with --resume ${r.lastCheckpoint}`, ExitCode.interrupted);
+        await runTrain(opts, { signal });
       } catch (err) {
         throw asTrainError(err);
       } finally {
         release();
       }
     });
+}
+
+/** The configuration the options name. */
+const readConfig = (opts: TrainOptions) =>
+  loadTrainConfig(opts.config, {
+    overrides: opts.set,
+    ...(opts.preset ? { defaultPreset: opts.preset as keyof typeof TRAIN_PRESETS } : {}),
+  });
+
+/**
+ * Trains as the options say and prints the outcome (rank 0 of a job alone prints).
+ * @throws CliError 130 when interrupted (after the checkpoint), and train()'s errors.
+ */
+async function runTrain(opts: TrainOptions, extra: TrainerOptions): Promise<void> {
+  const config = await readConfig(opts);
+  // train() checks this too; here the message can name the file
+  checkTrainingDevice(config.training.device, opts.config);
+  const r = await train(config, {
+    ...extra,
+    progress: { style: opts.progress as 'auto' },
+    // on stderr whatever the progress style: they say what was recovered or assumed
+    notice: (m) => process.stderr.write(`${m}\n`),
+    ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+    ...(opts.overwrite ? { overwrite: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+  });
+  r.network.model.dispose();
+  if ((extra.distributed?.rank ?? 0) !== 0) return;
+  const summary = {
+    status: r.status,
+    epochs: r.epochs,
+    steps: r.steps,
+    out: r.out,
+    lastCheckpoint: r.lastCheckpoint,
+    bestCheckpoint: r.bestCheckpoint ?? null,
+    best: r.best,
+  };
+  if (opts.json) printJson(summary);
+  else {
+    console.log(`${r.status}: ${r.epochs} epochs, ${r.steps} steps; run folder ${r.out}`);
+    console.log(`last checkpoint ${r.lastCheckpoint}`);
+    if (r.bestCheckpoint && r.best)
+      console.log(
+        `best checkpoint ${r.bestCheckpoint} (${r.best.metric} ${r.best.value.toFixed(4)} at epoch ${r.best.epoch})`,
+      );
+  }
+  if (r.status === 'interrupted')
+    throw new CliError(`interrupted; resume with --resume ${r.lastCheckpoint}`, ExitCode.interrupted);
+}
+
+/**
+ * The launcher: checks what it can before any worker starts (the options, the configuration,
+ * N dividing `training.accumulate`, the distributed package), then runs the workers.
+ */
+async function launchJob(
+  opts: TrainOptions,
+  plan: NonNullable<ReturnType<typeof launchPlan>>,
+  verbose: boolean,
+) {
+  try {
+    const config = await readConfig(opts);
+    checkTrainingDevice(config.training.device, opts.config);
+    localMicroBatches(config.training.accumulate, plan.worldSize, opts.config);
+  } catch (err) {
+    throw asTrainError(err);
+  }
+  await launch(plan, workerArgs(opts, verbose));
+}
+
+/** The worker's command line: this command's options but the launcher's. */
+function workerArgs(opts: TrainOptions, verbose: boolean): string[] {
+  return [
+    ...(verbose ? ['--verbose'] : []),
+    'train',
+    '--config',
+    opts.config,
+    ...opts.set.flatMap((s) => ['--set', s]),
+    ...(opts.preset !== undefined ? ['--preset', opts.preset] : []),
+    ...(opts.resume !== undefined ? ['--resume', opts.resume] : []),
+    ...(opts.overwrite ? ['--overwrite'] : []),
+    ...(opts.force ? ['--force'] : []),
+    ...(opts.json ? ['--json'] : []),
+    // rank 0's stderr reaches the terminal through a pipe: say what the terminal would have chosen
+    '--progress',
+    opts.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : opts.progress,
+  ];
+}
+
+/**
+ * One worker of a data-parallel job: joins the group its environment names and trains. Under
+ * the launcher its error goes to the launcher (which prints the job's one error) and a lost
+ * launcher ends it; started by other means it prints its own error.
+ */
+async function runWorker(opts: TrainOptions, place: WorkerPlace): Promise<void> {
+  const launched = underLauncher();
+  const channel = launcherChannel();
+  const orphaned = () => process.exit(ExitCode.failure); // the launcher is gone: so is the job
+  if (launched) process.on('disconnect', orphaned);
+  // the launcher prints the interrupt notice once; a second Ctrl-C quits at once
+  const ac = new AbortController();
+  const onInt = () => {
+    if (ac.signal.aborted) process.exit(ExitCode.interrupted);
+    ac.abort();
+  };
+  process.on('SIGINT', onInt);
+  try {
+    const group = await joinGroup(place);
+    try {
+      await runTrain(opts, { signal: ac.signal, distributed: group, heartbeat: channel.heartbeat });
+    } finally {
+      group.destroy();
+    }
+  } catch (err) {
+    const mapped = asTrainError(err);
+    if (launched) await reportAndExit({ type: 'failed', ...workerFailure(mapped) });
+    if (isDistributedError(mapped))
+      throw new CliError(`rank ${place.rank}: ${(mapped as Error).message}`, LOST_WORKER_EXIT);
+    throw mapped;
+  } finally {
+    process.off('SIGINT', onInt);
+  }
+  if (launched) {
+    // done: the open channel would keep this process alive
+    process.off('disconnect', orphaned);
+    process.disconnect();
+  }
 }

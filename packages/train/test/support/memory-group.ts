@@ -21,7 +21,8 @@ export function memoryGroups(n: number): TrainingGroup[] {
     arrays: Float32Array[],
     finish: (all: Float32Array[][]) => void,
   ): Promise<void> => {
-    const i = calls[rank]++;
+    const i = calls[rank] as number;
+    calls[rank] = i + 1;
     let p = rounds[i];
     if (!p) {
       let release = () => {};
