@@ -311,6 +311,27 @@ describe('deepsc study --quick (2 arms x 2 seeds, tiny network)', () => {
     expect(partly.aggregate?.arms.map((a) => Number.isFinite(a.efficiency.timedInferSecondsPerScan))).toEqual(
       [true, false],
     );
+    // a record of an older version whose checkpoint is gone is kept as it is (not trained again)
+    const jointRecord = JSON.parse(await readFile(join(ext, 'out', 'records', 'joint-seed0.json'), 'utf8'));
+    const { recordVersion: _v, ...older } = jointRecord;
+    await writeFile(
+      join(ext, 'out', 'records', 'joint-seed0.json'),
+      JSON.stringify({ ...older, forwardFlops: null }),
+    );
+    await rm(join(ext, 'out', 'runs', 'joint-seed0', 'checkpoints'), { recursive: true });
+    notes.length = 0;
+    const kept = await runStudy(await loadStudySpec(join(ext, 'second.json')), {
+      out: join(ext, 'out'),
+      log: (m) => notes.push(m),
+      retime: true,
+    });
+    expect(kept).toMatchObject({ status: 'completed', skipped: 2 });
+    expect(notes).toContain(
+      'study: joint-seed0: its record is of version 1 (now 3) but its final checkpoint is gone; keeping the old record (columns it lacks stay empty)',
+    );
+    expect(notes.some((m) => m.startsWith('study: run '))).toBe(false);
+    expect(kept.runs[0]?.forwardFlops).toBeNaN();
+    expect(kept.efficiency).toBeUndefined(); // no arm left to time
     // the first study file no longer holds every pinned arm
     const c = await runCli('study', '--config', join(ext, 'first.json'), '--out', join(ext, 'out'));
     expect(c.code).toBe(2);
