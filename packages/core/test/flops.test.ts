@@ -4,7 +4,7 @@
  * `predict` runs DeepSC-COVID.
  */
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, graphFlops, nodeFlops, zeros } from '../src/index.js';
+import { GraphBuilder, type GraphValue, graphFlops, nodeFlops, zeros } from '../src/index.js';
 import { VARIANTS } from '../src/model/config.js';
 import { forwardFlopsPerScan } from '../src/model/forward-flops.js';
 import { presetConfig } from '../src/model/presets.js';
@@ -30,6 +30,37 @@ describe('graphFlops', () => {
     expect(f.byOp).toEqual({ conv3d: 20_928, relu: 192, reshape: 0, linear: 1925 });
     expect(f.total).toBe(20_928 + 192 + 1925);
     expect(f.nodes).toBe(4);
+  });
+
+  it.each([
+    [
+      'avg_pool3d: the kernel volume per output',
+      (g: GraphBuilder, x: GraphValue) => g.op('avg_pool3d', { kernel: [2, 2, 2] }, [x]),
+      16 * 8,
+    ],
+    [
+      'max_pool3d, kernel 1x2x2',
+      (g: GraphBuilder, x: GraphValue) => g.op('max_pool3d', { kernel: [1, 2, 2] }, [x]),
+      2 * 4 * 2 * 2 * 4,
+    ],
+    [
+      'global_avg_pool: one add per input element',
+      (g: GraphBuilder, x: GraphValue) => [g.globalAvgPool(x)],
+      128,
+    ],
+    ['concat: data movement', (g: GraphBuilder, x: GraphValue) => [g.concat([x, x], { axis: 1 })], 0],
+    [
+      'slice: data movement',
+      (g: GraphBuilder, x: GraphValue) => [g.slice(x, { axis: 1, start: 0, length: 1 })],
+      0,
+    ],
+    ['sigmoid: one per output element', (g: GraphBuilder, x: GraphValue) => [g.sigmoid(x)], 128],
+    ['mse: one per input element', (g: GraphBuilder, x: GraphValue) => g.op('mse', {}, [x, x, null]), 128],
+  ])('%s', (_, add, flops) => {
+    const g = new GraphBuilder();
+    const x = g.input('x', [1, 2, 4, 4, 4]);
+    g.output('y', add(g, x)[0] as GraphValue);
+    expect(graphFlops(g).total).toBe(flops);
   });
 
   it('counts only what the named outputs depend on', () => {
