@@ -11,8 +11,9 @@
  * The launcher blames, in order: the first worker that ended by a signal or exited without a
  * report (killed, crashed), or reported an error of its own; else a worker that is still alive
  * but silent while the others timed out waiting for it (hung); else the first report. Workers
- * send heartbeats as they make progress (and every second while they wait for rank 0), and a
- * worker silent for twice the timeout is hung too.
+ * send heartbeats once they joined the group and as they make progress (and every second while
+ * they wait for rank 0), and a worker silent for twice the timeout (plus a minute before its
+ * first heartbeat) is hung too.
  * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -28,6 +29,8 @@ interface Worker {
   rank: number;
   proc: ChildProcess;
   lastBeat: number;
+  /** Whether it sent a heartbeat yet (it does once it joined the group). */
+  beaten: boolean;
   report?: { code: number; message: string; peer: boolean };
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   exited: Promise<void>;
@@ -38,6 +41,9 @@ export interface LaunchIo {
   stdout: { write(s: string | Uint8Array): boolean };
   stderr: { write(s: string | Uint8Array): boolean };
 }
+
+/** Time a worker may take to start (load the engine, join the group) on top of the watchdog's. */
+const STARTUP_MS = 60_000;
 
 /** How long after the first failure the launcher collects the others' reports before it decides. */
 const SETTLE_MS = 1500;
@@ -112,6 +118,7 @@ export async function launch(
         rank,
         proc,
         lastBeat: Date.now(),
+        beaten: false,
         exited: new Promise((resolve) => {
           proc.on('exit', (code, sig) => {
             w.exit = { code, signal: sig };
@@ -126,6 +133,7 @@ export async function launch(
       };
       proc.on('message', (m: WorkerMessage) => {
         w.lastBeat = Date.now();
+        w.beaten = true;
         if (m.type === 'failed') w.report = { code: m.code, message: m.message, peer: m.peer };
       });
       if (rank === 0) {
@@ -169,7 +177,10 @@ async function supervise(
     let settle: NodeJS.Timeout | undefined;
     const watchdog = setInterval(
       () => {
-        const silent = workers.filter((w) => !w.exit && !w.report && Date.now() - w.lastBeat > 2 * timeoutMs);
+        const silent = workers.filter(
+          (w) =>
+            !w.exit && !w.report && Date.now() - w.lastBeat > 2 * timeoutMs + (w.beaten ? 0 : STARTUP_MS),
+        );
         if (silent.length && !settle) {
           hung = silent;
           finish();

@@ -234,6 +234,7 @@ async function runWorker(opts: TrainOptions, place: WorkerPlace): Promise<void> 
   process.on('SIGINT', onInt);
   try {
     const group = await joinGroup(place);
+    channel.heartbeat(); // joined: the launcher's watchdog now counts
     try {
       await runTrain(opts, { signal: ac.signal, distributed: group, heartbeat: channel.heartbeat });
     } finally {
