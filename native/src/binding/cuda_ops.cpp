@@ -27,6 +27,9 @@ OpInstance cuda_op(const Napi::CallbackInfo& info, const char* fn, size_t nargs,
 #ifdef DEEPSC_HAVE_CUDA
   cuda::require_device(name);
   if (!supports_op(Backend::cuda, op)) {
+    if (op.kind == OpKind::Plugin)
+      fail(ErrorKind::Runtime, name,
+           "has no CUDA kernels (plugin " + std::get<PluginParams>(op.params).op->library + " gives none); it runs on the CPU");
     std::string list;
     for (const auto& n : cuda::op_names()) list += (list.empty() ? "" : ", ") + n;
     fail(ErrorKind::Runtime, name, "no CUDA kernel for this op yet (ops with CUDA kernels: " + list + ")");
