@@ -111,6 +111,13 @@ export interface NativeMemoryInfo {
   inPlaceNodes: string[];
   /** Output buffers in-place forwards did not need. */
   inPlaceBytes: number;
+  /**
+   * Backwards that write an input's gradient over their output gradient (relu, sigmoid,
+   * leaky_relu, mul_scalar, scale) or pass it through without a copy (add), as `node:input`.
+   */
+  inPlaceGradients: string[];
+  /** Gradient buffers those backwards did not need. */
+  inPlaceGradientBytes: number;
   /** Nodes whose forward runs again in the backward pass. */
   recomputedNodes: string[];
   /** Arena without recomputation minus the arena with it (0 without `recompute`). */

@@ -40,13 +40,22 @@ describe('arena planning', () => {
     // Forward only: input and output of the running step are alive: 2 buffers whatever the length.
     { name: 'infer chain of 8', n: 8, opts: { mode: 'infer' }, reused: 2 * bytes, plain: 9 * bytes },
     { name: 'infer chain of 32', n: 32, opts: { mode: 'infer' }, reused: 2 * bytes, plain: 33 * bytes },
-    // Training keeps every activation for the backward pass (kernels may read inputs and
-    // outputs); at the first backward step the 9 activations, the seed and the gradient being
-    // written are alive: 11 buffers instead of 9 activations + 9 gradients.
+    // Training keeps every activation for the backward pass (leaky_relu's backward reads its
+    // input); each backward writes its input gradient over its output gradient, so the seed and
+    // all 8 gradients are one buffer: 10 buffers, with or without reuse.
     {
       name: 'train chain of 8',
       n: 8,
       opts: { mode: 'train', seedOutputs: ['y'], inputGradients: ['x'] },
+      reused: 10 * bytes,
+      plain: 10 * bytes,
+    },
+    // Without in-place gradients, at the first backward step the 9 activations, the seed and
+    // the gradient being written are alive: 11 buffers instead of 9 activations + 9 gradients.
+    {
+      name: 'train chain of 8, nothing in place',
+      n: 8,
+      opts: { mode: 'train', seedOutputs: ['y'], inputGradients: ['x'], inPlace: false },
       reused: 11 * bytes,
       plain: 18 * bytes,
     },

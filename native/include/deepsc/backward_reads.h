@@ -48,4 +48,14 @@ bool forward_in_place_ok(OpKind kind, size_t input);
 /// The same for any op instance: a plugin op only for the inputs its definition names.
 bool forward_in_place_ok(const OpInstance& op, size_t input);
 
+/// How the op's backward (on every backend, with one output) may write input `input`'s
+/// gradient over the output gradient g. `elementwise`: gradient element j reads element j of g
+/// (and nothing else of g afterwards) before writing it: relu, sigmoid, leaky_relu,
+/// mul_scalar, scale's x (its ds = sum g x is computed first). `pass_through`: the gradient is g
+/// itself (add's operand of the output's shape), and the kernel writes nothing when handed g's
+/// memory. The planner checks the rest (shapes, nothing reads g afterwards, no later write to
+/// memory another gradient still reads).
+enum class GradInPlace { no, elementwise, pass_through };
+GradInPlace backward_in_place(OpKind kind, size_t input);
+
 }  // namespace deepsc

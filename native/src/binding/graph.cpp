@@ -411,6 +411,14 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     }
     m.Set("inPlaceNodes", ip);
     m.Set("inPlaceBytes", static_cast<double>(in_place));
+    int64_t grad_in_place = 0;
+    Napi::Array gip = Napi::Array::New(env);
+    for (const auto& x : p.grad_in_place) {
+      grad_in_place += x.floats * 4;
+      gip.Set(gip.Length(), nodes[static_cast<size_t>(x.node)].name + ":" + std::to_string(x.input));
+    }
+    m.Set("inPlaceGradients", gip);
+    m.Set("inPlaceGradientBytes", static_cast<double>(grad_in_place));
     Napi::Array rc = Napi::Array::New(env);
     for (int n : p.recomputed_nodes) rc.Set(rc.Length(), nodes[static_cast<size_t>(n)].name);
     m.Set("recomputedNodes", rc);

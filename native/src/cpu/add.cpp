@@ -13,8 +13,10 @@ void add_backward(const AddParams&, const OpGradArgs& a) {
   for (int which = 0; which < 2; ++which) {
     const TensorView& dx = a.grad_in[static_cast<size_t>(which)];
     if (!dx.present()) continue;
-    if (is_full(p, which)) parallel_copy(dx.data, a.grad_out[0].data, dx.numel());
-    else broadcast_reduce(p, which, a.grad_out[0].data, nullptr, dx.data);
+    // The planner may hand the output gradient itself as dx (GradInPlace::pass_through): then
+    // there is nothing to write.
+    if (!is_full(p, which)) broadcast_reduce(p, which, a.grad_out[0].data, nullptr, dx.data);
+    else if (dx.data != a.grad_out[0].data) parallel_copy(dx.data, a.grad_out[0].data, dx.numel());
   }
 }
 

@@ -179,7 +179,8 @@ inline void binary_backward(BinOp op, const OpGradArgs& a) {
     }
     const GradPlan p = make_grad_plan(box, which);
     if (p.reduce == 1 && !other) {
-      binary_bwd_same<<<blocks_for(nx), kThreads>>>(a.grad_out[0].data, dx.data, nx);
+      // dx may be g itself (GradInPlace::pass_through): then there is nothing to copy.
+      if (dx.data != a.grad_out[0].data) binary_bwd_same<<<blocks_for(nx), kThreads>>>(a.grad_out[0].data, dx.data, nx);
     } else if (p.reduce == 1) {
       binary_fwd<<<blocks_for(n), kThreads>>>(grad_box(box, which), BinOp::mul, a.grad_out[0].data, other, dx.data, n);
     } else {

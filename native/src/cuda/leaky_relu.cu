@@ -11,7 +11,8 @@ __global__ void leaky_relu_fwd(const float* __restrict__ x, float* __restrict__ 
   DEEPSC_GRID_STRIDE(i, n) y[i] = x[i] > 0.f ? x[i] : slope * x[i];
 }
 
-__global__ void leaky_relu_bwd(const float* __restrict__ x, const float* __restrict__ g, float* __restrict__ dx,
+// g and dx not __restrict__: the executor may write dx over g.
+__global__ void leaky_relu_bwd(const float* __restrict__ x, const float* g, float* dx,
                                float slope, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) dx[i] = x[i] > 0.f ? g[i] : slope * g[i];
 }

@@ -11,8 +11,9 @@ __global__ void relu_fwd(const float* x, float* y, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) y[i] = x[i] > 0.f ? x[i] : 0.f;
 }
 
-// Reads y, not x (y > 0 exactly when x > 0): see deepsc/backward_reads.h.
-__global__ void relu_bwd(const float* __restrict__ y, const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
+// Reads y, not x (y > 0 exactly when x > 0): see deepsc/backward_reads.h. g and dx not
+// __restrict__: the executor may write dx over g.
+__global__ void relu_bwd(const float* __restrict__ y, const float* g, float* dx, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) dx[i] = y[i] > 0.f ? g[i] : 0.f;
 }
 

@@ -35,10 +35,11 @@ void scale_forward(const ScaleParams&, const OpArgs& a) {
 
 void scale_backward(const ScaleParams&, const OpGradArgs& a) {
   const int64_t n = a.in[0].numel();
+  // ds first (the same stream runs them in order): dx may be written over g
+  // (GradInPlace::elementwise). Launched even for n == 0 so that ds is written (0).
+  if (a.grad_in[1].present()) scale_ds<<<1, kReduceThreads>>>(a.in[0].data, a.grad_out[0].data, a.grad_in[1].data, n);
   if (a.grad_in[0].present() && n > 0)
     scale_fwd<<<blocks_for(n), kThreads>>>(a.grad_out[0].data, a.in[1].data, a.grad_in[0].data, n);
-  // Launched even for n == 0 so that ds is written (0).
-  if (a.grad_in[1].present()) scale_ds<<<1, kReduceThreads>>>(a.in[0].data, a.grad_out[0].data, a.grad_in[1].data, n);
 }
 
 }  // namespace deepsc::cuda

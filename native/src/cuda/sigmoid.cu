@@ -15,7 +15,8 @@ __global__ void sigmoid_fwd(const float* x, float* y, int64_t n) {
   }
 }
 
-__global__ void sigmoid_bwd(const float* __restrict__ y, const float* __restrict__ g, float* __restrict__ dx, int64_t n) {
+// g and dx not __restrict__: the executor may write dx over g.
+__global__ void sigmoid_bwd(const float* __restrict__ y, const float* g, float* dx, int64_t n) {
   DEEPSC_GRID_STRIDE(i, n) dx[i] = g[i] * y[i] * (1.f - y[i]);
 }
 

@@ -1,8 +1,18 @@
-// In-place planning: an elementwise forward (relu after a norm, a residual add, scale) writes
-// its output over an input whose last use is that very step, so the two values share one
-// buffer. Decided here, from liveness, never by the model: the input must not be read by any
-// later step (a backward that reads it, another consumer, a recomputed segment), must not be
-// fed from outside or kept to the end, and must have the output's shape.
+// In-place planning, decided here from liveness and the ops' declared properties
+// (deepsc/backward_reads.h), never by the model.
+//
+// Forward: an elementwise forward (relu after a norm, a residual add, scale) writes its output
+// over an input whose last use is that very step, so the two values share one buffer. The
+// input must not be read by any later step (a backward that reads it, another consumer, a
+// recomputed segment), must not be fed from outside or kept to the end, and must have the
+// output's shape.
+//
+// Backward: an elementwise backward (relu, sigmoid, leaky_relu, mul_scalar, scale) writes its
+// input gradient over its output gradient when nothing reads that output gradient afterwards;
+// an add's gradient is its output gradient, passed through to both operands without a copy.
+// This covers second gradient contributions too: their temporary is written over the output
+// gradient instead of a buffer of its own. Gradients that then share memory while both are
+// still read must never be written again (an accumulation into one would change the other).
 #include <algorithm>
 
 #include "deepsc/backward_reads.h"
@@ -63,6 +73,80 @@ void plan_in_place(const Graph& g, Program& p) {
       p.in_place.push_back({st.node, static_cast<int>(i), p.buffers[static_cast<size_t>(out)].floats});
       alias_buffer(p, out, b);
       break;
+    }
+  }
+}
+
+void plan_grad_in_place(const Graph& g, Program& p) {
+  const auto& nodes = g.nodes();
+  const auto& values = g.values();
+  const size_t nb = p.buffers.size();
+  const size_t ns = p.steps.size();
+  // Aliasing rewrites the steps' references, so every decision reads these snapshots, taken
+  // by original buffer id: liveness, the last step that writes each buffer, each backward
+  // step's gradient buffers, and the groups of gradients merged into one buffer (root).
+  std::vector<int> first(nb), last(nb), last_write(nb, -1), root(nb);
+  std::vector<std::vector<int>> members(nb);
+  std::vector<bool> kept(nb, false);
+  for (size_t b = 0; b < nb; ++b) {
+    first[b] = p.buffers[b].first;
+    last[b] = p.buffers[b].last;
+    root[b] = static_cast<int>(b);
+    members[b] = {static_cast<int>(b)};
+  }
+  for (int b : p.keep)
+    if (b >= 0) kept[static_cast<size_t>(b)] = true;
+  auto wrote = [&](int b, int s) {
+    if (b >= 0) last_write[static_cast<size_t>(b)] = std::max(last_write[static_cast<size_t>(b)], s);
+  };
+  std::vector<std::vector<int>> grad_in(ns), grad_out(ns);
+  for (size_t s = 0; s < ns; ++s) {
+    const Step& st = p.steps[s];
+    const int si = static_cast<int>(s);
+    if (st.kind == StepKind::forward)
+      for (int b : st.out) wrote(b, si);
+    for (int b : st.grad_in) wrote(b, si);
+    for (int b : st.zero) wrote(b, si);
+    wrote(st.dst, si);
+    grad_in[s] = st.grad_in;
+    grad_out[s] = st.grad_out;
+  }
+
+  for (size_t s = static_cast<size_t>(p.forward_steps); s < ns; ++s) {
+    const Step& st = p.steps[s];
+    const int si = static_cast<int>(s);
+    if (st.kind != StepKind::backward || grad_out[s].size() != 1) continue;
+    const int B = grad_out[s][0];
+    if (B < 0 || p.buffers[static_cast<size_t>(B)].place != Place::arena || kept[static_cast<size_t>(B)] ||
+        last[static_cast<size_t>(B)] != si)
+      continue;  // the output gradient is read later (or kept): it must stay intact
+    const Node& node = nodes[static_cast<size_t>(st.node)];
+    const Shape& out_shape = values[static_cast<size_t>(node.outputs[0])].shape;
+    const std::vector<int>& gin = grad_in[s];
+    for (size_t i = 0; i < gin.size(); ++i) {
+      const int X = gin[i];
+      if (X < 0 || X == B) continue;
+      const GradInPlace how = backward_in_place(node.op.kind, i);
+      if (how == GradInPlace::no) continue;
+      const size_t x = static_cast<size_t>(X);
+      if (p.buffers[x].place != Place::arena || root[x] != X || first[x] != si) continue;  // not a fresh buffer
+      if (std::count(gin.begin(), gin.end(), X) > 1) continue;
+      if (values[static_cast<size_t>(node.inputs[i])].shape != out_shape) continue;  // broadcast operand
+      const int R = root[static_cast<size_t>(B)];
+      // Another gradient of the group read at or after this step: only a pass-through (which
+      // writes nothing) may join, and only if neither it nor the other is ever written again.
+      bool ok = true;
+      for (int m : members[static_cast<size_t>(R)]) {
+        const size_t mi = static_cast<size_t>(m);
+        if (m == B || last[mi] < si) continue;
+        ok = ok && how == GradInPlace::pass_through && last_write[mi] <= si && last_write[x] <= si && !kept[mi] &&
+             !kept[x];
+      }
+      if (!ok) continue;
+      p.grad_in_place.push_back({st.node, static_cast<int>(i), p.buffers[x].floats});
+      alias_buffer(p, X, R);
+      root[x] = R;
+      members[static_cast<size_t>(R)].push_back(X);
     }
   }
 }

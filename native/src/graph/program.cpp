@@ -86,7 +86,10 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
   p.keep = keep;
   if (opt.backward && !opt.recompute.empty()) add_recompute(g, opt, p);
   compute_liveness(p, keep);
-  if (opt.in_place) plan_in_place(g, p);
+  if (opt.in_place) {
+    plan_in_place(g, p);
+    plan_grad_in_place(g, p);
+  }
   return p;
 }
 

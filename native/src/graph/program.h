@@ -55,7 +55,7 @@ struct BuildOptions {
   /// Node-name prefixes of segments whose activations are recomputed in the backward pass
   /// instead of kept (a node belongs to prefix P when its name is P or starts with "P.").
   std::vector<std::string> recompute;
-  bool in_place = true;           ///< let elementwise ops write over an input nothing reads later
+  bool in_place = true;           ///< let elementwise ops (forward and backward) write over an input nothing reads later
   bool declared_reads = true;     ///< false: every backward keeps all its op's inputs and outputs alive
 };
 
@@ -75,6 +75,7 @@ struct Program {
   std::vector<int> seed_values;  ///< value ids of seed_outputs, in the order seeds are supplied
   std::vector<int> dead_parameters;  ///< trainable parameters that get no gradient (loss does not reach them)
   std::vector<InPlace> in_place;     ///< forwards the planner runs in place
+  std::vector<InPlace> grad_in_place;  ///< backwards writing input `input`'s gradient over their output gradient
   std::vector<int> recomputed_nodes; ///< nodes whose forward runs again in the backward pass
   std::vector<int> keep;             ///< buffers that live to the end (outputs, loss, parameter/input gradients)
 };
@@ -107,5 +108,10 @@ void compute_liveness(Program& p, const std::vector<int>& keep);
 /// input's last use is that step and it is neither fed nor kept; updates liveness (called by
 /// build_program after compute_liveness).
 void plan_in_place(const Graph& g, Program& p);
+
+/// Lets elementwise backwards (deepsc::backward_in_place) write an input's gradient over their
+/// output gradient where nothing reads that afterwards, and passes add's gradient through to
+/// its operands without a copy; updates liveness (called by build_program after plan_in_place).
+void plan_grad_in_place(const Graph& g, Program& p);
 
 }  // namespace deepsc::graph

@@ -109,4 +109,16 @@ bool forward_in_place_ok(OpKind kind, size_t input) {
   }
 }
 
+GradInPlace backward_in_place(OpKind kind, size_t input) {
+  switch (kind) {
+    case OpKind::Relu:
+    case OpKind::Sigmoid:
+    case OpKind::LeakyRelu:
+    case OpKind::MulScalar:
+    case OpKind::Scale: return input == 0 ? GradInPlace::elementwise : GradInPlace::no;  // dx[j] = f(g[j], ...)
+    case OpKind::Add: return input <= 1 ? GradInPlace::pass_through : GradInPlace::no;   // da = g where a has g's shape
+    default: return GradInPlace::no;
+  }
+}
+
 }  // namespace deepsc

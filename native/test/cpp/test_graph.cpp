@@ -1,6 +1,6 @@
 // The graph executor under the sanitizers: random DAGs (values with several consumers, nodes
-// that are pruned, outputs that do not reach a seed; relus the planner may run in place, a
-// recomputed segment) checked for the planner's invariant (no two buffers alive at the same
+// that are pruned, outputs that do not reach a seed; relus the planner may run in place, adds
+// and relus whose gradients it writes over their output gradients, a recomputed segment) checked for the planner's invariant (no two buffers alive at the same
 // step share bytes, except a buffer planned in place over another) and against op-by-op
 // evaluation.
 #include <cstring>
@@ -19,7 +19,7 @@ namespace {
 struct RandomGraph {
   Graph g;
   std::vector<Attrs> attrs;   // per node
-  std::vector<int> node_input;  // per node: its one input value
+  std::vector<std::vector<int>> node_inputs;  // per node: its input values (two for an add)
 };
 
 RandomGraph random_graph(uint32_t seed, int nodes, const Shape& shape) {
@@ -27,16 +27,21 @@ RandomGraph random_graph(uint32_t seed, int nodes, const Shape& shape) {
   RandomGraph r;
   r.g.add_leaf("x", ValueKind::input, shape);
   for (int n = 0; n < nodes; ++n) {
-    const int in = std::uniform_int_distribution<int>(0, static_cast<int>(r.g.values().size()) - 1)(gen);
-    // Every third node a relu (slope 0: its backward reads its output, so it may run in place);
-    // the first half of the nodes form the recomputable segment "seg".
-    const bool relu = n % 3 == 2;
-    Attrs a(relu ? "relu" : "leaky_relu");
-    if (!relu) a.set("slope", 0.1 + 0.2 * (n % 4));
+    auto pick = [&] { return std::uniform_int_distribution<int>(0, static_cast<int>(r.g.values().size()) - 1)(gen); };
+    // Every third node a relu (its backward reads its output, so it may run in place), every
+    // fifth an add of two values (its gradient passes through to both); the rest leaky_relus.
+    // The first half of the nodes form the recomputable segment "seg".
+    const bool add = n % 5 == 4;
+    const bool relu = !add && n % 3 == 2;
+    const char* op = add ? "add" : relu ? "relu" : "leaky_relu";
+    Attrs a(op);
+    if (!add && !relu) a.set("slope", 0.1 + 0.2 * (n % 4));
+    std::vector<int> in{pick()};
+    if (add) in.push_back(pick());
     const std::string name = (n < nodes / 2 ? "seg.n" : "n") + std::to_string(n);
-    r.g.add_node(make_op(relu ? "relu" : "leaky_relu", a), name, {in});
+    r.g.add_node(make_op(op, a), name, in);
     r.attrs.push_back(a);
-    r.node_input.push_back(in);
+    r.node_inputs.push_back(in);
   }
   return r;
 }
@@ -59,7 +64,7 @@ void check_planner_invariant(const Program& p) {
 DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
   const Shape shape{3, 5, 7};
   const int64_t n = shape.size();
-  size_t in_place = 0, recomputed = 0;
+  size_t in_place = 0, grad_in_place = 0, recomputed = 0;
   for (uint32_t seed = 1; seed <= 24; ++seed) {
     const bool recompute = seed % 2 == 0;
     RandomGraph r = random_graph(seed, 14, shape);
@@ -77,6 +82,7 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
     Executor ex(r.g, co, {});
     check_planner_invariant(ex.program());
     in_place += ex.program().in_place.size();
+    grad_in_place += ex.program().grad_in_place.size();
     recomputed += ex.program().recomputed_nodes.size();
     DEEPSC_EXPECT(ex.plan().floats <= ex.plan().floats_without_reuse, "reuse must not grow the arena");
 
@@ -96,18 +102,22 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
     std::vector<HostTensor> val(values.size());
     val[0] = x;
     for (size_t k = 0; k < r.attrs.size(); ++k) {
-      std::vector<HostTensor> in{val[static_cast<size_t>(r.node_input[k])]};
+      std::vector<HostTensor> in;
+      for (int v : r.node_inputs[k]) in.push_back(val[static_cast<size_t>(v)]);
       val[k + 1] = run_forward_op(r.attrs[k].op(), r.attrs[k], in)[0];
     }
     std::vector<std::vector<double>> grad(values.size(), std::vector<double>(static_cast<size_t>(n), 0.0));
     for (auto& [v, s] : seed_of)
       for (int64_t i = 0; i < n; ++i) grad[static_cast<size_t>(v)][static_cast<size_t>(i)] += s.data[static_cast<size_t>(i)];
     for (size_t k = r.attrs.size(); k-- > 0;) {
+      const bool add = r.attrs[k].op() == "add";
       const double slope = r.attrs[k].number("slope", 0);
-      const auto& xin = val[static_cast<size_t>(r.node_input[k])].data;
-      for (int64_t i = 0; i < n; ++i)
-        grad[static_cast<size_t>(r.node_input[k])][static_cast<size_t>(i)] +=
-            grad[k + 1][static_cast<size_t>(i)] * (xin[static_cast<size_t>(i)] > 0 ? 1.0 : slope);
+      for (int v : r.node_inputs[k]) {
+        const auto& xin = val[static_cast<size_t>(v)].data;
+        for (int64_t i = 0; i < n; ++i)
+          grad[static_cast<size_t>(v)][static_cast<size_t>(i)] +=
+              grad[k + 1][static_cast<size_t>(i)] * (add || xin[static_cast<size_t>(i)] > 0 ? 1.0 : slope);
+      }
     }
     for (const auto& [name, v] : r.g.outputs()) {
       const float* got = ex.value_view(v).data;
@@ -123,6 +133,7 @@ DEEPSC_TEST(graph_random_dags_match_op_by_op_evaluation) {
                         ", expected " + std::to_string(grad[0][static_cast<size_t>(i)]));
   }
   DEEPSC_EXPECT(in_place > 0, "some relus ran in place");
+  DEEPSC_EXPECT(grad_in_place > 0, "some gradients were written over their output gradients");
   DEEPSC_EXPECT(recomputed > 0, "the segment was recomputed");
 }
 

@@ -89,6 +89,7 @@ describe.each(['host', 'graph'] as const)('memory plans are bitwise neutral (los
     const differ = Object.keys(want).filter((k) => out[k] !== want[k]);
     expect(differ).toEqual([]);
     if (plan.inPlace !== false) expect(memory.inPlaceNodes.length).toBeGreaterThan(0);
+    if (plan.inPlace !== false) expect(memory.inPlaceGradients.length).toBeGreaterThan(0);
     if (plan.recompute) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
   });
 });
