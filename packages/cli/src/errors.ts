@@ -14,7 +14,8 @@ export const ExitCode = {
   data: 3,
   /**
    * The system refused a read or write the input did not cause: disk full, read-only or
-   * permission denied on an output, a quota, an I/O error. The message names the path.
+   * permission denied on an output, a quota, an I/O error. The message names the path. Also a
+   * data-parallel job that lost a worker (killed, crashed, hung or unreachable; the rank is named).
    */
   io: 4,
   /** Interrupted (Ctrl-C) after saving what could be saved. */
