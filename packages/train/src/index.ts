@@ -28,6 +28,7 @@ export * from './infer.js';
 export * from './labels.js';
 export * from './metrics-log.js';
 export * from './network-config.js';
+export * from './plugins.js';
 export * from './predict-input.js';
 export * from './predict-volume.js';
 export * from './prediction-error.js';

@@ -59,6 +59,7 @@ import { DivergedError } from './diverged-error.js';
 import { trainingMemoryPlan } from './memory-plan.js';
 import { MetricsLog } from './metrics-log.js';
 import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig } from './network-config.js';
+import { loadPlugins } from './plugins.js';
 import { Progress, type ProgressOptions } from './progress.js';
 import { checkRunFolderPath, prepareRunFolder } from './run-folder.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
@@ -199,7 +200,8 @@ export function runVersions(): Record<string, string> {
 /**
  * Trains as `config` says, writing the run folder `config.out` (held locked throughout):
  * `run.json`, `split.json`, `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
- * @throws ConfigError for a configuration the network cannot take, or `training.device: 'cuda'`
+ * @throws ConfigError for a configuration the network cannot take, a plugin library (`plugins`)
+ *   that does not load, or `training.device: 'cuda'`
  *   where the engine has no CUDA build or sees no GPU (before anything is written);
  *   RunLockedError when another command holds the folder; RunFolderConflictError for a new run
  *   into a non-empty folder (without `overwrite`) and the other refusals of `prepareRunFolder`;
@@ -209,6 +211,7 @@ export function runVersions(): Record<string, string> {
  *   the system refuses a write.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  loadPlugins(config.plugins, 'config'); // before anything builds the network
   resolveNetworkConfig(config);
   if (options.distributed) localMicroBatches(config.training.accumulate, options.distributed.worldSize);
   checkTrainingDevice(config.training.device);
@@ -614,9 +617,11 @@ async function trainLocked(
       split,
     };
   } catch (err) {
+    // an engine error from a step whose all-reduce failed is the group's failure (a lost rank)
+    const lost = group?.failure();
     if (group) group.detachGradients(net.model);
     net.model.dispose();
-    throw err;
+    throw lost ?? err;
   } finally {
     for (const l of loaders) await l.close();
   }

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { createDeepScCovid } from '@deepsc/core';
 import { assertSameGrid, readNifti } from '@deepsc/io';
 import {
   checkPredictionOutput,
   loadCheckpoint,
+  loadPlugins,
   NON_FINITE_REPLACEMENT_HU,
   networkConfig,
   predictVolume,
@@ -29,6 +31,7 @@ interface PredictOptions extends VolumeInputOptions {
   overwrite?: boolean;
   dicomSeg?: string;
   json?: boolean;
+  plugin: string[];
 }
 
 /**
@@ -69,6 +72,12 @@ export function registerPredict(program: Command): void {
       'also write the lesion mask as a DICOM Segmentation referencing the input series (DICOM input only)',
     )
     .option('--json', 'print prediction.json to stdout as well')
+    .option(
+      '--plugin <lib>',
+      "an op plugin library the network needs, instead of the checkpoint's recorded plugins (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .addHelpText(
       'after',
       '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json\n(and, with --dicom-seg, the lesion mask as a DICOM SEG beside the scan in a viewer).\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
@@ -95,6 +104,13 @@ export function registerPredict(program: Command): void {
         }
         if (opts.dicomSeg !== undefined) await checkDicomSegPath(opts.dicomSeg, { overwrite });
         const { state } = await readCheckpointState(opts.model);
+        if (opts.plugin.length > 0)
+          loadPlugins(
+            opts.plugin.map((p) => resolve(p)),
+            'deepsc predict',
+            '--plugin',
+          );
+        else loadPlugins(state.config.plugins, opts.model);
         net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
         await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
         const source = await loadVolume(opts.input, readOptions(opts));

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { StudyAggregate } from '@deepsc/eval';
 import { loadStudySpec, runStudy, SHIPPED_STUDIES, shippedStudyPath } from '@deepsc/train';
 import type { Command } from 'commander';
@@ -11,6 +12,7 @@ interface StudyCliOptions {
   out: string;
   quick?: boolean;
   set: string[];
+  plugin: string[];
   device?: string;
   progress: string;
   json?: boolean;
@@ -68,6 +70,12 @@ export function registerStudy(program: Command): void {
       [],
     )
     .option('--device <device>', 'cpu or cuda: where the networks train (same as --set training.device=...)')
+    .option(
+      '--plugin <lib>',
+      "an op plugin library every run loads (recorded in the runs' configs; repeatable)",
+      collect,
+      [],
+    )
     .option('--progress <style>', "each run's training progress: auto, bar, lines or off", 'off')
     .option(
       '--retime',
@@ -88,7 +96,13 @@ export function registerStudy(program: Command): void {
           out: opts.out,
           ...(opts.quick ? { quick: true } : {}),
           ...(opts.retime ? { retime: true } : {}),
-          overrides: [...(opts.device ? [`training.device=${opts.device}`] : []), ...opts.set],
+          overrides: [
+            ...(opts.device ? [`training.device=${opts.device}`] : []),
+            ...(opts.plugin.length > 0
+              ? [`plugins=${JSON.stringify(opts.plugin.map((p) => resolve(p)))}`]
+              : []),
+            ...opts.set,
+          ],
           signal,
           progress: { style: opts.progress as 'auto' },
           log: (m) => process.stderr.write(`${m}\n`),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   checkTrainingDevice,
   loadTrainConfig,
@@ -25,6 +26,7 @@ import {
 interface TrainOptions {
   config: string;
   set: string[];
+  plugin: string[];
   preset?: string;
   resume?: string;
   overwrite?: boolean;
@@ -58,6 +60,12 @@ export function registerTrain(program: Command): void {
     .option(
       '--set <field=value>',
       'override a config field, e.g. --set training.epochs=5 (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--plugin <lib>',
+      "an op plugin library to load (added to the config's plugins; relative to the working directory; repeatable)",
       collect,
       [],
     )
@@ -129,12 +137,14 @@ export function registerTrain(program: Command): void {
     });
 }
 
-/** The configuration the options name. */
-const readConfig = (opts: TrainOptions) =>
-  loadTrainConfig(opts.config, {
+/** The configuration the options name (with --plugin libraries added to its plugins). */
+const readConfig = async (opts: TrainOptions) => {
+  const config = await loadTrainConfig(opts.config, {
     overrides: opts.set,
     ...(opts.preset ? { defaultPreset: opts.preset as keyof typeof TRAIN_PRESETS } : {}),
   });
+  return { ...config, plugins: [...config.plugins, ...opts.plugin.map((p) => resolve(p))] };
+};
 
 /**
  * Trains as the options say and prints the outcome (rank 0 of a job alone prints).
@@ -204,6 +214,7 @@ function workerArgs(opts: TrainOptions, verbose: boolean): string[] {
     '--config',
     opts.config,
     ...opts.set.flatMap((s) => ['--set', s]),
+    ...opts.plugin.flatMap((p) => ['--plugin', resolve(p)]),
     ...(opts.preset !== undefined ? ['--preset', opts.preset] : []),
     ...(opts.resume !== undefined ? ['--resume', opts.resume] : []),
     ...(opts.overwrite ? ['--overwrite'] : []),

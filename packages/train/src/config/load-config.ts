@@ -151,6 +151,7 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
   return {
     ...c,
     out: abs(c.out),
+    plugins: c.plugins.map(abs),
     data: {
       ...c.data,
       manifest: abs(c.data.manifest),

@@ -226,6 +226,12 @@ export const trainConfigSchema = z
     schedule: scheduleSchema.default(scheduleSchema.parse({})),
     loss: lossSchema.default({}),
     training: trainingSchema.default(trainingSchema.parse({})),
+    /**
+     * Op plugin libraries (`.so` files built against `@deepsc/native`'s `deepsc/plugin.h`,
+     * docs/custom-ops.md) loaded before the network is built, by training, resume and `deepsc
+     * predict` of its checkpoints. Relative to the config file. Default none.
+     */
+    plugins: z.array(z.string().min(1)).max(32).default([]),
   })
   .strict();
 
