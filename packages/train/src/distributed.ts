@@ -20,6 +20,11 @@ export interface TrainingGroup {
   broadcastModel(model: CompiledModel): Promise<void>;
   attachGradients(model: CompiledModel, options?: { bucketBytes?: number }): void;
   detachGradients(model: CompiledModel): void;
+  /**
+   * The failure that broke the group (a lost or hung rank), if any: the cause of an engine
+   * error from a step whose gradient reduction failed.
+   */
+  failure(): Error | undefined;
 }
 
 /** Most UTF-16 code units {@link shareText} carries (a checkpoint path, a short JSON). */

@@ -617,9 +617,11 @@ async function trainLocked(
       split,
     };
   } catch (err) {
+    // an engine error from a step whose all-reduce failed is the group's failure (a lost rank)
+    const lost = group?.failure();
     if (group) group.detachGradients(net.model);
     net.model.dispose();
-    throw err;
+    throw lost ?? err;
   } finally {
     for (const l of loaders) await l.close();
   }

@@ -72,5 +72,6 @@ export function memoryGroups(n: number): TrainingGroup[] {
     broadcastModel: async () => unsupported(),
     attachGradients: unsupported,
     detachGradients: unsupported,
+    failure: () => undefined,
   }));
 }
