@@ -10,6 +10,7 @@
  */
 import { type Attrs, loadBinding, type RawTensor } from '../binding.js';
 import { backward, backwardReads, forward, type OpAttrs, type OpName, type PluginOpName } from '../ops.js';
+import { opLibraries } from '../plugins.js';
 import { closeness, type Ref, randTensor, rng, toRef } from './numeric.js';
 
 /** A float64 reference of an op: inputs (null = absent) to outputs. */
@@ -50,8 +51,8 @@ export interface CheckOptions {
   reads?: boolean;
   /**
    * Check determinism: forward and backward with these thread counts give bitwise identical
-   * results (the pool's size is restored afterwards). Default none; `[1, 3]` for an op that
-   * declares itself deterministic.
+   * results (the pool's size is restored afterwards). Default `[1, 3]` for a plugin op that
+   * declares itself deterministic (`DEEPSC_OP_DETERMINISTIC`), else none.
    */
   threads?: number[];
 }
@@ -156,7 +157,8 @@ export function checkOp(
 ): void {
   const op = opName as PluginOpName<string>;
   const c = caseIn as OpCase;
-  const { probes = 400, seed = 1, skipEmpty = false, reads = true, threads = [] } = options;
+  const { probes = 400, seed = 1, skipEmpty = false, reads = true } = options;
+  const threads = options.threads ?? (declaresDeterminism(opName) ? [1, 3] : []);
   const label = `${op} ${c.name}`;
   const tol = c.tol ?? { rtol: 1e-5, atol: 1e-5 };
   const gradTol = c.gradTol ?? { rtol: 1e-3, atol: 1e-4 };
@@ -197,6 +199,11 @@ export function checkOp(
   });
   if (reads) checkReads(op, c, outs, gradOut, need, grads, label);
   if (threads.length > 0) checkThreads(op, c, gradOut, need, threads, label);
+}
+
+/** Whether `op` is a loaded plugin op with the DEEPSC_OP_DETERMINISTIC flag. */
+function declaresDeterminism(op: string): boolean {
+  return opLibraries().some((lib) => lib.ops.some((o) => o.name === op && o.deterministic));
 }
 
 /** The backward with every forward tensor it does not declare as read replaced by NaN. */
