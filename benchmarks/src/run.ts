@@ -100,7 +100,7 @@ export interface LayerResult {
   layer: ConvLayer;
   out: number[];
   gflop: number;
-  /** Ours through the eager calls (`forward` / `backward`: JS conversion per call, outputs into reused caller-owned arrays). */
+  /** Ours through the eager calls (a prepared `conv3d`: op and shapes bound once, outputs into reused caller-owned arrays). */
   deepsc: Record<ConvPass, number>;
   /** Ours engine-resident (`timeOp`: the kernel on buffers allocated once, as in training). */
   deepscResident: Record<ConvPass, number>;

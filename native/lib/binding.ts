@@ -21,6 +21,7 @@ import {
   readBuildInfo,
 } from './locate.js';
 import { type PlatformTarget, platformTarget } from './platform.js';
+import type { PreparedOp } from './prepared.js';
 
 /** A float32 tensor as the engine sees it: contiguous row-major data and its shape. */
 export interface RawTensor {
@@ -129,6 +130,12 @@ export interface NativeBinding {
   memoryStats(): MemoryStats;
   /** Compiled graphs: see `graph.ts`. */
   NativeModel: NativeModelConstructor;
+  /** Prepared op calls: see `prepare` in `ops.ts`. */
+  PreparedOp: new (
+    op: string,
+    attrs: Attrs,
+    inputShapes: readonly (readonly number[] | null)[],
+  ) => PreparedOp;
   /** Ops with CUDA kernels; empty without the CUDA backend. Typed wrappers: `cuda.ts`. */
   cudaOps(): string[];
   /** {@link NativeBinding.runForward} on the CUDA backend (inputs copied to device 0 and back). */

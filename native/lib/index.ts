@@ -20,4 +20,5 @@ export * from './locate.js';
 export * from './ops.js';
 export * from './platform.js';
 export * from './plugins.js';
+export * from './prepared.js';
 export * from './timing.js';

@@ -1,12 +1,12 @@
 /**
  * Times DeepSC's conv3d passes (forward, backward-data, backward-weight with the bias
- * gradient) on one layer, two ways: through the eager op calls of `@deepsc/native` (each call
- * converts its JS arguments and writes into caller-owned output arrays reused across calls)
- * and engine-resident with `timeOp` (the kernel on buffers allocated once, as the graph
+ * gradient) on one layer, two ways: through the eager op calls of `@deepsc/native` (a prepared
+ * call: the op bound to its attributes and shapes once, each call writing into caller-owned
+ * arrays reused across calls) and engine-resident with `timeOp` (the kernel on buffers allocated once, as the graph
  * executor runs it in training).
  * @module
  */
-import { backward, type Conv3dAttrs, forward, type RawTensor, timeOp } from '@deepsc/native';
+import { type Conv3dAttrs, prepare, type RawTensor, timeOp } from '@deepsc/native';
 import type { ConvLayer } from '../layers.js';
 import { type Repeats, timeRuns } from '../stats.js';
 
@@ -50,35 +50,39 @@ function layerTensors(l: ConvLayer) {
   };
 }
 
-/** Milliseconds of each timed eager call (`forward` / `backward` into reused arrays), per pass. */
+/**
+ * Milliseconds of each timed eager call, per pass: a prepared call (`prepare`: op, attributes
+ * and shapes bound once) on caller-owned arrays reused by every call, as a loop over batches
+ * would hold them.
+ */
 export function timeDeepsc(
   l: ConvLayer,
   passes: readonly ConvPass[],
   r: Repeats,
 ): Record<ConvPass, number[]> {
   const { x, w, b, attrs } = layerTensors(l);
-  const y = forward('conv3d', attrs, [x, w, b]);
-  const dy = randomTensor((y[0] as RawTensor).shape, 4);
-  // Caller-owned destinations reused by every call, as a loop over batches would hold them.
-  const dst = [
-    { data: new Float32Array((y[0] as RawTensor).data.length), shape: [...(y[0] as RawTensor).shape] },
-  ];
-  const like = (t: RawTensor) => ({ data: new Float32Array(t.data.length), shape: [...t.shape] });
-  const gradInputs = [like(x), like(w), like(b)];
-  const run: Record<ConvPass, () => unknown> = {
-    forward: () => forward('conv3d', attrs, [x, w, b], { out: dst }),
-    backward_data: () =>
-      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_data as readonly boolean[], {
-        gradInputs,
-      }),
-    backward_weight: () =>
-      backward('conv3d', attrs, [x, w, b], y, [dy], NEED_GRAD.backward_weight as readonly boolean[], {
-        gradInputs,
-      }),
-  };
-  const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
-  for (const p of passes) out[p] = timeRuns(run[p], r);
-  return out;
+  const conv = prepare('conv3d', attrs, [x.shape, w.shape, b.shape]);
+  try {
+    const inputs = [x.data, w.data, b.data];
+    const [outShape] = conv.outputShapes as [number[]];
+    const y = new Float32Array(outShape.reduce((a, n) => a * n, 1));
+    conv.forward(inputs, [y]);
+    const dy = randomTensor(outShape, 4).data;
+    const dst = new Float32Array(y.length);
+    const dx = new Float32Array(x.data.length);
+    const dw = new Float32Array(w.data.length);
+    const db = new Float32Array(b.data.length);
+    const run: Record<ConvPass, () => unknown> = {
+      forward: () => conv.forward(inputs, [dst]),
+      backward_data: () => conv.backward(inputs, [y], [dy], [dx, null, null]),
+      backward_weight: () => conv.backward(inputs, [y], [dy], [null, dw, db]),
+    };
+    const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
+    for (const p of passes) out[p] = timeRuns(run[p], r);
+    return out;
+  } finally {
+    conv.dispose();
+  }
 }
 
 /**

@@ -7,6 +7,7 @@
 #include "binding/ops.h"
 #include "binding/peak.h"
 #include "binding/plugins.h"
+#include "binding/prepared.h"
 #include "binding/tensor.h"
 #include "binding/time_op.h"
 #include "deepsc/cpu_features.h"
@@ -81,6 +82,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("timeOp", Napi::Function::New(env, time_op_js));
   exports.Set("peakFlops", Napi::Function::New(env, peak_flops_js));
   init_tensor(env, exports);
+  init_prepared(env, exports);
   init_cuda_ops(env, exports);
   init_graph(env, exports);
   return exports;
