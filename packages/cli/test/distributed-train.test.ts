@@ -10,6 +10,7 @@
  *   covers its path.
  * - `kill -9` of rank 1 mid-run: the job ends with one error naming the rank and the signal
  *   (exit 4), the last checkpoint is whole, and `--resume auto` continues to the same weights.
+ * - Ctrl-C of the launcher: every rank stops after the same step, rank 0 saves, exit 130.
  * - a rank that hangs (SIGSTOP) ends the job within the timeout, naming it.
  *
  * Skipped, saying why, where @deepsc/distributed's gloo addon is not built.
@@ -228,7 +229,7 @@ describe(title('faults'), () => {
       // constant rates: a run of more epochs passes through the same weights
       const config = await writeConfig('killed', {
         schedule: { kind: 'constant' },
-        training: { epochs: 1000, stepsPerEpoch: 2, accumulate: 2 },
+        training: { epochs: 1000, stepsPerEpoch: 1, accumulate: 2 },
       });
       const job = deepsc([
         'train',
@@ -269,7 +270,7 @@ describe(title('faults'), () => {
       ]);
       const ref = await single(config, [`training.epochs=${epochs}`]);
       expect(await resumed.exit, resumed.err).toBe(0);
-      expect(JSON.parse(resumed.out)).toMatchObject({ status: 'completed', steps: (state.epoch + 1) * 2 });
+      expect(JSON.parse(resumed.out)).toMatchObject({ status: 'completed', steps: state.epoch + 1 });
       const { maxAbs } = await weightDifference(run, ref);
       expect(maxAbs).toBeLessThanOrEqual(BOUND);
     },
@@ -277,10 +278,37 @@ describe(title('faults'), () => {
   );
 
   it.skipIf(skip)(
+    'Ctrl-C: every rank stops after the same step, rank 0 saves, exit 130',
+    async () => {
+      const config = await writeConfig('interrupted', {
+        training: { epochs: 1000, stepsPerEpoch: 1, accumulate: 2 },
+      });
+      const job = deepsc(['train', '--config', config, '--nproc', '2', '--threads-per-proc', '1']);
+      const last = join(dir, 'interrupted', 'checkpoints', 'last', 'state.json');
+      await appears(last, job);
+      const workers = [
+        await workerPid(job.proc.pid as number, 0),
+        await workerPid(job.proc.pid as number, 1),
+      ];
+      job.proc.kill('SIGINT');
+      expect(await job.exit, job.err).toBe(130);
+      expect(job.err).toContain('interrupt: finishing the current step and saving a checkpoint');
+      expect(job.err.split('\n').filter((l) => l.startsWith('deepsc:'))).toEqual([
+        `deepsc: interrupted; resume with --resume ${join(dir, 'interrupted', 'checkpoints', 'last')}`,
+      ]);
+      const state = JSON.parse(await readFile(last, 'utf8'));
+      expect(state).toMatchObject({ reason: 'interrupt', worldSize: 2 });
+      // the launcher waited for its workers
+      for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
     'a rank that hangs (SIGSTOP) ends the job within the timeout, naming it',
     async () => {
       const config = await writeConfig('hung', {
-        training: { epochs: 1000, stepsPerEpoch: 2, accumulate: 2 },
+        training: { epochs: 1000, stepsPerEpoch: 1, accumulate: 2 },
       });
       const job = deepsc([
         'train',

@@ -46,7 +46,7 @@ export interface LaunchIo {
 const STARTUP_MS = 60_000;
 
 /** How long after the first failure the launcher collects the others' reports before it decides. */
-const SETTLE_MS = 1500;
+const SETTLE_MS = 1000;
 
 /**
  * A folder rendezvous exists and is a folder (made if missing); a TCP one is checked by the
