@@ -10,6 +10,7 @@ import {
   backwardReads,
   forward,
   inferShapes,
+  loadBinding,
   loadOpLibrary,
   opLibraries,
   pluginAbiVersion,
@@ -46,6 +47,7 @@ describe('loading', () => {
       't_fail',
       't_noback',
       't_shift',
+      't_threads',
       't_liar',
     ]);
     const axpb = lib.ops[0];
@@ -385,6 +387,21 @@ describe('the exported checker on plugin ops', () => {
       OpCheckError,
       't_axpb t_axpb [2, 3] with b: output 0: worst at',
     );
+  });
+
+  it('fails an op flagged deterministic whose results depend on the thread count', () => {
+    const threads = loadBinding().info().threads;
+    const c = { name: 'x [4]', attrs: {}, inputs: [randTensor([4], r)] };
+    const plus = ([x]: (Ref | null)[]): Ref[] => [
+      { data: (x as Ref).data.map((v) => v + threads), shape: [4] },
+    ];
+    expectThrows(
+      () => checkOp('t_threads', c, plus),
+      OpCheckError,
+      't_threads x [4]: output 0 differs between 1 and 3 threads',
+    );
+    expect(loadBinding().info().threads).toBe(threads); // the pool's size is restored
+    checkOp('t_threads', c, plus, { threads: [] }); // the values at this thread count are right
   });
 
   it('fails a backward that reads what it does not declare', () => {
