@@ -48,6 +48,7 @@ describe('loading', () => {
       't_noback',
       't_shift',
       't_threads',
+      't_badinfer',
       't_liar',
     ]);
     const axpb = lib.ops[0];
@@ -313,6 +314,36 @@ describe('calls', () => {
       call: () => backward('t_noback', {}, [x], [x], [x], [true]),
       type: TypeError,
       fragments: ['t_noback', "input 'x' has no gradient"],
+    },
+    {
+      name: 'an infer that leaves an output unset',
+      call: () => forward('t_badinfer', { how: 0 }, [x]),
+      type: Error,
+      fragments: ['t_badinfer', 'infer: output 0 was not set', 'libgood.so'],
+    },
+    {
+      name: 'an infer giving rank 9',
+      call: () => forward('t_badinfer', { how: 1 }, [x]),
+      type: Error,
+      fragments: ['t_badinfer', 'infer: output 0 has rank 9 (must be in [1, 8]'],
+    },
+    {
+      name: 'an infer giving a negative dimension',
+      call: () => forward('t_badinfer', { how: 2 }, [x]),
+      type: Error,
+      fragments: ['t_badinfer', 'infer: output 0 has a negative dimension'],
+    },
+    {
+      name: 'an infer giving rank 0',
+      call: () => forward('t_badinfer', { how: 3 }, [x]),
+      type: Error,
+      fragments: ['t_badinfer', 'has rank 0', 'a scalar has shape [1]'],
+    },
+    {
+      name: 'a negative workspace',
+      call: () => forward('t_badinfer', { how: 4 }, [x]),
+      type: Error,
+      fragments: ['t_badinfer', 'workspace_floats returned -5'],
     },
   ];
   it.each(errors)('$name is a clear error and the process goes on', ({ call, type, fragments }) => {
