@@ -24,6 +24,7 @@ import { loadSafetensors } from '@deepsc/core';
 import { generateCohort } from '@deepsc/io';
 import { loadTrainConfig, train } from '@deepsc/train';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -300,6 +301,26 @@ describe(title('faults'), () => {
       expect(state).toMatchObject({ reason: 'interrupt', worldSize: 2 });
       // the launcher waited for its workers
       for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+      // a checkpoint of 2 processes resumes in one (any N dividing the batch), saying what differs
+      const one = await runCli(
+        'train',
+        '--config',
+        config,
+        '--resume',
+        'auto',
+        '--set',
+        `training.epochs=${state.epoch + 1}`,
+        '--progress',
+        'off',
+      );
+      expect(one.code, one.err).toBe(0);
+      expect(one.err).toContain(
+        'resuming a checkpoint trained by 2 processes with 1: the same steps on the same scans',
+      );
+      expect(JSON.parse(await readFile(last, 'utf8'))).toMatchObject({
+        step: state.step + 1,
+        reason: 'final',
+      });
     },
     60_000,
   );
