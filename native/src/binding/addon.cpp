@@ -84,9 +84,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   init_tensor(env, exports);
   init_prepared(env, exports);
   init_cuda_ops(env, exports);
+  init_plugins(env, exports);
   init_graph(env, exports);
   return exports;
-  init_plugins(env, exports);
 }
 
 }  // namespace deepsc::binding
