@@ -130,7 +130,7 @@ export interface NativeBinding {
   memoryStats(): MemoryStats;
   /** Compiled graphs: see `graph.ts`. */
   NativeModel: NativeModelConstructor;
-  /** Prepared op calls: see `prepare` in `ops.ts`. */
+  /** Prepared op calls: see `prepare` in `prepared.ts`. */
   PreparedOp: new (
     op: string,
     attrs: Attrs,

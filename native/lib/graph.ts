@@ -107,9 +107,9 @@ export interface NativeMemoryInfo {
   peakStep: string;
   /** The largest buffers live at the peak (at most 10), by what they hold. */
   largestAtPeak: { what: string; bytes: number }[];
-  /** Nodes whose forward writes over its input. */
+  /** Nodes whose forward writes over its input, and concats whose inputs are computed in their place in the output (once per input). */
   inPlaceNodes: string[];
-  /** Output buffers in-place forwards did not need. */
+  /** Buffers in-place forwards did not need (their outputs; a concat's inputs). */
   inPlaceBytes: number;
   /**
    * Backwards that write an input's gradient over their output gradient (relu, sigmoid,

@@ -40,6 +40,7 @@ void move(const ConcatLayout& l, std::span<const TensorView> parts, float* whole
         float* row = whole + o * l.width + l.col[i];
         float* part = parts[i].data + o * l.inner[i];
         const size_t bytes = sizeof(float) * static_cast<size_t>(l.inner[i]);
+        if (row == part) continue;  // planned in place: the input already lies in its place of the output
         if (dir == Direction::gather) std::memcpy(row, part, bytes);
         else std::memcpy(part, row, bytes);
       }

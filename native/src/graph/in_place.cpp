@@ -7,6 +7,13 @@
 // recomputed segment), must not be fed from outside or kept to the end, and must have the
 // output's shape.
 //
+// Concat: with one row (every dimension before the axis is 1) each input is one contiguous
+// block of the output, so its producer can write it there directly: the input's buffer becomes
+// a view of the output's (`alias_offset`) and the concat copies nothing for it. Only where no
+// step writes the input after the concat, no consumer runs in place over the output, and the
+// block starts arena-aligned. Skip connections and stem branches then take no memory of their
+// own beside the concatenation that holds them anyway.
+//
 // Backward: an elementwise backward (relu, sigmoid, leaky_relu, mul_scalar, scale) writes its
 // input gradient over its output gradient when nothing reads that output gradient afterwards;
 // an add's gradient is its output gradient, passed through to both operands without a copy.
@@ -14,8 +21,10 @@
 // gradient instead of a buffer of its own. Gradients that then share memory while both are
 // still read must never be written again (an accumulation into one would change the other).
 #include <algorithm>
+#include <variant>
 
 #include "deepsc/backward_reads.h"
+#include "graph/planner.h"
 #include "graph/program.h"
 
 namespace deepsc::graph {
@@ -73,6 +82,70 @@ void plan_in_place(const Graph& g, Program& p) {
       p.in_place.push_back({st.node, static_cast<int>(i), p.buffers[static_cast<size_t>(out)].floats});
       alias_buffer(p, out, b);
       break;
+    }
+  }
+}
+
+void plan_concat_in_place(const Graph& g, Program& p) {
+  const auto& nodes = g.nodes();
+  const auto& values = g.values();
+  const size_t nb = p.buffers.size();
+  // The last step writing each buffer (after forward in-place planning: an in-place successor
+  // writes its input's buffer), and whether another buffer is planned in place over it.
+  std::vector<int> last_write(nb, -1);
+  std::vector<bool> has_alias(nb, false);
+  for (size_t s = 0; s < p.steps.size(); ++s) {
+    const Step& st = p.steps[s];
+    if (st.kind == StepKind::forward)
+      for (int b : st.out)
+        if (b >= 0) last_write[static_cast<size_t>(b)] = std::max(last_write[static_cast<size_t>(b)], static_cast<int>(s));
+  }
+  for (const Buffer& b : p.buffers)
+    if (b.alias_of >= 0) has_alias[static_cast<size_t>(b.alias_of)] = true;
+  std::vector<bool> is_kept(nb, false);
+  for (int b : p.keep)
+    if (b >= 0) is_kept[static_cast<size_t>(b)] = true;
+
+  for (int s = 0; s < p.forward_steps; ++s) {
+    const Step& st = p.steps[static_cast<size_t>(s)];
+    const Node& node = nodes[static_cast<size_t>(st.node)];
+    if (node.op.kind != OpKind::Concat || st.out.size() != 1) continue;
+    const int C = st.out[0];
+    const size_t c = static_cast<size_t>(C);
+    // The output must be written by the concat alone: a consumer running in place over it
+    // would overwrite the inputs' values while they may still be read.
+    if (C < 0 || p.buffers[c].place != Place::arena || p.buffers[c].alias_of >= 0 || has_alias[c] || last_write[c] != s)
+      continue;
+    const Shape& out_shape = values[static_cast<size_t>(node.outputs[0])].shape;
+    const int64_t axis = std::get<ConcatParams>(node.op.params).axis;
+    const int rank = out_shape.rank();
+    const int64_t ax = axis < 0 ? axis + rank : axis;
+    if (ax < 0 || ax >= rank) continue;
+    int64_t outer = 1;
+    for (int d = 0; d < static_cast<int>(ax); ++d) outer *= out_shape[d];
+    if (outer != 1) continue;  // each input is then one contiguous block of the output
+    int64_t at = 0;
+    for (size_t i = 0; i < st.in.size(); ++i) {
+      const int X = st.in[i];
+      const int64_t n = values[static_cast<size_t>(node.inputs[i])].shape.size();
+      const int64_t offset = at;
+      at += n;
+      if (X < 0 || X == C) continue;
+      const size_t x = static_cast<size_t>(X);
+      const Buffer& buf = p.buffers[x];
+      if (buf.place != Place::arena || buf.fed || is_kept[x] || buf.alias_of >= 0 || buf.floats != n) continue;
+      if (offset % kArenaAlignFloats != 0) continue;  // keep every buffer's start aligned
+      if (std::count(st.in.begin(), st.in.end(), X) > 1) continue;
+      if (last_write[x] >= s) continue;  // written again after the concat read it
+      if (buf.first > s) continue;       // not computed before the concat (cannot happen in order)
+      p.in_place.push_back({st.node, static_cast<int>(i), n});
+      Buffer& out = p.buffers[c];
+      Buffer& in = p.buffers[x];
+      out.first = std::min(out.first, in.first);
+      out.last = std::max(out.last, in.last);
+      out.what += " (in place: also " + in.what + ")";
+      in.alias_of = C;
+      in.alias_offset = offset;
     }
   }
 }

@@ -10,15 +10,22 @@ int64_t aligned(int64_t floats) { return (std::max<int64_t>(floats, 1) + kArenaA
 }  // namespace
 
 namespace {
-// The buffer whose memory `b` is (itself unless planned in place over another).
-int resolve(const Program& p, int b) {
-  while (p.buffers[static_cast<size_t>(b)].alias_of >= 0) b = p.buffers[static_cast<size_t>(b)].alias_of;
-  return b;
+// Where `b` starts: its own offset, or (planned in place over another buffer) that buffer's
+// start plus its offset within it (a concat input in its output).
+int64_t placed_offset(const Program& p, int b) {
+  int64_t within = 0;
+  while (p.buffers[static_cast<size_t>(b)].alias_of >= 0) {
+    within += std::max<int64_t>(p.buffers[static_cast<size_t>(b)].alias_offset, 0);
+    b = p.buffers[static_cast<size_t>(b)].alias_of;
+  }
+  return p.buffers[static_cast<size_t>(b)].offset + within;
 }
 
 void place_aliases(Program& p) {
+  std::vector<int64_t> at(p.buffers.size());
+  for (size_t b = 0; b < p.buffers.size(); ++b) at[b] = placed_offset(p, static_cast<int>(b));
   for (size_t b = 0; b < p.buffers.size(); ++b)
-    if (p.buffers[b].alias_of >= 0) p.buffers[b].offset = p.buffers[static_cast<size_t>(resolve(p, static_cast<int>(b)))].offset;
+    if (p.buffers[b].alias_of >= 0) p.buffers[b].offset = at[b];
 }
 
 void find_peak(const Program& p, ArenaPlan& plan) {

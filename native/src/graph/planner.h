@@ -26,7 +26,7 @@ std::vector<int> live_at(const Program& p, int step);
 /// (largest first, ties by first use), each placed at the lowest aligned offset where it does
 /// not overlap any already placed buffer with an intersecting lifetime. `Reuse::none` places
 /// them end to end (for comparison and debugging). Buffers aliased in place take their
-/// target's offset.
+/// target's offset (plus, for a concat input, its place in the output).
 ArenaPlan plan_arena(Program& p, Reuse reuse);
 
 }  // namespace deepsc::graph

@@ -88,6 +88,7 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
   compute_liveness(p, keep);
   if (opt.in_place) {
     plan_in_place(g, p);
+    plan_concat_in_place(g, p);
     plan_grad_in_place(g, p);
   }
   return p;

@@ -24,7 +24,8 @@ struct Buffer {
   int last = -1;        ///< last step that touches it
   std::string what;     ///< for diagnostics ("grad of node 'fc':0", "workspace of ...")
   bool fed = false;     ///< written from outside before step 0 (graph inputs)
-  int alias_of = -1;    ///< in place: this buffer is `alias_of`'s memory (no references remain to it)
+  int alias_of = -1;    ///< in place: this buffer is `alias_of`'s memory (no references remain to it, unless alias_offset > 0)
+  int64_t alias_offset = -1;  ///< a concat input placed in its output: this buffer is `alias_of`'s memory from this float on (steps keep referring to it)
 };
 
 enum class StepKind {
@@ -59,7 +60,9 @@ struct BuildOptions {
   bool declared_reads = true;     ///< false: every backward keeps all its op's inputs and outputs alive
 };
 
-/// An elementwise forward that writes over its input.
+/// An elementwise forward that writes over its input (or a concat whose input `input` is
+/// computed in its place in the output; or, in Program::grad_in_place, a backward writing input
+/// `input`'s gradient over its output gradient).
 struct InPlace {
   int node = -1;
   int input = 0;
@@ -113,5 +116,11 @@ void plan_in_place(const Graph& g, Program& p);
 /// output gradient where nothing reads that afterwards, and passes add's gradient through to
 /// its operands without a copy; updates liveness (called by build_program after plan_in_place).
 void plan_grad_in_place(const Graph& g, Program& p);
+
+/// Lets a concat's inputs be computed directly into their place in its output (one row: the
+/// axis's leading dimensions are all 1), where nothing writes them after the concat and their
+/// place is arena-aligned: the inputs then take no memory of their own. The inputs keep their
+/// buffers, as `alias_offset` views of the output (called by build_program after plan_in_place).
+void plan_concat_in_place(const Graph& g, Program& p);
 
 }  // namespace deepsc::graph

@@ -2,11 +2,12 @@
  * The executor's memory planning changes no bit of any result. DeepSC-COVID (tiny preset, both
  * loss paths) is trained for two steps from one seed under each plan: the reference keeps every
  * buffer apart (`reuse: 'none'`, every input and output of a node kept until its backward, no
- * in-place ops), the others use the declared backward reads, in-place elementwise ops and
- * recomputed segments. Losses, every parameter gradient and every parameter after each step
- * must be bitwise those of the reference: a backward reading a freed activation, an in-place op
- * over a value still needed or a recomputation that differs would change them. The savings
- * themselves are checked on the cpu preset (compile only).
+ * in-place ops), the others use the declared backward reads, in-place elementwise ops (forward
+ * and backward), concats whose inputs are computed in place and recomputed segments. Losses,
+ * every parameter gradient and every parameter after each step must be bitwise those of the
+ * reference: a backward reading a freed activation, an in-place op over a value still needed
+ * or a recomputation that differs would change them. The savings themselves are checked on the
+ * cpu preset (compile only).
  */
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, type GraphValue, type MemoryPlanOptions, Tensor } from '../src/index.js';
@@ -89,7 +90,11 @@ describe.each(['host', 'graph'] as const)('memory plans are bitwise neutral (los
     const differ = Object.keys(want).filter((k) => out[k] !== want[k]);
     expect(differ).toEqual([]);
     if (plan.inPlace !== false) expect(memory.inPlaceNodes.length).toBeGreaterThan(0);
-    if (plan.inPlace !== false) expect(memory.inPlaceGradients.length).toBeGreaterThan(0);
+    if (plan.inPlace !== false) {
+      expect(memory.inPlaceGradients.length).toBeGreaterThan(0);
+      // concats computing their inputs in place (nodes named concat_<id> by the builder)
+      expect(memory.inPlaceNodes.filter((n) => n.startsWith('concat')).length).toBeGreaterThan(0);
+    }
     if (plan.recompute) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
   });
 });
