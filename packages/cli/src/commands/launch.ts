@@ -25,9 +25,10 @@ import { interruptSignal } from '../train-errors.js';
 import { type LaunchPlan, type RendezvousSpec, workerEnv } from './launch-plan.js';
 import { LOST_WORKER_EXIT, loadDistributed, type WorkerMessage } from './launch-worker.js';
 
-interface Worker {
+/** A started worker as the launcher follows it. */
+export interface LaunchedWorker {
   rank: number;
-  proc: ChildProcess;
+  proc: Pick<ChildProcess, 'pid' | 'kill' | 'on'>;
   lastBeat: number;
   /** Whether it sent a heartbeat yet (it does once it joined the group). */
   beaten: boolean;
@@ -74,7 +75,7 @@ function prefixLines(prefix: string, write: (s: string) => void): (chunk: Buffer
   };
 }
 
-const describeExit = (w: Worker): string =>
+const describeExit = (w: LaunchedWorker): string =>
   w.exit?.signal
     ? `was killed by ${w.exit.signal}`
     : `exited with code ${w.exit?.code} without reporting an error (see its output above)`;
@@ -98,7 +99,7 @@ export async function launch(
   const tmp = plan.rendezvous ? undefined : await mkdtemp(join(tmpdir(), 'deepsc-rendezvous-'));
   const rendezvous: RendezvousSpec = plan.rendezvous ?? { kind: 'file', path: tmp as string };
   const { signal, release } = interruptSignal();
-  const workers: Worker[] = [];
+  const workers: LaunchedWorker[] = [];
   const killAll = () => {
     for (const w of workers) if (!w.exit) w.proc.kill('SIGKILL');
   };
@@ -114,7 +115,7 @@ export async function launch(
         detached: true,
       });
       const rank = plan.nodeRank * plan.nproc + local;
-      const w: Worker = {
+      const w: LaunchedWorker = {
         rank,
         proc,
         lastBeat: Date.now(),
@@ -165,14 +166,18 @@ export async function launch(
   }
 }
 
-/** Waits for the workers; returns the job's error (undefined when all exited 0). */
-async function supervise(
-  workers: Worker[],
+/**
+ * Waits for the workers, stops those left once one failed, and returns the job's error
+ * (undefined when all exited 0): see the module's comment for whom it blames.
+ */
+export async function supervise(
+  workers: LaunchedWorker[],
   timeoutMs: number,
   onEnding: () => void,
 ): Promise<CliError | undefined> {
-  const failing = (w: Worker) => w.report !== undefined || (w.exit !== undefined && w.exit.code !== 0);
-  let hung: Worker[] = [];
+  const failing = (w: LaunchedWorker) =>
+    w.report !== undefined || (w.exit !== undefined && w.exit.code !== 0);
+  let hung: LaunchedWorker[] = [];
   await new Promise<void>((resolve) => {
     let settle: NodeJS.Timeout | undefined;
     const watchdog = setInterval(
