@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -172,10 +173,38 @@ int ProcessGroup::blame() {
 void ProcessGroup::fail(const char* what, const std::exception& e, Millis timeout) {
   const std::string detail = e.what();
   const bool timed_out = detail.find("Timed out") != std::string::npos || detail.find("imeout") != std::string::npos;
-  const int lost = blame();
+  int lost = blame();
+  const auto report = [&](int blamed, const std::string& message) {
+    try {
+      const std::string value = std::to_string(blamed) + "\n" + message;
+      store_->set(failed_key(options_.rank), std::vector<char>(value.begin(), value.end()));
+    } catch (const std::exception&) {
+      // the folder is gone: the other ranks diagnose on their own
+    }
+  };
+  // A timeout with every peer process alive: the ranks that time out too report it at about
+  // the same moment; the ones that stay silent are hung (or stuck outside the collective).
+  std::vector<int> silent;
+  if (lost < 0 && timed_out) {
+    report(-1, "timed out");
+    const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, Millis(2000));
+    for (;;) {
+      silent.clear();
+      for (int r = 0; r < options_.size; ++r)
+        if (r != options_.rank && !files_->has(options_.job_id + "/" + failed_key(r))) silent.push_back(r);
+      if (silent.empty() || std::chrono::steady_clock::now() >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   const Peer* peer = lost >= 0 ? &peers_[static_cast<size_t>(lost)] : nullptr;
   std::string message;
-  if (peer && process_gone(peer->pid) && peer->host == this_host())
+  if (!silent.empty()) {
+    lost = silent.front();
+    message = std::string(what) + " timed out after " + std::to_string(timeout.count()) + " ms: rank" +
+              (silent.size() > 1 ? "s " : " ") + list_ranks(silent) +
+              " did not answer (alive as far as this host can tell, but neither finished the collective nor "
+              "reported a failure: hung, stuck outside the collective, or lost on another machine)";
+  } else if (peer && process_gone(peer->pid) && peer->host == this_host())
     message = std::string(what) + " failed: rank " + std::to_string(lost) + " (pid " + std::to_string(peer->pid) +
               " on this host) exited";
   else if (peer)
@@ -187,12 +216,7 @@ void ProcessGroup::fail(const char* what, const std::exception& e, Millis timeou
   else
     message = std::string(what) + " failed: a connection to another rank broke";
   message += " [gloo: " + detail + "]";
-  try {
-    const std::string report = std::to_string(lost) + "\n" + message;
-    store_->set(failed_key(options_.rank), std::vector<char>(report.begin(), report.end()));
-  } catch (const std::exception&) {
-    // the folder is gone: the other ranks diagnose on their own
-  }
+  report(lost, message);
   {
     std::lock_guard<std::mutex> lock(failure_mutex_);
     if (!broken_) broken_ = Failure{message, lost, timed_out};

@@ -49,10 +49,10 @@ describe.skipIf(unavailable)(title('failures end the collective within the timeo
   it('a rank killed mid-collective: the others fail well within the timeout naming it; the group stays failed', async () => {
     const timeoutMs = 8000;
     const out = await runRanks({
-      scenario: 'killedMidCollective',
+      scenario: 'lostMidCollective',
       worldSize: 3,
       timeoutMs,
-      args: { victim: 1 },
+      args: { victim: 1, signal: 'SIGKILL' },
     });
     expect(out[1]?.signal).toBe('SIGKILL');
     for (const x of results(out.filter((o) => o.rank !== 1))) {
@@ -64,6 +64,25 @@ describe.skipIf(unavailable)(title('failures end the collective within the timeo
         /^barrier: the process group failed earlier \(allReduce failed: rank 1 .*\); the job must end/,
       );
       expect(x.laterMs as number).toBeLessThan(1000);
+    }
+  });
+
+  it('a rank that hangs mid-collective: the others time out after timeoutMs naming it', async () => {
+    const timeoutMs = 1500;
+    const out = await runRanks({
+      scenario: 'lostMidCollective',
+      worldSize: 3,
+      timeoutMs,
+      args: { victim: 2, signal: 'SIGSTOP' },
+      stragglers: [2],
+    });
+    for (const x of results(out.filter((o) => o.rank !== 2))) {
+      expect(x).toMatchObject({ name: 'DistributedError', rank: 2, timedOut: true });
+      expect(x.message).toMatch(
+        /^allReduce timed out after 1500 ms: rank 2 did not answer \(alive as far as this host can tell/,
+      );
+      expect(x.ms as number).toBeGreaterThanOrEqual(timeoutMs - 100);
+      expect(x.ms as number).toBeLessThan(timeoutMs + 2000 + 1500);
     }
   });
 });

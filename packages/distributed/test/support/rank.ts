@@ -115,15 +115,17 @@ async function neverJoined(): Promise<Record<string, unknown>> {
   }
 }
 
-async function killedMidCollective(): Promise<Record<string, unknown>> {
+/** `args.victim` sends itself `args.signal` (SIGKILL: it dies; SIGSTOP: it hangs) during its third all-reduce. */
+async function lostMidCollective(): Promise<Record<string, unknown>> {
   const pg = await join();
   await pg.barrier();
   const victim = Number(args.victim);
+  const signal = String(args.signal) as NodeJS.Signals;
   const big = new Float32Array(4 << 20).fill(1);
   for (let i = 0; i < 200; i++) {
     const t0 = performance.now();
     const pending = pg.allReduce([big], 'sum');
-    if (rank === victim && i === 2) setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2);
+    if (rank === victim && i === 2) setTimeout(() => process.kill(process.pid, signal), 2);
     try {
       await pending;
     } catch (err) {
@@ -283,7 +285,7 @@ async function gradientHook(): Promise<Record<string, unknown>> {
 const scenarios: Record<string, () => Promise<Record<string, unknown>>> = {
   collectives,
   neverJoined,
-  killedMidCollective,
+  lostMidCollective,
   gradientHook,
 };
 

@@ -2,7 +2,7 @@
  * Runs one scenario of `rank.ts` in `worldSize` node processes on this machine (loopback),
  * each with its own rendezvous view of one fresh folder, and collects what each printed.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,8 @@ export interface RunRanks {
   timeoutMs: number;
   /** Extra scenario arguments (JSON, passed to every rank). */
   args?: Record<string, unknown>;
+  /** Ranks that may never exit on their own (a stopped process): killed once every other rank has exited. */
+  stragglers?: number[];
 }
 
 /** Starts the ranks, waits for all to exit (killing them after `timeoutMs` * 3 + 20 s). */
@@ -39,6 +41,11 @@ export async function runRanks(o: RunRanks): Promise<RankOutcome[]> {
   const folder = mkdtempSync(join(tmpdir(), 'deepsc-dist-'));
   try {
     const ranks = o.ranks ?? Array.from({ length: o.worldSize }, (_, r) => r);
+    const stragglers = new Map<number, ChildProcess>();
+    let others = ranks.filter((r) => !o.stragglers?.includes(r)).length;
+    const otherExited = () => {
+      if (--others === 0) for (const c of stragglers.values()) c.kill('SIGKILL');
+    };
     return await Promise.all(
       ranks.map(
         (rank) =>
@@ -59,6 +66,7 @@ export async function runRanks(o: RunRanks): Promise<RankOutcome[]> {
                 stdio: ['ignore', 'pipe', 'pipe'],
               },
             );
+            if (o.stragglers?.includes(rank)) stragglers.set(rank, child);
             let out = '';
             let err = '';
             child.stdout.on('data', (d) => {
@@ -70,6 +78,7 @@ export async function runRanks(o: RunRanks): Promise<RankOutcome[]> {
             const guard = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs * 3 + 20_000);
             child.on('exit', (code, signal) => {
               clearTimeout(guard);
+              if (!o.stragglers?.includes(rank)) otherExited();
               const line = out.split('\n').find((l) => l.startsWith('RESULT '));
               resolve({
                 rank,
