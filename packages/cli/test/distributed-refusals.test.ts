@@ -7,7 +7,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchPlan, parseRendezvous, workerEnv, workerPlace } from '../src/commands/launch-plan.js';
+import {
+  gpuAssignment,
+  launchPlan,
+  parseRendezvous,
+  workerEnv,
+  workerPlace,
+} from '../src/commands/launch-plan.js';
 import { loadDistributed } from '../src/commands/launch-worker.js';
 import { CliError, ExitCode } from '../src/errors.js';
 import { runCli } from './support/run-cli.js';
@@ -165,6 +171,30 @@ describe('the plan and the workers environment', () => {
       host: plan.host,
     });
     expect(workerPlace({})).toBeUndefined();
+  });
+
+  it.each([
+    { nproc: 2, visible: undefined, want: ['0', '1'] },
+    { nproc: 2, visible: '3,5,7', want: ['3', '5'] },
+    { nproc: 1, visible: 'GPU-8f1e', want: ['GPU-8f1e'] },
+  ])('with cuda, local worker i gets one GPU (CUDA_VISIBLE_DEVICES $visible)', ({ nproc, visible, want }) => {
+    expect(gpuAssignment(nproc, visible)).toEqual(want);
+    const plan = launchPlan({ nproc: String(nproc) }, 2);
+    if (!plan) throw new Error('no plan');
+    expect(
+      workerEnv({ ...plan, gpus: want }, nproc - 1, { kind: 'file', path: 'r' }).CUDA_VISIBLE_DEVICES,
+    ).toBe(want[nproc - 1]);
+    expect(workerEnv(plan, 0, { kind: 'file', path: 'r' })).not.toHaveProperty('CUDA_VISIBLE_DEVICES');
+  });
+
+  it.each([
+    [
+      '0',
+      "--nproc 2 with training.device cuda takes one GPU per worker, but CUDA_VISIBLE_DEVICES='0' lists 1",
+    ],
+    ['', "CUDA_VISIBLE_DEVICES='' lists 0"],
+  ])('too few GPUs for the workers (CUDA_VISIBLE_DEVICES %j)', (visible, message) => {
+    expect(() => gpuAssignment(2, visible)).toThrow(message);
   });
 
   it.each([

@@ -38,6 +38,26 @@ export interface LaunchPlan {
   rendezvous?: RendezvousSpec;
   /** The address this machine's workers listen on for the others. */
   host: string;
+  /** With `training.device: cuda`: the GPU of each local worker (its `CUDA_VISIBLE_DEVICES`). */
+  gpus?: string[];
+}
+
+/**
+ * One GPU per local worker, the way torchrun's users pin `cuda:LOCAL_RANK`: the i-th of
+ * `CUDA_VISIBLE_DEVICES` when it is set, else GPU i.
+ * @throws CliError (exit 2) when `CUDA_VISIBLE_DEVICES` lists fewer GPUs than workers.
+ */
+export function gpuAssignment(nproc: number, visible = process.env.CUDA_VISIBLE_DEVICES): string[] {
+  if (visible === undefined) return Array.from({ length: nproc }, (_, i) => String(i));
+  const list = visible
+    .split(',')
+    .map((g) => g.trim())
+    .filter((g) => g !== '');
+  if (list.length < nproc)
+    throw new CliError(
+      `--nproc ${nproc} with training.device cuda takes one GPU per worker, but CUDA_VISIBLE_DEVICES='${visible}' lists ${list.length}`,
+    );
+  return list.slice(0, nproc);
 }
 
 /** Default `--dist-timeout`, in seconds. */
@@ -159,6 +179,7 @@ export function workerEnv(
     [WORKER_ENV.timeoutMs]: String(plan.timeoutMs),
     [WORKER_ENV.host]: plan.host,
     [WORKER_ENV.threads]: String(plan.threadsPerProc),
+    ...(plan.gpus ? { CUDA_VISIBLE_DEVICES: plan.gpus[localRank] as string } : {}),
   };
 }
 

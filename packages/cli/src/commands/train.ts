@@ -12,7 +12,13 @@ import { CliError, ExitCode } from '../errors.js';
 import { printJson } from '../output.js';
 import { asTrainError, checkProgressStyle, interruptSignal } from '../train-errors.js';
 import { launch } from './launch.js';
-import { DEFAULT_DIST_TIMEOUT_S, launchPlan, type WorkerPlace, workerPlace } from './launch-plan.js';
+import {
+  DEFAULT_DIST_TIMEOUT_S,
+  gpuAssignment,
+  launchPlan,
+  type WorkerPlace,
+  workerPlace,
+} from './launch-plan.js';
 import {
   isDistributedError,
   joinGroup,
@@ -196,14 +202,16 @@ async function launchJob(
   plan: NonNullable<ReturnType<typeof launchPlan>>,
   verbose: boolean,
 ) {
+  let gpus: string[] | undefined;
   try {
     const config = await readConfig(opts);
     checkTrainingDevice(config.training.device, opts.config);
     localMicroBatches(config.training.accumulate, plan.worldSize, opts.config);
+    if (config.training.device === 'cuda') gpus = gpuAssignment(plan.nproc);
   } catch (err) {
     throw asTrainError(err);
   }
-  await launch(plan, workerArgs(opts, verbose));
+  await launch({ ...plan, ...(gpus ? { gpus } : {}) }, workerArgs(opts, verbose));
 }
 
 /** The worker's command line: this command's options but the launcher's. */
