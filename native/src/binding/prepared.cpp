@@ -50,6 +50,8 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
         in_shapes_.push_back(present.back() ? to_shape(s, name_, "inputShapes[" + std::to_string(i) + "]") : Shape{});
       }
       out_shapes_ = infer_shapes(op_, in_shapes_, present);
+      fws_floats_ = workspace_floats(op_, in_shapes_, Pass::forward);
+      bws_floats_ = workspace_floats(op_, in_shapes_, Pass::backward);
       const OpSignature& sig = op_signature(op_.kind);
       for (size_t i = 0; i < in_shapes_.size(); ++i) {
         const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
@@ -89,10 +91,15 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
     if (a.Length() != views.size())
       fail(ErrorKind::Type, where(pass),
            std::string(what) + " has " + std::to_string(a.Length()) + " entries, expected " + std::to_string(views.size()));
+    const napi_env env = v.Env();
     for (uint32_t i = 0; i < views.size(); ++i) {
-      const Napi::Value e = a.Get(i);
+      // Raw N-API: four calls per array (element, type, typed-array check, its info).
+      napi_value e = nullptr;
+      napi_valuetype type = napi_undefined;
+      if (napi_get_element(env, a, i, &e) != napi_ok || napi_typeof(env, e, &type) != napi_ok)
+        fail(ErrorKind::Runtime, where(pass), std::string("cannot read ") + what);
       auto label = [&] { return labels ? (*labels)[i] : std::string(what) + "[" + std::to_string(i) + "]"; };
-      if (e.IsNull() || e.IsUndefined()) {
+      if (type == napi_null || type == napi_undefined) {
         if (!may_be_null || !(*may_be_null)[i])
           fail(ErrorKind::Type, where(pass), label() + " is missing: expected a Float32Array of " +
                                                  std::to_string(views[i].numel()) + " elements (shape " + views[i].shape.str() + ")");
@@ -100,14 +107,18 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
         continue;
       }
       if (absent && (*absent)[i]) fail(ErrorKind::Type, where(pass), label() + " was absent (null) at prepare; pass null");
-      if (!e.IsTypedArray() || e.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      bool typed = false;
+      napi_typedarray_type ta = napi_int8_array;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_is_typedarray(env, e, &typed) != napi_ok || !typed ||
+          napi_get_typedarray_info(env, e, &ta, &length, &data, nullptr, nullptr) != napi_ok || ta != napi_float32_array)
         fail(ErrorKind::Type, where(pass), label() + " must be a Float32Array");
-      Napi::Float32Array f = e.As<Napi::Float32Array>();
-      if (static_cast<int64_t>(f.ElementLength()) != views[i].numel())
-        fail(ErrorKind::Type, where(pass), label() + " has " + std::to_string(f.ElementLength()) + " elements, expected " +
+      if (static_cast<int64_t>(length) != views[i].numel())
+        fail(ErrorKind::Type, where(pass), label() + " has " + std::to_string(length) + " elements, expected " +
                                                std::to_string(views[i].numel()) + " (shape " + views[i].shape.str() +
                                                " bound at prepare)");
-      views[i].data = f.Data();
+      views[i].data = static_cast<float*>(data);
       // A zero-length array may have no data pointer: still present.
       if (!views[i].data) views[i].data = reinterpret_cast<float*>(alignof(float));
     }
@@ -131,8 +142,9 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
     }
   }
 
-  Workspace workspace(Pass pass, graph::TrackedBuffer& buf) {
-    const int64_t n = workspace_floats(op_, in_shapes_, pass);
+  // The workspace of a pass, sized at prepare (sizing a convolution's plans its tiles: as costly
+  // as a small layer's kernel), allocated by the pass's first call.
+  Workspace workspace(int64_t n, graph::TrackedBuffer& buf) {
     if (n <= 0) return {};
     if (buf.floats() < n) buf = graph::TrackedBuffer(n, graph::MemoryCategory::arenas, name_);  // first call only
     return {buf.data(), n};
@@ -147,7 +159,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
       bind_inputs(info[0], "forward");
       bind(info[1], out_, "forward", "outputs", nullptr, nullptr);
       check_disjoint("forward", "outputs", out_, {&in_});
-      run_forward(Backend::cpu, op_, OpArgs{in_, out_, workspace(Pass::forward, fws_)});
+      run_forward(Backend::cpu, op_, OpArgs{in_, out_, workspace(fws_floats_, fws_)});
       return env.Undefined();
     });
   }
@@ -173,7 +185,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
       }
       if (!any) fail(ErrorKind::Type, where("backward"), "gradInputs asks for no gradient (every entry null)");
       check_disjoint("backward", "gradInputs", gin_, {&in_, &out_, &gout_});
-      run_backward(Backend::cpu, op_, OpGradArgs{in_, out_, gout_, gin_, workspace(Pass::backward, bws_)});
+      run_backward(Backend::cpu, op_, OpGradArgs{in_, out_, gout_, gin_, workspace(bws_floats_, bws_)});
       return env.Undefined();
     });
   }
@@ -208,7 +220,8 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
   std::vector<bool> present_, absent_, differentiable_;
   std::vector<bool> all_;  // per input, true: every gradInputs entry may be null
   std::vector<TensorView> in_, out_, gout_, gin_;  // bound once; a call sets only their data
-  graph::TrackedBuffer fws_, bws_;                  // workspaces, allocated by the first call of each pass
+  int64_t fws_floats_ = 0, bws_floats_ = 0;
+  graph::TrackedBuffer fws_, bws_;  // workspaces, allocated by the first call of each pass
   bool disposed_ = false;
 };
 
