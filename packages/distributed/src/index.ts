@@ -5,7 +5,13 @@
  * the engine's backward so gradients are averaged over the ranks in buckets as they are produced.
  * @module
  */
-export { addonPathVariable, loadDistributedBinding } from './binding.js';
+export {
+  addonPathVariable,
+  type DistributedBinding,
+  loadDistributedBinding,
+  type NativeGroupOptions,
+  type NativeProcessGroup,
+} from './binding.js';
 export { DistributedError, DistributedUnavailableError } from './errors.js';
 export {
   type AllReduceOptions,
