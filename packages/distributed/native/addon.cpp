@@ -98,6 +98,10 @@ class NativeProcessGroup : public Napi::ObjectWrap<NativeProcessGroup> {
     g.rank = int_of(o, "rank");
     g.size = int_of(o, "worldSize");
     g.store_path = string_of(o, "storePath");
+    if (o.Has("storeHost")) {
+      g.store_host = string_of(o, "storeHost");
+      g.store_port = int_of(o, "storePort");
+    }
     g.job_id = string_of(o, "jobId");
     g.hostname = string_of(o, "hostname");
     g.timeout = Millis(int_of(o, "timeoutMs"));

@@ -71,22 +71,41 @@ ProcessGroup::ProcessGroup(GroupOptions options) : options_(std::move(options)) 
 
 ProcessGroup::~ProcessGroup() = default;
 
+bool ProcessGroup::has_key(const std::string& key) {
+  const std::string full = options_.job_id + "/" + key;
+  if (auto* f = dynamic_cast<Files*>(base_.get())) return f->has(full);
+  return static_cast<TcpStore*>(base_.get())->has(full);
+}
+
 void ProcessGroup::connect() {
   const auto t0 = std::chrono::steady_clock::now();
   const auto deadline = t0 + options_.timeout;
-  const std::string where = "(rendezvous folder " + options_.store_path + ", job '" + options_.job_id + "')";
+  const bool tcp = options_.store_port > 0;
+  where_ = tcp ? "(rendezvous store " + options_.store_host + ":" + std::to_string(options_.store_port) +
+                     " served by rank 0, job '" + options_.job_id + "')"
+               : "(rendezvous folder " + options_.store_path + ", job '" + options_.job_id + "')";
+  const std::string& where = where_;
+  const std::string place = tcp ? "the rendezvous store " + options_.store_host + ":" + std::to_string(options_.store_port)
+                                : options_.store_path;
   try {
-    files_ = std::make_unique<Files>(options_.store_path);
+    if (tcp) {
+      if (options_.rank == 0) server_ = std::make_unique<TcpStoreServer>(options_.store_host, options_.store_port);
+      base_ = std::make_unique<TcpStore>(options_.store_host, options_.store_port, options_.timeout);
+    } else {
+      base_ = std::make_unique<Files>(options_.store_path);
+    }
   } catch (const std::exception& e) {
-    throw CollectiveError("cannot use the rendezvous folder " + options_.store_path + ": " + e.what(), -1, false);
+    const std::string what = e.what();
+    const bool timed_out = what.find("within") != std::string::npos;
+    throw CollectiveError(tcp ? (timed_out ? "rendezvous timed out: " + what : what)
+                              : "cannot use the rendezvous folder " + options_.store_path + ": " + what,
+                          tcp && options_.rank != 0 ? 0 : -1, timed_out);
   }
-  Files* file = files_.get();
-  store_ = std::make_unique<gloo::rendezvous::PrefixStore>(options_.job_id, *files_);
+  store_ = std::make_unique<gloo::rendezvous::PrefixStore>(options_.job_id, *base_);
   gloo::rendezvous::PrefixStore& store = *store_;
-  const auto full = [&](const std::string& key) { return options_.job_id + "/" + key; };
-  if (file->has(full(member_key(options_.rank))))
+  if (has_key(member_key(options_.rank)))
     throw CollectiveError("rank " + std::to_string(options_.rank) + " already joined job '" + options_.job_id +
-                              "' in " + options_.store_path +
+                              "' in " + place +
                               " (an earlier run's keys, or two processes given one rank): use an empty folder or "
                               "another job id",
                           options_.rank, false);
@@ -94,7 +113,7 @@ void ProcessGroup::connect() {
   try {
     store.set(member_key(options_.rank), std::vector<char>(me.begin(), me.end()));
   } catch (const std::exception& e) {
-    throw CollectiveError("cannot write to the rendezvous folder " + options_.store_path + ": " + e.what(), -1, false);
+    throw CollectiveError("cannot write to the rendezvous " + where + ": " + e.what(), -1, false);
   }
 
   // Every rank announces itself first, so a rank that never comes is named.
@@ -102,7 +121,7 @@ void ProcessGroup::connect() {
   for (;;) {
     missing.clear();
     for (int r = 0; r < options_.size; ++r)
-      if (r != options_.rank && !file->has(full(member_key(r)))) missing.push_back(r);
+      if (r != options_.rank && !has_key(member_key(r))) missing.push_back(r);
     if (missing.empty()) break;
     if (std::chrono::steady_clock::now() >= deadline)
       throw CollectiveError("rendezvous timed out after " + std::to_string(options_.timeout.count()) +
@@ -148,7 +167,13 @@ void ProcessGroup::check_usable(const char* what) const {
 
 int ProcessGroup::blame() {
   const std::string host = this_host();
-  const auto reported = [&](int r) { return files_->has(options_.job_id + "/" + failed_key(r)); };
+  const auto reported = [&](int r) {
+    try {
+      return has_key(failed_key(r));
+    } catch (const std::exception&) {
+      return false;  // the store is gone (rank 0 served it and exited)
+    }
+  };
   // The socket may close a moment before the process is reaped: look again briefly.
   for (int attempt = 0; attempt < 20; ++attempt) {
     for (int r = 0; r < options_.size; ++r) {
@@ -174,6 +199,13 @@ void ProcessGroup::fail(const char* what, const std::exception& e, Millis timeou
   const std::string detail = e.what();
   const bool timed_out = detail.find("Timed out") != std::string::npos || detail.find("imeout") != std::string::npos;
   int lost = blame();
+  const auto reported_safe = [&](int r) {
+    try {
+      return has_key(failed_key(r));
+    } catch (const std::exception&) {
+      return true;  // the store is gone: nothing to learn from it
+    }
+  };
   const auto report = [&](int blamed, const std::string& message) {
     try {
       const std::string value = std::to_string(blamed) + "\n" + message;
@@ -191,7 +223,7 @@ void ProcessGroup::fail(const char* what, const std::exception& e, Millis timeou
     for (;;) {
       silent.clear();
       for (int r = 0; r < options_.size; ++r)
-        if (r != options_.rank && !files_->has(options_.job_id + "/" + failed_key(r))) silent.push_back(r);
+        if (r != options_.rank && !reported_safe(r)) silent.push_back(r);
       if (silent.empty() || std::chrono::steady_clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

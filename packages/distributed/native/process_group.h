@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tcp_store.h"
+
 namespace gloo {
 class Context;
 namespace rendezvous {
@@ -25,7 +27,9 @@ using Millis = std::chrono::milliseconds;
 struct GroupOptions {
   int rank = 0;
   int size = 1;
-  std::string store_path;  ///< the FileStore folder (every rank reads and writes it)
+  std::string store_path;  ///< the FileStore folder (every rank reads and writes it); empty with a TCP store
+  std::string store_host;  ///< the TCP store's address (rank 0 serves it there), with store_port > 0
+  int store_port = 0;
   std::string job_id;      ///< the key prefix (PrefixStore): one job's keys never meet another's
   std::string hostname;    ///< the address this rank's TCP transport binds
   Millis timeout{30000};   ///< rendezvous and every collective
@@ -82,13 +86,16 @@ class ProcessGroup {
   [[noreturn]] void fail(const char* what, const std::exception& e, Millis timeout);
 
   class Files;
+  bool has_key(const std::string& key);  ///< in the job's prefix
   /// The rank a failure is blamed on: a peer of this host whose process exited without
   /// reporting a failure of its own; else the rank another rank's report blamed; else -1.
   int blame();
 
   GroupOptions options_;
-  std::unique_ptr<Files> files_;  // the file store (kept: failures are reported through it)
+  std::unique_ptr<TcpStoreServer> server_;          // rank 0 with a TCP store
+  std::unique_ptr<gloo::rendezvous::Store> base_;   // Files or TcpStore (kept: failures are reported through it)
   std::unique_ptr<gloo::rendezvous::PrefixStore> store_;
+  std::string where_;                               // the rendezvous, for messages
   std::shared_ptr<gloo::Context> context_;
   std::vector<Peer> peers_;
   mutable std::mutex failure_mutex_;

@@ -16,7 +16,11 @@ import { DistributedUnavailableError } from './errors.js';
 export interface NativeGroupOptions {
   rank: number;
   worldSize: number;
+  /** The file store's folder ('' with a TCP store). */
   storePath: string;
+  /** The TCP store's host and port (rank 0 serves it), instead of a folder. */
+  storeHost?: string;
+  storePort?: number;
   jobId: string;
   hostname: string;
   timeoutMs: number;

@@ -18,8 +18,11 @@ export type Rendezvous =
    * fresh `jobId`) per run.
    */
   | { kind: 'file'; path: string; jobId?: string }
-  /** A store served by global rank 0: not implemented yet (initProcessGroup rejects it, saying so). */
-  | { kind: 'tcp'; host: string; port: number };
+  /**
+   * A key-value store that global rank 0 serves on `host:port` (an address of rank 0's machine
+   * every rank can reach; rank 0 binds it): no shared folder needed. Keys live under `jobId`.
+   */
+  | { kind: 'tcp'; host: string; port: number; jobId?: string };
 
 /** Options of {@link initProcessGroup}. */
 export interface ProcessGroupOptions {
@@ -68,15 +71,24 @@ export async function initProcessGroup(options: ProcessGroupOptions): Promise<Pr
     throw new RangeError(`initProcessGroup: rank must be an integer in [0, ${worldSize}), got ${rank}`);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1)
     throw new RangeError(`initProcessGroup: timeoutMs must be an integer in [1, 2^31), got ${timeoutMs}`);
-  if (rendezvous?.kind === 'tcp')
-    throw new DistributedError(
-      `rendezvous kind 'tcp' (${rendezvous.host}:${rendezvous.port}) is not implemented yet: use { kind: 'file', path } ` +
-        'on a folder every rank can reach (a shared file system across machines)',
-    );
-  if (rendezvous?.kind !== 'file' || typeof rendezvous.path !== 'string' || rendezvous.path === '')
+  let store: { storePath: string; storeHost?: string; storePort?: number };
+  if (rendezvous?.kind === 'tcp') {
+    if (typeof rendezvous.host !== 'string' || rendezvous.host === '')
+      throw new TypeError(
+        'initProcessGroup: a tcp rendezvous needs a host (an address of rank 0 every rank can reach)',
+      );
+    if (!Number.isInteger(rendezvous.port) || rendezvous.port < 1 || rendezvous.port > 65535)
+      throw new RangeError(
+        `initProcessGroup: the tcp rendezvous port must be an integer in [1, 65535], got ${rendezvous.port}`,
+      );
+    store = { storePath: '', storeHost: rendezvous.host, storePort: rendezvous.port };
+  } else if (rendezvous?.kind === 'file' && typeof rendezvous.path === 'string' && rendezvous.path !== '') {
+    store = { storePath: resolve(rendezvous.path) };
+  } else {
     throw new TypeError(
-      "initProcessGroup: rendezvous must be { kind: 'file', path } (or { kind: 'tcp', host, port })",
+      "initProcessGroup: rendezvous must be { kind: 'file', path } or { kind: 'tcp', host, port }",
     );
+  }
   const jobId = rendezvous.jobId ?? 'deepsc';
   if (!/^[\w.-]{1,128}$/.test(jobId))
     throw new TypeError(
@@ -86,7 +98,7 @@ export async function initProcessGroup(options: ProcessGroupOptions): Promise<Pr
   const native = new (loadDistributedBinding().NativeProcessGroup)({
     rank,
     worldSize,
-    storePath: resolve(rendezvous.path),
+    ...store,
     jobId,
     hostname: host,
     timeoutMs,

@@ -26,6 +26,13 @@ describe.skipIf(unavailable)(title('allReduce, broadcast and barrier across proc
     },
   );
 
+  it('2 ranks meeting through a TCP store that rank 0 serves: the same results', async () => {
+    const r = results(
+      await runRanks({ scenario: 'collectives', worldSize: 2, timeoutMs: 10_000, tcp: true }),
+    );
+    for (const x of r) expect(x.hash).toBe(hashes.get(2));
+  });
+
   it('deterministic run to run: a second 3-rank run gives the same bits', async () => {
     const r = results(await runRanks({ scenario: 'collectives', worldSize: 3, timeoutMs: 10_000 }));
     expect(hashes.get(3)).toBeDefined();
@@ -42,6 +49,23 @@ describe.skipIf(unavailable)(title('failures end the collective within the timeo
         /^rendezvous timed out after 1500 ms: rank 2 of 3 did not join \(rendezvous folder .*, job 'deepsc'\)$/,
       );
       expect(x.ms as number).toBeGreaterThanOrEqual(1400);
+      expect(x.ms as number).toBeLessThan(1500 + 2000);
+    }
+  });
+
+  it('without rank 0 (which serves the TCP store) the others fail after timeoutMs naming it', async () => {
+    const out = await runRanks({
+      scenario: 'neverJoined',
+      worldSize: 2,
+      ranks: [1],
+      timeoutMs: 1500,
+      tcp: true,
+    });
+    for (const x of results(out)) {
+      expect(x).toMatchObject({ name: 'DistributedError', rank: 0, timedOut: true });
+      expect(x.message).toMatch(
+        /^rendezvous timed out: cannot reach the rendezvous store at 127\.0\.0\.1:\d+ \(served by rank 0\) within 1500 ms/,
+      );
       expect(x.ms as number).toBeLessThan(1500 + 2000);
     }
   });

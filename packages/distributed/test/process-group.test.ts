@@ -16,6 +16,7 @@ import {
   type ProcessGroupOptions,
 } from '../src/index.js';
 import { title, unavailable } from './support/available.js';
+import { freePort } from './support/ranks.js';
 
 const folders: string[] = [];
 const fresh = (): string => {
@@ -80,17 +81,22 @@ describe('initProcessGroup', () => {
       message: /timeoutMs must be an integer/,
     },
     {
-      name: 'a tcp rendezvous (not implemented)',
-      patch: { rendezvous: { kind: 'tcp', host: '10.0.0.1', port: 29500 } },
-      error: DistributedError,
-      message:
-        /rendezvous kind 'tcp' \(10\.0\.0\.1:29500\) is not implemented yet: use \{ kind: 'file', path \}/,
+      name: 'a tcp rendezvous without a port',
+      patch: { rendezvous: { kind: 'tcp', host: '127.0.0.1', port: 0 } },
+      error: RangeError,
+      message: /the tcp rendezvous port must be an integer in \[1, 65535\], got 0/,
+    },
+    {
+      name: 'a tcp rendezvous without a host',
+      patch: { rendezvous: { kind: 'tcp', host: '', port: 29500 } },
+      error: TypeError,
+      message: /a tcp rendezvous needs a host/,
     },
     {
       name: 'an unknown rendezvous',
       patch: { rendezvous: { kind: 'etcd' } as never },
       error: TypeError,
-      message: /rendezvous must be \{ kind: 'file', path \}/,
+      message: /rendezvous must be \{ kind: 'file', path \} or \{ kind: 'tcp', host, port \}/,
     },
     {
       name: 'a job id with a slash',
@@ -138,6 +144,24 @@ describe('initProcessGroup', () => {
       other.destroy();
     },
   );
+});
+
+describe.skipIf(unavailable)(title('a TCP rendezvous'), () => {
+  it('a group of one serves and uses its own store; a port in use is refused naming it', async () => {
+    const port = await freePort();
+    const pg = await initProcessGroup({ ...base(), rendezvous: { kind: 'tcp', host: '127.0.0.1', port } });
+    const a = Float32Array.from([2, 3]);
+    await pg.allReduce([a], 'sum');
+    expect([...a]).toEqual([2, 3]);
+    const busy = initProcessGroup({ ...base(), rendezvous: { kind: 'tcp', host: '127.0.0.1', port } });
+    await expect(busy).rejects.toThrow(DistributedError);
+    await expect(busy).rejects.toThrow(
+      new RegExp(
+        `^rank 0 cannot serve the rendezvous store at 127\\.0\\.0\\.1:${port}: Address already in use`,
+      ),
+    );
+    pg.destroy();
+  });
 });
 
 describe.skipIf(unavailable)(title('attachGradients and the engine'), () => {

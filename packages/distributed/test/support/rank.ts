@@ -24,8 +24,16 @@ const scenario = process.argv[2];
 /** float32 unit roundoff. */
 const u = 2 ** -24;
 
+const port = Number(process.env.DEEPSC_TEST_PORT ?? 0);
+
+/** Joins through the folder, or through rank 0's TCP store when the runner chose a port. */
 const join = (): Promise<ProcessGroup> =>
-  initProcessGroup({ rank, worldSize, rendezvous: { kind: 'file', path: store }, timeoutMs });
+  initProcessGroup({
+    rank,
+    worldSize,
+    rendezvous: port > 0 ? { kind: 'tcp', host: '127.0.0.1', port } : { kind: 'file', path: store },
+    timeoutMs,
+  });
 
 /** Rank r's k-th test array: values of mixed sign and magnitudes 1e-3..1e2 (sums cancel). */
 function testArray(r: number, k: number, n: number): Float32Array {

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,20 @@ export interface RunRanks {
   args?: Record<string, unknown>;
   /** Ranks that may never exit on their own (a stopped process): killed once every other rank has exited. */
   stragglers?: number[];
+  /** Rendezvous through a TCP store rank 0 serves on a free loopback port, instead of a folder. */
+  tcp?: boolean;
+}
+
+/** A TCP port nothing listens on now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Starts the ranks, waits for all to exit (killing them after `timeoutMs` * 3 + 20 s). */
@@ -41,6 +56,7 @@ export async function runRanks(o: RunRanks): Promise<RankOutcome[]> {
   const folder = mkdtempSync(join(tmpdir(), 'deepsc-dist-'));
   try {
     const ranks = o.ranks ?? Array.from({ length: o.worldSize }, (_, r) => r);
+    const port = o.tcp ? await freePort() : 0;
     const stragglers = new Map<number, ChildProcess>();
     let others = ranks.filter((r) => !o.stragglers?.includes(r)).length;
     const otherExited = () => {
@@ -60,6 +76,7 @@ export async function runRanks(o: RunRanks): Promise<RankOutcome[]> {
                   DEEPSC_TEST_RANK: String(rank),
                   DEEPSC_TEST_WORLD: String(o.worldSize),
                   DEEPSC_TEST_STORE: folder,
+                  DEEPSC_TEST_PORT: String(port),
                   DEEPSC_TEST_TIMEOUT: String(o.timeoutMs),
                   DEEPSC_TEST_ARGS: JSON.stringify(o.args ?? {}),
                 },
