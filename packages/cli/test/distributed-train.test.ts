@@ -151,6 +151,13 @@ describe(title('N processes reproduce one process with the same global batch'), 
       optimizer: { kind: 'sgd', momentum: 0.9, lr: 5e-3, segmentationLr: 5e-3 },
       accumulate: 2,
     },
+    {
+      // SGD with local accumulation: each rank sums 2 micro-batches before the all-reduce
+      name: 'sgd-k4-n2',
+      nproc: 2,
+      optimizer: { kind: 'sgd', momentum: 0.9, lr: 5e-3, segmentationLr: 5e-3 },
+      accumulate: 4,
+    },
     { name: 'adam-k4-n2', nproc: 2, optimizer: { kind: 'adam' }, accumulate: 4 },
     { name: 'adam-clip-k3-n3', nproc: 3, optimizer: { kind: 'adam', clipGradNorm: 1 }, accumulate: 3 },
   ])(
