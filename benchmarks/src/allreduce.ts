@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createDeepScCovid, presetConfig } from '@deepsc/core';
+import {
+  createDeepScCovid,
+  mulberry32,
+  presetConfig,
+  Tensor,
+  type TrainingBatch,
+  trainingStep,
+} from '@deepsc/core';
 import { initProcessGroup } from '@deepsc/distributed';
 import { runScript, writeResult } from './script-io.js';
 
@@ -26,6 +33,20 @@ interface WorkerArgs {
   store: string;
   floats: number;
   repeats: number;
+  /** Time training steps with and without the gradient hook instead of bare all-reduces. */
+  steps?: boolean;
+}
+
+/** Training steps of one rank: median ms of forward + backward + step, each rank on its own data. */
+interface StepTiming {
+  /** Without the hook: this rank's own gradients. */
+  localMs: number;
+  /** With the hook's defaults: 25 MiB buckets, the first one 1 MiB (as DDP). */
+  syncedMs: number;
+  /** 25 MiB buckets, the first one too: the first collective starts late in the backward. */
+  syncedLargeFirstMs: number;
+  /** 4 MiB buckets (the first 1 MiB). */
+  synced4MiBMs: number;
 }
 
 /** One configuration's timing (rank 0's view; every rank waits for the slowest). */
@@ -66,7 +87,79 @@ function paperGradientFloats(): { floats: number; parameters: number; largest: n
   return { floats, parameters: names.length, largest };
 }
 
-async function worker(a: WorkerArgs): Promise<Measurement[]> {
+/** The paper widths at a small grid (whole 16x32x32, patch 8x32x32): the paper's gradient, a short backward. */
+const smallGrid = {
+  wholeSize: [16, 32, 32] as [number, number, number],
+  patchSize: [8, 32, 32] as [number, number, number],
+};
+
+function batchOf(rank: number): TrainingBatch {
+  const r = mulberry32(77 + rank);
+  const [D, H, W] = smallGrid.wholeSize;
+  const [pd, ph, pw] = smallGrid.patchSize;
+  return {
+    whole: Tensor.from(
+      Float32Array.from({ length: D * H * W }, () => r() * 2 - 1),
+      [1, 1, D, H, W],
+    ),
+    patch: Tensor.from(
+      Float32Array.from({ length: pd * ph * pw }, () => r() * 2 - 1),
+      [1, 1, pd, ph, pw],
+    ),
+    region: { lo: [4, 0, 0], hi: [12, H, W] },
+    labels: [rank % 3],
+    lesionMask: Tensor.from(
+      Float32Array.from({ length: pd * ph * pw }, (_, i) => (Math.floor(i / pw) % ph < 8 ? 1 : 0)),
+      [1, 1, pd, ph, pw],
+    ),
+  };
+}
+
+async function stepWorker(a: WorkerArgs): Promise<StepTiming> {
+  const pg = await initProcessGroup({
+    rank: a.rank,
+    worldSize: a.worldSize,
+    rendezvous: { kind: 'file', path: a.store },
+    timeoutMs: 120_000,
+  });
+  const net = createDeepScCovid(presetConfig('paper', smallGrid), {
+    seed: 1,
+    optimizer: { kind: 'sgd', lr: 1e-4 },
+  });
+  const batch = batchOf(a.rank);
+  await pg.broadcastModel(net.model);
+  // The machine's load drifts: the configurations take turns, each round a warm-up step (a new
+  // hook allocates its buckets) and a timed one.
+  const configs: (undefined | { bucketBytes?: number; firstBucketBytes?: number })[] = [
+    undefined,
+    {},
+    { firstBucketBytes: 25 << 20 },
+    { bucketBytes: 4 << 20 },
+  ];
+  const times: number[][] = configs.map(() => []);
+  for (let round = 0; round < a.repeats; round++)
+    for (const [c, options] of configs.entries()) {
+      if (options) pg.attachGradients(net.model, options);
+      for (let i = 0; i < 2; i++) {
+        await pg.barrier();
+        const t0 = performance.now();
+        await trainingStep(net, batch);
+        if (i === 1) times[c]?.push(performance.now() - t0);
+      }
+      if (options) pg.detachGradients(net.model);
+    }
+  const [localMs, syncedMs, syncedLargeFirstMs, synced4MiBMs] = times.map(median) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  pg.destroy();
+  return { localMs, syncedMs, syncedLargeFirstMs, synced4MiBMs };
+}
+
+async function worker(a: WorkerArgs): Promise<Measurement[] | StepTiming> {
+  if (a.steps) return stepWorker(a);
   const pg = await initProcessGroup({
     rank: a.rank,
     worldSize: a.worldSize,
@@ -115,7 +208,7 @@ async function worker(a: WorkerArgs): Promise<Measurement[]> {
   return out;
 }
 
-function spawnRank(args: WorkerArgs): Promise<Measurement[]> {
+function spawnRank<R>(args: WorkerArgs, env: NodeJS.ProcessEnv = process.env): Promise<R> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -127,7 +220,7 @@ function spawnRank(args: WorkerArgs): Promise<Measurement[]> {
         '--worker',
         JSON.stringify(args),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env },
     );
     let out = '';
     child.stdout.on('data', (d) => {
@@ -135,14 +228,16 @@ function spawnRank(args: WorkerArgs): Promise<Measurement[]> {
     });
     child.on('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code === 0) resolve(JSON.parse(line) as Measurement[]);
+      if (code === 0) resolve(JSON.parse(line) as R);
       else reject(new Error(`rank ${args.rank} exited ${code}: ${out}`));
     });
   });
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { repeats: { type: 'string' }, ranks: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { repeats: { type: 'string' }, ranks: { type: 'string' }, steps: { type: 'boolean' } },
+  });
   const repeats = Number(values.repeats ?? 5);
   const worldSize = Number(values.ranks ?? 2);
   const model = paperGradientFloats();
@@ -151,9 +246,32 @@ async function main(): Promise<void> {
   );
   const store = mkdtempSync(join(tmpdir(), 'deepsc-allreduce-'));
   try {
+    if (values.steps) {
+      // One engine thread per rank: the ranks share this machine's cores.
+      const env = { ...process.env, DEEPSC_NUM_THREADS: '1' };
+      const all = await Promise.all(
+        Array.from({ length: worldSize }, (_, rank) =>
+          spawnRank<StepTiming>({ rank, worldSize, store, floats: model.floats, repeats, steps: true }, env),
+        ),
+      );
+      const t = all[0] as StepTiming;
+      console.log(
+        `training step (paper widths, whole 16x32x32, 1 thread per rank): local ${t.localMs.toFixed(0)} ms; synced: ` +
+          `${t.syncedMs.toFixed(0)} ms (25 MiB buckets, first 1 MiB), ${t.syncedLargeFirstMs.toFixed(0)} ms ` +
+          `(25 MiB, first 25 MiB), ${t.synced4MiBMs.toFixed(0)} ms (4 MiB, first 1 MiB)`,
+      );
+      writeResult('allreduce-step.json', {
+        date: new Date().toISOString(),
+        worldSize,
+        repeats,
+        model,
+        steps: all,
+      });
+      return;
+    }
     const all = await Promise.all(
       Array.from({ length: worldSize }, (_, rank) =>
-        spawnRank({ rank, worldSize, store, floats: model.floats, repeats }),
+        spawnRank<Measurement[]>({ rank, worldSize, store, floats: model.floats, repeats }),
       ),
     );
     const rows = all[0] as Measurement[];

@@ -230,7 +230,9 @@ class NativeProcessGroup : public Napi::ObjectWrap<NativeProcessGroup> {
     Napi::Env env = info.Env();
     check_live(env, "attachGradients");
     const double bytes = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 25.0 * 1024 * 1024;
-    auto* holder = new HookHolder{std::make_shared<GradientReducer>(group_, static_cast<size_t>(bytes)), {}};
+    const double first = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 1024.0 * 1024;
+    auto* holder = new HookHolder{
+        std::make_shared<GradientReducer>(group_, static_cast<size_t>(bytes), static_cast<size_t>(first)), {}};
     holder->hook = holder->reducer->hook();
     auto ext = Napi::External<deepsc_gradient_hook>::New(env, &holder->hook,
                                                          [holder](Napi::Env, deepsc_gradient_hook*) { delete holder; });

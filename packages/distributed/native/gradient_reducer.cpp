@@ -5,8 +5,10 @@
 
 namespace deepsc::dist {
 
-GradientReducer::GradientReducer(std::shared_ptr<Group> group, size_t bucket_bytes)
-    : group_(std::move(group)), bucket_floats_(std::max<size_t>(1, bucket_bytes / sizeof(float))) {}
+GradientReducer::GradientReducer(std::shared_ptr<Group> group, size_t bucket_bytes, size_t first_bucket_bytes)
+    : group_(std::move(group)),
+      bucket_floats_(std::max<size_t>(1, bucket_bytes / sizeof(float))),
+      first_floats_(std::max<size_t>(1, std::min(bucket_bytes, first_bucket_bytes) / sizeof(float))) {}
 
 deepsc_gradient_hook GradientReducer::hook() {
   deepsc_gradient_hook h{};
@@ -35,7 +37,7 @@ GradientReducer::Bucket& GradientReducer::open_bucket() {
 void GradientReducer::ready(int32_t, float* data, int64_t count) {
   if (count <= 0) return;
   const size_t n = static_cast<size_t>(count);
-  if (n >= bucket_floats_) {
+  if (n >= cap()) {
     // A large gradient goes alone, reduced in place: first send what is packed before it.
     if (open_) flush();
     Bucket& b = open_bucket();
@@ -46,8 +48,8 @@ void GradientReducer::ready(int32_t, float* data, int64_t count) {
     return;
   }
   Bucket& b = open_bucket();
-  if (b.flat.size() < bucket_floats_) b.flat.resize(bucket_floats_);
-  if (b.floats + n > bucket_floats_) {
+  if (b.flat.size() < cap()) b.flat.resize(cap());
+  if (b.floats + n > cap()) {
     post(b);
     ready(0, data, count);
     return;
@@ -55,7 +57,7 @@ void GradientReducer::ready(int32_t, float* data, int64_t count) {
   std::memcpy(b.flat.data() + b.floats, data, n * sizeof(float));
   b.pieces.push_back({data, count, b.floats});
   b.floats += n;
-  if (b.floats == bucket_floats_) post(b);
+  if (b.floats == cap()) post(b);
 }
 
 void GradientReducer::flush() {

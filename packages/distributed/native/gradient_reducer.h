@@ -3,7 +3,9 @@
 // over by the backward are packed into buckets (about `bucket_bytes` each, in the order they
 // arrive: roughly reverse parameter order), each full bucket is averaged over the ranks on the
 // collective thread while the backward goes on, and the means are written back in place.
-// `wait` returns when every bucket is done (or the first failure).
+// `wait` returns when every bucket is done (or the first failure). The first bucket is smaller
+// (like DDP's): with one large bucket first, the first collective would start only when most of
+// the backward is over, and the step would wait for nearly all of the reduction.
 //
 // Buckets depend only on the gradients' sizes and order, which the program fixes, so every
 // rank forms the same buckets and issues the same collectives. A parameter at least as large
@@ -29,7 +31,9 @@ struct Group {
 
 class GradientReducer : public std::enable_shared_from_this<GradientReducer> {
  public:
-  GradientReducer(std::shared_ptr<Group> group, size_t bucket_bytes);
+  /// The first bucket of each step holds at most `first_bucket_bytes` (DDP's 1 MiB), so the
+  /// first collective starts early in the backward; the others `bucket_bytes`.
+  GradientReducer(std::shared_ptr<Group> group, size_t bucket_bytes, size_t first_bucket_bytes);
 
   /// The hook to hand to the engine; its ctx is this object (keep it alive while it is set).
   deepsc_gradient_hook hook();
@@ -55,10 +59,12 @@ class GradientReducer : public std::enable_shared_from_this<GradientReducer> {
     bool in_place = false;  // one large gradient, reduced where it is
   };
   Bucket& open_bucket();
+  size_t cap() const { return next_ == 0 ? first_floats_ : bucket_floats_; }
   void post(Bucket& b);
 
   std::shared_ptr<Group> group_;
   size_t bucket_floats_;
+  size_t first_floats_;
   std::vector<std::unique_ptr<Bucket>> buckets_;  // kept across steps: their buffers are reused
   size_t next_ = 0;                               // the bucket being filled
   bool open_ = false;                             // buckets_[next_] has pieces not yet posted

@@ -33,7 +33,7 @@ export interface NativeProcessGroup {
   broadcast(arrays: Float32Array[], root: number): Promise<void>;
   barrier(timeoutMs: number): Promise<void>;
   /** A gradient hook (a type-tagged External) for `CompiledModel.setGradientHook`. */
-  gradientHook(bucketBytes: number): object;
+  gradientHook(bucketBytes: number, firstBucketBytes: number): object;
   /** The error that broke the group, if any (code DEEPSC_DISTRIBUTED). */
   failure(): Error | undefined;
   destroy(): void;

@@ -17,6 +17,7 @@ export {
   type AllReduceOptions,
   type AttachOptions,
   defaultBucketBytes,
+  defaultFirstBucketBytes,
   initProcessGroup,
   ProcessGroup,
   type ProcessGroupOptions,

@@ -41,6 +41,11 @@ export interface ProcessGroupOptions {
 export interface AttachOptions {
   /** Gradients are averaged in buckets of about this many bytes (default 25 MiB, as PyTorch DDP). */
   bucketBytes?: number;
+  /**
+   * The first bucket of each step (the gradients the backward finishes first) holds at most this
+   * many bytes, so the first collective starts early in the backward (default 1 MiB, as DDP).
+   */
+  firstBucketBytes?: number;
 }
 
 /** Options of {@link ProcessGroup.allReduce}. */
@@ -51,6 +56,8 @@ export interface AllReduceOptions {
 
 /** The default gradient bucket: 25 MiB. */
 export const defaultBucketBytes = 25 * 1024 * 1024;
+/** The default first bucket of a step: 1 MiB. */
+export const defaultFirstBucketBytes = 1024 * 1024;
 
 const rejectNative = (err: unknown): never => {
   throw fromNative(err);
@@ -203,9 +210,14 @@ export class ProcessGroup {
   attachGradients(model: CompiledModel, options: AttachOptions = {}): void {
     this.#live('attachGradients');
     const bucketBytes = options.bucketBytes ?? defaultBucketBytes;
-    if (!Number.isInteger(bucketBytes) || bucketBytes < 4)
-      throw new RangeError(`attachGradients: bucketBytes must be an integer >= 4, got ${bucketBytes}`);
-    model.setGradientHook(this.#native.gradientHook(bucketBytes));
+    const firstBucketBytes = options.firstBucketBytes ?? defaultFirstBucketBytes;
+    for (const [name, v] of [
+      ['bucketBytes', bucketBytes],
+      ['firstBucketBytes', firstBucketBytes],
+    ] as const)
+      if (!Number.isInteger(v) || v < 4)
+        throw new RangeError(`attachGradients: ${name} must be an integer >= 4, got ${v}`);
+    model.setGradientHook(this.#native.gradientHook(bucketBytes, firstBucketBytes));
     this.#attached.add(model);
   }
 

@@ -129,7 +129,7 @@ async function lostMidCollective(): Promise<Record<string, unknown>> {
   await pg.barrier();
   const victim = Number(args.victim);
   const signal = String(args.signal) as NodeJS.Signals;
-  const big = new Float32Array(4 << 20).fill(1);
+  const big = new Float32Array(1 << 20).fill(1);
   for (let i = 0; i < 200; i++) {
     const t0 = performance.now();
     const pending = pg.allReduce([big], 'sum');
