@@ -3,7 +3,6 @@
  * hook that averages a model's gradients over the ranks during the backward.
  * @module
  */
-import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CompiledModel } from '@deepsc/core';
 import { loadDistributedBinding, type NativeProcessGroup } from './binding.js';
@@ -137,11 +136,6 @@ export class ProcessGroup {
     this.rank = rank;
     this.worldSize = worldSize;
     this.timeoutMs = timeoutMs;
-  }
-
-  /** The host name of this machine (for messages). */
-  static get hostname(): string {
-    return osHostname();
   }
 
   #live(what: string): void {
