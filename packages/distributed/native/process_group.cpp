@@ -78,6 +78,17 @@ bool ProcessGroup::has_key(const std::string& key) {
 }
 
 void ProcessGroup::connect() {
+  try {
+    rendezvous();
+  } catch (const CollectiveError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // The store failed under us (with a TCP store: rank 0, which serves it, went away).
+    throw CollectiveError("rendezvous failed " + where_ + ": " + e.what(), options_.store_port > 0 ? 0 : -1, false);
+  }
+}
+
+void ProcessGroup::rendezvous() {
   const auto t0 = std::chrono::steady_clock::now();
   const auto deadline = t0 + options_.timeout;
   const bool tcp = options_.store_port > 0;

@@ -81,6 +81,7 @@ class ProcessGroup {
     std::string host;
     long pid = 0;
   };
+  void rendezvous();  ///< connect()'s work
   void check_usable(const char* what) const;
   /// Turns gloo's exception into a CollectiveError naming the lost rank when this host can tell.
   [[noreturn]] void fail(const char* what, const std::exception& e, Millis timeout);
