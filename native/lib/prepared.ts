@@ -7,7 +7,7 @@
  * @module
  */
 import { type Attrs, loadBinding } from './binding.js';
-import type { OpAttrs, OpName } from './ops.js';
+import type { OpAttrs, OpName, PluginOpName } from './ops.js';
 
 /** An op bound to its attributes and input shapes by {@link prepare}. */
 export interface PreparedOp {
@@ -55,6 +55,17 @@ export interface PreparedOp {
 export function prepare<K extends OpName>(
   op: K,
   attrs: OpAttrs[K],
+  inputShapes: readonly (readonly number[] | null)[],
+): PreparedOp;
+/** {@link prepare} of an op loaded from a plugin (`loadOpLibrary`). */
+export function prepare<P extends string>(
+  op: PluginOpName<P>,
+  attrs: Attrs,
+  inputShapes: readonly (readonly number[] | null)[],
+): PreparedOp;
+export function prepare(
+  op: string,
+  attrs: object,
   inputShapes: readonly (readonly number[] | null)[],
 ): PreparedOp {
   const { PreparedOp: Prepared } = loadBinding();

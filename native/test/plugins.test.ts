@@ -14,6 +14,7 @@ import {
   loadOpLibrary,
   opLibraries,
   pluginAbiVersion,
+  prepare,
   type RawTensor,
 } from '../lib/index.js';
 import { checkOp, OpCheckError, type Ref, randTensor, rng } from '../lib/testing/index.js';
@@ -362,6 +363,55 @@ describe('calls', () => {
       [2, 3],
       [2, 3],
     ]);
+  });
+
+  it('prepare() binds a plugin op: bitwise the eager calls, its errors as theirs', () => {
+    const attrs = { a: 0.5, mode: 'double', k: 3 };
+    const b = t([0.25]);
+    const p = prepare('t_axpb', attrs, [[3], [1]]);
+    expect(p.outputShapes).toEqual([[3]]);
+    const y = new Float32Array(3);
+    p.forward([x.data, b.data], [y]);
+    const [ey] = forward('t_axpb', attrs, [x, b]) as [RawTensor];
+    expect(y).toEqual(ey.data);
+    const g = t([1, -0.5, 2]);
+    const [gx, gb] = [new Float32Array(3), new Float32Array(1)];
+    p.backward([x.data, b.data], [y], [g.data], [gx, gb]);
+    const [egx, egb] = backward('t_axpb', attrs, [x, b], [ey], [g], [true, true]) as [RawTensor, RawTensor];
+    expect(gx).toEqual(egx.data);
+    expect(gb).toEqual(egb.data);
+    p.dispose();
+    // An absent optional input, as the eager call.
+    const q = prepare('t_axpb', { a: 2 }, [[3], null]);
+    q.forward([x.data, null], [y]);
+    expect(y).toEqual(Float32Array.from([2, -4, 6]));
+    q.dispose();
+    // A kernel error, and a gradient asked of an op without a backward: named, and the process goes on.
+    const f = prepare('t_fail', {}, [[2]]);
+    expectThrows(
+      () => f.forward([Float32Array.from([0, 5])], [new Float32Array(2)]),
+      RangeError,
+      't_fail',
+      'exceeds',
+    );
+    f.forward([Float32Array.from([0, 0.5])], [y.subarray(0, 2)]);
+    f.dispose();
+    const n = prepare('t_noback', {}, [[3]]);
+    expectThrows(
+      () => n.backward([x.data], [y], [g.data], [gx]),
+      TypeError,
+      't_noback',
+      "input 'x' has no gradient",
+    );
+    n.dispose();
+    // Its attributes and shapes are checked at prepare, as the eager call's.
+    expectThrows(
+      () => prepare('t_axpb', { a: 1, alpha: 2 }, [[3], null]),
+      TypeError,
+      "unknown attribute 'alpha'",
+    );
+    expectThrows(() => prepare('t_axpb', { a: 1 }, [[3], [2]]), TypeError, 'b must have shape [1]');
+    stillWorks();
   });
 
   it('declares its backward reads', () => {

@@ -52,7 +52,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
       out_shapes_ = infer_shapes(op_, in_shapes_, present);
       fws_floats_ = workspace_floats(op_, in_shapes_, Pass::forward);
       bws_floats_ = workspace_floats(op_, in_shapes_, Pass::backward);
-      const OpSignature& sig = op_signature(op_.kind);
+      const OpSignature& sig = op_signature(op_);
       for (size_t i = 0; i < in_shapes_.size(); ++i) {
         const InputSpec& spec = sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1];
         in_labels_.push_back("input '" + std::string(spec.name) + "'");
