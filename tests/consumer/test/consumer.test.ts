@@ -2,7 +2,8 @@
 // packed (`npm run release:pack -- --reuse-engine`, reusing the engine the test build made),
 // installed into fresh projects outside the repository with default npm settings (third-party
 // dependencies from the registry) and a PATH with no cmake, no C/C++ compiler and no nvcc, and
-// used: @deepsc/io alone, @deepsc/core training, `npx deepsc`, strict TypeScript consumers
+// used: @deepsc/io alone, @deepsc/core training, `npx deepsc`, what an op-plugin author needs
+// (the plugin header and @deepsc/native/testing, from the installed package), strict TypeScript consumers
 // (this repository's TS and TS 7). Then the engine package is removed: the clear error, and
 // `deepsc info` still exits 0. Timings go to stdout (the release notes quote them).
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
@@ -149,7 +150,7 @@ describe('the packages as a user installs them', () => {
   describe.skipIf(!onLinuxGnu)('everything, with the prebuilt engine (linux-x64-gnu)', () => {
     let app: string;
     beforeAll(() => {
-      app = project('app', ['train-three-steps.mjs', 'types.ts', 'first-op.mjs']);
+      app = project('app', ['train-three-steps.mjs', 'types.ts', 'first-op.mjs', 'plugin-kit.mjs']);
       const i = run(app, 'npm', [
         'install',
         '--no-audit',
@@ -195,6 +196,19 @@ describe('the packages as a user installs them', () => {
       const text = run(app, 'npx', ['deepsc', 'info']);
       expect(text.status, ok(text)).toBe(0);
       expect(text.stdout).toMatch(new RegExp(`^engine +prebuilt \\(${enginePackage}\\)`, 'm'));
+    });
+
+    it('a plugin author finds the plugin header and @deepsc/native/testing in the installed package', () => {
+      const r = run(app, 'node', ['plugin-kit.mjs']);
+      expect(r.status, ok(r)).toBe(0);
+      const j = JSON.parse(r.stdout);
+      const native = join(app, 'node_modules', '@deepsc', 'native');
+      expect(j.root).toBe(native);
+      expect(j).toMatchObject({ header: true, entryMacro: true, loaded: 0 });
+      expect(j.headerAbi).toBe(j.engineAbi);
+      expect(j.testing).toBe(`file://${join(native, 'dist', 'testing', 'index.js')}`);
+      expect(j.wrongReference).toMatch(/^sigmoid \[3, 5\]: output 0: worst at/);
+      expect(j.missing).toContain(`no plugin library at '${join(native, 'no-such-plugin.so')}'`);
     });
 
     it('npx deepsc synth --out c --n 2 writes a cohort', () => {
