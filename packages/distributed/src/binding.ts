@@ -1,16 +1,26 @@
 /**
  * The one gateway to this package's addon (gloo's collectives): the file named by
- * `DEEPSC_DISTRIBUTED_PATH` when set, else the local build
- * (`build/bin/<platform>-<arch>/deepsc_distributed.node`, from `npm run build:addon`). When it
- * is absent, or libgloo is missing at run time, loading throws {@link DistributedUnavailableError}
- * saying what to install.
+ * `DEEPSC_DISTRIBUTED_PATH` when set, else the prebuilt platform package
+ * (`@deepsc/distributed-linux-x64-gnu`, an optional dependency), else the local build
+ * (`build/bin/<platform>-<arch>/deepsc_distributed.node`, from `npx deepsc-build-distributed`).
+ * When there is none, or libgloo is missing at run time, loading throws
+ * {@link DistributedUnavailableError} saying what to install (see `./locate.ts`).
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { platformTarget } from '@deepsc/native';
 import { DistributedUnavailableError } from './errors.js';
+import {
+  addonPathVariable,
+  glooAdvice,
+  locateAddon,
+  missingGloo,
+  noAddonAdvice,
+  prebuiltPackageName,
+} from './locate.js';
 
 /** What the addon's `NativeProcessGroup` takes. */
 export interface NativeGroupOptions {
@@ -46,12 +56,12 @@ export interface DistributedBinding {
   hookAbiVersion: number;
 }
 
-/** The environment variable naming a specific addon file (development). */
-export const addonPathVariable = 'DEEPSC_DISTRIBUTED_PATH';
+export { addonPathVariable } from './locate.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
 
-/** Where `npm run build:addon` puts the addon. */
+/** Where `npx deepsc-build-distributed` (`npm run build:addon`) puts the addon. */
 export const localAddonPath = join(
   packageRoot,
   'build',
@@ -60,33 +70,63 @@ export const localAddonPath = join(
   'deepsc_distributed.node',
 );
 
-const install =
-  'install gloo (Debian/Ubuntu: apt-get install libgloo-dev; at run time libgloo0 suffices) and build the addon ' +
-  '(npm run build:addon --workspace @deepsc/distributed)';
-
-let cached: { path: string; binding: DistributedBinding } | undefined;
-
-/** Loads the addon (once per path). @throws DistributedUnavailableError when it is absent or cannot load. */
-export function loadDistributedBinding(): DistributedBinding {
-  const override = process.env[addonPathVariable];
-  const path = override || localAddonPath;
-  if (cached?.path === path) return cached.binding;
-  if (!existsSync(path))
-    throw new DistributedUnavailableError(
-      override
-        ? `${addonPathVariable}=${override}: no such file`
-        : `distributed training needs @deepsc/distributed's gloo addon, which is not built (no ${path}): ${install}`,
-    );
+/** The installed platform package's folder, or undefined when npm did not install it. */
+function prebuiltDir(tag: string): string | undefined {
   try {
-    cached = { path, binding: createRequire(import.meta.url)(path) as DistributedBinding };
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    return dirname(require.resolve(`${prebuiltPackageName(tag)}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+const version = (): string =>
+  (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+let cached: { key: string; binding: DistributedBinding; path: string } | undefined;
+
+/**
+ * Loads the addon (once per place): `DEEPSC_DISTRIBUTED_PATH`, else the platform package, else a
+ * local build. @throws DistributedUnavailableError when there is none or it cannot load (the
+ * message says what to install: libgloo0 when gloo's library is missing).
+ */
+export function loadDistributedBinding(): DistributedBinding {
+  const key = process.env[addonPathVariable] ?? '';
+  if (cached?.key === key) return cached.binding;
+  const { tag } = platformTarget();
+  const { candidates, absent } = locateAddon({
+    env: process.env,
+    tag,
+    prebuiltDir: prebuiltDir(tag),
+    localPath: localAddonPath,
+    exists: existsSync,
+  });
+  if (candidates.length === 0) {
+    const found = absent.join('; ');
     throw new DistributedUnavailableError(
-      /libgloo/.test(msg)
-        ? `the gloo library is missing (${msg.split('\n')[0]}): apt-get install libgloo0 (or libgloo-dev)`
-        : `@deepsc/distributed's addon at ${path} does not load (${msg.split('\n')[0]}): ${install}`,
-      { cause: err },
+      key
+        ? found
+        : `distributed training needs @deepsc/distributed's gloo addon, and there is none (${found}): ${noAddonAdvice(tag, version())}`,
     );
   }
-  return cached.binding;
+  const failures: string[] = [];
+  for (const { source, path } of candidates) {
+    try {
+      cached = { key, path, binding: require(path) as DistributedBinding };
+      return cached.binding;
+    } catch (err) {
+      const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      // gloo's library is missing: no other candidate can load either, and the fix is one package.
+      if (missingGloo(msg))
+        throw new DistributedUnavailableError(`the gloo library is missing (${msg}): ${glooAdvice}`, {
+          cause: err,
+        });
+      failures.push(`${source}: ${path} does not load (${msg})`);
+    }
+  }
+  throw new DistributedUnavailableError(
+    `@deepsc/distributed's gloo addon does not load: ${[...failures, ...absent].join('; ')}: ${noAddonAdvice(tag, version())}`,
+  );
 }
+
+/** The addon file loaded by {@link loadDistributedBinding}, once it loaded. */
+export const loadedAddonPath = (): string | undefined => cached?.path;
