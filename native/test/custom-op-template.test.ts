@@ -6,10 +6,11 @@
  * against the CPU where a GPU is present, and a tiny network using the op that trains.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const template = fileURLToPath(new URL('../../examples/custom-op/', import.meta.url));
 const engine = join(template, '..', '..', 'native', 'build', 'bin');
@@ -57,4 +58,51 @@ describe('the custom-op template', () => {
       : 0;
     expect(after).toBe(engineFiles);
   }, 180_000);
+});
+
+describe("the template's build script refuses what it cannot do, naming it (exit 2, nothing built)", () => {
+  // A PATH with node and nothing else: no cmake, no compiler, no nvcc.
+  const bare = mkdtempSync(join(tmpdir(), 'deepsc-template-path-'));
+  symlinkSync(process.execPath, join(bare, 'node'));
+  afterAll(() => rmSync(bare, { recursive: true, force: true }));
+  const cases: { name: string; args: string[]; path?: string; fragments: string[] }[] = [
+    {
+      name: 'an unknown option',
+      args: ['--bogus'],
+      fragments: ["Unknown option '--bogus'", 'usage: node scripts/build.mjs'],
+    },
+    {
+      name: 'a bad --cuda',
+      args: ['--cuda', 'maybe'],
+      fragments: ["--cuda must be auto, on or off, got 'maybe'"],
+    },
+    {
+      name: 'no cmake on PATH',
+      args: [],
+      path: bare,
+      fragments: ['cmake was not found on PATH', 'C compiler'],
+    },
+  ];
+  it.each(cases)('$name', ({ args, path, fragments }) => {
+    const env = cleanEnv();
+    if (path) env.PATH = path;
+    const r = spawnSync(process.execPath, ['scripts/build.mjs', ...args], {
+      cwd: template,
+      encoding: 'utf8',
+      env,
+    });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(2);
+    for (const f of fragments) expect(r.stderr).toContain(f);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--help prints the usage and exits 0', () => {
+    const r = spawnSync(process.execPath, ['scripts/build.mjs', '--help'], {
+      cwd: template,
+      encoding: 'utf8',
+      env: cleanEnv(),
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('usage: node scripts/build.mjs [--cuda auto|on|off] [--clean]');
+  });
 });
