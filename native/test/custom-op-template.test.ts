@@ -6,7 +6,7 @@
  * against the CPU where a GPU is present, and a tiny network using the op that trains.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,12 @@ describe("the template's build script refuses what it cannot do, naming it (exit
   // A PATH with node and nothing else: no cmake, no compiler, no nvcc.
   const bare = mkdtempSync(join(tmpdir(), 'deepsc-template-path-'));
   symlinkSync(process.execPath, join(bare, 'node'));
+  // The same with cmake: no nvcc.
+  const cmake = spawnSync('sh', ['-c', 'command -v cmake'], { encoding: 'utf8' }).stdout.trim();
+  const noNvcc = join(bare, 'with-cmake');
+  mkdirSync(noNvcc);
+  symlinkSync(process.execPath, join(noNvcc, 'node'));
+  if (cmake) symlinkSync(cmake, join(noNvcc, 'cmake'));
   afterAll(() => rmSync(bare, { recursive: true, force: true }));
   const cases: { name: string; args: string[]; path?: string; fragments: string[] }[] = [
     {
@@ -82,6 +88,17 @@ describe("the template's build script refuses what it cannot do, naming it (exit
       path: bare,
       fragments: ['cmake was not found on PATH', 'C compiler'],
     },
+    // (needs cmake, which the build test above needs too)
+    ...(cmake
+      ? [
+          {
+            name: '--cuda on with no nvcc on PATH',
+            args: ['--cuda', 'on'],
+            path: noNvcc,
+            fragments: ['--cuda on: nvcc was not found on PATH'],
+          },
+        ]
+      : []),
   ];
   it.each(cases)('$name', ({ args, path, fragments }) => {
     const env = cleanEnv();
