@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run release:pack`: builds the prebuilt engine package(s) and packs every publishable
-// package into one folder of tarballs, each checked with `npm publish --dry-run`. `--help`
+// `npm run release:pack`: builds the prebuilt engine package(s) and @deepsc/distributed's
+// prebuilt gloo addon package(s), and packs every publishable package into one folder of tarballs, each checked with `npm publish --dry-run`. `--help`
 // lists the options. Nothing is published; `npm publish <tarball>` (engine package first) does.
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -23,8 +23,9 @@ import { compareVersions, elfDependencies, newestVersion } from '../native/scrip
 const usage = `Usage: npm run release:pack -- [options]
 
   --out DIR            where the tarballs go (default: release/)
-  --reuse-engine       pack the engine already built (native/build/bin) instead of building the
-                       release engine (CUDA on, all architectures): for tests, not for releases
+  --reuse-engine       pack the engine already built (native/build/bin) and the gloo addon already
+                       built (packages/distributed/build/bin) instead of building the release
+                       engine (CUDA on, all architectures) and addon: for tests, not for releases
   --cuda-archs LIST    CUDA architectures of the release engine (default ${releaseCudaArchitectures})
   --no-tsc             do not rebuild the packages' dist/ (when they are fresh)
   --no-publish-check   skip \`npm publish --dry-run\`
@@ -39,9 +40,21 @@ export const publishable = [
   'packages/eval',
   'packages/train',
   'packages/cli',
+  'packages/distributed',
 ];
 /** The prebuilt engine packages, by platform tag. */
 const enginePackages = { 'linux-x64-gnu': 'native/npm/linux-x64-gnu' };
+/** The prebuilt gloo addon packages of @deepsc/distributed, by platform tag. */
+const distributedPackages = { 'linux-x64-gnu': 'packages/distributed/npm/linux-x64-gnu' };
+/** Libraries every glibc system has: what a prebuilt addon may need besides those its package names. */
+const systemLibraries = [
+  'libc.so.6',
+  'libm.so.6',
+  'libgcc_s.so.1',
+  'libpthread.so.0',
+  'libdl.so.2',
+  'libstdc++.so.6',
+];
 
 function fail(message, code = 1) {
   console.error(`[release] ${message}`);
@@ -78,7 +91,10 @@ const seconds = (t) => ((Date.now() - t) / 1000).toFixed(1);
 
 // --- lockstep versions ----------------------------------------------------------------------
 const manifests = Object.fromEntries(
-  [...publishable, ...Object.values(enginePackages)].map((d) => [d, readJson(join(root, d, 'package.json'))]),
+  [...publishable, ...Object.values(enginePackages), ...Object.values(distributedPackages)].map((d) => [
+    d,
+    readJson(join(root, d, 'package.json')),
+  ]),
 );
 const version = manifests.native.version;
 const names = new Set(Object.values(manifests).map((m) => m.name));
@@ -89,7 +105,7 @@ for (const [dir, m] of Object.entries(manifests)) {
   if (m.publishConfig?.access !== 'public') fail(`${m.name} lacks publishConfig.access "public"`, 2);
   for (const [dep, range] of Object.entries({ ...m.dependencies, ...m.optionalDependencies })) {
     if (!names.has(dep)) continue;
-    const want = dep.startsWith('@deepsc/native-') ? version : `^${version}`;
+    const want = /^@deepsc\/(native|distributed)-/.test(dep) ? version : `^${version}`;
     if (range !== want) fail(`${m.name} depends on ${dep}@${range}; the release wants ${want}`, 2);
   }
 }
@@ -97,6 +113,11 @@ for (const [tag, dir] of Object.entries(enginePackages)) {
   const name = manifests[dir].name;
   if (manifests.native.optionalDependencies?.[name] !== version)
     fail(`@deepsc/native does not list ${name}@${version} (for ${tag}) in optionalDependencies`, 2);
+}
+for (const [tag, dir] of Object.entries(distributedPackages)) {
+  const name = manifests[dir].name;
+  if (manifests['packages/distributed'].optionalDependencies?.[name] !== version)
+    fail(`@deepsc/distributed does not list ${name}@${version} (for ${tag}) in optionalDependencies`, 2);
 }
 
 // --- the engine -------------------------------------------------------------------------------
@@ -172,6 +193,84 @@ if (engine) {
   );
 }
 
+// --- the gloo addon of @deepsc/distributed ---------------------------------------------------
+const distributedDir = distributedPackages[tag];
+let distributed;
+if (distributedDir) {
+  distributed = join(
+    root,
+    'packages',
+    'distributed',
+    'build',
+    'bin',
+    `${process.platform}-${process.arch}`,
+    'deepsc_distributed.node',
+  );
+  if (opts['reuse-engine']) {
+    if (!existsSync(distributed))
+      fail(
+        `--reuse-engine: no gloo addon at ${distributed} (npm run build:addon --workspace @deepsc/distributed)`,
+        2,
+      );
+  } else {
+    const t = Date.now();
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'packages', 'distributed', 'scripts', 'build-addon.mjs'), '--require'],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (r.status !== 0) fail('the gloo addon did not build (output above; it needs libgloo-dev)');
+    console.log(`[release] gloo addon built in ${seconds(t)} s`);
+  }
+}
+
+let distributedInfo;
+if (distributed) {
+  const manifest = manifests[distributedDir];
+  const probe = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const b = require(${JSON.stringify(distributed)}); console.log(JSON.stringify({ group: typeof b.NativeProcessGroup, hookAbiVersion: b.hookAbiVersion }))`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (probe.status !== 0) fail(`the gloo addon ${distributed} does not load: ${probe.stderr.trim()}`);
+  const loaded = JSON.parse(probe.stdout);
+  if (loaded.group !== 'function' || !Number.isInteger(loaded.hookAbiVersion))
+    fail(`${distributed} is not @deepsc/distributed's addon (no NativeProcessGroup or hookAbiVersion)`);
+  const deps = elfDependencies(distributed);
+  const runtime = manifest.deepsc?.runtimeLibraries ?? {};
+  const stray = deps.needed.filter((n) => !systemLibraries.includes(n) && !(n in runtime));
+  if (stray.length)
+    fail(
+      `the gloo addon needs ${stray.join(', ')}, which ${manifest.name}'s deepsc.runtimeLibraries does not name`,
+    );
+  for (const [want, prefix] of [
+    ['glibcFloor', 'GLIBC_'],
+    ['glibcxxFloor', 'GLIBCXX_'],
+  ]) {
+    const floor = manifest.deepsc?.[want];
+    const needs = newestVersion(deps, prefix);
+    if (!floor) fail(`${distributedDir}/package.json states no deepsc.${want}`, 2);
+    if (needs && compareVersions(needs, floor) > 0)
+      fail(`the gloo addon needs ${prefix}${needs}, but ${manifest.name} states ${floor}`);
+  }
+  distributedInfo = {
+    version,
+    hookAbiVersion: loaded.hookAbiVersion,
+    glibcFloor: newestVersion(deps, 'GLIBC_'),
+    glibcxxFloor: newestVersion(deps, 'GLIBCXX_'),
+    needed: deps.needed,
+    runtimePackages: runtime,
+  };
+  console.log(
+    `[release] gloo addon ${version}: glibc >= ${distributedInfo.glibcFloor}, libstdc++ >= ${distributedInfo.glibcxxFloor}, needs ${deps.needed.join(' ')}`,
+  );
+}
+
 // --- dist/ ------------------------------------------------------------------------------------
 if (!opts['no-tsc']) {
   const t = Date.now();
@@ -215,6 +314,16 @@ try {
     writeFileSync(join(dir, 'deepsc_native.build.json'), `${JSON.stringify(engineInfo, null, 2)}\n`);
     packed.push(pack(dir));
   }
+  if (distributed) {
+    const dir = join(stage, 'distributed');
+    cpSync(join(root, distributedDir), dir, { recursive: true });
+    copyFileSync(distributed, join(dir, 'deepsc_distributed.node'));
+    writeFileSync(
+      join(dir, 'deepsc_distributed.build.json'),
+      `${JSON.stringify(distributedInfo, null, 2)}\n`,
+    );
+    packed.push(pack(dir));
+  }
   for (const dir of publishable) {
     const p = pack(join(root, dir));
     for (const need of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts'])
@@ -246,11 +355,12 @@ if (!opts['no-publish-check']) {
 const summary = {
   version,
   engine: engineInfo ?? null,
+  distributed: distributedInfo ?? null,
   tarballs: packed.map(({ name, file, size, unpackedSize }) => ({ name, file, size, unpackedSize })),
 };
 writeFileSync(join(out, 'release.json'), `${JSON.stringify(summary, null, 2)}\n`);
 for (const p of packed)
   console.log(
-    `${p.name.padEnd(30)} ${(p.size / 1024).toFixed(0).padStart(7)} kB  (${(p.unpackedSize / 1024).toFixed(0)} kB unpacked)  ${p.file}`,
+    `${p.name.padEnd(35)} ${(p.size / 1024).toFixed(0).padStart(7)} kB  (${(p.unpackedSize / 1024).toFixed(0)} kB unpacked)  ${p.file}`,
   );
 console.log(`[release] ${packed.length} tarballs in ${out} (${seconds(started)} s)`);

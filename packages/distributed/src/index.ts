@@ -9,6 +9,7 @@ export {
   addonPathVariable,
   type DistributedBinding,
   loadDistributedBinding,
+  loadedAddonPath,
   type NativeGroupOptions,
   type NativeProcessGroup,
 } from './binding.js';

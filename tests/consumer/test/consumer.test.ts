@@ -4,8 +4,10 @@
 // dependencies from the registry) and a PATH with no cmake, no C/C++ compiler and no nvcc, and
 // used: @deepsc/io alone, @deepsc/core training, `npx deepsc`, what an op-plugin author needs
 // (the plugin header and @deepsc/native/testing, from the installed package), strict TypeScript consumers
-// (this repository's TS and TS 7). Then the engine package is removed: the clear error, and
-// `deepsc info` still exits 0. Timings go to stdout (the release notes quote them).
+// (this repository's TS and TS 7), @deepsc/distributed's prebuilt gloo addon (a 2-process
+// all-reduce; then its clear errors without libgloo.so.0 and without the addon package). Then the
+// engine package is removed: the clear error, and `deepsc info` still exits 0. Timings go to
+// stdout (the release notes quote them).
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -27,6 +29,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repo = realpathSync(fileURLToPath(new URL('../../../', import.meta.url)));
 const here = fileURLToPath(new URL('../project/', import.meta.url));
 const enginePackage = '@deepsc/native-linux-x64-gnu';
+const distributedPackage = '@deepsc/distributed-linux-x64-gnu';
+/** Whether this machine has gloo's shared library (libgloo0), which the prebuilt addon links. */
+const hasGloo = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].some((d) =>
+  existsSync(join(d, 'libgloo.so.0')),
+);
 const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
 const onLinuxGnu =
   process.platform === 'linux' && process.arch === 'x64' && Boolean(report?.header?.glibcVersionRuntime);
@@ -113,12 +120,13 @@ describe('the packages as a user installs them', () => {
     const expected = [
       '@deepsc/cli',
       '@deepsc/core',
+      '@deepsc/distributed',
       '@deepsc/eval',
       '@deepsc/io',
       '@deepsc/native',
       '@deepsc/train',
     ];
-    expect(names).toEqual(onLinuxGnu ? [...expected, enginePackage].sort() : expected);
+    expect(names).toEqual(onLinuxGnu ? [...expected, enginePackage, distributedPackage].sort() : expected);
     for (const p of packed) expect(p.size).toBeGreaterThan(0);
   });
 
@@ -150,7 +158,14 @@ describe('the packages as a user installs them', () => {
   describe.skipIf(!onLinuxGnu)('everything, with the prebuilt engine (linux-x64-gnu)', () => {
     let app: string;
     beforeAll(() => {
-      app = project('app', ['train-three-steps.mjs', 'types.ts', 'first-op.mjs', 'plugin-kit.mjs']);
+      app = project('app', [
+        'train-three-steps.mjs',
+        'types.ts',
+        'first-op.mjs',
+        'plugin-kit.mjs',
+        'all-reduce.mjs',
+        'no-addon.mjs',
+      ]);
       const i = run(app, 'npm', [
         'install',
         '--no-audit',
@@ -240,6 +255,50 @@ describe('the packages as a user installs them', () => {
         'types.ts',
       ]);
       expect(r.status, ok(r)).toBe(0);
+    });
+
+    describe("@deepsc/distributed's prebuilt gloo addon", () => {
+      it.skipIf(!hasGloo)('two processes broadcast and all-reduce through it (needs libgloo0)', () => {
+        const r = run(app, 'node', ['all-reduce.mjs'], 60_000);
+        expect(r.status, ok(r)).toBe(0);
+        expect(JSON.parse(r.stdout)).toEqual({
+          broadcast: [1.5, -2, 3],
+          sum: [3, 30],
+          rank1: 0,
+          addon: join(app, 'node_modules', distributedPackage, 'deepsc_distributed.node'),
+        });
+        timings.allReduceSeconds = r.ms / 1000;
+      });
+
+      it('without libgloo.so.0 the error names the package to install (libgloo0)', () => {
+        const addon = join(app, 'node_modules', distributedPackage, 'deepsc_distributed.node');
+        const bytes = readFileSync(addon);
+        const at = bytes.indexOf(Buffer.from('libgloo.so.0\0'));
+        expect(at).toBeGreaterThan(0);
+        // The same dlopen failure as a machine without libgloo0: DT_NEEDED names a missing library.
+        Buffer.from('libgloo.so.9\0').copy(bytes, at);
+        writeFileSync(addon, bytes);
+        const r = run(app, 'node', ['no-addon.mjs']);
+        expect(r.status, ok(r)).toBe(0);
+        const { name, message } = JSON.parse(r.stdout);
+        expect(name).toBe('DistributedUnavailableError');
+        expect(message).toMatch(
+          /^the gloo library is missing \(.*libgloo\.so\.9: cannot open shared object file/,
+        );
+        expect(message).toContain('apt-get install libgloo0');
+      });
+
+      it('without the addon package the error says to install it or how to build one', () => {
+        rmSync(join(app, 'node_modules', distributedPackage), { recursive: true, force: true });
+        const r = run(app, 'node', ['no-addon.mjs']);
+        expect(r.status, ok(r)).toBe(0);
+        const { name, message } = JSON.parse(r.stdout);
+        expect(name).toBe('DistributedUnavailableError');
+        expect(message).toContain(`${distributedPackage} is not installed`);
+        expect(message).toContain(`npm i ${distributedPackage}@`);
+        expect(message).toContain('apt-get install libgloo-dev');
+        expect(message).toContain('npx deepsc-build-distributed');
+      });
     });
 
     describe('without the engine package (optional dependencies omitted)', () => {
