@@ -3,14 +3,18 @@
  * header through Node's resolution of @deepsc/native (no repository-relative path), builds the
  * shared library from a clean folder with CMake (the engine is not rebuilt), then its own test
  * suite runs: the case table with finite differences through @deepsc/native/testing, CUDA
- * against the CPU where a GPU is present, and a tiny network using the op that trains.
+ * against the CPU where a GPU is present, and a tiny network using the op that trains. A copy
+ * outside the repository, whose only link to the engine is node_modules/@deepsc/native, builds
+ * too (so the template holds no repository-relative path; tests/consumer checks that the
+ * published tarball carries the header). Its build script's refusals are a table.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { forward, loadOpLibrary } from '../lib/index.js';
 
 const template = fileURLToPath(new URL('../../examples/custom-op/', import.meta.url));
 const engine = join(template, '..', '..', 'native', 'build', 'bin');
@@ -26,6 +30,28 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 describe('the custom-op template', () => {
+  it('builds outside the repository, finding the header only through node_modules/@deepsc/native', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deepsc-my-op-'));
+    try {
+      cpSync(template, dir, { recursive: true, filter: (src) => !/[/\\](build|node_modules)$/.test(src) });
+      mkdirSync(join(dir, 'node_modules', '@deepsc'), { recursive: true });
+      symlinkSync(join(template, '..', '..', 'native'), join(dir, 'node_modules', '@deepsc', 'native'));
+      const build = spawnSync(process.execPath, ['scripts/build.mjs', '--cuda', 'off'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: cleanEnv(),
+      });
+      expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
+      const lib = loadOpLibrary(join(dir, 'build', 'libmy_swish.so'));
+      expect(lib.ops.map((o) => o.name)).toEqual(['my_swish']);
+      const [y] = forward('my_swish', { beta: 2 }, [{ data: Float32Array.from([0, 1]), shape: [2] }]);
+      expect(y?.data[0]).toBe(0);
+      expect(y?.data[1]).toBeCloseTo(1 / (1 + Math.exp(-2)), 6); // x sigmoid(2 x) at x = 1
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('builds from clean without touching the engine, and its tests pass', () => {
     const engineFiles = (() => {
       const f = join(engine, `${process.platform}-${process.arch}`);
