@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { ViteUserConfig } from 'vitest/config';
 
 /**
@@ -14,4 +15,16 @@ export const shared: ViteUserConfig = {
     pool: 'forks',
     reporters: process.env.CI ? ['default'] : ['default'],
   },
+};
+
+/**
+ * {@link shared} with test files run two at a time even on a 2-core machine (vitest's default
+ * there is one worker). For suites whose files share no folders, ports or timing budgets (io,
+ * eval, core, train); it saved 10-35% of their wall time on CI's 2 cores (docs/architecture.md,
+ * "CI time"). Suites with multi-process or time-limited tests (native, distributed, cli) keep
+ * the default.
+ */
+export const parallelFiles: ViteUserConfig = {
+  ...shared,
+  test: { ...shared.test, maxWorkers: Math.max(2, availableParallelism() - 1) },
 };

@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { shared } from '../../vitest.shared.js';
+import { parallelFiles } from '../../vitest.shared.js';
 
-export default defineConfig(shared);
+export default defineConfig(parallelFiles);
