@@ -22,7 +22,7 @@ unsigned blocks(int64_t n) { return static_cast<unsigned>(n / 256 + 1 < 4096 ? n
 
 int32_t launched(deepsc_error* err) {
   const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? DEEPSC_OK : deepsc_fail(err, DEEPSC_ERR_RUNTIME, "my_swish: %s", cudaGetErrorString(e));
+  return e == cudaSuccess ? DEEPSC_OK : deepsc_fail(err, DEEPSC_ERR_RUNTIME, "kernel launch: %s", cudaGetErrorString(e));
 }
 
 }  // namespace
