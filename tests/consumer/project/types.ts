@@ -10,6 +10,7 @@ import type {
   GraphIdentity,
   Tensor,
 } from '@deepsc/core';
+import type { DistributedUnavailableError, ProcessGroup, ProcessGroupOptions } from '@deepsc/distributed';
 import type { SegmentationMetricOptions, Triple } from '@deepsc/eval';
 import type { Affine, Mat3, NiftiVolume, SynthGrid, Vec3, Volume, VolumeGrid } from '@deepsc/io';
 import type { EngineInfo, EngineStatus, PlatformTarget } from '@deepsc/native';
@@ -38,6 +39,9 @@ export interface Everything {
   platform: PlatformTarget;
   config: TrainConfig;
   result: TrainResult;
+  group: ProcessGroup;
+  groupOptions: ProcessGroupOptions;
+  noGloo: DistributedUnavailableError;
 }
 
 export function describeStatus(s: EngineStatus): string {
