@@ -6,10 +6,22 @@
  * against the CPU where a GPU is present, and a tiny network using the op that trains. A copy
  * outside the repository, whose only link to the engine is node_modules/@deepsc/native, builds
  * too (so the template holds no repository-relative path; tests/consumer checks that the
- * published tarball carries the header). Its build script's refusals are a table.
+ * published tarball carries the header). docs/custom-ops.md's test file and training script run
+ * as written in the built template, and the test file type-checks. Its build script's refusals
+ * are a table.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +96,63 @@ describe('the custom-op template', () => {
       : 0;
     expect(after).toBe(engineFiles);
   }, 180_000);
+
+  it("docs/custom-ops.md's test and training blocks run as written in the built template", () => {
+    // The guide's blocks: its test file (section 4) and its training script (section 5), put where
+    // the guide puts them (test/, the package's folder) under names of their own, then removed.
+    const guide = readFileSync(join(template, '..', '..', 'docs', 'custom-ops.md'), 'utf8');
+    const blocks = [...guide.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({
+      lang: m[1],
+      code: m[2] ?? '',
+    }));
+    const testBlock = blocks.find((b) => b.lang === 'ts' && b.code.includes('checkOp('));
+    const trainBlock = blocks.find((b) => b.lang === 'js' && b.code.includes('trainStep('));
+    expect(testBlock && trainBlock, 'the guide has a test block and a training block').toBeTruthy();
+    const testFile = join(template, 'test', `guide-${process.pid}.test.ts`);
+    const trainFile = join(template, `guide-train-${process.pid}.mjs`);
+    const saved = join(template, 'my-net.safetensors');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips terminal colours
+    const strip = (t: string) => t.replace(/\u001b\[[0-9;]*m/g, '');
+    try {
+      writeFileSync(testFile, testBlock?.code ?? '');
+      writeFileSync(trainFile, trainBlock?.code ?? '');
+      const tests = spawnSync(
+        process.execPath,
+        [join(template, '..', '..', 'node_modules', 'vitest', 'vitest.mjs'), 'run', testFile],
+        { cwd: template, encoding: 'utf8', env: cleanEnv() },
+      );
+      const out = strip(`${tests.stdout}\n${tests.stderr}`);
+      expect(tests.status, out).toBe(0);
+      expect(out).toMatch(/Tests\s+\S*6 passed/);
+      // ...and type-checks with the template's strict settings (a missing import fails only here
+      // on a machine without a GPU).
+      const tsc = spawnSync(
+        process.execPath,
+        [
+          join(template, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          'tsconfig.json',
+          '--customConditions',
+          'source',
+        ],
+        { cwd: template, encoding: 'utf8', env: cleanEnv() },
+      );
+      expect(tsc.status, `${tsc.stdout}\n${tsc.stderr}`).toBe(0);
+      // In the repository @deepsc/core resolves to its TypeScript sources (tsx runs them).
+      const train = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', trainFile], {
+        cwd: template,
+        encoding: 'utf8',
+        env: cleanEnv(),
+      });
+      expect(train.status, `${train.stdout}\n${train.stderr}`).toBe(0);
+      const losses = [...train.stdout.matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+      expect(losses).toHaveLength(4);
+      expect(losses.at(-1)).toBeLessThan((losses[0] as number) / 10); // the guide: 1.2 to 0.03
+      expect(existsSync(saved)).toBe(true);
+    } finally {
+      for (const f of [testFile, trainFile, saved]) rmSync(f, { force: true });
+    }
+  }, 120_000);
 });
 
 describe("the template's build script refuses what it cannot do, naming it (exit 2, nothing built)", () => {
