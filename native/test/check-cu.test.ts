@@ -23,40 +23,42 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+const refusals: { name: string; args: string[]; env: Record<string, string>; fragments: string[] }[] = [
+  { name: 'no file', args: [], env: {}, fragments: ['no .cu file given', 'usage:'] },
+  {
+    name: 'not a .cu file',
+    args: ['src/registry.cpp'],
+    env: {},
+    fragments: ["'src/registry.cpp' is not a .cu file"],
+  },
+  {
+    name: 'a missing file',
+    args: ['src/cuda/nope.cu'],
+    env: {},
+    fragments: ["'src/cuda/nope.cu' not found", 'nope.cu'],
+  },
+  {
+    name: 'a bad --arch',
+    args: ['--arch', 'sm90', 'src/cuda/relu.cu'],
+    env: {},
+    fragments: ["got 'sm90'"],
+  },
+  {
+    name: 'an unknown option',
+    args: ['-O3', 'src/cuda/relu.cu'],
+    env: {},
+    fragments: ["unknown option '-O3'"],
+  },
+  {
+    name: 'no nvcc',
+    args: ['src/cuda/relu.cu'],
+    env: { CUDACXX: join(scratch, 'no-nvcc') },
+    fragments: ['nvcc not found', 'CUDACXX'],
+  },
+];
+
 describe('check:cu refuses bad usage with exit code 2', () => {
-  it.each([
-    { name: 'no file', args: [], env: {}, fragments: ['no .cu file given', 'usage:'] },
-    {
-      name: 'not a .cu file',
-      args: ['src/registry.cpp'],
-      env: {},
-      fragments: ["'src/registry.cpp' is not a .cu file"],
-    },
-    {
-      name: 'a missing file',
-      args: ['src/cuda/nope.cu'],
-      env: {},
-      fragments: ["'src/cuda/nope.cu' not found", 'nope.cu'],
-    },
-    {
-      name: 'a bad --arch',
-      args: ['--arch', 'sm90', 'src/cuda/relu.cu'],
-      env: {},
-      fragments: ["got 'sm90'"],
-    },
-    {
-      name: 'an unknown option',
-      args: ['-O3', 'src/cuda/relu.cu'],
-      env: {},
-      fragments: ["unknown option '-O3'"],
-    },
-    {
-      name: 'no nvcc',
-      args: ['src/cuda/relu.cu'],
-      env: { CUDACXX: join(scratch, 'no-nvcc') },
-      fragments: ['nvcc not found', 'CUDACXX'],
-    },
-  ])('$name', ({ args, env, fragments }) => {
+  it.each(refusals)('$name', ({ args, env, fragments }) => {
     const r = run(args, env);
     expect(r.status, r.out).toBe(2);
     for (const f of fragments) expect(r.out).toContain(f);
