@@ -6,8 +6,8 @@
 //
 //   npm run -w @deepsc/native check:cu -- src/cuda/relu.cu [more.cu ...] [--arch 90]
 //
-// Paths are taken relative to the folder the command was started from (npm's INIT_CWD), else
-// to native/. Exit codes: 0 every file compiles, 1 nvcc rejected a file (its diagnostics are
+// Paths are taken relative to the folder the command was started from (npm's INIT_CWD, else
+// the working directory), else to native/. Exit codes: 0 every file compiles, 1 nvcc rejected a file (its diagnostics are
 // printed), 2 usage (no file, not a .cu file, a missing file, a bad --arch, no nvcc).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -39,8 +39,8 @@ function usage(message) {
 
 function findFile(arg) {
   if (isAbsolute(arg)) return arg;
-  const fromCaller = process.env.INIT_CWD ? resolve(process.env.INIT_CWD, arg) : null;
-  if (fromCaller && existsSync(fromCaller)) return fromCaller;
+  const fromCaller = resolve(process.env.INIT_CWD ?? process.cwd(), arg);
+  if (existsSync(fromCaller)) return fromCaller;
   return resolve(nativeDir, arg);
 }
 
