@@ -43,7 +43,8 @@ struct OpArgs {
 };
 
 /// Backward: `in` and `out` are the forward's; `grad_out` holds dL/d(out) (one per output;
-/// absent = zero). Write dL/d(in[i]) into `grad_in[i]` when it is present, overwriting it.
+/// absent = zero). Write dL/d(in[i]) into `grad_in[i]` when it is present, overwriting it
+/// (adding into it where `accumulate` says so).
 /// Absent `grad_in` entries are not needed and must not be computed if that costs time.
 struct OpGradArgs {
   std::span<const TensorView> in;
@@ -51,6 +52,10 @@ struct OpGradArgs {
   std::span<const TensorView> grad_out;
   std::span<const TensorView> grad_in;
   Workspace ws;
+  /// Bit i set: add dL/d(in[i]) into `grad_in[i]` instead of overwriting it (a second gradient
+  /// contribution). Set only for the inputs an op declares it can accumulate into (see
+  /// src/graph/accumulate_into.h); every other op always sees 0.
+  uint64_t accumulate = 0;
 };
 
 }  // namespace deepsc

@@ -28,9 +28,10 @@ void conv3d_forward(const Conv3dParams& p, const OpArgs& a) {
   conv::forward(g, a.in[0].data, a.in[1].data, b, a.out[0].data, a.ws);
 }
 
-/// dx from dy and w.
-void conv3d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx, Workspace ws) {
-  conv::backward_data(g, dy, w, nullptr, dx, ws);
+/// dx from dy and w (`accumulate`: dx += it).
+void conv3d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx, Workspace ws,
+                          bool accumulate) {
+  conv::backward_data(g, dy, w, nullptr, dx, ws, accumulate);
 }
 
 /// dw from x and dy.
@@ -46,7 +47,8 @@ void conv3d_backward_bias(const ConvGeometry& g, const float* dy, float* db) {
 void conv3d_backward(const Conv3dParams& p, const OpGradArgs& a) {
   const ConvGeometry g = geometry_of(p, a.in);
   const float* dy = a.grad_out[0].data;
-  if (a.grad_in[0].present()) conv3d_backward_data(g, dy, a.in[1].data, a.grad_in[0].data, a.ws);
+  if (a.grad_in[0].present())
+    conv3d_backward_data(g, dy, a.in[1].data, a.grad_in[0].data, a.ws, (a.accumulate & 1u) != 0);
   if (a.grad_in[1].present()) conv3d_backward_weight(g, a.in[0].data, dy, a.grad_in[1].data, a.ws);
   if (a.grad_in.size() > 2 && a.grad_in[2].present()) conv3d_backward_bias(g, dy, a.grad_in[2].data);
 }

@@ -29,6 +29,7 @@
 
 #include "cpu/isa/conv3d_isa.h"
 #include "deepsc/cpu_features.h"
+#include "deepsc/error.h"
 #include "deepsc/threadpool.h"
 
 namespace deepsc::cpu::conv {
@@ -357,12 +358,15 @@ int64_t set_slot_floats(const JobSet& s) {
 /// copy-out. `wpacked[q]`: job q's packed weights. Slots come from what the workspace holds.
 void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int64_t src_c,
               const std::vector<const float*>& wpacked, const float* bias, float* dst, int64_t dst_n, int64_t dst_c,
-              float* ws, int64_t ws_floats, bool prefilled = false) {
+              float* ws, int64_t ws_floats, bool prefilled = false, bool accumulate = false) {
   if (set.jobs.empty() || N == 0 || set.jobs[0].ax[0].J == 0) return;
   const Job& j0 = set.jobs[0];
   const Plan& p0 = set.plans[0];
   const size_t nj = set.jobs.size();
   // `prefilled`: dst already holds the bias (or zeros), so jobs with no taps have nothing to do.
+  // `accumulate`: the result is added to dst (dst += conv) instead of overwriting it; each
+  // element is computed in full first and added once, so the sum is the same as adding a
+  // separately computed result.
   if (prefilled && std::all_of(set.plans.begin(), set.plans.end(), [](const Plan& p) { return p.E == 0; })) return;
   std::vector<std::vector<int64_t>> xoff(nj), voff(nj);
   int64_t fmas = 0;
@@ -431,7 +435,7 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
         // whole vectors, no copy: the kernel writes straight into dst.
         const bool whole = A1.o_step == 1 && A2.o_step == 1 && A2.o_phase == 0 && p.Wq == A2.J && T2 == A2.J;
         float* out0 = dst + n * dst_n + o0 * dst_c + (d * T1 + A1.o_phase + jh0) * T2;
-        const bool direct = whole && nrows * p.Wq == p.nvec * kPixelAlign && !p.rowwise;
+        const bool direct = !accumulate && whole && nrows * p.Wq == p.nvec * kPixelAlign && !p.rowwise;
         corr_kernel(CorrArgs{xs, xoff[q].data() + er.e0, er.e1 - er.e0,
                              wpacked[q] + kb0 * p.E * kOutBlock + er.e0 * kOutBlock, p.E * kOutBlock,
                              bias ? bias + o0 : nullptr, o1 - o0, direct ? out0 : ybuf + o0 * p.npix,
@@ -446,7 +450,10 @@ void run_corr(const JobSet& set, int64_t N, const float* src, int64_t src_n, int
           for (int64_t i = 0; i < nrows; i += whole ? nrows : 1) {
             const float* b = ybuf + o * p.npix + i * p.Wq;
             float* out = dst + n * dst_n + o * dst_c + (d * T1 + A1.o_phase + A1.o_step * (jh0 + i)) * T2 + A2.o_phase;
-            if (whole) std::memcpy(out, b, sizeof(float) * A2.J * nrows);
+            if (accumulate) {
+              const int64_t len = whole ? A2.J * nrows : A2.J;
+              for (int64_t w = 0; w < len; ++w) out[w * (whole ? 1 : A2.o_step)] += b[w];
+            } else if (whole) std::memcpy(out, b, sizeof(float) * A2.J * nrows);
             else if (A2.o_step == 1) std::memcpy(out, b, sizeof(float) * A2.J);
             else if (active_isa() == Isa::avx512)
               strided_store_avx512(b, A2.J, A2.o_step, out);
@@ -571,7 +578,7 @@ int64_t backward_weight_workspace(const Geometry& g) {
   return wgrad_workspace(make_wgrad_plan(forward_job(g), g.N, pool_slots()));
 }
 
-void forward(const Geometry& g, const float* x, const float* w, const float* b, float* y, Workspace ws) {
+void forward(const Geometry& g, const float* x, const float* w, const float* b, float* y, Workspace ws, bool accumulate) {
   const JobSet set = make_set({forward_job(g)});
   if (set.jobs.empty()) return;
   const Job& j = set.jobs[0];
@@ -583,20 +590,23 @@ void forward(const Geometry& g, const float* x, const float* w, const float* b, 
     const float* wg = w + gr * Kg * Cg * tp;
     pack_corr_weights(j, p, ws.data, wg, Cg * tp, tp, g.k);
     run_corr(set, g.N, x + gr * Cg * in_sp, g.C * in_sp, in_sp, {ws.data}, b ? b + gr * Kg : nullptr,
-             y + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data + wfl, ws.floats - wfl);
+             y + gr * Kg * out_sp, g.K * out_sp, out_sp, ws.data + wfl, ws.floats - wfl, false, accumulate);
   }
 }
 
-void backward_data(const Geometry& g, const float* dy, const float* w, const float* b, float* dx, Workspace ws) {
+void backward_data(const Geometry& g, const float* dy, const float* w, const float* b, float* dx, Workspace ws,
+                   bool accumulate) {
   const int64_t Cg = g.C / g.groups, Kg = g.K / g.groups, tp = taps(g);
   const int64_t in_sp = spatial(g.in), out_sp = spatial(g.out);
   const std::vector<JobSet> sets = backward_data_sets(g);
   // Stride phases no tap reaches (a strided 1x1x1 conv: 7 of 8) get only the bias: fill dx
-  // with it at memory speed up front rather than run those phase jobs through the slabs.
+  // with it at memory speed up front rather than run those phase jobs through the slabs (when
+  // accumulating with no bias, they add nothing: dx already holds what they leave).
   bool prefill = false;
   for (const JobSet& set : sets)
     for (const Plan& p : set.plans) prefill = prefill || p.E == 0;
-  if (prefill)
+  if (accumulate && b) fail(ErrorKind::Runtime, "conv backward_data", "accumulating into dx with a bias is not supported");
+  if (prefill && !accumulate)
     parallel_for(g.N * g.C, std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, in_sp)),
                  [&](int64_t r0, int64_t r1) {
                    if (!b) std::memset(dx + r0 * in_sp, 0, sizeof(float) * (r1 - r0) * in_sp);
@@ -616,7 +626,7 @@ void backward_data(const Geometry& g, const float* dy, const float* w, const flo
         at += corr_weights_floats(set.jobs[q], set.plans[q]);
       }
       run_corr(set, g.N, dy + gr * Kg * out_sp, g.K * out_sp, out_sp, packed, b ? b + gr * Cg : nullptr,
-               dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl, prefill);
+               dx + gr * Cg * in_sp, g.C * in_sp, in_sp, ws.data + wfl, ws.floats - wfl, prefill, accumulate);
     }
   }
 }

@@ -30,9 +30,10 @@ void conv_transpose3d_forward(const ConvTranspose3dParams& p, const OpArgs& a) {
   conv::backward_data(g, a.in[0].data, a.in[1].data, b, a.out[0].data, a.ws);
 }
 
-/// dx = conv3d(dy, w): the convolution this op transposes.
-void conv_transpose3d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx, Workspace ws) {
-  conv::forward(g, dy, w, nullptr, dx, ws);
+/// dx = conv3d(dy, w): the convolution this op transposes (`accumulate`: dx += it).
+void conv_transpose3d_backward_data(const ConvGeometry& g, const float* dy, const float* w, float* dx, Workspace ws,
+                                    bool accumulate) {
+  conv::forward(g, dy, w, nullptr, dx, ws, accumulate);
 }
 
 /// dw[c][k] = sum x[c] * dy[k] at the matching positions: conv3d's weight gradient with the
@@ -44,7 +45,8 @@ void conv_transpose3d_backward_weight(const ConvGeometry& g, const float* x, con
 void conv_transpose3d_backward(const ConvTranspose3dParams& p, const OpGradArgs& a) {
   const ConvGeometry g = geometry_of(p, a.in);
   const float* dy = a.grad_out[0].data;
-  if (a.grad_in[0].present()) conv_transpose3d_backward_data(g, dy, a.in[1].data, a.grad_in[0].data, a.ws);
+  if (a.grad_in[0].present())
+    conv_transpose3d_backward_data(g, dy, a.in[1].data, a.grad_in[0].data, a.ws, (a.accumulate & 1u) != 0);
   if (a.grad_in[1].present()) conv_transpose3d_backward_weight(g, a.in[0].data, dy, a.grad_in[1].data, a.ws);
   if (a.grad_in.size() > 2 && a.grad_in[2].present())
     conv::channel_sums(g.N, g.C, g.in[0] * g.in[1] * g.in[2], dy, a.grad_in[2].data);

@@ -2,9 +2,13 @@
 // both depends on something that wants one (a trainable parameter, a requested input) and
 // leads to a seed (the loss, a seeded output). Nodes run backward in reverse forward order, so
 // a value's gradient is complete before its producer reads it. The first contribution to a
-// gradient writes its buffer directly (kernels overwrite); later ones go to a temporary that
-// an accumulate step adds in.
+// gradient writes its buffer directly (kernels overwrite); a later one is added straight into
+// it by a kernel that can (graph/accumulate_into.h, BuildOptions::accumulate_into), else goes
+// to a temporary that an accumulate step adds in.
+#include <algorithm>
+
 #include "deepsc/backward_reads.h"
+#include "graph/accumulate_into.h"
 #include "graph/program.h"
 
 namespace deepsc::graph {
@@ -131,6 +135,10 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
       if (!written[static_cast<size_t>(id)]) {
         s.grad_in.push_back(p.grad_buf[static_cast<size_t>(id)]);
         written[static_cast<size_t>(id)] = true;
+      } else if (opt.accumulate_into && accumulates_into(node.op, i) &&
+                 std::count(node.inputs.begin(), node.inputs.end(), id) == 1) {
+        s.grad_in.push_back(p.grad_buf[static_cast<size_t>(id)]);
+        s.accumulate |= uint64_t(1) << i;
       } else {
         const int t = add_arena(p, values[static_cast<size_t>(id)].shape.size(),
                                 "gradient contribution of node '" + node.name + "' to " + g.describe(id));

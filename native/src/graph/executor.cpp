@@ -71,6 +71,7 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
     fail(ErrorKind::Type, "compile", "mode 'train' needs a loss (builder.loss(value)) or seeded outputs");
   bo.in_place = opt.in_place;
   bo.declared_reads = opt.declared_reads;
+  bo.accumulate_into = backend_ == Backend::cpu;  // the CUDA conv kernels overwrite their target
   has_backward_ = opt.backward;
   if (opt.backward && !opt.recompute.empty()) {
     // What recomputation saves: the same program planned without it (planning is cheap).
@@ -431,7 +432,8 @@ void Executor::run_steps(int begin, int end, const std::vector<std::vector<float
         break;
       case StepKind::backward:
         for (int z : st.zero) fill(backend_, ptr(z), program_.buffers[static_cast<size_t>(z)].floats, 0.f);
-        run_backward(backend_, nodes[static_cast<size_t>(st.node)].op, OpGradArgs{sv.in, sv.out, sv.grad_out, sv.grad_in, sv.ws});
+        run_backward(backend_, nodes[static_cast<size_t>(st.node)].op,
+                     OpGradArgs{sv.in, sv.out, sv.grad_out, sv.grad_in, sv.ws, st.accumulate});
         if (backend_ != Backend::cpu) after_device_step(st);
         break;
       case StepKind::accumulate:

@@ -42,6 +42,9 @@ struct Step {
   /// Backward steps: which of `in` / `out` the kernel reads (its op's declared needs); the
   /// others are passed for their shapes only and do not keep their buffers alive. Empty: all.
   std::vector<bool> reads_in, reads_out;
+  /// Backward steps: bit i set: the kernel adds input i's gradient into grad_in[i] (a later
+  /// contribution written straight into the gradient; graph/accumulate_into.h).
+  uint64_t accumulate = 0;
   bool recompute = false;  ///< a forward kernel run again during the backward pass
   std::vector<int> zero;                         ///< buffers zero-filled before the kernel
   int workspace = -1;
@@ -58,6 +61,9 @@ struct BuildOptions {
   std::vector<std::string> recompute;
   bool in_place = true;           ///< let elementwise ops (forward and backward) write over an input nothing reads later
   bool declared_reads = true;     ///< false: every backward keeps all its op's inputs and outputs alive
+  /// Let kernels that can (graph/accumulate_into.h) add a later gradient contribution into the
+  /// gradient; false: every later contribution goes to a temporary and an accumulate step.
+  bool accumulate_into = true;
 };
 
 /// An elementwise forward that writes over its input (or a concat whose input `input` is
