@@ -14,11 +14,13 @@ const script = join(nativeDir, 'scripts', 'check-cu.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'check-cu-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function run(args: string[], env: Record<string, string> = {}) {
+/** Runs the script as `node scripts/check-cu.mjs` from `cwd` (no npm, so no INIT_CWD). */
+function run(args: string[], env: Record<string, string> = {}, cwd = nativeDir) {
+  const { INIT_CWD: _, ...outer } = process.env;
   const r = spawnSync(process.execPath, [script, ...args], {
-    cwd: nativeDir,
+    cwd,
     encoding: 'utf8',
-    env: { ...process.env, INIT_CWD: nativeDir, TMPDIR: scratch, ...env },
+    env: { ...outer, TMPDIR: scratch, ...env },
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -74,9 +76,10 @@ describe('check:cu compiles', () => {
     () => {
       const bad = join(scratch, 'bad.cu');
       writeFileSync(bad, '__global__ void k(float* x) { int unused; x[0] = 1.f; }\n');
-      const r = run(['src/cuda/relu.cu', bad]);
+      // From the repository root, as the guide's root form runs it.
+      const r = run(['native/src/cuda/relu.cu', bad], {}, join(nativeDir, '..'));
       expect(r.status, r.out).toBe(1);
-      expect(r.out).toMatch(/ok {3}\S*src\/cuda\/relu\.cu \(sm_90/);
+      expect(r.out).toContain(`ok   ${join(nativeDir, 'src', 'cuda', 'relu.cu')} (sm_90`);
       expect(r.out).toContain(`FAIL ${bad}`);
       expect(r.out).toContain('"unused" was declared but never referenced');
       expect(readdirSync(scratch).filter((f) => f.startsWith('deepsc-check-cu-'))).toEqual([]);

@@ -35,19 +35,19 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
   },
   {
     name: 'an OpAttrs entry for no op',
-    edit: (l) => ({ ...l, tsAttrs: { ...l.tsAttrs, gelu: [] } }),
-    fragments: ["'gelu' is in OpAttrs", 'but not in ops.def'],
+    edit: (l) => ({ ...l, tsAttrs: { ...l.tsAttrs, bogus: [] } }),
+    fragments: ["'bogus' is in OpAttrs", 'but not in ops.def'],
   },
   {
     name: 'an engine older than ops.def',
     edit: (l) => ({
       ...l,
-      opsDef: [...l.opsDef, 'gelu'],
-      tsAttrs: { ...l.tsAttrs, gelu: [] },
-      builder: { ...l.builder, gelu: 'gelu' },
-      opTests: [...l.opTests, 'gelu'],
+      opsDef: [...l.opsDef, 'bogus'],
+      tsAttrs: { ...l.tsAttrs, bogus: [] },
+      builder: { ...l.builder, bogus: 'bogus' },
+      opTests: [...l.opTests, 'bogus'],
     }),
-    fragments: ["'gelu' is in ops.def but not in the loaded engine"],
+    fragments: ["'bogus' is in ops.def but not in the loaded engine"],
   },
   {
     name: 'OpAttrs lacking an attribute the engine accepts',
@@ -71,8 +71,8 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
   },
   {
     name: 'a builder method for an op that does not exist',
-    edit: (l) => ({ ...l, builder: { ...l.builder, gelu: 'gelu' } }),
-    fragments: ["'gelu' is in the GraphBuilder methods", 'but not in ops.def'],
+    edit: (l) => ({ ...l, builder: { ...l.builder, bogus: 'bogus' } }),
+    fragments: ["'bogus' is in the GraphBuilder methods", 'but not in ops.def'],
   },
   {
     name: 'a builder method not named after its op',
@@ -101,11 +101,11 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
     name: 'ops_cuda.def naming an op ops.def lacks',
     edit: (l) => ({
       ...l,
-      cudaDef: [...l.cudaDef, 'gelu'],
-      cudaFiles: [...l.cudaFiles, 'gelu'],
-      cudaCases: [...l.cudaCases, 'gelu'],
+      cudaDef: [...l.cudaDef, 'bogus'],
+      cudaFiles: [...l.cudaFiles, 'bogus'],
+      cudaCases: [...l.cudaCases, 'bogus'],
     }),
-    fragments: ["'gelu' is in ops_cuda.def but not in ops.def"],
+    fragments: ["'bogus' is in ops_cuda.def but not in ops.def"],
   },
   {
     name: 'an op without a case table',
