@@ -1,6 +1,6 @@
 /**
- * The shape of a CUDA-vs-CPU case table: one file per op under `cases/`, listed in
- * `cases/index.ts`. Every op in native/src/cuda/ops_cuda.def needs one (the checks fail
+ * The shape of a CUDA-vs-CPU case table: one file per op under `cases/`, found by
+ * `cases/index.ts` (a glob over the folder, by file name). Every op in native/src/cuda/ops_cuda.def needs one (the checks fail
  * otherwise). The CPU kernel is the reference (its own tests check it against float64).
  */
 import type { OpAttrs, OpName, RawTensor } from '../../lib/index.js';
