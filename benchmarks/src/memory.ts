@@ -21,10 +21,10 @@ import {
   type MemoryPlanOptions,
   type ModelMemory,
   presetConfig,
-  Tensor,
   trainingStep,
 } from '@deepsc/core';
 import { twinStepArgs } from './peers/twin-args.js';
+import { randomStepInputs } from './random-step-inputs.js';
 import { runScript, writeResult } from './script-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -71,22 +71,11 @@ function peakRss(): number {
 /** In the worker process: `steps` training steps of ours on random data under `plan`. */
 async function ours(config: DeepScCovidConfig, plan: string, steps: number): Promise<OursResult> {
   const net = createDeepScCovid(config, { seed: 0, memoryPlan: PLANS[plan] as MemoryPlanOptions });
-  const c = net.config;
-  const rand = (shape: number[]) =>
-    Tensor.from(
-      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1),
-      shape,
-    );
-  const whole = rand([1, 1, ...c.wholeSize]);
-  const patch = rand([1, 1, ...c.patchSize]);
-  const mask = rand([1, 1, ...c.patchSize]);
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = (mask.data[i] as number) > 0.6 ? 1 : 0;
-  const d = c.wholeSize[0];
-  const region = { lo: [d / 4, 0, 0] as const, hi: [d / 4 + d / 2, c.wholeSize[1], c.wholeSize[2]] as const };
+  const inputs = randomStepInputs(net.config);
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    await trainingStep(net, { whole, patch, region, labels: [1], lesionMask: mask });
+    await trainingStep(net, inputs);
     times.push((performance.now() - t0) / 1000);
   }
   return { plan, times_s: times, peak_rss_bytes: peakRss(), memory: net.model.memory };

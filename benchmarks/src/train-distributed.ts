@@ -15,7 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDeepScCovid, presetConfig, Tensor, trainingStep } from '@deepsc/core';
+import { createDeepScCovid, presetConfig, trainingStep } from '@deepsc/core';
+import { randomStepInputs } from './random-step-inputs.js';
 import { runScript, writeResult } from './script-io.js';
 
 /** One configuration: processes x engine threads each, for a global batch of `batch` scans. */
@@ -67,18 +68,7 @@ async function worker(a: WorkerArgs): Promise<Measurement | null> {
       })
     : undefined;
   const net = createDeepScCovid(presetConfig('cpu'), { seed: 0 });
-  const c = net.config;
-  const rand = (shape: number[]) =>
-    Tensor.from(
-      Float32Array.from({ length: shape.reduce((x, y) => x * y, 1) }, () => Math.random() * 2 - 1),
-      shape,
-    );
-  const whole = rand([1, 1, ...c.wholeSize]);
-  const patch = rand([1, 1, ...c.patchSize]);
-  const mask = rand([1, 1, ...c.patchSize]);
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = (mask.data[i] as number) > 0.6 ? 1 : 0;
-  const d = c.wholeSize[0];
-  const region = { lo: [d / 4, 0, 0] as const, hi: [d / 4 + d / 2, c.wholeSize[1], c.wholeSize[2]] as const };
+  const inputs = randomStepInputs(net.config);
   const gradientFloats = net.model.trainableNames.reduce(
     (n, name) => n + net.model.parameter(name).data.length,
     0,
@@ -96,7 +86,7 @@ async function worker(a: WorkerArgs): Promise<Measurement | null> {
       const last = j === local - 1;
       await trainingStep(
         net,
-        { whole, patch, region, labels: [1], lesionMask: mask },
+        inputs,
         {},
         local === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
       );

@@ -12,8 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDeepScCovid, type DeepScCovidConfig, presetConfig, Tensor, trainingStep } from '@deepsc/core';
+import { createDeepScCovid, type DeepScCovidConfig, presetConfig, trainingStep } from '@deepsc/core';
 import { twinStepArgs } from './peers/twin-args.js';
+import { randomStepInputs } from './random-step-inputs.js';
 import { runScript, writeResult } from './script-io.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -61,22 +62,11 @@ function peakRss(): number {
 /** Runs in the worker process: our training step on random data. */
 async function ours(config: DeepScCovidConfig, warmup: number, steps: number): Promise<Measurement> {
   const net = createDeepScCovid(config, { seed: 0 });
-  const c = net.config;
-  const rand = (shape: number[]) =>
-    Tensor.from(
-      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.random() * 2 - 1),
-      shape,
-    );
-  const whole = rand([1, 1, ...c.wholeSize]);
-  const patch = rand([1, 1, ...c.patchSize]);
-  const mask = rand([1, 1, ...c.patchSize]);
-  for (let i = 0; i < mask.data.length; i++) mask.data[i] = (mask.data[i] as number) > 0.6 ? 1 : 0;
-  const d = c.wholeSize[0];
-  const region = { lo: [d / 4, 0, 0] as const, hi: [d / 4 + d / 2, c.wholeSize[1], c.wholeSize[2]] as const };
+  const inputs = randomStepInputs(net.config);
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const t0 = performance.now();
-    await trainingStep(net, { whole, patch, region, labels: [1], lesionMask: mask });
+    await trainingStep(net, inputs);
     if (i >= warmup) times.push((performance.now() - t0) / 1000);
   }
   return {
