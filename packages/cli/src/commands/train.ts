@@ -15,6 +15,7 @@ import { launch } from './launch.js';
 import {
   DEFAULT_DIST_TIMEOUT_S,
   gpuAssignment,
+  type LaunchOptionValues,
   launchPlan,
   type WorkerPlace,
   workerPlace,
@@ -29,7 +30,7 @@ import {
   workerFailure,
 } from './launch-worker.js';
 
-interface TrainOptions {
+interface TrainOptions extends LaunchOptionValues {
   config: string;
   set: string[];
   plugin: string[];
@@ -39,13 +40,6 @@ interface TrainOptions {
   force?: boolean;
   progress: string;
   json?: boolean;
-  nproc?: string;
-  nnodes?: string;
-  nodeRank?: string;
-  rendezvous?: string;
-  threadsPerProc?: string;
-  distTimeout?: string;
-  host?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
