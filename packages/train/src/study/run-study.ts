@@ -161,6 +161,15 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
     await mkdir(join(out, 'records'), { recursive: true });
     const records: StudyRunRecord[] = [];
     let skipped = 0;
+    // what a stop by Ctrl-C (between runs, during a run's training or during the timing) returns
+    const interrupted = (): StudyResult => ({
+      status: 'interrupted',
+      out,
+      runs: records,
+      skipped,
+      total: plan.length,
+      seconds: (performance.now() - t0) / 1000,
+    });
     const work: RunWork[] = [];
     for (const run of plan) work.push(await runWork(out, run));
     // time spent this session per kind of work, for the time left
@@ -179,15 +188,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
         continue;
       }
       // Ctrl-C during the cohort's generation (which cannot stop midway) or between runs
-      if (options.signal?.aborted)
-        return {
-          status: 'interrupted',
-          out,
-          runs: records,
-          skipped,
-          total: plan.length,
-          seconds: (performance.now() - t0) / 1000,
-        };
+      if (options.signal?.aborted) return interrupted();
       const t = performance.now();
       log(
         done
@@ -195,15 +196,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
           : `study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`,
       );
       const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
-      if (!record)
-        return {
-          status: 'interrupted',
-          out,
-          runs: records,
-          skipped,
-          total: plan.length,
-          seconds: (performance.now() - t0) / 1000,
-        };
+      if (!record) return interrupted();
       await writeStudyJson(recordPath, record);
       records.push(record);
       spent[kind].seconds += (performance.now() - t) / 1000;
@@ -225,15 +218,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
     let aggregate = await writeResults(out, spec, records, efficiency);
     if (!efficiency) {
       const timed = await timeArms(out, spec, plan, key, options);
-      if (timed === 'interrupted')
-        return {
-          status: 'interrupted',
-          out,
-          runs: records,
-          skipped,
-          total: plan.length,
-          seconds: (performance.now() - t0) / 1000,
-        };
+      if (timed === 'interrupted') return interrupted();
       if (timed) {
         efficiency = timed;
         aggregate = await writeResults(out, spec, records, efficiency);
