@@ -59,6 +59,24 @@ struct Arrays {
   size_t total = 0;
 };
 
+// Runs an in-place collective over the arrays: on the one array directly, or, for several,
+// once over their concatenation (gathered into one buffer and scattered back).
+template <class Collective>
+void in_place_over(const Arrays& a, Collective&& collective) {
+  if (a.data.size() == 1) {
+    collective(a.data[0], a.total);
+    return;
+  }
+  std::vector<float> flat(a.total);
+  size_t at = 0;
+  for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
+    std::memcpy(flat.data() + at, a.data[i], a.count[i] * sizeof(float));
+  collective(flat.data(), flat.size());
+  at = 0;
+  for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
+    std::memcpy(a.data[i], flat.data() + at, a.count[i] * sizeof(float));
+}
+
 Arrays arrays_of(const Napi::Value& v, const char* what, Pending& pending) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string(what) + ": expected an array of Float32Array");
   Napi::Array a = v.As<Napi::Array>();
@@ -179,19 +197,7 @@ class NativeProcessGroup : public Napi::ObjectWrap<NativeProcessGroup> {
     const Algorithm algorithm = alg == "ring" ? Algorithm::ring : Algorithm::halving_doubling;
     auto group = group_;
     return run(env, std::move(pending), [group, a, mean, algorithm] {
-      if (a.data.size() == 1) {
-        group->pg.all_reduce(a.data[0], a.total, mean, algorithm);
-        return;
-      }
-      // Several arrays: one collective over their concatenation.
-      std::vector<float> flat(a.total);
-      size_t at = 0;
-      for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
-        std::memcpy(flat.data() + at, a.data[i], a.count[i] * sizeof(float));
-      group->pg.all_reduce(flat.data(), flat.size(), mean, algorithm);
-      at = 0;
-      for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
-        std::memcpy(a.data[i], flat.data() + at, a.count[i] * sizeof(float));
+      in_place_over(a, [&](float* data, size_t n) { group->pg.all_reduce(data, n, mean, algorithm); });
     });
   }
 
@@ -203,18 +209,7 @@ class NativeProcessGroup : public Napi::ObjectWrap<NativeProcessGroup> {
     const int root = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
     auto group = group_;
     return run(env, std::move(pending), [group, a, root] {
-      if (a.data.size() == 1) {
-        group->pg.broadcast(a.data[0], a.total, root);
-        return;
-      }
-      std::vector<float> flat(a.total);
-      size_t at = 0;
-      for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
-        std::memcpy(flat.data() + at, a.data[i], a.count[i] * sizeof(float));
-      group->pg.broadcast(flat.data(), flat.size(), root);
-      at = 0;
-      for (size_t i = 0; i < a.data.size(); at += a.count[i], ++i)
-        std::memcpy(a.data[i], flat.data() + at, a.count[i] * sizeof(float));
+      in_place_over(a, [&](float* data, size_t n) { group->pg.broadcast(data, n, root); });
     });
   }
 
