@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createDeepScCovid, type DeepScCovidNetwork, engineThreads, trainingStep } from '@deepsc/core';
-import type { ArmTiming, StudyEfficiency } from '@deepsc/eval';
+import { type ArmTiming, percentile, type StudyEfficiency } from '@deepsc/eval';
 import { type PreparedScan, Rng, ScanLoader } from '@deepsc/io';
 import { loadCheckpoint } from '../checkpoint.js';
 import { predictPrepared } from '../infer.js';
@@ -43,11 +43,7 @@ export function efficiencyKey(pin: StudyPin): string {
     .digest('hex');
 }
 
-const median = (v: readonly number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
+const median = (v: readonly number[]) => percentile(v, 50);
 
 interface ArmInputs {
   run: PlannedRun;
