@@ -72,6 +72,26 @@ export {
   type OptimizerState,
   type StepReport,
 } from './model.js';
+export {
+  type AnyModelSpec,
+  type CreateModelOptions,
+  checkModelSpec,
+  type GridSize,
+  type GridVolume,
+  type ModelBatch,
+  type ModelClass,
+  type ModelInstance,
+  type ModelOptimizer,
+  type ModelPrediction,
+  type ModelPredictOptions,
+  type ModelScan,
+  type ModelSpec,
+  type ModelStepOptions,
+  type ModelStepResult,
+  type ModelTasks,
+  type RandomSource,
+  type TrainingOptimizer,
+} from './model-spec.js';
 export type { HyperParams, OptimizerConfig, ParamGroupConfig, ParamSelector } from './optimizer.js';
 export { resolveOptimizer } from './optimizer.js';
 export { mulberry32, normalFrom, streamSeed, type Uniform } from './random.js';
