@@ -27,6 +27,7 @@ export * from './finite-weights.js';
 export * from './infer.js';
 export * from './labels.js';
 export * from './metrics-log.js';
+export * from './model-registry.js';
 export * from './network-config.js';
 export * from './plugins.js';
 export * from './predict-input.js';
