@@ -44,7 +44,7 @@ export function isModulePath(name: string): boolean {
   );
 }
 
-const cache = new Map<string, Promise<AnyModelSpec>>();
+const cache = new Map<string, Promise<unknown>>();
 
 /** What the registry offers, for messages. */
 function knownList(registry: Readonly<Record<string, string>>): string {
