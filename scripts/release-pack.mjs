@@ -37,6 +37,7 @@ export const publishable = [
   'native',
   'packages/io',
   'packages/core',
+  'packages/deepsc-covid',
   'packages/eval',
   'packages/train',
   'packages/cli',

@@ -41,17 +41,16 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSyn
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nativeMemory, Tensor } from '@deepsc/core';
 import {
   createDeepScCovid,
   type DeepScCovidConfig,
   type DeepScCovidNetwork,
   type LossPath,
-  nativeMemory,
   presetConfig,
-  Tensor,
   type TrainingBatch,
   trainingStep,
-} from '@deepsc/core';
+} from '@deepsc/deepsc-covid';
 import { loadBinding } from '@deepsc/native';
 import { twinStepArgs } from '../src/peers/twin-args.js';
 

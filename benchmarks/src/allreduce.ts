@@ -16,14 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  createDeepScCovid,
-  mulberry32,
-  presetConfig,
-  Tensor,
-  type TrainingBatch,
-  trainingStep,
-} from '@deepsc/core';
+import { mulberry32, Tensor } from '@deepsc/core';
+import { createDeepScCovid, presetConfig, type TrainingBatch, trainingStep } from '@deepsc/deepsc-covid';
 import { initProcessGroup } from '@deepsc/distributed';
 import { runScript, writeResult } from './script-io.js';
 

@@ -15,14 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createDeepScCovid,
-  type DeepScCovidConfig,
-  type MemoryPlanOptions,
-  type ModelMemory,
-  presetConfig,
-  trainingStep,
-} from '@deepsc/core';
+import type { MemoryPlanOptions, ModelMemory } from '@deepsc/core';
+import { createDeepScCovid, type DeepScCovidConfig, presetConfig, trainingStep } from '@deepsc/deepsc-covid';
 import { twinStepArgs } from './peers/twin-args.js';
 import { randomStepInputs } from './random-step-inputs.js';
 import { runScript, writeResult } from './script-io.js';

@@ -5,7 +5,8 @@
  * patch's region in the middle half of the whole scan's slices, and label 1.
  * @module
  */
-import { type DeepScCovidConfig, Tensor, type trainingStep } from '@deepsc/core';
+import { Tensor } from '@deepsc/core';
+import type { DeepScCovidConfig, trainingStep } from '@deepsc/deepsc-covid';
 
 /** The batch {@link trainingStep} takes. */
 export type StepInputs = Parameters<typeof trainingStep>[1];

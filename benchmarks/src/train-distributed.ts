@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDeepScCovid, presetConfig, trainingStep } from '@deepsc/core';
+import { createDeepScCovid, presetConfig, trainingStep } from '@deepsc/deepsc-covid';
 import { randomStepInputs } from './random-step-inputs.js';
 import { runScript, writeResult } from './script-io.js';
 

@@ -4,7 +4,7 @@
  * training-step benchmarks.
  * @module
  */
-import type { DeepScCovidConfig } from '@deepsc/core';
+import type { DeepScCovidConfig } from '@deepsc/deepsc-covid';
 
 /** The twin's sizes and widths from `config`, with the run's threads and step counts. */
 export function twinStepArgs(config: DeepScCovidConfig, threads: number, warmup: number, steps: number) {

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { forwardFlopsPerScan, presetConfig } from '@deepsc/core';
+import { forwardFlopsPerScan, presetConfig } from '@deepsc/deepsc-covid';
 import { STUDY_RECORD_VERSION } from '@deepsc/eval';
 import { acquireRunLock, loadStudySpec, parseStudySpec, runStudy, shippedStudyPath } from '@deepsc/train';
 import { chromium } from 'playwright-core';

@@ -1,7 +1,8 @@
 /**
- * @deepsc/core: typed tensors, the graph builder over the native executor, optimizers, and
- * the DeepSC-COVID network with its task-aware loss, training step and sliding-window predict
- * (`createDeepScCovid`, `trainingStep`, `predict`; see docs/model.md).
+ * @deepsc/core: typed tensors, the graph builder over the native executor, optimizers,
+ * safetensors, sliding-window geometry and the model interface (`ModelSpec`) that network
+ * packages implement. It knows no network: DeepSC-COVID is `@deepsc/deepsc-covid`
+ * (docs/model.md).
  *
  * API in one paragraph (for those building networks on it):
  * - `new GraphBuilder({ seed })`; `g.input(name, shape)`, `g.parameter(name, shape, init)`
@@ -59,8 +60,6 @@ export {
   zeros,
 } from './init.js';
 export { liveTensorBytes, type MemoryStats, nativeMemory } from './memory.js';
-// DeepSC-COVID: config, presets, network, task-aware loss, training step, predict (model/index.ts).
-export * from './model/index.js';
 export {
   type BackwardOptions,
   CompiledModel,
@@ -103,6 +102,7 @@ export {
   saveSafetensors,
 } from './safetensors.js';
 export { type Disposable, Scope, scope } from './scope.js';
+export { gaussianWeights, windowGrid, windowStarts } from './sliding-window.js';
 export { type DType, type Shape, type Shape2, type Shape5, Tensor, type TensorOptions } from './tensor.js';
 
 /** Version of this package. */

@@ -7,7 +7,7 @@
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/core';
+import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { diceFromCounts, overlapCounts } from '@deepsc/eval';
 import {
   type ManifestEntry,

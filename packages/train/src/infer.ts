@@ -4,7 +4,7 @@
  * on the prepared scan's geometry, ready to be resampled onto any other grid.
  * @module
  */
-import { type DeepScCovidNetwork, predict } from '@deepsc/core';
+import { type DeepScCovidNetwork, predict } from '@deepsc/deepsc-covid';
 import { createVolume, type Volume } from '@deepsc/io';
 
 /** What the network says about one scan, on the prepared scan's grid and geometry. */

@@ -4,7 +4,8 @@
  * one judge of which node names a segment covers).
  * @module
  */
-import { createDeepScCovid, type DeepScCovidConfig, type MemoryPlanOptions } from '@deepsc/core';
+import type { MemoryPlanOptions } from '@deepsc/core';
+import { createDeepScCovid, type DeepScCovidConfig } from '@deepsc/deepsc-covid';
 import { ConfigError } from './config/config-error.js';
 
 /**

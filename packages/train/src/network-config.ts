@@ -2,13 +2,13 @@
  * From a training configuration to the network's configuration and its optimizer.
  * @module
  */
+import type { OptimizerConfig } from '@deepsc/core';
 import {
   type DeepScCovidConfig,
-  type OptimizerConfig,
   presetConfig,
   type ResolvedConfig,
   resolveConfig,
-} from '@deepsc/core';
+} from '@deepsc/deepsc-covid';
 import { ConfigError } from './config/config-error.js';
 import { MAX_SCAN_AXIS, MIN_SCAN_AXIS, type TrainConfig } from './config/schema.js';
 

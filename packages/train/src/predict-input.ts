@@ -5,7 +5,7 @@
  * A scan that fails is refused with the numbers, never classified.
  * @module
  */
-import type { ResolvedConfig } from '@deepsc/core';
+import type { ResolvedConfig } from '@deepsc/deepsc-covid';
 import { createVolume, type Volume, type VoxelArray } from '@deepsc/io';
 import { countNonFinite } from './non-finite.js';
 import { PredictionError } from './prediction-error.js';

@@ -5,7 +5,7 @@
  * voxel grid through the affines, with the paper's lesion findings measured there.
  * @module
  */
-import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/core';
+import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { lesionFindings, type ScanFindings } from '@deepsc/eval';
 import { createVolume, type PreprocessOptions, type Volume, type VoxelArray } from '@deepsc/io';
 import { type GridPrediction, predictPrepared } from './infer.js';

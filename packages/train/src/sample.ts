@@ -4,7 +4,8 @@
  * to hold lesion with the configured probability (the paper: 60%, >= 1% of its voxels).
  * @module
  */
-import { type ResolvedConfig, Tensor, type TrainingBatch } from '@deepsc/core';
+import { Tensor } from '@deepsc/core';
+import type { ResolvedConfig, TrainingBatch } from '@deepsc/deepsc-covid';
 import {
   augment,
   cropOrPad,

@@ -25,14 +25,14 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { version as coreVersion } from '@deepsc/core';
 import {
   CLASS_NAMES,
-  version as coreVersion,
   createDeepScCovid,
   type DeepScCovidNetwork,
   type LossPath,
   trainingStep,
-} from '@deepsc/core';
+} from '@deepsc/deepsc-covid';
 import {
   type ManifestEntry,
   makeDirectory,

@@ -3,14 +3,8 @@
  * and the network options it implies (where the task-aware loss runs).
  * @module
  */
-import {
-  type CreateNetworkOptions,
-  cudaAvailable,
-  type Device,
-  type LossPath,
-  requireTensorDevice,
-  type TaskAwareLossOptions,
-} from '@deepsc/core';
+import { cudaAvailable, type Device, requireTensorDevice } from '@deepsc/core';
+import type { CreateNetworkOptions, LossPath, TaskAwareLossOptions } from '@deepsc/deepsc-covid';
 import { ConfigError } from './config/config-error.js';
 
 /**

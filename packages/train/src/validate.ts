@@ -6,7 +6,7 @@
  * probability over the scans whose ground truth holds lesion (`dice`).
  * @module
  */
-import type { DeepScCovidNetwork } from '@deepsc/core';
+import type { DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { argmaxPredictions, aucOf, diceFromCounts, overlapCounts, rocCurve } from '@deepsc/eval';
 import type { PreparedScan } from '@deepsc/io';
 import { predictPrepared } from './infer.js';

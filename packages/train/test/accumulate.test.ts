@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDeepScCovid, trainingStep } from '@deepsc/core';
+import { createDeepScCovid, trainingStep } from '@deepsc/deepsc-covid';
 import { Rng, ScanLoader } from '@deepsc/io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cudaAvailable, type Variant } from '@deepsc/core';
+import { cudaAvailable } from '@deepsc/core';
+import type { Variant } from '@deepsc/deepsc-covid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CheckpointState,

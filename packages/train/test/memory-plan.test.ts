@@ -2,7 +2,7 @@
  * `training.recompute`: the schema's default, and the check that turns a segment the network
  * does not have into a ConfigError naming the field (before a run writes anything).
  */
-import { presetConfig } from '@deepsc/core';
+import { presetConfig } from '@deepsc/deepsc-covid';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
 import { trainConfigSchema } from '../src/config/schema.js';

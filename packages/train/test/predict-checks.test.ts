@@ -1,4 +1,5 @@
-import { createDeepScCovid, PRESETS, presetConfig, resolveConfig, Tensor } from '@deepsc/core';
+import { Tensor } from '@deepsc/core';
+import { createDeepScCovid, PRESETS, presetConfig, resolveConfig } from '@deepsc/deepsc-covid';
 import { createVolume, scaledAffine, type Volume, type VoxelArray } from '@deepsc/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

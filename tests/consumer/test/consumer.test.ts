@@ -120,6 +120,7 @@ describe('the packages as a user installs them', () => {
     const expected = [
       '@deepsc/cli',
       '@deepsc/core',
+      '@deepsc/deepsc-covid',
       '@deepsc/distributed',
       '@deepsc/eval',
       '@deepsc/io',

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { createDeepScCovid } from '@deepsc/core';
+import { createDeepScCovid } from '@deepsc/deepsc-covid';
 import { assertSameGrid, readNifti } from '@deepsc/io';
 import {
   checkPredictionOutput,

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDeepScCovid } from '@deepsc/core';
+import { createDeepScCovid } from '@deepsc/deepsc-covid';
 import {
   type Affine,
   createVolume,

@@ -8,7 +8,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CLASS_NAMES, forwardFlopsPerScan } from '@deepsc/core';
+import { CLASS_NAMES, forwardFlopsPerScan } from '@deepsc/deepsc-covid';
 import {
   aggregateCsv,
   aggregateStudy,

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createDeepScCovid, type DeepScCovidNetwork, engineThreads, trainingStep } from '@deepsc/core';
+import { engineThreads } from '@deepsc/core';
+import { createDeepScCovid, type DeepScCovidNetwork, trainingStep } from '@deepsc/deepsc-covid';
 import { type ArmTiming, percentile, type StudyEfficiency } from '@deepsc/eval';
 import { type PreparedScan, Rng, ScanLoader } from '@deepsc/io';
 import { loadCheckpoint } from '../checkpoint.js';
