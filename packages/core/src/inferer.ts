@@ -1,0 +1,235 @@
+/**
+ * The sliding-window inferer: runs any network that maps one window `[1, C, d, h, w]` to
+ * per-voxel outputs `[1, K, d, h, w]` over an image of any size (MONAI's
+ * `SlidingWindowInferer`, nnU-Net's `predict_sliding_window_return_logits`). Windows are placed
+ * with `overlap` (`windowGrid`), run one at a time, and blended with Gaussian importance weights
+ * (`gaussianWeights`: sigma = window / 8, so a voxel is mostly predicted by the windows it lies
+ * near the centre of) or uniformly; an image smaller than the window on an axis is padded
+ * (centred, with `padValue`) and the result cropped back.
+ *
+ * Memory: one window's input and outputs at a time, plus float64 sums of the outputs and of the
+ * weights over the padded image (8 (K + 1) bytes per voxel), whatever the number of windows.
+ * The sums are float64 so that a network that returns its input gives back the image exactly.
+ * @module
+ */
+import type { CompiledModel } from './model.js';
+import type { GridSize } from './model-spec.js';
+import { gaussianWeights, windowGrid } from './sliding-window.js';
+import { Tensor } from './tensor.js';
+
+/** A channels-first volume: `data` `[C, D, H, W]` row-major (W fastest). */
+export interface ChannelVolume {
+  readonly data: Float32Array;
+  readonly shape: readonly [number, number, number, number];
+}
+
+/**
+ * One window's forward: `window` `[1, C, d, h, w]` in, per-voxel outputs `[1, K, d, h, w]` by
+ * name out. The inferer owns both: it disposes the window after the call and the outputs after
+ * blending them.
+ */
+export type WindowForward = (window: Tensor) => Promise<Readonly<Record<string, Tensor>>>;
+
+/** Options of {@link slidingWindowInference}. */
+export interface SlidingWindowOptions {
+  /** Window size `[d, h, w]` (the network's patch size). */
+  window: GridSize;
+  /** Overlap of neighbouring windows, in [0, 1); default 0.5 (nnU-Net's and MONAI's). */
+  overlap?: number;
+  /** `gaussian` (default) or `constant` (every voxel of a window weighs the same). */
+  blending?: 'gaussian' | 'constant';
+  /** Value of the padding where the image is smaller than the window; default 0. */
+  padValue?: number;
+  /** Called after each window with the windows done and their total. */
+  onWindow?: (done: number, total: number) => void;
+}
+
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+
+/**
+ * Checks an image and window, naming the problem. @throws RangeError.
+ */
+function check(image: ChannelVolume, o: SlidingWindowOptions): void {
+  const s = image.shape as readonly unknown[];
+  if (!Array.isArray(s) || s.length !== 4 || !s.every(isCount))
+    throw new RangeError(
+      `slidingWindowInference: image shape [${String(s)}] must be four positive integers [C, D, H, W]`,
+    );
+  const n = (s as number[]).reduce((a, b) => a * b, 1);
+  if (!(image.data instanceof Float32Array) || image.data.length !== n)
+    throw new RangeError(
+      `slidingWindowInference: image data (${image.data?.length} values) does not fill [${s.join(', ')}] (${n} float32 values)`,
+    );
+  const w = o.window as readonly unknown[];
+  if (!Array.isArray(w) || w.length !== 3 || !w.every(isCount))
+    throw new RangeError(
+      `slidingWindowInference: window [${String(w)}] must be three positive integers [d, h, w]`,
+    );
+  const overlap = o.overlap ?? 0.5;
+  if (!(overlap >= 0 && overlap < 1))
+    throw new RangeError(`slidingWindowInference: overlap ${overlap} must be in [0, 1)`);
+  const blending = o.blending ?? 'gaussian';
+  if (blending !== 'gaussian' && blending !== 'constant')
+    throw new RangeError(
+      `slidingWindowInference: blending '${String(blending)}' must be gaussian or constant`,
+    );
+  if (!Number.isFinite(o.padValue ?? 0))
+    throw new RangeError(`slidingWindowInference: padValue ${o.padValue} must be finite`);
+}
+
+/** Copies the `[C, ...size]` box at `start` of `src` `[C, ...shape]` into `dst`. */
+function cut(
+  src: Float32Array,
+  shape: GridSize,
+  c: number,
+  start: GridSize,
+  size: GridSize,
+  dst: Float32Array,
+): void {
+  const [, H, W] = shape;
+  let i = 0;
+  for (let ch = 0; ch < c; ch++)
+    for (let d = 0; d < size[0]; d++)
+      for (let h = 0; h < size[1]; h++) {
+        const row = ((ch * shape[0] + start[0] + d) * H + start[1] + h) * W + start[2];
+        dst.set(src.subarray(row, row + size[2]), i);
+        i += size[2];
+      }
+}
+
+/**
+ * Runs `forward` over `image` in windows and blends the results.
+ * @returns per output name, the blended `[K, D, H, W]` volume on the image's grid.
+ * @throws (rejects) RangeError for a bad image, window or option; TypeError when an output's
+ *   shape is not `[1, K, ...window]` or changes between windows, naming the output; whatever
+ *   `forward` throws. Every tensor it made is disposed either way.
+ */
+export async function slidingWindowInference(
+  forward: WindowForward,
+  image: ChannelVolume,
+  options: SlidingWindowOptions,
+): Promise<Record<string, ChannelVolume>> {
+  check(image, options);
+  const [C, ...size] = image.shape;
+  const shape = size as unknown as GridSize;
+  const win = [...options.window] as unknown as GridSize;
+  const padded = shape.map((s, a) => Math.max(s, win[a] as number)) as unknown as GridSize;
+  const before = padded.map((p, a) => Math.floor((p - (shape[a] as number)) / 2)) as unknown as GridSize;
+  const needsPad = padded.some((p, a) => p !== shape[a]);
+  let src = image.data;
+  if (needsPad) {
+    src = new Float32Array(C * padded[0] * padded[1] * padded[2]).fill(options.padValue ?? 0);
+    for (let ch = 0; ch < C; ch++)
+      for (let d = 0; d < shape[0]; d++)
+        for (let h = 0; h < shape[1]; h++) {
+          const from = ((ch * shape[0] + d) * shape[1] + h) * shape[2];
+          const to = ((ch * padded[0] + d + before[0]) * padded[1] + h + before[1]) * padded[2] + before[2];
+          src.set(image.data.subarray(from, from + shape[2]), to);
+        }
+  }
+  const starts = windowGrid(padded, win, options.overlap ?? 0.5);
+  const weights =
+    (options.blending ?? 'gaussian') === 'gaussian'
+      ? gaussianWeights(win)
+      : new Float32Array(win[0] * win[1] * win[2]).fill(1);
+  const wv = weights.length;
+  const pv = padded[0] * padded[1] * padded[2];
+  const wsum = new Float64Array(pv);
+  const sums = new Map<string, { k: number; acc: Float64Array }>();
+  const [, PH, PW] = padded;
+  for (const [wi, start] of starts.entries()) {
+    const x = Tensor.zeros([1, C, ...win]);
+    cut(src, padded, C, start, win, x.data);
+    let outs: Readonly<Record<string, Tensor>> = {};
+    try {
+      outs = await forward(x);
+    } finally {
+      x.dispose();
+    }
+    try {
+      for (const [name, t] of Object.entries(outs)) {
+        const [n, k, ...sp] = t.shape;
+        if (t.shape.length !== 5 || n !== 1 || sp.some((v, a) => v !== win[a]))
+          throw new TypeError(
+            `slidingWindowInference: output '${name}' is [${t.shape.join(', ')}], expected [1, K, ${win.join(', ')}] (per-voxel, the window's size)`,
+          );
+        let s = sums.get(name);
+        if (!s) {
+          if (wi > 0)
+            throw new TypeError(
+              `slidingWindowInference: output '${name}' appeared at window ${wi + 1}, not the first`,
+            );
+          s = { k: k as number, acc: new Float64Array((k as number) * pv) };
+          sums.set(name, s);
+        } else if (s.k !== k)
+          throw new TypeError(
+            `slidingWindowInference: output '${name}' has ${k} channels at window ${wi + 1}, ${s.k} before`,
+          );
+        const data = t.data;
+        for (let ch = 0; ch < s.k; ch++) {
+          const acc = s.acc;
+          let i = 0;
+          for (let d = 0; d < win[0]; d++)
+            for (let h = 0; h < win[1]; h++) {
+              const row = ((ch * padded[0] + start[0] + d) * PH + start[1] + h) * PW + start[2];
+              for (let w = 0; w < win[2]; w++, i++)
+                acc[row + w] =
+                  (acc[row + w] as number) + (weights[i] as number) * (data[ch * wv + i] as number);
+            }
+        }
+      }
+      if (sums.size !== Object.keys(outs).length || [...sums.keys()].some((n) => !(n in outs)))
+        throw new TypeError(
+          `slidingWindowInference: window ${wi + 1} gave outputs [${Object.keys(outs).join(', ')}], the first gave [${[...sums.keys()].join(', ')}]`,
+        );
+    } finally {
+      for (const t of Object.values(outs)) t.dispose();
+    }
+    let i = 0;
+    for (let d = 0; d < win[0]; d++)
+      for (let h = 0; h < win[1]; h++) {
+        const row = ((start[0] + d) * PH + start[1] + h) * PW + start[2];
+        for (let w = 0; w < win[2]; w++, i++)
+          wsum[row + w] = (wsum[row + w] as number) + (weights[i] as number);
+      }
+    options.onWindow?.(wi + 1, starts.length);
+  }
+  const result: Record<string, ChannelVolume> = {};
+  const v = shape[0] * shape[1] * shape[2];
+  for (const [name, { k, acc }] of sums) {
+    const out = new Float32Array(k * v);
+    let o = 0;
+    for (let ch = 0; ch < k; ch++)
+      for (let d = 0; d < shape[0]; d++)
+        for (let h = 0; h < shape[1]; h++) {
+          const row = ((d + before[0]) * PH + h + before[1]) * PW + before[2];
+          for (let w = 0; w < shape[2]; w++, o++)
+            out[o] = (acc[ch * pv + row + w] as number) / (wsum[row + w] as number);
+        }
+    result[name] = { data: out, shape: [k, shape[0], shape[1], shape[2]] };
+  }
+  return result;
+}
+
+/**
+ * The {@link WindowForward} of a compiled model: feeds the window to `input` (default: the
+ * model's only input) and returns `outputs` (default: all the model's outputs but `loss`).
+ * @throws TypeError when `input` is not given and the model has several inputs, naming them.
+ */
+export function modelWindowForward(
+  model: CompiledModel,
+  options: { input?: string; outputs?: readonly string[] } = {},
+): WindowForward {
+  const inputs = Object.keys(model.inputs);
+  const input = options.input ?? (inputs.length === 1 ? inputs[0] : undefined);
+  if (input === undefined)
+    throw new TypeError(
+      `modelWindowForward: the model has inputs [${inputs.join(', ')}]: name the one the window feeds ('input')`,
+    );
+  if (!inputs.includes(input))
+    throw new TypeError(
+      `modelWindowForward: the model has no input '${input}' (it has [${inputs.join(', ')}])`,
+    );
+  const outputs = options.outputs ?? Object.keys(model.outputs).filter((n) => n !== 'loss');
+  return (window) => model.forward({ [input]: window }, { outputs });
+}
