@@ -21,6 +21,10 @@
  *   (safetensors), `m.memory.arenaBytes`, `m.dispose()`.
  * - `Tensor.from(values, shape)`, `Tensor.zeros(shape)`, `t.data`, `t.dispose()`,
  *   `scope(async (s) => ...)` with `s.track(t)`; `nativeMemory()` for leak checks.
+ * - Layers (`convBlock`, `residualBlock`, `encoderStage`, `decoderStage`, `segmentationHead`,
+ *   `classificationHead`), losses as graph building blocks (`diceCrossEntropy`,
+ *   `deepSupervisedDiceCrossEntropy`) and the sliding-window inferer
+ *   (`slidingWindowInference(modelWindowForward(m), image, { window })`): docs/extending.md.
  * @packageDocumentation
  */
 
@@ -48,6 +52,13 @@ export { engineThreads } from './engine-threads.js';
 export { type GraphFlops, graphFlops, nodeFlops } from './flops.js';
 export { type GraphIdentity, GraphValue } from './graph-value.js';
 export {
+  type ChannelVolume,
+  modelWindowForward,
+  type SlidingWindowOptions,
+  slidingWindowInference,
+  type WindowForward,
+} from './inferer.js';
+export {
   constant,
   fans,
   type Initializer,
@@ -59,6 +70,34 @@ export {
   pytorchDefaultWeight,
   zeros,
 } from './init.js';
+// The layer library (layers/) and losses as graph building blocks (losses/).
+export {
+  type ActivationKind,
+  type ConvBlockOptions,
+  classificationHead,
+  convBlock,
+  type DecoderStageOptions,
+  decoderStage,
+  type EncoderStageOptions,
+  encoderStage,
+  type NormActivation,
+  type NormKind,
+  residualBlock,
+  type Size3,
+  segmentationHead,
+  size3,
+  type UpsampleKind,
+} from './layers/index.js';
+export {
+  type DeepSupervisedLoss,
+  type DeepSupervisionOptions,
+  type DiceCrossEntropyOptions,
+  type DiceCrossEntropyTerms,
+  deepSupervisedDiceCrossEntropy,
+  deepSupervisionWeights,
+  diceCrossEntropy,
+  resolveDiceCrossEntropyOptions,
+} from './losses/index.js';
 export { liveTensorBytes, type MemoryStats, nativeMemory } from './memory.js';
 export {
   type BackwardOptions,
