@@ -34,6 +34,7 @@ const usage = `Usage: npm run release:pack -- [options]
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The published packages, dependencies first. */
 export const publishable = [
+  'packages/random',
   'native',
   'packages/io',
   'packages/core',

@@ -4,17 +4,8 @@
  */
 import type { RawTensor } from '../binding.js';
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (`@deepsc/random`): a small seeded generator, uniform in [0, 1); any integer seed. */
+export { mulberry32 as rng } from '@deepsc/random';
 
 export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -1,24 +1,13 @@
 /**
- * Seeded random numbers for parameter initialisation: mulberry32 (uniform) and Box-Muller
- * (normal). Each parameter draws from its own stream, seeded from the builder's seed and the
- * parameter's name, so adding a parameter never changes another one's initial values.
+ * Seeded random numbers for parameter initialisation: mulberry32 (uniform; `@deepsc/random`'s,
+ * re-exported) and Box-Muller (normal). Each parameter draws from its own stream, seeded from
+ * the builder's seed and the parameter's name, so adding a parameter never changes another
+ * one's initial values.
  * @module
  */
+import type { Uniform } from '@deepsc/random';
 
-/** A generator of uniform numbers in [0, 1). */
-export type Uniform = () => number;
-
-/** mulberry32: a small, fast 32-bit generator; `seed` is any integer. */
-export function mulberry32(seed: number): Uniform {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Uniform } from '@deepsc/random';
 
 /** FNV-1a hash of `name` mixed with `seed`: the per-parameter stream seed. */
 export function streamSeed(seed: number, name: string): number {

@@ -125,6 +125,7 @@ describe('the packages as a user installs them', () => {
       '@deepsc/eval',
       '@deepsc/io',
       '@deepsc/native',
+      '@deepsc/random',
       '@deepsc/train',
     ];
     expect(names).toEqual(onLinuxGnu ? [...expected, enginePackage, distributedPackage].sort() : expected);

@@ -1,20 +1,12 @@
 /**
- * A small seeded pseudo-random generator, so bootstrap intervals are reproducible.
+ * The seeded generator of the bootstrap intervals, so a report is reproducible: mulberry32,
+ * `@deepsc/random`'s (the one the engine's tests and parameter initialisation use too).
  * @module
  */
 
 /**
- * mulberry32: a 32-bit generator with a 2^32 period, plenty for bootstrap resampling.
- * @param seed any integer (taken modulo 2^32).
- * @returns a function giving uniform floats in [0, 1).
+ * mulberry32 (`@deepsc/random`): a 32-bit generator with a 2^32 period, plenty for bootstrap
+ * resampling. `seededRandom(seed)` takes any integer (modulo 2^32), refuses a non-integer seed
+ * with a RangeError, and returns a function giving uniform floats in [0, 1).
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom } from '@deepsc/random';
