@@ -131,7 +131,7 @@ export {
   type TrainingOptimizer,
 } from './model-spec.js';
 export type { HyperParams, OptimizerConfig, ParamGroupConfig, ParamSelector } from './optimizer.js';
-export { resolveOptimizer } from './optimizer.js';
+export { optimizerDefaults, resolveOptimizer } from './optimizer.js';
 export { mulberry32, normalFrom, streamSeed, type Uniform } from './random.js';
 export {
   decodeSafetensors,

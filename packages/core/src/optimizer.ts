@@ -9,21 +9,46 @@ import type { NativeOptimizerConfig, NativeParamGroup } from '@deepsc/native';
 /** Which parameters a group takes: exact names, or a predicate over names. */
 export type ParamSelector = readonly string[] | ((name: string) => boolean);
 
-/** Hyper-parameters; any left out take the optimizer's top-level value, then PyTorch's default. */
+/**
+ * PyTorch's defaults of `torch.optim.SGD`, `Adam` and `AdamW`: what the engine applies to a
+ * hyper-parameter left out (`native/src/binding/graph.cpp`; `test/optimizer-defaults.test.ts`
+ * checks that it does exactly this), and the only place TypeScript writes them.
+ */
+export const optimizerDefaults = Object.freeze({
+  /** Learning rate of Adam and AdamW; SGD has none (required, as in PyTorch). */
+  lr: Object.freeze({ adam: 1e-3, adamw: 1e-3 }),
+  /** SGD/Adam: L2 penalty added to the gradient; AdamW: decoupled decay. */
+  weightDecay: Object.freeze({ sgd: 0, adam: 0, adamw: 1e-2 }),
+  /** SGD. */
+  momentum: 0,
+  /** SGD. */
+  dampening: 0,
+  /** SGD. */
+  nesterov: false,
+  /** Adam/AdamW: the coefficients of the running averages of the gradient and its square. */
+  betas: Object.freeze([0.9, 0.999] as const),
+  /** Adam/AdamW: the term added to the denominator. */
+  eps: 1e-8,
+});
+
+/**
+ * Hyper-parameters; any left out take the optimizer's top-level value, then PyTorch's default
+ * ({@link optimizerDefaults}).
+ */
 export interface HyperParams {
-  /** Learning rate. Defaults: Adam/AdamW 1e-3; SGD has none (required, as in PyTorch). */
+  /** Learning rate. Adam/AdamW default `optimizerDefaults.lr`; SGD has none (required, as in PyTorch). */
   lr?: number;
-  /** SGD/Adam: L2 penalty added to the gradient; AdamW: decoupled decay. Default 0 (AdamW 1e-2). */
+  /** SGD/Adam: L2 penalty added to the gradient; AdamW: decoupled decay. Default `optimizerDefaults.weightDecay[kind]`. */
   weightDecay?: number;
-  /** SGD momentum; default 0. */
+  /** SGD momentum; default `optimizerDefaults.momentum`. */
   momentum?: number;
-  /** SGD dampening; default 0. */
+  /** SGD dampening; default `optimizerDefaults.dampening`. */
   dampening?: number;
-  /** SGD Nesterov momentum (needs momentum > 0 and dampening 0); default false. */
+  /** SGD Nesterov momentum (needs momentum > 0 and dampening 0); default `optimizerDefaults.nesterov`. */
   nesterov?: boolean;
-  /** Adam/AdamW coefficients of the running averages; default [0.9, 0.999]. */
+  /** Adam/AdamW coefficients of the running averages; default `optimizerDefaults.betas`. */
   betas?: readonly [number, number];
-  /** Adam/AdamW term added to the denominator; default 1e-8. */
+  /** Adam/AdamW term added to the denominator; default `optimizerDefaults.eps`. */
   eps?: number;
 }
 
@@ -39,7 +64,7 @@ export interface ParamGroupConfig extends HyperParams {
  * (`trainable: false`) are never optimised.
  *
  * @example The paper's setup (Adam, lr 5e-3 for the lesion subnet and the cross-stitch units, 2e-3 elsewhere):
- * { kind: 'adam', lr: 2e-3, betas: [0.9, 0.999],
+ * { kind: 'adam', lr: 2e-3,
  *   groups: [{ params: (n) => n.startsWith('lesion.') || n.startsWith('cross_stitch.'), lr: 5e-3 }] }
  */
 export interface OptimizerConfig extends HyperParams {
@@ -81,7 +106,7 @@ export function resolveOptimizer(
   const groups: NativeParamGroup[] = [];
   const defaults = hyper(config);
   const lrFor = (h: HyperParams, where: string) => {
-    const lr = h.lr ?? config.lr ?? (config.kind === 'sgd' ? undefined : 1e-3);
+    const lr = h.lr ?? config.lr ?? (config.kind === 'sgd' ? undefined : optimizerDefaults.lr[config.kind]);
     if (lr === undefined)
       throw new RangeError(`optimizer: ${where} needs a learning rate (SGD has no default), e.g. lr: 0.01`);
     return lr;
