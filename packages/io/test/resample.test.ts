@@ -109,6 +109,70 @@ describe('nearest-neighbour resampling of labels', () => {
   });
 });
 
+describe('linear resampling along one axis (PyTorch, align_corners=false)', () => {
+  // F.interpolate(x, size=n, mode='linear', align_corners=False): up, by a non-integer factor, down, from one voxel
+  it.each([
+    { from: [0, 4], to: [0, 1, 3, 4] },
+    { from: [0, 4], to: [0, 0.4, 2, 3.6, 4] },
+    { from: [0, 1, 2, 3], to: [0.5, 2.5] },
+    { from: [5], to: [5, 5, 5] },
+  ])('$from to $to', ({ from, to }) => {
+    const v = createVolume(Float32Array.from(from), [from.length, 1, 1]);
+    const out = resampleToShape(v, [to.length, 1, 1]);
+    expect(Array.from(out.data)).toEqual(to.map(Math.fround));
+  });
+});
+
+describe('resampling to the same grid', () => {
+  const dims: V3 = [5, 4, 3];
+  const noisy = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i * 1.7) * 1e3);
+  it.each([
+    ['resampleToShape, linear', () => resampleToShape(createVolume(noisy, dims, oblique), dims)],
+    ['resampleToSpacing, linear', () => resampleToSpacing(createVolume(noisy, dims, diag), [2, 1.5, 3])],
+    [
+      'resampleToShape, nearest',
+      () => resampleToShape(createVolume(noisy, dims, oblique), dims, { interpolation: 'nearest' }),
+    ],
+  ])('%s gives a copy, bitwise, with the same affine', (_, run) => {
+    const out = run();
+    expect(out.data).toBeInstanceOf(Float32Array);
+    expect(out.data).not.toBe(noisy);
+    expect(Array.from(out.data)).toEqual(Array.from(noisy));
+    expect(out.dims).toEqual(dims);
+  });
+
+  it('keeps the affine and the voxel type (labels stay Uint8, images become Float32)', () => {
+    const labels = createVolume(
+      Uint8Array.from({ length: 60 }, (_, i) => i % 3),
+      dims,
+      oblique,
+    );
+    const l = resampleToShape(labels, dims, { interpolation: 'nearest' });
+    expect(l.data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(l.data)).toEqual(Array.from(labels.data));
+    expect(l.affine).toEqual(oblique);
+    const hu = createVolume(
+      Int16Array.from({ length: 60 }, (_, i) => i * 37 - 1000),
+      dims,
+      diag,
+    );
+    const img = resampleToShape(hu, dims);
+    expect(img.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(img.data)).toEqual(Array.from(hu.data));
+    expect(img.affine).toEqual(diag);
+  });
+
+  it('a NaN or an infinity stays in its own voxel', () => {
+    const d = new Float32Array(60).fill(1);
+    d[7] = Number.NaN;
+    d[8] = Number.POSITIVE_INFINITY;
+    const out = resampleToShape(createVolume(d, dims), dims).data;
+    expect(Number.isNaN(out[7])).toBe(true);
+    expect(out[8]).toBe(Number.POSITIVE_INFINITY);
+    expect(Array.from(out).filter((v) => v === 1)).toHaveLength(58);
+  });
+});
+
 describe('resampling errors', () => {
   const v = createVolume(new Float32Array(8), [2, 2, 2]);
   it.each([

@@ -7,6 +7,12 @@
  * `f = n / n'` (shape) or `newSpacing / oldSpacing` (spacing). The new affine is the old affine
  * times that map, so every new voxel centre has the world position its value was sampled at.
  * Samples beyond the outermost voxel centres repeat the edge voxel.
+ *
+ * This is DeepSC's one host-side trilinear resampling: `resampleToShape` is PyTorch's
+ * `F.interpolate(..., mode='trilinear', align_corners=False)` (the same sample positions as the
+ * native `resize` op and the networks' resampling matrices), computed in one pass per output
+ * voxel in double precision and rounded once to float32. The networks' packages resample bare
+ * arrays through it (`@deepsc/deepsc-covid`'s `resample3d`).
  * @module
  */
 import { DEFAULT_MAX_BYTES } from '../fs/gzip.js';
@@ -125,6 +131,13 @@ function resampleAxisAligned<T extends VoxelArray>(
     (a) => ((volume.dims[a] as number) - 1) / 2 - (f[a] as number) * (((dims[a] as number) - 1) / 2),
   ) as unknown as Vec3;
   const affine = multiplyAffine(volume.affine, diagonalAffine(f, offset));
+  if (dims.every((d, a) => d === volume.dims[a]) && f.every((x) => x === 1)) {
+    // the same grid: a copy (what the interpolation gives for finite values, with no pass over
+    // the neighbours, so a NaN or an infinity stays in its own voxel)
+    const out = allocLike(mode === 'nearest' ? src : 'float32', n);
+    out.set(src);
+    return createVolume(out, dims, affine);
+  }
   if (mode === 'nearest') {
     const out = allocLike(src, n);
     let o = 0;
