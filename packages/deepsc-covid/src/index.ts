@@ -1,7 +1,8 @@
 /**
- * DeepSC-COVID: configuration and presets, the network on the graph builder, the task-aware
- * loss, training steps and sliding-window inference.
- * @module
+ * @deepsc/deepsc-covid: DeepSC-COVID's configuration and presets, the network on core's graph
+ * builder, the task-aware loss, training steps, two-stream sampling and sliding-window
+ * inference, and `model`, the `ModelSpec` through which the stack trains and runs it.
+ * @packageDocumentation
  */
 export {
   CLASS_NAMES,
@@ -26,13 +27,24 @@ export {
   type DeepScCovidNetwork,
   type LossPath,
   lossOutputs,
-  paperOptimizer,
 } from './network.js';
+export {
+  DEFAULT_SEGMENTATION_LR,
+  isSegmentationParameter,
+  paperGroups,
+  paperOptimizer,
+} from './optimizer-groups.js';
 export { type Prediction, type PredictOptions, predict } from './predict.js';
 export { PRESETS, type PresetName, presetConfig } from './presets.js';
 export { type PatchRegion, regionInputNames, regionInputs, validateRegion } from './region.js';
 export { type Array3, resample3d } from './resample.js';
 export { type PatchGrid, segmentationShape, windowRegion } from './sliding-window.js';
+export {
+  type DeepScCovidCreateOptions,
+  type DeepScCovidInstance,
+  type DeepScCovidSpec,
+  model,
+} from './spec.js';
 export { cumulativeStrides, planStrides, type Size3, type StridePlan, validateStrides } from './strides.js';
 export {
   classificationLoss,
@@ -47,11 +59,29 @@ export {
   taskAwareTerm,
 } from './task-aware-loss.js';
 export {
+  type DeepScCovidModelConfig,
+  lossSectionSchema,
+  MAX_SCAN_AXIS,
+  MIN_SCAN_AXIS,
+  ModelConfigError,
+  type ModelSection,
+  modelSectionSchema,
+  resolveTrainingConfig,
+  sectionNetworkConfig,
+} from './training-config.js';
+export {
   networkInputs,
   type TrainingBatch,
   type TrainingStepOptions,
   trainingStep,
 } from './training-step.js';
+export {
+  CLASS_LABELS,
+  classOfLabel,
+  type PatchSampling,
+  scanGridOf,
+  twoStreamBatch,
+} from './two-stream-batch.js';
 export {
   hasClassifier,
   hasCrossStitch,
@@ -59,3 +89,4 @@ export {
   hasTaskAwareTerm,
   isJoint,
 } from './variant.js';
+export { version } from './version.js';

@@ -10,9 +10,10 @@ import {
   type MemoryPlanOptions,
   type OptimizerConfig,
 } from '@deepsc/core';
-import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig, type Variant } from './config.js';
+import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
 import { buildGraphLoss } from './graph-loss.js';
+import { paperOptimizer } from './optimizer-groups.js';
 import type { TaskAwareLossOptions } from './task-aware-loss.js';
 import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
@@ -73,19 +74,6 @@ export interface CreateNetworkOptions {
    * backward reads and in-place elementwise ops, no recomputation.
    */
   memoryPlan?: MemoryPlanOptions;
-}
-
-/**
- * The paper's optimizer: Adam (0.9, 0.999), lr 2e-3 for the stems and the classifier, 5e-3 for
- * the lesion subnet and the cross-stitch unit (one group when the variant has neither).
- */
-export function paperOptimizer(variant: Variant = 'joint'): OptimizerConfig {
-  const fast = (n: string) => n.startsWith('lesion.') || n.startsWith('cross_stitch.');
-  return {
-    kind: 'adam',
-    lr: 2e-3,
-    ...(!hasSegmentation(variant) ? {} : { groups: [{ params: fast, lr: 5e-3 }] }),
-  };
 }
 
 /** Names of the outputs the loss reads (and seeds) for a variant. */

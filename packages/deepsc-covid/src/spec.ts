@@ -1,0 +1,139 @@
+/**
+ * DeepSC-COVID as the stack sees it: the {@link ModelSpec} this package exports as `model`,
+ * through which `@deepsc/train`, the inferer, the CLI (`--model deepsc-covid`) and the study
+ * runner train, predict with and evaluate it. Each member wraps this package's own functions
+ * (`createDeepScCovid`, `trainingStep`, `predict`, ...) and changes no computation: a step or
+ * a prediction through the spec is bitwise the direct call's.
+ * @module
+ */
+import type {
+  CreateModelOptions,
+  GridVolume,
+  ModelInstance,
+  ModelPrediction,
+  ModelPredictOptions,
+  ModelSpec,
+  ModelStepOptions,
+  ModelStepResult,
+  ModelTasks,
+} from '@deepsc/core';
+import { CLASS_NAMES } from './config.js';
+import { forwardFlopsPerScan } from './forward-flops.js';
+import { createDeepScCovid, type DeepScCovidNetwork, type LossPath } from './network.js';
+import { paperGroups } from './optimizer-groups.js';
+import { predict } from './predict.js';
+import { PRESETS } from './presets.js';
+import { type DeepScCovidModelConfig, resolveTrainingConfig } from './training-config.js';
+import { type TrainingBatch, trainingStep } from './training-step.js';
+import { CLASS_LABELS, scanGridOf, twoStreamBatch } from './two-stream-batch.js';
+import { hasClassifier, hasSegmentation } from './variant.js';
+import { version } from './version.js';
+
+/** A built DeepSC-COVID: the stack's view (`config`, `model`) and the network itself. */
+export interface DeepScCovidInstance extends ModelInstance<DeepScCovidModelConfig> {
+  /** The network as this package's functions take it. */
+  readonly network: DeepScCovidNetwork;
+}
+
+/** Options of {@link model}'s `create`: the stack's, plus where a training network computes its loss. */
+export interface DeepScCovidCreateOptions extends CreateModelOptions {
+  /**
+   * Where training steps compute the task-aware loss: default `graph` on `cuda` (the host loss
+   * costs more than the rest of the step there), `host` on `cpu` (the path every CPU run,
+   * fixture and checkpoint was made with). Ignored in `infer` mode.
+   */
+  loss?: LossPath;
+}
+
+/** The class list of the classifier, each with the manifest label of its scans. */
+const CLASSES = CLASS_NAMES.map((name, i) => ({ name, label: CLASS_LABELS[i] as string }));
+
+/** DeepSC-COVID's model spec: the stack's interface, with `create` taking a loss path too. */
+export interface DeepScCovidSpec
+  extends ModelSpec<DeepScCovidModelConfig, DeepScCovidInstance, TrainingBatch> {
+  create(config: DeepScCovidModelConfig, options: DeepScCovidCreateOptions): DeepScCovidInstance;
+}
+
+/** DeepSC-COVID's model spec (registry name `deepsc-covid`). */
+export const model: DeepScCovidSpec = {
+  name: 'deepsc-covid',
+  version,
+  description:
+    'DeepSC-COVID: joint 3D lesion segmentation and COVID-19 / CAP / normal classification of chest CT (two streams, cross-stitch units, task-aware loss)',
+  presets: Object.keys(PRESETS),
+
+  resolveConfig: resolveTrainingConfig,
+
+  tasks(config): ModelTasks {
+    const v = config.network.variant;
+    return {
+      ...(hasClassifier(v) ? { classes: CLASSES } : {}),
+      segmentation: hasSegmentation(v),
+      maps: hasClassifier(v) ? ['evidence'] : [],
+    };
+  },
+
+  scanGrid: (config) => scanGridOf(config.network),
+
+  // predict resamples any image to its grids (the whole scan and the patch grid)
+  minimumInput: () => [1, 1, 1],
+
+  optimizer: (config, optimizer) => paperGroups(config.network.variant, optimizer),
+
+  create(config, options: DeepScCovidCreateOptions): DeepScCovidInstance {
+    const train = options.mode === 'train';
+    const path: LossPath = options.loss ?? (options.device === 'cuda' ? 'graph' : 'host');
+    const network = createDeepScCovid(config.network, {
+      seed: options.seed,
+      mode: options.mode,
+      device: options.device,
+      // a training network given no optimizer trains with the paper's (createDeepScCovid's default)
+      ...(train ? (options.optimizer ? { optimizer: options.optimizer } : {}) : { optimizer: null }),
+      // with the loss in the graph its options are compiled in; the host loss takes them per step
+      ...(train ? (path === 'graph' ? { loss: path, lossOptions: config.loss } : { loss: path }) : {}),
+      ...(options.memoryPlan ? { memoryPlan: options.memoryPlan } : {}),
+    });
+    return { config, model: network.model, network };
+  },
+
+  makeBatch: (net, scan, sampling, random) => twoStreamBatch(net.network.config, scan, sampling, random),
+
+  async trainingStep(net, batch, options: ModelStepOptions = {}): Promise<ModelStepResult> {
+    const r = await trainingStep(net.network, batch, net.network.loss === 'graph' ? {} : net.config.loss, {
+      ...(options.step !== undefined ? { step: options.step } : {}),
+      ...(options.gradients !== undefined ? { gradients: options.gradients } : {}),
+      ...(options.syncGradients !== undefined ? { syncGradients: options.syncGradients } : {}),
+    });
+    const { mse, ...scalars } = r.loss.terms;
+    return {
+      loss: r.loss.total,
+      // the metrics log's names: the total, each scalar term, the three levels' MSE
+      terms: { loss: r.loss.total, ...scalars, mse1: mse[0], mse2: mse[1], mse3: mse[2] },
+      ...(r.report ? { report: r.report } : {}),
+    };
+  },
+
+  async predict(
+    net,
+    image: GridVolume<Float32Array>,
+    options: ModelPredictOptions = {},
+  ): Promise<ModelPrediction> {
+    const [ni, nj, nk] = image.dims;
+    // the grid's [i, j, k] with i fastest is the network's [D, H, W] = [k, j, i], W fastest
+    const p = await predict(
+      net.network,
+      { data: image.data, shape: [nk, nj, ni] },
+      {
+        ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
+        ...(options.onWindow ? { onWindow: options.onWindow } : {}),
+      },
+    );
+    return {
+      probabilities: p.classProbabilities ?? [],
+      ...(p.lesion ? { lesion: p.lesion.data } : {}),
+      ...(p.evidence ? { maps: { evidence: p.evidence.data } } : {}),
+    };
+  },
+
+  forwardFlopsPerScan: (config) => forwardFlopsPerScan(config.network).perScan,
+};
