@@ -1,0 +1,86 @@
+/**
+ * One training batch from a prepared scan: a patch of `patchSize` and its lesion target, the
+ * patch forced to hold lesion with probability `foregroundProbability` (nnU-Net's
+ * oversampling: a lesion voxel is drawn and the patch placed around it), else placed uniformly.
+ * io's `PatchSampler` chooses the box.
+ * @module
+ */
+import { type GridVolume, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
+import { createVolume, cropOrPad, PatchSampler, Rng, type Volume, type VoxelArray } from '@deepsc/io';
+import type { Unet3dConfig } from './config.js';
+
+/** The tensors of a batch: `image` and `target`, each `[1, 1, ...patchSize]`. */
+export interface PatchBatch {
+  readonly image: Tensor;
+  readonly target: Tensor;
+}
+
+/** The grid `[i, j, k]` scans are prepared to: `scanSize` `[D, H, W]` reversed. */
+export const scanGridOf = (c: Pick<Unet3dConfig, 'scanSize'>): [number, number, number] => [
+  c.scanSize[2],
+  c.scanSize[1],
+  c.scanSize[0],
+];
+
+/** An io `Rng` whose draws all come from `source` (PatchSampler draws with `next` and `int`). */
+class SourceRng extends Rng {
+  constructor(private readonly source: RandomSource) {
+    super(0);
+  }
+  override next(): number {
+    return this.source.next();
+  }
+}
+
+const asVolume = (v: GridVolume<ArrayLike<number>>): Volume<VoxelArray> =>
+  createVolume(ArrayBuffer.isView(v.data) ? (v.data as VoxelArray) : Float32Array.from(v.data), v.dims);
+
+/**
+ * The batch of `scan` (on the grid {@link scanGridOf}), every draw from `random`.
+ * @throws RangeError naming the scan when its image or mask is off the grid, or it has no
+ *   lesion mask (the U-Net learns from masks only: give scans without lesion an empty mask).
+ */
+export function patchBatch(c: Unet3dConfig, scan: ModelScan, random: RandomSource): ModelBatch<PatchBatch> {
+  const grid = scanGridOf(c);
+  for (const [what, v] of [
+    ['image', scan.image],
+    ['lesion mask', scan.lesion],
+  ] as const)
+    if (v?.dims.some((d, a) => d !== grid[a]))
+      throw new RangeError(
+        `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), the U-Net needs [${grid.join(', ')}] (model.scanSize reversed)`,
+      );
+  if (!scan.lesion)
+    throw new RangeError(
+      `scan ${scan.id}: no lesion mask; the U-Net trains on lesion masks only (give a scan without lesion an empty mask)`,
+    );
+  const [pD, pH, pW] = c.patchSize;
+  const lesion = asVolume(scan.lesion);
+  const sampler = new PatchSampler(grid, lesion, {
+    size: [pW, pH, pD],
+    lesionProbability: c.foregroundProbability,
+    // a forced patch is placed around a lesion voxel, so it always holds lesion
+    minLesionFraction: 0,
+  });
+  const choice = sampler.sample(new SourceRng(random));
+  const shape = [1, 1, pD, pH, pW] as const;
+  const image = Tensor.from(
+    cropOrPad(createVolume(scan.image.data, scan.image.dims), choice.box, 0).data,
+    shape,
+  );
+  let target: Tensor;
+  try {
+    const t = cropOrPad(lesion, choice.box, 0).data;
+    const binary = new Float32Array(t.length);
+    for (let o = 0; o < t.length; o++) binary[o] = (t[o] as number) > 0 ? 1 : 0;
+    target = Tensor.from(binary, shape);
+  } catch (err) {
+    image.dispose();
+    throw err;
+  }
+  return {
+    batch: { image, target },
+    tensors: [image, target],
+    note: `${choice.kind} (lesion ${(choice.lesionFraction * 100).toFixed(1)}%)`,
+  };
+}
