@@ -39,6 +39,7 @@ export const publishable = [
   'packages/io',
   'packages/core',
   'packages/deepsc-covid',
+  'packages/unet3d',
   'packages/eval',
   'packages/train',
   'packages/cli',

@@ -127,6 +127,7 @@ describe('the packages as a user installs them', () => {
       '@deepsc/native',
       '@deepsc/random',
       '@deepsc/train',
+      '@deepsc/unet3d',
     ];
     expect(names).toEqual(onLinuxGnu ? [...expected, enginePackage, distributedPackage].sort() : expected);
     for (const p of packed) expect(p.size).toBeGreaterThan(0);
