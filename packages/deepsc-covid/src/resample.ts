@@ -1,9 +1,11 @@
 /**
- * Trilinear resampling of a 3D array `[D, H, W]` (align_corners=false, PyTorch's
- * `F.interpolate(..., mode='trilinear')`), one axis at a time so the temporaries stay within
- * the larger of the input and output sizes.
+ * Trilinear resampling of a bare 3D array `[D, H, W]` (PyTorch's `F.interpolate(...,
+ * mode='trilinear', align_corners=False)`) for inference on scans of any size: `@deepsc/io`'s
+ * `resampleToShape`, the one host-side implementation (the one that prepares the training
+ * scans), on the array taken as a volume with dims `[W, H, D]` (i fastest, as the data lies).
  * @module
  */
+import { createVolume, resampleToShape } from '@deepsc/io';
 import type { Size3 } from './strides.js';
 
 /** A 3D array of values, `[D, H, W]` row-major. */
@@ -13,7 +15,7 @@ export interface Array3 {
 }
 
 /**
- * Resamples `x` to `size`.
+ * Resamples `x` to `size`; a new array, also when the size is the same.
  * @throws RangeError when a size is not a positive integer or the data does not fill the shape.
  */
 export function resample3d(x: Array3, size: Size3): Array3 {
@@ -23,31 +25,7 @@ export function resample3d(x: Array3, size: Size3): Array3 {
   for (const s of [...x.shape, ...size])
     if (!Number.isSafeInteger(s) || s < 1)
       throw new RangeError(`resample3d: sizes must be positive integers, got ${s}`);
-  let cur: Array3 = x;
-  for (let a = 0; a < 3; a++) if (cur.shape[a] !== size[a]) cur = alongAxis(cur, a, size[a] as number);
-  return cur === x ? { data: Float32Array.from(x.data), shape: x.shape } : cur;
-}
-
-function alongAxis(x: Array3, axis: number, out: number): Array3 {
-  const s = [...x.shape];
-  const inn = s[axis] as number;
-  const outer = s.slice(0, axis).reduce((p, v) => p * v, 1);
-  const inner = s.slice(axis + 1).reduce((p, v) => p * v, 1);
-  s[axis] = out;
-  const y = new Float32Array(outer * out * inner);
-  const scale = inn / out;
-  for (let i = 0; i < out; i++) {
-    const c = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), inn - 1);
-    const i0 = Math.floor(c);
-    const i1 = Math.min(i0 + 1, inn - 1);
-    const t = c - i0;
-    for (let o = 0; o < outer; o++) {
-      const src0 = (o * inn + i0) * inner;
-      const src1 = (o * inn + i1) * inner;
-      const dst = (o * out + i) * inner;
-      for (let k = 0; k < inner; k++)
-        y[dst + k] = (1 - t) * (x.data[src0 + k] as number) + t * (x.data[src1 + k] as number);
-    }
-  }
-  return { data: y, shape: s as unknown as Size3 };
+  const [d, h, w] = x.shape;
+  const out = resampleToShape(createVolume(x.data, [w, h, d]), [size[2], size[1], size[0]]);
+  return { data: out.data as Float32Array, shape: [size[0], size[1], size[2]] };
 }
