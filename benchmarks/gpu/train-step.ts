@@ -11,7 +11,7 @@
  *     [--device cuda|cpu]   (cpu: both sides on the CPU, a check of this script where there is no GPU)
  *
  * The loss path (`--loss`, default `graph`): `graph` compiles the task-aware loss into the
- * network's graph (packages/core/src/model/graph-loss.ts), so the step stays on the device and
+ * network's graph (packages/deepsc-covid/src/graph-loss.ts), so the step stays on the device and
  * only the loss's scalars come back; `host` computes it in TypeScript on the copied-out outputs
  * and copies its gradients back as seeds (the path of the first measurement: 269 ms against
  * PyTorch's 103 ms on an H200, 186 ms of it host work). The table and the JSON name the path.

@@ -1,12 +1,12 @@
-"""PyTorch twin of DeepSC-COVID as built by @deepsc/core (packages/core/src/model/).
+"""PyTorch twin of DeepSC-COVID as built by @deepsc/deepsc-covid (packages/deepsc-covid/src/).
 
 Same modules, same parameter names (PyTorch state-dict names are ours), same arithmetic, so
 weights move both ways and outputs agree to float32 rounding. Used by the fixture script
-(packages/core/test/fixtures/make_twin_fixtures.py) and the training-step benchmark
+(packages/deepsc-covid/test/fixtures/make_twin_fixtures.py) and the training-step benchmark
 (benchmarks/src/train-step.ts). Runs with Debian's python3-torch (1.13).
 
 The region matrices (crop_*, paste_*, inside_* per axis d, h, w, and the evidence maps'
-crop matrices per level) are inputs, computed exactly as packages/core/src/model/region.ts does
+crop matrices per level) are inputs, computed exactly as packages/deepsc-covid/src/region.ts does
 (see `region_matrices` below): the cross-stitch unit crops / pastes along each axis with a
 linear map, so the patch's place in the whole scan is data, not part of the graph. On axes
 where the patch spans the scan the matrices are identities (our graph skips them).
@@ -40,7 +40,7 @@ class Config:
 
 
 def plan_strides(whole: Size3, patch: Size3, min_size: int = 2) -> List[Size3]:
-    """Same rule as packages/core/src/model/strides.ts: stride 2 on an axis while both sizes stay even and >= 2*min."""
+    """Same rule as packages/deepsc-covid/src/strides.ts: stride 2 on an axis while both sizes stay even and >= 2*min."""
     out: List[Size3] = []
     cw, cp = list(whole), list(patch)
     for _level in range(4):

@@ -30,7 +30,7 @@ from deepsc_covid_torch import Config, DeepScCovid, region_matrices, resample_ma
 
 
 def task_aware_loss(out, label, mask, cfg):
-    """The loss of packages/core/src/model/task-aware-loss.ts with its defaults (batch of 1)."""
+    """The loss of packages/deepsc-covid/src/task-aware-loss.ts with its defaults (batch of 1)."""
     dev = mask.device
     logits = out["logits"]
     w = torch.tensor([1.0, 1.0, 0.5], device=dev)

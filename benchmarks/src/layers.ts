@@ -1,6 +1,6 @@
 /**
  * The convolution layers of DeepSC-COVID (DESIGN section 2, as built by
- * `packages/core/src/model`), at the paper's sizes and at a small CPU preset, for the kernel
+ * `packages/deepsc-covid/src`), at the paper's sizes and at a small CPU preset, for the kernel
  * benchmark. Each layer says where it comes from.
  *
  * Sizes: the paper's whole scan is 48x256x256 and its patch 24x256x256; the CPU preset halves

@@ -6,7 +6,7 @@ import { presetConfig } from '../src/presets.js';
 import { regionInputs } from '../src/region.js';
 import { trainingStep } from '../src/training-step.js';
 
-// Fixtures from packages/core/test/fixtures/make_twin_fixtures.py (PyTorch twin in
+// Fixtures from packages/deepsc-covid/test/fixtures/make_twin_fixtures.py (PyTorch twin in
 // benchmarks/peers/deepsc_covid_torch.py, tiny preset).
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 

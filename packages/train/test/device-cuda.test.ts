@@ -5,7 +5,7 @@
  *
  * Tolerances:
  * - per-step training losses (metrics.jsonl, one record per step): 1e-4 relative. The
- *   whole-network parity test (packages/core/test/model-cuda-parity.test.ts, tiny preset, H200)
+ *   whole-network parity test (packages/deepsc-covid/test/model-cuda-parity.test.ts, tiny preset, H200)
  *   measured loss differences of 4e-7 and parameter differences of 7.5e-6 per step; the losses
  *   of later steps are taken with parameters that have drifted by a few such steps.
  * - parameters after the run: the share of elements differing by more than 1e-4 at most 1e-3
