@@ -48,10 +48,18 @@ using T128Bf16 = Tiling<fast::T128Tc, Precision::bf16>;
 using T64Bf16 = Tiling<fast::T64Tc, Precision::bf16>;
 using T32Bf16 = Tiling<fast::T32Tc, Precision::bf16>;
 
-/// Row and column (within the 16 x 8 A tile) of element i < 4 of a lane's A fragment.
+/// Row and column: of a fragment element within its MMA tile, or of a warp's tile in the block's.
 struct RC {
   int row, col;
 };
+
+/// The origin of warp `warp`'s WM x WN tile in the block tile.
+template <class T>
+__host__ __device__ constexpr RC warp_origin(int warp) {
+  return {(warp / T::WGN) * T::WM, (warp % T::WGN) * T::WN};
+}
+
+/// Row and column (within the 16 x 8 A tile) of element i < 4 of a lane's A fragment.
 template <Precision Pr>
 __host__ __device__ constexpr RC frag_a(int lane, int i) {
   if constexpr (Pr == Precision::tf32) return {fast::a_row(lane, i), fast::a_col(lane, i)};
@@ -136,7 +144,9 @@ template <class T>
 __device__ inline void mac_lowp(int tid, const fast::Smem<T>& sm, int buf, fast::ThreadState<T>& th) {
 #ifdef __CUDA_ARCH__
   constexpr Precision Pr = T::kPrecision;
-  const int lane = tid % 32, warp = tid / 32, m0 = (warp / T::WGN) * T::WM, n0 = (warp % T::WGN) * T::WN;
+  const int lane = tid % 32;
+  const RC w = warp_origin<T>(tid / 32);
+  const int m0 = w.row, n0 = w.col;
   uint32_t a[T::MI][Regs<Pr>::A];
 #pragma unroll
   for (int mi = 0; mi < T::MI; ++mi) load_a<T>(sm, buf, m0, mi, lane, a[mi]);
