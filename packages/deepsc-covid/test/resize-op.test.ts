@@ -35,7 +35,7 @@ const maxAbsDiff = (a: number[], b: number[]) =>
  * trained weight's last bits and the demo's figures (docs/architecture.md, "Written once").
  * This pins that they sample the same positions: agreement to a few float32 ulps of the
  * inputs' scale, forward and backward, on the network's own resize shapes. Should the two ever
- * agree bitwise, the last check fails: then the network can take the op (8-20x faster at the
+ * agree bitwise, the last check fails: then the network can take the op (4-20x faster at the
  * paper's sizes) without changing a figure.
  */
 describe('resizeTrilinear and the native resize op compute the same resampling', () => {
