@@ -148,7 +148,10 @@ export function resolveTrainingConfig(sections: {
   loss?: unknown;
 }): DeepScCovidModelConfig {
   const problems: string[] = [];
-  const { name: _name, ...modelInput } = (sections.model ?? {}) as Record<string, unknown>;
+  const given: unknown = sections.model ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw new ModelConfigError([`model: expected object, got ${JSON.stringify(given)}`]);
+  const { name: _name, ...modelInput } = given as Record<string, unknown>;
   const m = modelSectionSchema.safeParse(modelInput);
   if (!m.success)
     for (const issue of m.error.issues) problems.push(describeIssue('model', issue, modelInput));

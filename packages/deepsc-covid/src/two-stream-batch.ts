@@ -86,10 +86,16 @@ export function twoStreamBatch(
     ['lesion mask', scan.lesion],
     ['lung mask', scan.lung],
   ] as const)
-    if (v?.dims.some((d, a) => d !== grid[a]))
-      throw new RangeError(
-        `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), the network needs [${grid.join(', ')}]`,
-      );
+    if (v) {
+      if (v.dims.length !== 3 || v.dims.some((d, a) => d !== grid[a]))
+        throw new RangeError(
+          `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), the network needs [${grid.join(', ')}]`,
+        );
+      if (v.data.length !== grid[0] * grid[1] * grid[2])
+        throw new RangeError(
+          `scan ${scan.id}: ${what} holds ${v.data.length} voxels, its grid [${grid.join(', ')}] needs ${grid[0] * grid[1] * grid[2]}`,
+        );
+    }
   const labels = [classOfLabel(scan.label, scan.id)];
   const [D, H, W] = c.wholeSize;
   const [pD, pH, pW] = c.patchSize;

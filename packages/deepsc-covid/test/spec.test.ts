@@ -227,6 +227,18 @@ describe('makeBatch: whole scan and patch', () => {
       /^scan scan-1: lesion mask prepared to \[8, 8, 8\]/,
     ],
     [
+      'an image that does not fill its grid',
+      { ...scan(grid, 'covid', 1), image: { dims: grid, data: new Float32Array(100) } },
+      {},
+      /^scan scan-1: image holds 100 voxels, its grid \[8, 8, 16\] needs 1024/,
+    ],
+    [
+      'a lung mask that does not fill its grid',
+      { ...scan(grid, 'covid', 1), lung: { dims: grid, data: new Uint8Array(1023) } },
+      {},
+      /^scan scan-1: lung mask holds 1023 voxels/,
+    ],
+    [
       'an unknown label',
       scan(grid, 'flu', 1),
       {},

@@ -110,6 +110,8 @@ describe('resolveTrainingConfig', () => {
       { model: { preset: 'tiny', stemWidth: 12, groups: 8 } },
       ['model: model.stemWidth = 12 is not divisible by model.groups = 8 (GroupNorm)'],
     ],
+    ['a model section that is not an object', { model: 'tiny' }, ['model: expected object, got "tiny"']],
+    ['a model section that is a list', { model: ['tiny'] }, ['model: expected object, got ["tiny"]']],
     [
       'a negative loss weight',
       { model: {}, loss: { diceWeight: -1 } },
