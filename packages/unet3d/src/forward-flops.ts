@@ -14,7 +14,7 @@ export function unet3dForwardFlops(
   overlap = 0.5,
 ): { perForward: number; windows: number; perScan: number } {
   const g = new GraphBuilder();
-  const heads = buildUnet3d(g, c, g.input(NAMES.image, [1, 1, ...c.patchSize]), false);
+  const heads = buildUnet3d(g, c, g.input(NAMES.image, [1, 1, ...c.patchSize]));
   g.output(NAMES.logits, heads[0] as NonNullable<(typeof heads)[0]>);
   const perForward = graphFlops(g, [NAMES.logits]).total;
   const windows = windowGrid(c.scanSize, c.patchSize, overlap).length;

@@ -45,16 +45,12 @@ export interface Unet3dInstance extends ModelInstance<Unet3dConfig> {
 
 /**
  * Declares the U-Net on `g` for `image` and returns the logits of the supervised decoder
- * outputs, full resolution first: every output of non-zero weight when `supervised`, else the
- * full-resolution one only. Parameters: `encoder.stage<i>.conv<j>.*`, `decoder.stage<i>.up.*`,
- * `decoder.stage<i>.conv<j>.*`, `decoder.head<i>.*`.
+ * outputs (deep-supervision weight > 0), full resolution first. Parameters:
+ * `encoder.stage<i>.conv<j>.*`, `decoder.stage<i>.up.*`, `decoder.stage<i>.conv<j>.*`,
+ * `decoder.head<i>.*`. Training and inference graphs declare the same parameters (an inference
+ * graph's lower heads feed no output), so a checkpoint of either loads into the other.
  */
-export function buildUnet3d(
-  g: GraphBuilder,
-  c: Unet3dConfig,
-  image: GraphValue,
-  supervised: boolean,
-): GraphValue[] {
+export function buildUnet3d(g: GraphBuilder, c: Unet3dConfig, image: GraphValue): GraphValue[] {
   const block = {
     norm: 'instance',
     activation: 'leaky_relu',
@@ -78,8 +74,7 @@ export function buildUnet3d(
       convs: c.convsPerStage,
     });
     const weight = c.supervision[i] ?? 0;
-    if (i === 0 || (supervised && weight > 0))
-      heads.unshift(segmentationHead(g, `decoder.head${i}`, x, CLASSES, block.init));
+    if (i === 0 || weight > 0) heads.unshift(segmentationHead(g, `decoder.head${i}`, x, CLASSES, block.init));
   }
   return heads;
 }
@@ -98,7 +93,7 @@ export function createUnet3d(
   const train = options.mode === 'train';
   const g = new GraphBuilder({ seed: options.seed });
   const image = g.input(NAMES.image, [1, 1, ...c.patchSize]);
-  const heads = buildUnet3d(g, c, image, train);
+  const heads = buildUnet3d(g, c, image);
   g.output(NAMES.logits, heads[0] as GraphValue);
   if (train) {
     const target = g.input(NAMES.target, [1, 1, ...c.patchSize]);
