@@ -345,6 +345,12 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (!f.IsUndefined() && !f.IsBoolean()) fail(ErrorKind::Type, "compile", std::string(key) + " must be a boolean");
       if (f.IsBoolean()) (std::string(key) == "inPlace" ? co.in_place : co.declared_reads) = f.As<Napi::Boolean>().Value();
     }
+    if (const Napi::Value pv = opts.Get("precision"); !pv.IsUndefined()) {
+      if (!pv.IsString()) fail(ErrorKind::Type, "compile", "precision must be a string ('fp32', 'tf32' or 'bf16')");
+      const std::string name = pv.As<Napi::String>().Utf8Value();
+      if (!parse_precision(name, co.precision))
+        fail(ErrorKind::Range, "compile", "precision is '" + name + "', expected 'fp32', 'tf32' or 'bf16'");
+    }
 
     const Executor* share = nullptr;
     if (info.Length() > 2 && info[2].IsObject()) {

@@ -6,6 +6,7 @@
 
 #include "deepsc/threadpool.h"
 #include "graph/device_ops.h"
+#include "graph/precision.h"
 
 namespace deepsc::graph {
 
@@ -54,6 +55,7 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
   if (backend_ == Backend::cuda && !backend_available(Backend::cuda))
     fail(ErrorKind::Runtime, "compile",
          "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
+  require_precision(opt.precision, backend_);
   if (share_from && share_from->backend_ != backend_)
     fail(ErrorKind::Type, "compile",
          std::string("shareParametersWith: the other model runs on device '") + backend_name(share_from->backend_) +

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "deepsc/gradient_hook.h"
+#include "deepsc/precision.h"
 #include "graph/accumulator.h"
 #include "graph/gradient_sync.h"
 #include "graph/memory.h"
@@ -55,6 +56,7 @@ struct CompileOptions {
   std::vector<std::string> recompute;  ///< node-name prefixes of recomputed segments (BuildOptions::recompute)
   bool in_place = true;                ///< BuildOptions::in_place
   bool declared_reads = true;          ///< BuildOptions::declared_reads
+  Precision precision = Precision::fp32;  ///< checked by graph/precision.h (fp32 only today)
 };
 
 class Executor {
