@@ -63,7 +63,6 @@ export {
   lossSectionSchema,
   MAX_SCAN_AXIS,
   MIN_SCAN_AXIS,
-  ModelConfigError,
   type ModelSection,
   modelSectionSchema,
   resolveTrainingConfig,

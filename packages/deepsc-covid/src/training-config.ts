@@ -5,6 +5,7 @@
  * configuration with every problem named by its field.
  * @module
  */
+import { describeConfigIssue, ModelConfigError } from '@deepsc/core';
 import { z } from 'zod';
 import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { type PresetName, presetConfig } from './presets.js';
@@ -75,38 +76,6 @@ export interface DeepScCovidModelConfig {
   readonly loss: TaskAwareLossOptions;
 }
 
-/** A configuration that does not resolve: one line per problem, each naming its field. */
-export class ModelConfigError extends RangeError {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('\n'));
-    this.name = 'ModelConfigError';
-  }
-}
-
-/** One line for a zod issue of `section`: the field, the bad value and what is allowed. */
-function describeIssue(section: string, issue: z.core.$ZodIssue, input: unknown): string {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-  const field = `${section}${path}`;
-  let value: unknown = input;
-  for (const p of issue.path)
-    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
-  const got = value === undefined ? 'nothing' : JSON.stringify(value);
-  switch (issue.code) {
-    case 'invalid_value':
-      return `${field}: got ${got}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'unrecognized_keys':
-      return `${issue.keys.map((k) => `${field}.${k}`).join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}; remove or check the spelling`;
-    case 'invalid_type':
-      return `${field}: expected ${issue.expected}, got ${got}`;
-    case 'too_small':
-      return `${field}: got ${got}; must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `${field}: got ${got}; must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`;
-    default:
-      return `${field}: ${issue.message} (got ${got})`;
-  }
-}
-
 /** The network configuration a `model` section asks for: its preset with its overrides. */
 export function sectionNetworkConfig(m: ModelSection): DeepScCovidConfig {
   const overrides: Partial<DeepScCovidConfig> = { variant: m.variant };
@@ -140,7 +109,7 @@ function sizeProblems(r: ResolvedConfig): string[] {
 /**
  * Checks and completes the `model` section (a `name` field is the registry's and is ignored)
  * and the `loss` section.
- * @throws ModelConfigError (a RangeError) listing every problem, each naming its field
+ * @throws core's ModelConfigError (a RangeError) listing every problem, each naming its field
  *   (`model.patchSize: ...`, `loss.ceWeight: ...`).
  */
 export function resolveTrainingConfig(sections: {
@@ -154,10 +123,11 @@ export function resolveTrainingConfig(sections: {
   const { name: _name, ...modelInput } = given as Record<string, unknown>;
   const m = modelSectionSchema.safeParse(modelInput);
   if (!m.success)
-    for (const issue of m.error.issues) problems.push(describeIssue('model', issue, modelInput));
+    for (const issue of m.error.issues) problems.push(describeConfigIssue('model', issue, modelInput));
   const lossInput = sections.loss ?? {};
   const l = lossSectionSchema.safeParse(lossInput);
-  if (!l.success) for (const issue of l.error.issues) problems.push(describeIssue('loss', issue, lossInput));
+  if (!l.success)
+    for (const issue of l.error.issues) problems.push(describeConfigIssue('loss', issue, lossInput));
   if (!m.success || !l.success) throw new ModelConfigError(problems);
   let network: ResolvedConfig;
   try {

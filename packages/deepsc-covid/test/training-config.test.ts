@@ -2,9 +2,10 @@
  * The `model` and `loss` sections of a training configuration: defaults, overrides, and every
  * kind of problem named by its field (one line each, all of them at once).
  */
+import { ModelConfigError } from '@deepsc/core';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../src/presets.js';
-import { ModelConfigError, resolveTrainingConfig } from '../src/training-config.js';
+import { resolveTrainingConfig } from '../src/training-config.js';
 
 const problemsOf = (sections: Parameters<typeof resolveTrainingConfig>[0]): readonly string[] => {
   try {
