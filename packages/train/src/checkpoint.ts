@@ -20,7 +20,7 @@ import {
   Tensor,
 } from '@deepsc/core';
 import { makeDirectory, openRegularFile, readRegularTextFile, writeFileAtomic } from '@deepsc/io';
-import type { TrainConfig } from './config/schema.js';
+import { DEFAULT_MODEL_NAME, type TrainConfig } from './config/schema.js';
 import { DivergedError } from './diverged-error.js';
 import { assertFiniteWeights } from './finite-weights.js';
 import { RunWriteError } from './run-write-error.js';
@@ -69,6 +69,11 @@ export interface CheckpointState extends TrainingProgress {
   worldSize?: number;
   config: TrainConfig;
   /**
+   * The model trained (its registry name, as `config.model.name`, and its spec's version).
+   * Absent in checkpoints written before models had names: those are `deepsc-covid`'s.
+   */
+  model?: CheckpointModel;
+  /**
    * SHA-256 of the manifest file's bytes when the run started (absent in older checkpoints):
    * a resume with another manifest is refused unless forced.
    */
@@ -83,6 +88,22 @@ export interface CheckpointState extends TrainingProgress {
   files: Record<'model' | 'optimizer', { bytes: number; sha256: string }>;
 }
 
+/** The model a checkpoint holds the weights of. */
+export interface CheckpointModel {
+  /** Its spec's name (`deepsc-covid`, `unet3d`, a user's). */
+  name: string;
+  /** Its spec's (package's) version when the checkpoint was written. */
+  version: string;
+}
+
+/**
+ * The model of a checkpoint's state: as recorded, else (checkpoints from before models had
+ * names) `config.model.name`'s default, DeepSC-COVID, version `unrecorded`.
+ */
+export function checkpointModel(state: Pick<CheckpointState, 'model'>): CheckpointModel {
+  return state.model ?? { name: DEFAULT_MODEL_NAME, version: 'unrecorded' };
+}
+
 /** Why a checkpoint was written. */
 export type CheckpointReason = 'periodic' | 'best' | 'final' | 'interrupt';
 
@@ -95,6 +116,8 @@ export type SavePoint = 'written' | 'moved-aside' | 'in-place' | 'done';
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveOptions {
+  /** Recorded as `model` in state.json: the model whose weights these are. */
+  model?: CheckpointModel;
   /** Recorded as `manifestSha256` in state.json. */
   manifestSha256?: string;
   /** Recorded as `worldSize` in state.json when data-parallel (more than one process). */
@@ -246,6 +269,7 @@ export async function saveCheckpoint(
       device: model.device,
       ...progress,
       config,
+      ...(options.model ? { model: { name: options.model.name, version: options.model.version } } : {}),
       ...(options.manifestSha256 ? { manifestSha256: options.manifestSha256 } : {}),
       ...(options.worldSize !== undefined ? { worldSize: options.worldSize } : {}),
       rng: { scheme: 'counter', seed: config.seed },
@@ -288,6 +312,11 @@ function stateProblems(s: Record<string, unknown>): string[] {
     if (!isCount(s[k])) p.push(`${k} is ${JSON.stringify(s[k])}, expected a count`);
   if (!isObj(s.config) || !isObj(s.config.model) || !isObj(s.config.data) || !isObj(s.config.training))
     p.push("config (the run's configuration) is missing or not an object with model, data and training");
+  if (
+    s.model !== undefined &&
+    (!isObj(s.model) || typeof s.model.name !== 'string' || typeof s.model.version !== 'string')
+  )
+    p.push(`model is ${JSON.stringify(s.model)}, expected { name, version } strings`);
   const opt = s.optimizer;
   if (
     !isObj(opt) ||
@@ -349,6 +378,9 @@ export async function readCheckpointState(path: string): Promise<{ dir: string; 
   const problems = stateProblems(state as unknown as Record<string, unknown>);
   if (problems.length)
     throw new CheckpointError(dir, `state.json is damaged or incomplete: ${problems.join('; ')}`);
+  // checkpoints from before models had names hold DeepSC-COVID
+  const model = state.config.model as Record<string, unknown>;
+  if (typeof model.name !== 'string') state.config.model = { ...model, name: DEFAULT_MODEL_NAME };
   return { dir, state };
 }
 

@@ -8,9 +8,10 @@ import { writeRunReport } from '@deepsc/eval';
 import { generateCohort } from '@deepsc/io';
 import { type ResolveOptions, resolveTrainConfig } from './config/load-config.js';
 import type { TrainConfig } from './config/schema.js';
+import { resolveTrainingModel } from './config/training-model.js';
 import { evaluateSplit, type SplitEvaluation } from './evaluate-split.js';
+import { predictorOf } from './infer.js';
 import { MetricsLog } from './metrics-log.js';
-import { resolveNetworkConfig } from './network-config.js';
 import type { ProgressOptions } from './progress.js';
 import {
   checkRunFolderPath,
@@ -60,7 +61,7 @@ export interface DemoOptions {
 /** What the demo produced. */
 export interface DemoResult {
   config: TrainConfig;
-  training: Omit<TrainResult, 'network'>;
+  training: Omit<TrainResult, 'network' | 'model'>;
   evaluation: SplitEvaluation;
   ceiling: number;
   report: string;
@@ -100,7 +101,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     throw new RangeError(`demo scans: got ${n}; allowed: an integer from 10 to ${MAX_DEMO_SCANS}`);
   // overrides and the device are checked before minutes go into generating the cohort
   const planned = demoConfig(join(cohortDir, 'manifest.json'));
-  resolveNetworkConfig(planned, 'demo');
+  await resolveTrainingModel(planned, 'demo');
   checkTrainingDevice(planned.training.device, 'demo');
   await checkRunFolderPath(out);
   await checkRunFolderPath(runDir);
@@ -139,7 +140,7 @@ async function runDemoLocked(
   const t1 = performance.now();
   const config = demoConfig(cohort.manifestJson);
   log(
-    `training DeepSC-COVID (${config.model.preset} network, ${config.training.epochs} epochs) in ${runDir}`,
+    `training ${config.model.name} (${String(config.model.preset ?? 'default')} preset, ${config.training.epochs} epochs) in ${runDir}`,
   );
   const trained = await train(config, {
     runLock: c.lock,
@@ -147,7 +148,7 @@ async function runDemoLocked(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const t2 = performance.now();
-  const { network, ...training } = trained;
+  const { network, model, ...training } = trained;
   try {
     if (training.status === 'interrupted') {
       return {
@@ -168,9 +169,13 @@ async function runDemoLocked(
       };
     }
     log(`evaluating on ${trained.split.test.length} held-out scans`);
-    const evaluation = await evaluateSplit(network, trained.split.test, preprocessOptions(config), runDir, {
-      threshold: config.training.threshold,
-    });
+    const evaluation = await evaluateSplit(
+      predictorOf(model.spec, network),
+      trained.split.test,
+      preprocessOptions(config, model),
+      runDir,
+      { threshold: config.training.threshold },
+    );
     await new MetricsLog(join(runDir, 'metrics.jsonl')).write({
       epoch: training.epochs,
       split: 'test',

@@ -1,13 +1,13 @@
 /**
- * Held-out evaluation of a trained network on manifest scans, in each scan's own geometry:
- * classification probabilities, lesion masks resampled onto the scan's grid and scored against
- * its ground truth, and the run-folder files the `@deepsc/eval` report reads
- * (`predictions.json`, `scans/<id>/{ct,truth,lung,prediction,evidence}.nii.gz`).
+ * Held-out evaluation of a trained model on manifest scans, in each scan's own geometry, for
+ * the tasks the model has: classification probabilities, lesion masks resampled onto the
+ * scan's grid and scored against its ground truth, and the run-folder files the `@deepsc/eval`
+ * report reads (`predictions.json` with a classifier, `scans/<id>/{ct,truth,lung,prediction}.nii.gz`
+ * and one `<map>.nii.gz` per map of the model, e.g. DeepSC-COVID's `evidence.nii.gz`).
  * @module
  */
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { diceFromCounts, overlapCounts } from '@deepsc/eval';
 import {
   type ManifestEntry,
@@ -17,13 +17,15 @@ import {
   writeFileAtomic,
   writeNifti,
 } from '@deepsc/io';
-import { classIndex } from './labels.js';
+import type { Predictor } from './infer.js';
+import { classIndexOf } from './labels.js';
 import { predictVolume } from './predict-volume.js';
 import { threshold as binarise } from './validate.js';
 
 /** Result of one scan. */
 export interface ScanEvaluation {
   id: string;
+  /** Class index of the scan's label (-1 without a classifier). */
   label: number;
   probabilities: number[];
   predicted: number;
@@ -59,11 +61,12 @@ export interface EvaluateSplitOptions {
 }
 
 /**
- * Predicts every entry with `net` and writes `predictions.json` and `scans/` into `runDir`.
- * @throws FormatError for unreadable scans (naming the file).
+ * Predicts every entry with the model and writes `predictions.json` and `scans/` into `runDir`.
+ * @throws FormatError for unreadable scans (naming the file); RangeError for a scan whose label
+ *   is none of the model's classes.
  */
 export async function evaluateSplit(
-  net: DeepScCovidNetwork,
+  model: Predictor,
   entries: readonly ManifestEntry[],
   preprocess: PreprocessOptions,
   runDir: string,
@@ -72,10 +75,11 @@ export async function evaluateSplit(
   const t = options.threshold ?? 0.5;
   const maxFolders = options.maxScanFolders ?? Number.POSITIVE_INFINITY;
   const scans: ScanEvaluation[] = [];
+  const classes = model.tasks.classes ?? [];
   for (const [n, e] of entries.entries()) {
     const ct = await readNifti(e.image);
     const lung = e.lung ? await readNifti(e.lung) : undefined;
-    const p = await predictVolume(net, ct, preprocess, { threshold: t, ...(lung ? { lung } : {}) });
+    const p = await predictVolume(model, ct, preprocess, { threshold: t, ...(lung ? { lung } : {}) });
     let dice = Number.NaN;
     let hasLesion = false;
     if (e.lesion && p.lesionMask) {
@@ -90,7 +94,7 @@ export async function evaluateSplit(
         predicted = k;
     scans.push({
       id: e.id,
-      label: classIndex(e.label),
+      label: classes.length ? classIndexOf(classes, e.label, e.id) : -1,
       probabilities: p.probabilities,
       predicted,
       dice,
@@ -104,15 +108,15 @@ export async function evaluateSplit(
         await copyFile(e.lesion, join(dir, e.lesion.endsWith('.gz') ? 'truth.nii.gz' : 'truth.nii'));
       if (p.lung) await writeNifti(join(dir, 'lung.nii.gz'), p.lung);
       if (p.lesionMask) await writeNifti(join(dir, 'prediction.nii.gz'), p.lesionMask);
-      if (p.evidence) await writeNifti(join(dir, 'evidence.nii.gz'), p.evidence);
+      for (const [name, map] of Object.entries(p.maps)) await writeNifti(join(dir, `${name}.nii.gz`), map);
     }
     options.onScan?.(n + 1, entries.length);
   }
-  const hasCls = scans.some((s) => s.probabilities.length > 0);
+  const hasCls = classes.length > 0 && scans.some((s) => s.probabilities.length > 0);
   if (hasCls)
     await writeFileAtomic(
       join(runDir, 'predictions.json'),
-      `${JSON.stringify({ classes: CLASS_NAMES, scans: scans.map((s) => ({ id: s.id, label: s.label, probabilities: s.probabilities })) }, null, 1)}\n`,
+      `${JSON.stringify({ classes: classes.map((c) => c.name), scans: scans.map((s) => ({ id: s.id, label: s.label, probabilities: s.probabilities })) }, null, 1)}\n`,
     );
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);
   return {

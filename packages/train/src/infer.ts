@@ -1,38 +1,51 @@
 /**
- * Inference on a prepared scan (cropped to the lungs and resampled to the network's grid, as
- * in training) through `@deepsc/core`'s sliding-window `predict`, with the results as volumes
- * on the prepared scan's geometry, ready to be resampled onto any other grid.
+ * Inference on a prepared scan (cropped to the lungs and resampled to the model's grid, as in
+ * training) through the model's `predict` (memory-bounded sliding windows), with the results as
+ * volumes on the prepared scan's geometry, ready to be resampled onto any other grid.
  * @module
  */
-import { type DeepScCovidNetwork, predict } from '@deepsc/deepsc-covid';
+import type { AnyModelSpec, ModelInstance, ModelTasks } from '@deepsc/core';
 import { createVolume, type Volume } from '@deepsc/io';
 
-/** What the network says about one scan, on the prepared scan's grid and geometry. */
+/** A built model ready to predict: its spec, its instance and what it predicts. */
+export interface Predictor {
+  readonly spec: AnyModelSpec;
+  readonly net: ModelInstance;
+  readonly tasks: ModelTasks;
+}
+
+/** Builds the {@link Predictor} of a model instance. */
+export function predictorOf(spec: AnyModelSpec, net: ModelInstance): Predictor {
+  return { spec, net, tasks: spec.tasks(net.config) };
+}
+
+/** What the model says about one scan, on the prepared scan's grid and geometry. */
 export interface GridPrediction {
-  /** Softmax class probabilities (COVID-19, CAP, non-pneumonia); empty for `segmentation-only`. */
+  /** Class probabilities in `tasks.classes` order; empty without a classifier. */
   probabilities: number[];
-  /** Lesion probability per voxel (variants with segmentation). */
+  /** Lesion probability per voxel (models with segmentation). */
   lesion?: Volume<Float32Array>;
-  /** Evidence map in (0, 1) (variants with a classifier). */
-  evidence?: Volume<Float32Array>;
+  /** The model's extra maps by name (`tasks.maps`; DeepSC-COVID: `evidence`), each in (0, 1). */
+  maps: Record<string, Volume<Float32Array>>;
 }
 
 /**
- * Runs `net` on a prepared image (any size; the image's i, j, k are the network's W, H, D).
+ * Runs the model on a prepared image (any size of at least the model's `minimumInput`).
  * @param overlap - of neighbouring windows, default 0.5.
- * @throws RangeError for an empty image; rejects with the engine's errors.
+ * @throws RangeError for an image the model cannot take; rejects with the engine's errors.
  */
 export async function predictPrepared(
-  net: DeepScCovidNetwork,
+  model: Predictor,
   image: Volume<Float32Array>,
   overlap = 0.5,
 ): Promise<GridPrediction> {
-  const [ni, nj, nk] = image.dims;
-  const p = await predict(net, { data: image.data, shape: [nk, nj, ni] }, { overlap });
+  const p = await model.spec.predict(model.net, { dims: image.dims, data: image.data }, { overlap });
   const vol = (data: Float32Array) => createVolume(data, image.dims, image.affine);
+  const maps: Record<string, Volume<Float32Array>> = {};
+  for (const [name, data] of Object.entries(p.maps ?? {})) maps[name] = vol(data);
   return {
-    probabilities: p.classProbabilities ?? [],
-    ...(p.lesion ? { lesion: vol(p.lesion.data) } : {}),
-    ...(p.evidence ? { evidence: vol(p.evidence.data) } : {}),
+    probabilities: [...p.probabilities],
+    ...(p.lesion ? { lesion: vol(p.lesion) } : {}),
+    maps,
   };
 }

@@ -1,17 +1,20 @@
 /**
- * Manifest labels to the classifier's class indices (the order of `CLASS_NAMES` in `@deepsc/core`:
- * COVID-19, CAP, non-pneumonia).
+ * Manifest labels to a model's class indices: the position of the class whose `label` is the
+ * scan's in the model's `tasks.classes` (DeepSC-COVID: COVID-19 `covid`, CAP `cap`,
+ * non-pneumonia `normal`).
  * @module
  */
-import type { ScanLabel } from '@deepsc/io';
+import type { ModelClass } from '@deepsc/core';
 
-/** The manifest label of each class index. */
-export const LABEL_OF_CLASS: readonly ScanLabel[] = ['covid', 'cap', 'normal'];
-
-/** Class index of a manifest label. @throws RangeError for an unknown label. */
-export function classIndex(label: ScanLabel): number {
-  const i = LABEL_OF_CLASS.indexOf(label);
+/**
+ * Class index of a manifest label among `classes`.
+ * @throws RangeError for a label none of the classes stands for, naming the scan and the labels.
+ */
+export function classIndexOf(classes: readonly ModelClass[], label: string, scan?: string): number {
+  const i = classes.findIndex((c) => c.label === label);
   if (i < 0)
-    throw new RangeError(`unknown label '${String(label)}': expected one of ${LABEL_OF_CLASS.join(', ')}`);
+    throw new RangeError(
+      `${scan === undefined ? '' : `scan ${scan}: `}label '${String(label)}' is none of the model's classes: expected one of ${classes.map((c) => c.label).join(', ')}`,
+    );
   return i;
 }

@@ -1,11 +1,10 @@
 /**
- * What a scan must be before the network is asked about it: a 3D volume with at least the
- * network's minimum number of voxels along every axis, a plausible voxel size, and finite
+ * What a scan must be before the model is asked about it: a 3D volume with at least the
+ * model's minimum number of voxels along every axis, a plausible voxel size, and finite
  * voxel values (or, when the caller chooses, non-finite voxels replaced by air and counted).
  * A scan that fails is refused with the numbers, never classified.
  * @module
  */
-import type { ResolvedConfig } from '@deepsc/deepsc-covid';
 import { createVolume, type Volume, type VoxelArray } from '@deepsc/io';
 import { countNonFinite } from './non-finite.js';
 import { PredictionError } from './prediction-error.js';
@@ -26,13 +25,12 @@ export const NON_FINITE_REPLACEMENT_HU = -1000;
 export type NonFiniteVoxelPolicy = 'error' | 'replace';
 
 /**
- * The fewest voxels a scan needs along its i, j, k axes for `config`: the cells of the
- * whole-scan stream's coarsest feature grid (the network's W, H, D are the scan's i, j, k),
+ * The fewest voxels a scan needs along its i, j, k axes for a model: its spec's
+ * `minimumInput` (DeepSC-COVID: the cells of the whole-scan stream's coarsest feature grid),
  * and at least {@link MIN_VOXELS_PER_AXIS}.
  */
-export function minimumInputDims(config: Pick<ResolvedConfig, 'wholeGrids'>): [number, number, number] {
-  const [d, h, w] = config.wholeGrids[3];
-  return [w, h, d].map((n) => Math.max(MIN_VOXELS_PER_AXIS, n)) as [number, number, number];
+export function minimumInputDims(modelMinimum: readonly [number, number, number]): [number, number, number] {
+  return modelMinimum.map((n) => Math.max(MIN_VOXELS_PER_AXIS, n)) as [number, number, number];
 }
 
 /** A scan accepted for prediction, with the count of non-finite voxels replaced (0 unless `replace`). */
@@ -45,18 +43,19 @@ const fmt = (v: readonly number[]) => `[${v.map((x) => +x.toPrecision(6)).join('
 
 /**
  * Checks a scan before prediction (see the module comment) and applies the non-finite policy.
+ * @param modelMinimum - the model's `minimumInput` [i, j, k].
  * @throws PredictionError for too few voxels along an axis, a voxel size outside
  *   {@link VOXEL_SIZE_RANGE_MM}, or non-finite voxels under the `error` policy.
  */
 export function checkPredictInput(
   ct: Volume<VoxelArray>,
-  config: Pick<ResolvedConfig, 'wholeGrids'>,
+  modelMinimum: readonly [number, number, number],
   policy: NonFiniteVoxelPolicy = 'error',
 ): CheckedInput {
-  const min = minimumInputDims(config);
+  const min = minimumInputDims(modelMinimum);
   if (ct.dims.some((n, a) => n < (min[a] as number)))
     throw new PredictionError(
-      `the scan is ${ct.dims.join('x')} voxels; this network needs at least ${min.join('x')} (a 3D CT volume, not a slice)`,
+      `the scan is ${ct.dims.join('x')} voxels; this model needs at least ${min.join('x')} (a 3D CT volume, not a slice)`,
     );
   const [lo, hi] = VOXEL_SIZE_RANGE_MM;
   if (ct.spacing.some((s) => !(s >= lo && s <= hi)))

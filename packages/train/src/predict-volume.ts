@@ -1,14 +1,14 @@
 /**
  * Prediction for one CT volume of any geometry: check that the scan can be read as a CT volume,
- * prepare it as in training, run the network on its grid, check that what it says is finite,
- * and bring the lesion probability, the mask and the evidence map back onto the input's own
- * voxel grid through the affines, with the paper's lesion findings measured there.
+ * prepare it as in training, run the model on its grid, check that what it says is finite,
+ * and bring the lesion probability, the mask and the model's maps (DeepSC-COVID: `evidence`)
+ * back onto the input's own voxel grid through the affines, with the paper's lesion findings
+ * measured there.
  * @module
  */
-import { CLASS_NAMES, type DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { lesionFindings, type ScanFindings } from '@deepsc/eval';
 import { createVolume, type PreprocessOptions, type Volume, type VoxelArray } from '@deepsc/io';
-import { type GridPrediction, predictPrepared } from './infer.js';
+import { type GridPrediction, type Predictor, predictPrepared } from './infer.js';
 import { countNonFinite } from './non-finite.js';
 import { checkPredictInput, NON_FINITE_REPLACEMENT_HU, type NonFiniteVoxelPolicy } from './predict-input.js';
 import { PredictionError } from './prediction-error.js';
@@ -30,8 +30,9 @@ export interface PredictVolumeOptions {
 
 /** A prediction on the input's grid. */
 export interface VolumePrediction {
-  /** Class probabilities in `classes` order (empty for `segmentation-only`). */
+  /** Class probabilities in `classes` order (empty without a classifier). */
   probabilities: number[];
+  /** The model's class names (`tasks.classes`); empty without a classifier. */
   classes: readonly string[];
   /** The most probable class, or null without a classifier. */
   predictedClass: string | null;
@@ -39,8 +40,8 @@ export interface VolumePrediction {
   lesionProbability?: Volume<Float32Array>;
   /** Lesion mask (probability > threshold), uint8 on the input's grid. */
   lesionMask?: Volume<Uint8Array>;
-  /** Evidence map in (0, 1), float32 on the input's grid. */
-  evidence?: Volume<Float32Array>;
+  /** The model's maps by name (`tasks.maps`; DeepSC-COVID: `evidence`), float32 in (0, 1) on the input's grid. */
+  maps: Record<string, Volume<Float32Array>>;
   /** Lung mask used, on the input's grid. */
   lung?: Volume<Uint8Array>;
   /** The four findings of the predicted lesions (needs the lung mask and segmentation). */
@@ -51,35 +52,37 @@ export interface VolumePrediction {
 }
 
 /**
- * Predicts one CT volume (HU) with `net`.
- * @param preprocess - the training run's preprocessing (`preprocessOptions(config)`).
- * @throws PredictionError for a scan with fewer voxels along an axis than the network needs, a
+ * Predicts one CT volume (HU) with a model.
+ * @param preprocess - the training run's preprocessing (`preprocessOptions(config, model)`).
+ * @throws PredictionError for a scan with fewer voxels along an axis than the model needs, a
  *   voxel size outside [0.01, 50] mm, non-finite voxels (under the default policy), or a
  *   network output that is not finite (never a class from NaN probabilities); GridMismatchError
  *   for a lung mask off the CT's grid; RangeError for a volume without lungs; rejects with
  *   engine errors.
  */
 export async function predictVolume(
-  net: DeepScCovidNetwork,
+  model: Predictor,
   ct: Volume<VoxelArray>,
   preprocess: PreprocessOptions,
   options: PredictVolumeOptions = {},
 ): Promise<VolumePrediction> {
   const t = options.threshold ?? 0.5;
   if (!(t > 0 && t < 1)) throw new RangeError(`predict: threshold must lie in (0, 1), got ${t}`);
-  const checked = checkPredictInput(ct, net.config, options.nonFiniteVoxels);
+  const checked = checkPredictInput(ct, model.spec.minimumInput(model.net.config), options.nonFiniteVoxels);
   const prepared = prepareVolume(checked.volume, preprocess, options.lung);
-  const g = await predictPrepared(net, prepared.image, options.overlap ?? 0.5);
+  const g = await predictPrepared(model, prepared.image, options.overlap ?? 0.5);
   assertFiniteOutput(g);
   const grid = { dims: ct.dims, affine: ct.affine };
   const probabilities = g.probabilities;
   let best = -1;
   for (let k = 0; k < probabilities.length; k++)
     if (best < 0 || (probabilities[k] as number) > (probabilities[best] as number)) best = k;
+  const classes = (model.tasks.classes ?? []).map((c) => c.name);
   const out: VolumePrediction = {
     probabilities,
-    classes: CLASS_NAMES,
-    predictedClass: best >= 0 ? (CLASS_NAMES[best] ?? null) : null,
+    classes,
+    predictedClass: best >= 0 ? (classes[best] ?? null) : null,
+    maps: {},
     threshold: t,
     nonFiniteVoxels: {
       count: checked.nonFiniteVoxels,
@@ -98,7 +101,7 @@ export async function predictVolume(
         affine: ct.affine,
       });
   }
-  if (g.evidence) out.evidence = resampleToReference(g.evidence, grid);
+  for (const [name, map] of Object.entries(g.maps)) out.maps[name] = resampleToReference(map, grid);
   return out;
 }
 
@@ -107,16 +110,16 @@ export async function predictVolume(
  * probabilities, no mask thresholded from NaN (which would read as "no lesion").
  */
 function assertFiniteOutput(g: GridPrediction): void {
-  const bad = [
+  const bad: [string, ArrayLike<number>][] = [
     ['class probabilities', g.probabilities],
     ['lesion probabilities', g.lesion?.data ?? []],
-    ['evidence values', g.evidence?.data ?? []],
-  ] as const;
+    ...Object.entries(g.maps).map(([name, m]): [string, ArrayLike<number>] => [`${name} values`, m.data]),
+  ];
   const found = bad
     .map(([what, data]) => ({ what, n: countNonFinite(data), of: data.length }))
     .filter((b) => b.n > 0);
   if (found.length > 0)
     throw new PredictionError(
-      `the network's output is not finite (${found.map((b) => `${b.n} of ${b.of} ${b.what}`).join(', ')} are NaN or infinite); its weights or the scan's values are out of range, so no prediction is given`,
+      `the model's output is not finite (${found.map((b) => `${b.n} of ${b.of} ${b.what}`).join(', ')} are NaN or infinite); its weights or the scan's values are out of range, so no prediction is given`,
     );
 }

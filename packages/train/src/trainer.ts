@@ -1,7 +1,9 @@
 /**
- * The trainer: DeepSC-COVID (any variant) from a manifest, with two-stream sampling, the paper's
- * two learning rates under a schedule, validation, best-checkpoint selection, early stopping,
- * checkpoints with an exact resume, and Ctrl-C handling through an AbortSignal.
+ * The trainer: any model (a {@link ModelSpec} of `@deepsc/core`, chosen by `model.name` through
+ * the model registry) from a manifest, as a loop over the model's `makeBatch` and
+ * `trainingStep` with small handlers for the rest (`handlers/`): the learning-rate schedule,
+ * the train metrics, the progress display, validation, the best checkpoint with early
+ * stopping, and checkpoints with an exact resume; Ctrl-C through an AbortSignal.
  *
  * Determinism: every random choice of epoch e, micro-batch m is drawn from a stream seeded by
  * (seed, e, m) and the data order of epoch e from (seed, e), so a run resumed from any
@@ -23,16 +25,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { version as coreVersion } from '@deepsc/core';
-import {
-  CLASS_NAMES,
-  createDeepScCovid,
-  type DeepScCovidNetwork,
-  type LossPath,
-  trainingStep,
-} from '@deepsc/deepsc-covid';
+import { version as coreVersion, type ModelInstance } from '@deepsc/core';
 import {
   type ManifestEntry,
   makeDirectory,
@@ -43,31 +38,36 @@ import {
   stratifiedSplit,
   writeFileAtomic,
 } from '@deepsc/io';
+import { augmentScan } from './augment-scan.js';
 import {
-  CheckpointError,
   type CheckpointReason,
   loadCheckpoint,
-  readCheckpointState,
   type SavePoint,
   saveCheckpoint,
   type TrainingProgress,
 } from './checkpoint.js';
 import type { TrainConfig } from './config/schema.js';
+import { resolveTrainingModel, type TrainingModel } from './config/training-model.js';
 import { agreeOnStep, rankZeroDecides, shareText, type TrainingGroup } from './distributed.js';
 import { localMicroBatches, shardOrder } from './distributed-sampler.js';
 import { DivergedError } from './diverged-error.js';
+import { BestCheckpointHandler } from './handlers/best-checkpoint.js';
+import { CheckpointHandler } from './handlers/checkpointing.js';
+import { LearningRateHandler } from './handlers/learning-rate.js';
+import { ProgressHandler } from './handlers/progress-report.js';
+import { TrainMetricsHandler } from './handlers/train-metrics.js';
+import { ValidationHandler } from './handlers/validation.js';
+import { predictorOf } from './infer.js';
 import { trainingMemoryPlan } from './memory-plan.js';
 import { MetricsLog } from './metrics-log.js';
-import { baseLearningRates, networkConfig, optimizerConfig, resolveNetworkConfig } from './network-config.js';
 import { loadPlugins } from './plugins.js';
 import { Progress, type ProgressOptions } from './progress.js';
+import { checkResumeModel, checkResumeState } from './resume-check.js';
 import { checkRunFolderPath, prepareRunFolder } from './run-folder.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { RunWriteError } from './run-write-error.js';
-import { disposeSample, makeSample, scanGrid } from './sample.js';
-import { scheduleFactor } from './schedule.js';
-import { checkTrainingDevice, trainingNetworkOptions } from './training-device.js';
-import { type ValidationMetrics, validate } from './validate.js';
+import { checkTrainingDevice } from './training-device.js';
+import { validate } from './validate.js';
 
 /** Version of this package. */
 const TRAIN_VERSION = '0.1.0';
@@ -101,11 +101,10 @@ export interface TrainOptions {
   /** Stop (as if interrupted, without the signal) after this many optimizer steps in all; for tests. */
   stopAfterSteps?: number;
   /**
-   * Where the task-aware loss runs (`LossPath` of `@deepsc/core`); default `graph` on `cuda`,
-   * `host` on `cpu` (`trainingLossPath`). For tests and benchmarks: both paths give the
-   * same loss up to float rounding, so a CPU run with `graph` checks the path a GPU run takes.
+   * Further options of the model's `create`, model-specific (DeepSC-COVID: `loss`, where its
+   * loss runs: `graph`, the path a CUDA run takes, or `host`); for tests and benchmarks.
    */
-  loss?: LossPath;
+  modelOptions?: Readonly<Record<string, unknown>>;
   /**
    * Data-parallel training: this process is one rank of the group (a `ProcessGroup` of
    * `@deepsc/distributed`, already rendezvoused). Every rank calls `train` with the same
@@ -146,19 +145,24 @@ export interface TrainResult {
   /** The best checkpoint by `training.bestMetric`, when validation ran. */
   bestCheckpoint?: string;
   best: TrainingProgress['best'];
-  /** The trained network (train mode); the caller disposes `network.model`. */
-  network: DeepScCovidNetwork;
+  /** The trained model instance (train mode); the caller disposes `network.model`. */
+  network: ModelInstance;
+  /** The model trained: its spec, resolved configuration and tasks. */
+  model: TrainingModel;
   /** The split's manifest entries. */
   split: { train: ManifestEntry[]; val: ManifestEntry[]; test: ManifestEntry[] };
 }
 
-/** The preprocessing a training configuration implies (crop to the lungs, resample to the network's grid). */
-export function preprocessOptions(config: TrainConfig): PreprocessOptions {
-  const net = resolveNetworkConfig(config);
+/** The preprocessing a training configuration implies (crop to the lungs, resample to the model's grid). */
+export function preprocessOptions(
+  config: Pick<TrainConfig, 'data'>,
+  model: Pick<TrainingModel, 'spec' | 'config'>,
+): PreprocessOptions {
+  const [i, j, k] = model.spec.scanGrid(model.config);
   return {
     lungMask: config.data.lungMask,
     ...(config.data.lungMask !== 'none' ? { cropToLungMarginMm: config.data.cropMarginMm } : {}),
-    shape: scanGrid(net),
+    shape: [i, j, k],
   };
 }
 
@@ -185,8 +189,6 @@ export function epochOrder(seed: number, epoch: number, scans: number, steps: nu
   return out.slice(0, steps);
 }
 
-const better = (metric: string, a: number, b: number) => (metric === 'loss' ? a < b : a > b);
-
 /** Optimizer steps per epoch: `training.stepsPerEpoch`, else enough for every training scan once. */
 export function stepsPerEpoch(config: Pick<TrainConfig, 'training'>, trainScans: number): number {
   return config.training.stepsPerEpoch ?? Math.max(1, Math.ceil(trainScans / config.training.accumulate));
@@ -200,22 +202,23 @@ export function runVersions(): Record<string, string> {
 /**
  * Trains as `config` says, writing the run folder `config.out` (held locked throughout):
  * `run.json`, `split.json`, `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
- * @throws ConfigError for a configuration the network cannot take, a plugin library (`plugins`)
+ * @throws ConfigError for an unknown model or a configuration it cannot take, a plugin library (`plugins`)
  *   that does not load, or `training.device: 'cuda'`
  *   where the engine has no CUDA build or sees no GPU (before anything is written);
  *   RunLockedError when another command holds the folder; RunFolderConflictError for a new run
  *   into a non-empty folder (without `overwrite`) and the other refusals of `prepareRunFolder`;
- *   CheckpointError for a bad or mismatched checkpoint (another manifest, unless `force`);
+ *   CheckpointError for a bad or mismatched checkpoint (another model, another configuration
+ *   of the model, another manifest unless `force`);
  *   ManifestError / FormatError for bad data; DivergedError when the loss, the gradients or the
  *   weights stop being finite (nothing non-finite is saved); RunWriteError naming the file when
  *   the system refuses a write.
  */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   loadPlugins(config.plugins, 'config'); // before anything builds the network
-  resolveNetworkConfig(config);
+  const model = await resolveTrainingModel(config);
   if (options.distributed) localMicroBatches(config.training.accumulate, options.distributed.worldSize);
   checkTrainingDevice(config.training.device);
-  trainingMemoryPlan(networkConfig(config), config.training.recompute);
+  trainingMemoryPlan(model, config.training.recompute);
   const split = await splitManifest(config);
   if (split.train.length === 0)
     throw new RangeError(`data.manifest ${config.data.manifest}: no scans in the training split`);
@@ -224,11 +227,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     .update(await readFile(config.data.manifest))
     .digest('hex');
   // rank 0 alone holds the lock and prepares the folder; the others follow its decisions
-  if ((options.distributed?.rank ?? 0) !== 0) return trainLocked(config, options, split, manifestSha256);
+  if ((options.distributed?.rank ?? 0) !== 0)
+    return trainLocked(config, model, options, split, manifestSha256);
   await checkRunFolderPath(out);
   const lock = options.runLock ?? (await acquireRunLock(out, 'deepsc train'));
   try {
-    return await trainLocked(config, options, split, manifestSha256);
+    return await trainLocked(config, model, options, split, manifestSha256);
   } finally {
     if (!options.runLock) await lock.release();
   }
@@ -236,11 +240,12 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
 
 async function trainLocked(
   config: TrainConfig,
+  model: TrainingModel,
   options: TrainOptions,
   split: TrainResult['split'],
   manifestSha256: string,
 ): Promise<TrainResult> {
-  const netConfig = networkConfig(config);
+  const { spec } = model;
   const device = config.training.device;
   const out = config.out;
   const ckDir = join(out, 'checkpoints');
@@ -277,10 +282,13 @@ async function trainLocked(
   if (group) resumeFrom = (await shareText(group, resumeFrom ?? '')) || undefined;
   const log = new MetricsLog(join(out, 'metrics.jsonl'));
 
-  const net = createDeepScCovid(netConfig, {
+  const optimizer = spec.optimizer(model.config, config.optimizer);
+  const net: ModelInstance = spec.create(model.config, {
+    ...options.modelOptions,
     seed: config.seed,
-    optimizer: optimizerConfig(config),
-    ...trainingNetworkOptions(device, config.loss, options.loss),
+    mode: 'train',
+    device,
+    optimizer: optimizer.config,
     memoryPlan: config.training.recompute.length > 0 ? { recompute: config.training.recompute } : {},
   });
   const loaders: ScanLoader[] = [];
@@ -288,61 +296,16 @@ async function trainLocked(
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
     const resume = resumeFrom;
     if (resume) {
-      // the network first, from state.json: weights of another network would fail tensor by tensor
-      const saved = networkConfig((await readCheckpointState(resume)).state.config);
-      const differ = Object.keys({ ...saved, ...netConfig }).filter(
-        (k) =>
-          JSON.stringify(saved[k as keyof typeof saved]) !==
-          JSON.stringify(netConfig[k as keyof typeof netConfig]),
-      );
-      if (differ.length)
-        throw new CheckpointError(
-          resume,
-          `it was trained with another network: ${differ
-            .map(
-              (k) =>
-                `${k} ${JSON.stringify(saved[k as keyof typeof saved])} there, ${JSON.stringify(netConfig[k as keyof typeof netConfig])} in this config`,
-            )
-            .join('; ')} (set model.* as the run had it, or start a new run)`,
-        );
+      // the model first, from state.json: weights of another network would fail tensor by tensor
+      await checkResumeModel(resume, config, model, notice);
       const state = await loadCheckpoint(resume, net.model, { optimizer: 'restore' });
-      if (
-        state.config.seed !== config.seed ||
-        JSON.stringify(state.config.data.split) !== JSON.stringify(config.data.split)
-      )
-        throw new CheckpointError(
-          resume,
-          `seed or data.split differ from the checkpoint's (seed ${state.config.seed}, split ${JSON.stringify(state.config.data.split)}): an exact resume needs the same`,
-        );
-      // The position (epoch, step) maps to scans through accumulate and stepsPerEpoch.
-      const was = state.config.training;
-      if (
-        (was.accumulate ?? 1) !== config.training.accumulate ||
-        was.stepsPerEpoch !== config.training.stepsPerEpoch
-      )
-        throw new CheckpointError(
-          resume,
-          `training.accumulate or training.stepsPerEpoch differ from the checkpoint's (accumulate ${was.accumulate ?? 1}, stepsPerEpoch ${was.stepsPerEpoch ?? 'default'}): an exact resume needs the same`,
-        );
-      if (state.manifestSha256 !== undefined && state.manifestSha256 !== manifestSha256) {
-        const what = `the manifest ${config.data.manifest} changed since the run started (SHA-256 ${state.manifestSha256.slice(0, 12)}... then, ${manifestSha256.slice(0, 12)}... now)`;
-        if (!options.force)
-          throw new CheckpointError(
-            resume,
-            `${what}: the split and the scans would not be the run's; resume with --force to continue anyway`,
-          );
-        notice(`warning: ${what}; resuming anyway (force)`);
-      }
-      const trainedOn = state.device ?? 'cpu';
-      if (trainedOn !== device)
-        notice(
-          `resuming a checkpoint trained on ${trainedOn} on ${device}: the run continues within float rounding of the uninterrupted one, not bit for bit`,
-        );
-      const trainedBy = state.worldSize ?? 1;
-      if (trainedBy !== worldSize)
-        notice(
-          `resuming a checkpoint trained by ${trainedBy} process${trainedBy > 1 ? 'es' : ''} with ${worldSize}: the same steps on the same scans, but the gradients are summed in another order, so the run continues within float rounding of the uninterrupted one, not bit for bit`,
-        );
+      checkResumeState(resume, state, {
+        config,
+        manifestSha256,
+        worldSize,
+        force: options.force === true,
+        notice,
+      });
       progress = {
         epoch: state.epoch,
         stepInEpoch: state.stepInEpoch,
@@ -360,11 +323,22 @@ async function trainLocked(
       await group.broadcastModel(net.model);
       group.attachGradients(net.model);
     }
-    const classes = [...CLASS_NAMES];
     if (lead)
       await writeRunFile(
         join(out, 'run.json'),
-        `${JSON.stringify({ name: config.name, classes, createdAt: new Date().toISOString(), config, manifestSha256, notes: `DeepSC-COVID (${config.model.variant}), trained by @deepsc/train` }, null, 1)}\n`,
+        `${JSON.stringify(
+          {
+            name: config.name,
+            model: { name: spec.name, version: spec.version },
+            classes: (model.tasks.classes ?? []).map((c) => c.name),
+            createdAt: new Date().toISOString(),
+            config,
+            manifestSha256,
+            notes: `${spec.name} ${spec.version} (${spec.description}), trained by @deepsc/train`,
+          },
+          null,
+          1,
+        )}\n`,
       );
     if (lead)
       await writeRunFile(
@@ -372,7 +346,7 @@ async function trainLocked(
         `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
       );
 
-    const prep = preprocessOptions(config);
+    const prep = preprocessOptions(config, model);
     const cacheDir = config.data.cacheDir ?? join(out, 'cache');
     const trainLoader = new ScanLoader(split.train, {
       preprocess: prep,
@@ -390,22 +364,44 @@ async function trainLocked(
     const k = config.training.accumulate;
     const kLocal = localMicroBatches(k, worldSize); // this rank's micro-batches per step
     const S = stepsPerEpoch(config, split.train.length);
-    const bases = baseLearningRates(config);
-    // with the loss in the graph its options were compiled in; the host loss takes them per step
-    const lossOptions = net.loss === 'graph' ? {} : config.loss;
-    const t0 = Date.now();
-    const stepsAtStart = progress.step;
-    let lastCheckpoint = join(ckDir, 'last');
-    let bestCheckpoint: string | undefined = progress.best ? join(ckDir, 'best') : undefined;
-    const save = async (reason: CheckpointReason, name = 'last') => {
-      await saveCheckpoint(join(ckDir, name), net.model, progress, config, reason, runVersions(), {
-        manifestSha256,
-        ...(group ? { worldSize } : {}),
-        ...(options.onSavePoint ? { onPoint: options.onSavePoint } : {}),
-      });
-      if (name === 'last') lastCheckpoint = join(ckDir, name);
-      beat();
-    };
+
+    // the handlers
+    const rates = new LearningRateHandler(net.model, optimizer, config.schedule, epochs, S);
+    const shown = new ProgressHandler(
+      progressView,
+      { epochs, stepsPerEpoch: S, accumulate: k },
+      progress.step,
+    );
+    const checkpoints = new CheckpointHandler(
+      ckDir,
+      async (dir: string, reason: CheckpointReason) => {
+        await saveCheckpoint(dir, net.model, progress, config, reason, runVersions(), {
+          model: { name: spec.name, version: spec.version },
+          manifestSha256,
+          ...(group ? { worldSize } : {}),
+          ...(options.onSavePoint ? { onPoint: options.onSavePoint } : {}),
+        });
+        beat();
+      },
+      { every: config.training.checkpointEvery, keep: config.training.keepCheckpoints, epochs },
+      progress.best !== null,
+    );
+    const predictor = predictorOf(spec, net);
+    const validation = new ValidationHandler(
+      valLoader
+        ? () => validate(predictor, beating(valLoader.iterate(), beat), config.training.threshold)
+        : undefined,
+      config.training.validateEvery,
+      epochs,
+      log,
+      (line) => progressView.log(line),
+    );
+    const best = new BestCheckpointHandler(
+      config.training.bestMetric,
+      config.training.earlyStopPatience,
+      () => checkpoints.save('best', 'best'),
+    );
+
     // with several ranks a Ctrl-C counts once all agree on it, after the same step (agreeOnStep)
     let stopAgreed = false;
     const interrupted = () =>
@@ -418,37 +414,36 @@ async function trainLocked(
       const order = epochOrder(config.seed, e, split.train.length, S * k);
       const mine = shardOrder(order, k, { rank, worldSize }, progress.stepInEpoch);
       // a resumed epoch carries on the sums of its steps before the interrupt
-      const sums: Record<string, number> = { ...(progress.partial?.sums ?? {}) };
-      let n = progress.partial?.steps ?? 0;
+      const metrics = new TrainMetricsHandler(lead ? log : undefined, group !== undefined, progress.partial);
       delete progress.partial;
       let j = 0; // this rank's micro-batch within the optimizer step
       let q = 0; // position in `mine`
-      let stepSums: Record<string, number> = {}; // this rank's part of the step's loss terms
       for await (const scan of trainLoader.iterate(mine.map((x) => x.scan))) {
-        const s = progress.stepInEpoch;
-        if (j === 0) {
-          const f = scheduleFactor(config.schedule, e + s / S, epochs, S);
-          for (const [g, b] of bases.entries()) net.model.setLearningRate(b * f, g);
-        }
+        if (j === 0) rates.stepStarted(e, progress.stepInEpoch);
         const m = (mine[q++] as (typeof mine)[number]).m; // global index: the random stream's
-        const sample = makeSample(scan, net.config, config.data, new Rng(`${config.seed}/step/${e}/${m}`));
+        const rng = new Rng(`${config.seed}/step/${e}/${m}`);
+        const batch = spec.makeBatch(
+          net,
+          augmentScan(scan, config.data.augment, rng),
+          config.data,
+          rng.fork('patch'),
+        );
         try {
           // k = 1 keeps the plain step (no accumulation buffers); else every micro-batch
           // accumulates and the last one steps with their mean.
           const last = j === kLocal - 1;
-          const r = await trainingStep(
+          const r = await spec.trainingStep(
             net,
-            sample.batch,
-            lossOptions,
+            batch.batch,
             kLocal === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
           );
-          const inFlight = { epoch: e, stepInEpoch: s + 1, step: progress.step + 1 };
-          if (!Number.isFinite(r.loss.total))
+          const inFlight = { epoch: e, stepInEpoch: progress.stepInEpoch + 1, step: progress.step + 1 };
+          if (!Number.isFinite(r.loss))
             throw new DivergedError(
               inFlight,
               'loss',
               [],
-              `it was ${r.loss.total}${k > 1 ? ` at micro-batch ${(m % k) + 1}/${k}` : ''} (scan ${scan.id}${group ? `, rank ${rank}` : ''})`,
+              `it was ${r.loss}${k > 1 ? ` at micro-batch ${(m % k) + 1}/${k}` : ''} (scan ${scan.id}${group ? `, rank ${rank}` : ''})`,
             );
           if (r.report && !Number.isFinite(r.report.gradNorm))
             throw new DivergedError(
@@ -457,124 +452,52 @@ async function trainLocked(
               [],
               `their global norm was ${r.report.gradNorm} (scan ${scan.id})`,
             );
-          const { mse, ...scalars } = r.loss.terms;
-          const terms: Record<string, number> = {
-            loss: r.loss.total,
-            ...scalars,
-            mse1: mse[0],
-            mse2: mse[1],
-            mse3: mse[2],
-          };
-          // a step's terms are the mean over its micro-batches (the large batch's loss); with
-          // several ranks each adds its own, summed over the ranks at the step's end
-          const into = group ? stepSums : sums;
-          for (const [key, v] of Object.entries(terms))
-            if (typeof v === 'number') into[key] = (into[key] ?? 0) + v / k;
-          // the norm of the all-reduced gradient: the same on every rank
-          if (r.report) sums.gradNorm = (sums.gradNorm ?? 0) + r.report.gradNorm;
+          metrics.microBatch({ loss: r.loss, ...r.terms }, k, r.report?.gradNorm);
         } finally {
-          disposeSample(sample);
+          for (const t of batch.tensors) t.dispose();
         }
         beat();
         if (++j < kLocal) continue;
         j = 0;
+        let agreed: Record<string, number> | undefined;
         if (group) {
-          const agreed = await agreeOnStep(group, stepSums, options.signal?.aborted === true);
-          for (const [key, v] of Object.entries(agreed.sums)) sums[key] = (sums[key] ?? 0) + v;
-          if (agreed.stop) stopAgreed = true;
-          stepSums = {};
+          const a = await agreeOnStep(group, metrics.takeStepSums(), options.signal?.aborted === true);
+          agreed = a.sums;
+          if (a.stop) stopAgreed = true;
         }
-        n++;
+        metrics.stepCompleted(agreed);
         progress.stepInEpoch++;
         progress.step++;
         // finite gradients can still step the weights out of range (a huge learning rate)
         const bad = net.model.nonFiniteParameters();
         if (bad.length) throw new DivergedError(progress, 'parameters', bad, 'after the optimizer step');
-        progressView.update({
-          epoch: e,
-          epochs,
-          step: progress.stepInEpoch,
-          stepsPerEpoch: S,
-          loss: (sums.loss ?? 0) / n,
-          doneSteps: progress.step - stepsAtStart,
-          elapsedMs: Date.now() - t0,
-          remainingSteps: (epochs - e) * S - progress.stepInEpoch,
-          scansPerStep: k,
-        });
+        shown.stepCompleted(e, progress.stepInEpoch, progress.step, metrics.mean('loss'));
         if (interrupted()) break;
       }
       if (interrupted() && progress.stepInEpoch < S) {
         // no record for part of an epoch: the sums go into the checkpoint and the resumed
         // epoch's record covers all of it
-        progress.partial = { sums: { ...sums }, steps: n };
-        await onRankZero(() => save('interrupt').then(() => false));
+        progress.partial = metrics.partial();
+        await onRankZero(() => checkpoints.save('interrupt').then(() => false));
         delete progress.partial;
         progressView.log(
-          `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${lastCheckpoint}`,
+          `interrupted at epoch ${e + 1}, step ${progress.stepInEpoch}/${S}: saved ${checkpoints.last}`,
         );
         status = 'interrupted';
         break;
       }
-      if (lead && n > 0) {
-        const rec: Record<string, number> = {};
-        for (const [key, v] of Object.entries(sums)) rec[key] = v / n;
-        await log.write({
-          epoch: e + progress.stepInEpoch / S,
-          split: 'train',
-          step: progress.step,
-          ...rec,
-          lr:
-            (bases[1] as number) *
-            scheduleFactor(config.schedule, e + (progress.stepInEpoch - 1) / S, epochs, S),
-          segmentationLr:
-            (bases[0] as number) *
-            scheduleFactor(config.schedule, e + (progress.stepInEpoch - 1) / S, epochs, S),
-        });
-      }
+      await metrics.epochCompleted(
+        e + progress.stepInEpoch / S,
+        progress.step,
+        rates.ratesAt(e, progress.stepInEpoch - 1),
+      );
       progress.epoch++;
       progress.stepInEpoch = 0;
       // validation and checkpoints on rank 0 (the others wait); its early-stop decision holds for all
       const stop = await onRankZero(async () => {
-        let stop = false;
-        const v = config.training.validateEvery;
-        if (valLoader && v > 0 && (progress.epoch % v === 0 || progress.epoch === epochs)) {
-          const m: ValidationMetrics = await validate(
-            net,
-            beating(valLoader.iterate(), beat),
-            config.training.threshold,
-          );
-          await log.write({
-            epoch: progress.epoch,
-            split: 'val',
-            step: progress.step,
-            accuracy: m.accuracy,
-            auc: m.auc,
-            loss: m.loss,
-            dice: m.dice,
-          });
-          progressView.log(
-            `epoch ${progress.epoch}/${epochs} val: accuracy ${m.accuracy.toFixed(3)} auc ${m.auc.toFixed(3)} dice ${m.dice.toFixed(3)} loss ${m.loss.toFixed(4)}`,
-          );
-          const metric = config.training.bestMetric;
-          const value = m[metric];
-          if (Number.isFinite(value) && (!progress.best || better(metric, value, progress.best.value))) {
-            progress.best = { metric, value, epoch: progress.epoch };
-            progress.sinceBest = 0;
-            await save('best', 'best');
-            bestCheckpoint = join(ckDir, 'best');
-          } else {
-            progress.sinceBest++;
-            const p = config.training.earlyStopPatience;
-            if (p > 0 && progress.sinceBest >= p) stop = true;
-          }
-        }
-        if (progress.epoch % config.training.checkpointEvery === 0 || progress.epoch === epochs || stop) {
-          await save(progress.epoch === epochs || stop ? 'final' : 'periodic');
-          if (progress.epoch < epochs && !stop) {
-            await save('periodic', `epoch-${String(progress.epoch).padStart(4, '0')}`);
-            await prune(ckDir, config.training.keepCheckpoints);
-          }
-        }
+        const m = await validation.epochCompleted(progress.epoch, progress.step);
+        const stop = m !== undefined && (await best.validated(progress, m));
+        await checkpoints.epochCompleted(progress.epoch, stop);
         return stop;
       });
       if (stop) {
@@ -586,13 +509,14 @@ async function trainLocked(
       }
       if (interrupted()) {
         if (progress.epoch < epochs) {
-          await onRankZero(() => save('interrupt').then(() => false));
+          await onRankZero(() => checkpoints.save('interrupt').then(() => false));
           status = 'interrupted';
         }
         break;
       }
     }
     progressView.end();
+    let bestCheckpoint = checkpoints.best;
     if (group) {
       // every rank returns rank 0's account of the run
       const told = JSON.parse(
@@ -610,10 +534,11 @@ async function trainLocked(
       epochs: progress.epoch,
       steps: progress.step,
       out,
-      lastCheckpoint,
+      lastCheckpoint: checkpoints.last,
       ...(bestCheckpoint ? { bestCheckpoint } : {}),
       best: progress.best,
       network: net,
+      model,
       split,
     };
   } catch (err) {
@@ -642,11 +567,4 @@ async function writeRunFile(path: string, text: string): Promise<void> {
   } catch (err) {
     throw new RunWriteError(path, err);
   }
-}
-
-/** Removes periodic `epoch-NNNN` checkpoints beyond the newest `keep`. */
-async function prune(dir: string, keep: number): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => /^epoch-\d+$/.test(n)).sort();
-  for (const n of names.slice(0, Math.max(0, names.length - keep)))
-    await rm(join(dir, n), { recursive: true, force: true });
 }

@@ -1,10 +1,10 @@
 /**
- * The device a training run asks for (`training.device`): checked before anything is written,
- * and the network options it implies (where the task-aware loss runs).
+ * The device a training run asks for (`training.device`): checked before anything is written.
+ * What a device implies for a model (DeepSC-COVID: where its loss runs) is the model's
+ * `create`'s to decide.
  * @module
  */
 import { cudaAvailable, type Device, requireTensorDevice } from '@deepsc/core';
-import type { CreateNetworkOptions, LossPath, TaskAwareLossOptions } from '@deepsc/deepsc-covid';
 import { ConfigError } from './config/config-error.js';
 
 /**
@@ -26,29 +26,4 @@ export function checkTrainingDevice(device: Device, source = 'config'): void {
     reason = (err as Error).message.replace(/^training\.device: /, '');
   }
   throw new ConfigError(source, [`training.device: got "cuda"; ${reason} (allowed here: "cpu")`]);
-}
-
-/**
- * Where the training network computes the task-aware loss on `device`: inside the graph on
- * `cuda` (the host loss costs more than the rest of the step there), on the host on `cpu` (the
- * path every CPU run, fixture and checkpoint was made with).
- */
-export function trainingLossPath(device: Device): LossPath {
-  return device === 'cuda' ? 'graph' : 'host';
-}
-
-/**
- * The device and loss options of `createDeepScCovid` for a training network: with the loss in
- * the graph its options are compiled in (`lossOptions`), with the host loss they go to each
- * `trainingStep` instead.
- * @param device - `training.device`.
- * @param loss - the configuration's `loss` section.
- * @param path - where the loss runs; default {@link trainingLossPath} of `device`.
- */
-export function trainingNetworkOptions(
-  device: Device,
-  loss: TaskAwareLossOptions,
-  path: LossPath = trainingLossPath(device),
-): Pick<CreateNetworkOptions, 'device' | 'loss' | 'lossOptions'> {
-  return path === 'graph' ? { device, loss: path, lossOptions: loss } : { device, loss: path };
 }

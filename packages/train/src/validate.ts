@@ -1,23 +1,26 @@
 /**
- * Validation during training: every scan of the validation split through `predictPrepared`,
- * scored on the network's grid (fast; the final evaluation in the scans' own geometry is
- * `evaluate-split.ts`). Metrics: accuracy and macro one-vs-rest AUC (`@deepsc/eval`), the mean
- * cross-entropy of the true class (`loss`), and the mean Dice of the thresholded lesion
+ * Validation during training: every scan of the validation split through the model's
+ * `predict` (`predictPrepared`), scored on the model's grid (fast; the final evaluation in the
+ * scans' own geometry is `evaluate-split.ts`). Metrics, for the tasks the model has: with
+ * classes, accuracy and macro one-vs-rest AUC (`@deepsc/eval`) and the mean cross-entropy of
+ * the true class (`loss`); with segmentation, the mean Dice of the thresholded lesion
  * probability over the scans whose ground truth holds lesion (`dice`).
  * @module
  */
-import type { DeepScCovidNetwork } from '@deepsc/deepsc-covid';
 import { argmaxPredictions, aucOf, diceFromCounts, overlapCounts, rocCurve } from '@deepsc/eval';
 import type { PreparedScan } from '@deepsc/io';
-import { predictPrepared } from './infer.js';
-import { classIndex } from './labels.js';
+import { type Predictor, predictPrepared } from './infer.js';
+import { classIndexOf } from './labels.js';
 
-/** Validation metrics (NaN where undefined: no labelled scans, or no scan with lesion). */
+/**
+ * Validation metrics: only those of the model's tasks are present (NaN where undefined: no
+ * labelled scan, or no scan with lesion).
+ */
 export interface ValidationMetrics {
-  accuracy: number;
-  auc: number;
-  loss: number;
-  dice: number;
+  accuracy?: number;
+  auc?: number;
+  loss?: number;
+  dice?: number;
   scans: number;
 }
 
@@ -28,19 +31,25 @@ export function threshold(p: Float32Array, t: number): Uint8Array {
   return out;
 }
 
-/** Scores `scans` with `net` (the training network; inference shares its parameters). */
+/**
+ * Scores `scans` with the model (the training instance; inference shares its parameters).
+ * @throws RangeError for a scan whose label is none of the model's classes.
+ */
 export async function validate(
-  net: DeepScCovidNetwork,
+  model: Predictor,
   scans: AsyncIterable<PreparedScan>,
   lesionThreshold: number,
 ): Promise<ValidationMetrics> {
+  const classes = model.tasks.classes ?? [];
   const labels: number[] = [];
   const probs: number[][] = [];
   const dices: number[] = [];
+  let n = 0;
   for await (const scan of scans) {
-    const p = await predictPrepared(net, scan.image);
-    if (p.probabilities.length) {
-      labels.push(classIndex(scan.label));
+    n++;
+    const p = await predictPrepared(model, scan.image);
+    if (classes.length && p.probabilities.length) {
+      labels.push(classIndexOf(classes, scan.label, scan.id));
       probs.push(p.probabilities);
     }
     if (p.lesion && scan.lesion) {
@@ -50,21 +59,26 @@ export async function validate(
     }
   }
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN);
-  const pred = argmaxPredictions(probs);
-  const accuracy = mean(pred.map((k, i) => (k === labels[i] ? 1 : 0)));
-  const loss = mean(probs.map((p, i) => -Math.log(Math.max(1e-12, p[labels[i] as number] as number))));
-  const aucs: number[] = [];
-  for (let k = 0; k < (probs[0]?.length ?? 0); k++) {
-    const pos = labels.map((l) => l === k);
-    if (pos.some(Boolean) && pos.some((x) => !x))
-      aucs.push(
-        aucOf(
-          rocCurve(
-            pos,
-            probs.map((p) => p[k] as number),
+  const out: ValidationMetrics = { scans: n };
+  if (classes.length) {
+    const pred = argmaxPredictions(probs);
+    out.accuracy = mean(pred.map((k, i) => (k === labels[i] ? 1 : 0)));
+    const aucs: number[] = [];
+    for (let k = 0; k < classes.length; k++) {
+      const pos = labels.map((l) => l === k);
+      if (pos.some(Boolean) && pos.some((x) => !x))
+        aucs.push(
+          aucOf(
+            rocCurve(
+              pos,
+              probs.map((p) => p[k] as number),
+            ),
           ),
-        ),
-      );
+        );
+    }
+    out.auc = mean(aucs);
+    out.loss = mean(probs.map((p, i) => -Math.log(Math.max(1e-12, p[labels[i] as number] as number))));
   }
-  return { accuracy, auc: mean(aucs), loss, dice: mean(dices), scans: Math.max(labels.length, dices.length) };
+  if (model.tasks.segmentation) out.dice = mean(dices);
+  return out;
 }

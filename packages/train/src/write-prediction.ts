@@ -8,10 +8,14 @@
  */
 import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { makeDirectory, type Volume, writeFileAtomic, writeNifti } from '@deepsc/io';
+import { makeDirectory, readRegularTextFile, type Volume, writeFileAtomic, writeNifti } from '@deepsc/io';
 import type { VolumePrediction } from './predict-volume.js';
 
-/** The files a prediction folder holds (those without a counterpart in the network are left out). */
+/**
+ * The files a prediction folder holds (those without a counterpart in the model are left out),
+ * besides one `<name>.nii.gz` per map of the model (`evidence` for DeepSC-COVID), which its
+ * `prediction.json` lists under `files`.
+ */
 export const PREDICTION_FILES = [
   'prediction.json',
   'lesion_probability.nii.gz',
@@ -75,7 +79,10 @@ export async function checkPredictionOutput(
   if (names.length === 0) return;
   const shown = (xs: string[]) =>
     xs.slice(0, 4).join(', ') + (xs.length > 4 ? `, ... (${xs.length} in all)` : '');
-  const foreign = names.filter((n) => !(PREDICTION_FILES as readonly string[]).includes(n)).sort();
+  const listed = await listedMapFiles(d.path);
+  const foreign = names
+    .filter((n) => !(PREDICTION_FILES as readonly string[]).includes(n) && !listed.includes(n))
+    .sort();
   if (foreign.length > 0)
     throw new PredictionOutputError(
       dir,
@@ -87,6 +94,21 @@ export async function checkPredictionOutput(
       `already holds a prediction (${shown(names.sort())}); pass --overwrite to replace it, or give another folder`,
     );
 }
+
+/** The map files (`<name>.nii.gz`) the prediction.json in `dir` lists; none when it is absent or unreadable. */
+async function listedMapFiles(dir: string): Promise<string[]> {
+  try {
+    const j = JSON.parse(await readRegularTextFile(join(dir, 'prediction.json'), 1 << 20, 'text')) as {
+      files?: Record<string, unknown>;
+    };
+    return Object.values(j.files ?? {}).filter((f): f is string => typeof f === 'string' && MAP_FILE.test(f));
+  } catch {
+    return [];
+  }
+}
+
+/** A map's file name: `<name>.nii.gz`, the name a plain word. */
+const MAP_FILE = /^[a-z][a-z0-9_-]*\.nii\.gz$/;
 
 /** Whether process `pid` is alive (EPERM: it is, but another user's). */
 function alive(pid: number): boolean {
@@ -122,7 +144,7 @@ const finiteJson = (v: unknown) =>
 
 /**
  * Writes a prediction into the folder `dir`: `lesion_probability.nii.gz`, `lesion_mask.nii.gz`,
- * `evidence.nii.gz` (each on the input's grid, with its affine) and `prediction.json`
+ * `<map>.nii.gz` for each of the model's maps (`evidence.nii.gz`) (each on the input's grid, with its affine) and `prediction.json`
  * (`input`, `model`, `classes`, `probabilities`, `predictedClass`, `threshold`,
  * `nonFiniteVoxels`, `findings`, `files`; non-finite numbers as null). Everything is written
  * into `.<name>.tmp-<pid>` beside `dir` and renamed into place at the end; an existing
@@ -150,14 +172,20 @@ export async function writePrediction(
   await mkdir(tmp);
   try {
     const files: Record<string, string> = {};
-    const put = async (name: (typeof PREDICTION_FILES)[number], v: Volume | undefined) => {
+    const put = async (name: string, v: Volume | undefined) => {
       if (!v) return;
+      if (!MAP_FILE.test(name) || name === 'prediction.json')
+        throw new RangeError(`prediction: a map named ${JSON.stringify(name)} cannot be a file name`);
       await writeNifti(join(tmp, name), v);
       files[name.replace(/\.nii\.gz$/, '')] = name;
     };
     await put('lesion_probability.nii.gz', p.lesionProbability);
     await put('lesion_mask.nii.gz', p.lesionMask);
-    await put('evidence.nii.gz', p.evidence);
+    for (const [name, map] of Object.entries(p.maps)) {
+      if (name === 'lesion_probability' || name === 'lesion_mask')
+        throw new RangeError(`prediction: the model's map '${name}' would overwrite the lesion output`);
+      await put(`${name}.nii.gz`, map);
+    }
     await writeFileAtomic(
       join(tmp, 'prediction.json'),
       `${finiteJson({

@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDeepScCovid, trainingStep } from '@deepsc/deepsc-covid';
 import { Rng, ScanLoader } from '@deepsc/io';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  augmentScan,
   CheckpointError,
-  disposeSample,
   epochOrder,
-  makeSample,
-  networkConfig,
   preprocessOptions,
   splitManifest,
   stepsPerEpoch,
@@ -50,10 +47,12 @@ describe('gradient accumulation in the trainer', () => {
       training: { epochs: 1, stepsPerEpoch: 1, accumulate: 2, validateEvery: 0 },
     });
     const r = await train(config, { progress: { style: 'off' } });
-    const ref = createDeepScCovid(networkConfig(config), { seed: config.seed });
+    // the same model, through its spec, as the trainer builds it (no optimizer: no step taken)
+    const { spec } = r.model;
+    const ref = spec.create(r.model.config, { seed: config.seed, mode: 'train', device: 'cpu' });
     const split = await splitManifest(config);
     const loader = new ScanLoader(split.train, {
-      preprocess: preprocessOptions(config),
+      preprocess: preprocessOptions(config, r.model),
       cacheDir: join(out, 'cache'),
       workers: 0,
     });
@@ -64,11 +63,17 @@ describe('gradient accumulation in the trainer', () => {
       const grads: Record<string, Float32Array>[] = [];
       let m = 0;
       for await (const scan of loader.iterate(epochOrder(config.seed, 0, split.train.length, 2))) {
-        const sample = makeSample(scan, ref.config, config.data, new Rng(`${config.seed}/step/0/${m++}`));
+        const rng = new Rng(`${config.seed}/step/0/${m++}`);
+        const batch = spec.makeBatch(
+          ref,
+          augmentScan(scan, config.data.augment, rng),
+          config.data,
+          rng.fork('patch'),
+        );
         try {
-          await trainingStep(ref, sample.batch, config.loss, { step: false });
+          await spec.trainingStep(ref, batch.batch, { step: false });
         } finally {
-          disposeSample(sample);
+          for (const t of batch.tensors) t.dispose();
         }
         grads.push(Object.fromEntries(names.map((n) => [n, ref.model.gradient(n).data])));
       }

@@ -7,8 +7,8 @@ import {
   loadTrainConfig,
   mergeConfig,
   parseOverride,
-  resolveNetworkConfig,
   resolveTrainConfig,
+  resolveTrainingModel,
 } from '../src/index.js';
 
 const base = { data: { manifest: 'm.json' } };
@@ -82,7 +82,6 @@ describe('resolveTrainConfig', () => {
     ['type', { ...base, seed: 'x' }, 'seed: expected number, got "x"'],
     ['minimum', { ...base, training: { epochs: 0 } }, 'training.epochs: got 0; must be >= 1'],
     ['missing manifest', {}, 'data: expected object, got nothing'],
-    ['tuple length', { ...base, model: { wholeSize: [1, 2] } }, 'model.wholeSize'],
     [
       'fraction',
       { ...base, data: { manifest: 'm', lesionPatchProbability: 1.5 } },
@@ -121,16 +120,6 @@ describe('resolveTrainConfig', () => {
       'training.device: got "gpu"; allowed: "cpu", "cuda"',
     ],
     ['device in capitals', { ...base, training: { device: 'CUDA' } }, 'training.device: got "CUDA"; allowed'],
-    [
-      'metric without a classifier',
-      { ...base, model: { variant: 'segmentation-only' } },
-      'training.bestMetric: got "accuracy"; variant segmentation-only has no classifier: allowed: "dice"',
-    ],
-    [
-      'metric without segmentation',
-      { ...base, model: { variant: 'classification-only' }, training: { bestMetric: 'dice' } },
-      'allowed: "accuracy", "auc", "loss"',
-    ],
     // caps on numbers that size memory and time (docs/training.md "Limits")
     [
       'workers beyond the cap',
@@ -156,11 +145,6 @@ describe('resolveTrainConfig', () => {
       'epochs beyond the cap',
       { ...base, training: { epochs: 1e7 } },
       'training.epochs: got 10000000; must be <= 100000',
-    ],
-    [
-      'a whole size beyond the cap',
-      { ...base, model: { wholeSize: [16, 4096, 64] } },
-      'model.wholeSize[1]: got 4096; must be <= 1024',
     ],
     [
       'a __proto__ key',
@@ -202,6 +186,12 @@ describe('resolveTrainConfig', () => {
   });
 
   it.each([
+    ['tuple length', { model: { wholeSize: [1, 2] } }, ['model.wholeSize']],
+    [
+      'a whole size beyond the cap',
+      { model: { wholeSize: [16, 4096, 64] } },
+      ['model.wholeSize[1]: got 4096; must be <= 1024'],
+    ],
     [
       "[1,1,1] with the preset's patch",
       { model: { wholeSize: [1, 1, 1] } },
@@ -220,23 +210,66 @@ describe('resolveTrainConfig', () => {
       { model: { wholeSize: [16, 32, 32], patchSize: [16, 64, 64] } },
       ['model.patchSize: [16, 64, 64] does not fit in model.wholeSize [16, 32, 32]'],
     ],
-  ])('resolveNetworkConfig refuses %s, naming the sizes', (_w, extra, messages) => {
+    [
+      'metric without a classifier',
+      { model: { variant: 'segmentation-only' } },
+      [
+        'training.bestMetric: got "accuracy"; the model deepsc-covid as configured has no classifier: allowed: "dice"',
+      ],
+    ],
+    [
+      'metric without segmentation',
+      { model: { variant: 'classification-only' }, training: { bestMetric: 'dice' } },
+      ['allowed: "accuracy", "auc", "loss"'],
+    ],
+    [
+      'the U-Net scored by accuracy',
+      { model: { name: 'unet3d' } },
+      [
+        'training.bestMetric: got "accuracy"; the model unet3d as configured has no classifier: allowed: "dice"',
+      ],
+    ],
+    [
+      'an unknown model',
+      { model: { name: 'resnet' } },
+      ['model.name: unknown model "resnet"; known: "deepsc-covid"'],
+    ],
+    [
+      "another model's field",
+      { model: { name: 'unet3d', variant: 'joint' }, training: { bestMetric: 'dice' } },
+      ['variant'],
+    ],
+  ])('the model refuses %s, naming the field', async (_w, extra, messages) => {
     const c = resolveTrainConfig({ ...base, ...extra }, { source: 'test' });
-    let err: unknown;
-    try {
-      resolveNetworkConfig(c);
-    } catch (e) {
-      err = e;
-    }
+    const err = await resolveTrainingModel(c, 'test').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).source).toBe('test');
     for (const m of messages) expect((err as ConfigError).problems.join('\n')).toContain(m);
   });
 
-  it('resolveNetworkConfig takes the smallest sizes the network can (the tiny preset)', () => {
-    const r = resolveNetworkConfig(
+  it('the model takes the smallest sizes the network can (the tiny preset)', async () => {
+    const m = await resolveTrainingModel(
       resolveTrainConfig({ ...base, model: { preset: 'tiny', wholeSize: [4, 4, 4], patchSize: [4, 4, 4] } }),
     );
-    expect(r.wholeSize).toEqual([4, 4, 4]);
+    expect(m.spec.name).toBe('deepsc-covid');
+    expect(m.spec.scanGrid(m.config)).toEqual([4, 4, 4]);
+  });
+
+  it.each([
+    ['no name: deepsc-covid', {}, 'deepsc-covid', { preset: 'cpu', variant: 'joint' }],
+    ['deepsc-covid', { name: 'deepsc-covid' }, 'deepsc-covid', { preset: 'cpu', variant: 'joint' }],
+    ["another model: the preset's model and loss sections left out", { name: 'unet3d' }, 'unet3d', {}],
+  ])('a training preset over %s', (_w, model, name, fromPreset) => {
+    const c = resolveTrainConfig({ ...base, preset: 'demo', model, training: { bestMetric: 'dice' } });
+    expect(c.model).toEqual({ name, ...fromPreset });
+    expect(c.loss).toEqual(name === 'deepsc-covid' ? { segClassWeights: [1, 1] } : {});
+    expect(c.optimizer.lr).toBe(1e-2); // the preset's generic sections apply to every model
+  });
+
+  it("a model given as a module path is found from the config file's folder", () => {
+    expect(
+      resolveTrainConfig({ ...base, model: { name: './my-net.js' } }, { baseDir: '/r' }).model.name,
+    ).toBe('/r/my-net.js');
   });
 
   it('mergeConfig replaces arrays and merges objects', () => {

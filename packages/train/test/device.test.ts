@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cudaAvailable } from '@deepsc/core';
-import type { Variant } from '@deepsc/deepsc-covid';
+import type { DeepScCovidInstance, Variant } from '@deepsc/deepsc-covid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CheckpointState,
@@ -16,7 +16,6 @@ import {
   checkTrainingDevice,
   type TrainConfigInput,
   train,
-  trainingNetworkOptions,
 } from '../src/index.js';
 import { tinyCohort, tinyConfig } from './support/cohort.js';
 
@@ -38,14 +37,12 @@ beforeAll(async () => {
   cohort = await tinyCohort();
 });
 
-describe('the network options of a training device', () => {
-  it.each([
-    ['cpu', {}, { device: 'cpu', loss: 'host' }],
-    ['cpu', { focalGamma: 1 }, { device: 'cpu', loss: 'host' }],
-    ['cuda', {}, { device: 'cuda', loss: 'graph', lossOptions: {} }],
-    ['cuda', { focalGamma: 1 }, { device: 'cuda', loss: 'graph', lossOptions: { focalGamma: 1 } }],
-  ] as const)('%s with loss options %j', (device, loss, want) => {
-    expect(trainingNetworkOptions(device, loss)).toEqual(want);
+describe('the device of a training run', () => {
+  it("a CPU run computes DeepSC-COVID's loss on the host (the model's create decides)", async () => {
+    const out = join(cohort.dir, 'run-cpu-loss-path');
+    const r = await train(shortConfig(out), { progress: { style: 'off' }, stopAfterSteps: 1 });
+    expect((r.network as DeepScCovidInstance).network.loss).toBe('host');
+    r.network.model.dispose();
   });
 
   it.each(['tpu', 'CUDA', ''])(
@@ -129,8 +126,8 @@ describe('the trainer with the loss in the graph (the path a cuda run takes), on
           loss,
           training: { epochs: 3, stepsPerEpoch: 1, validateEvery: 3, bestMetric, checkpointEvery: 3 },
         });
-        const r = await train(config, { progress: { style: 'off' }, loss: path });
-        expect(r.network.loss).toBe(path);
+        const r = await train(config, { progress: { style: 'off' }, modelOptions: { loss: path } });
+        expect((r.network as DeepScCovidInstance).network.loss).toBe(path);
         r.network.model.dispose();
         expect(r.status).toBe('completed');
         runs.push(await stepLosses(out));

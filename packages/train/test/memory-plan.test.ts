@@ -2,13 +2,20 @@
  * `training.recompute`: the schema's default, and the check that turns a segment the network
  * does not have into a ConfigError naming the field (before a run writes anything).
  */
-import { presetConfig } from '@deepsc/deepsc-covid';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
+import { resolveTrainConfig } from '../src/config/load-config.js';
 import { trainConfigSchema } from '../src/config/schema.js';
+import { resolveTrainingModel, type TrainingModel } from '../src/config/training-model.js';
 import { trainingMemoryPlan } from '../src/memory-plan.js';
 
-const tiny = presetConfig('tiny');
+// DeepSC-COVID's tiny preset, through the registry
+let tiny: TrainingModel;
+beforeAll(async () => {
+  tiny = await resolveTrainingModel(
+    resolveTrainConfig({ data: { manifest: 'm.json' }, model: { preset: 'tiny' } }),
+  );
+});
 
 describe('training.recompute', () => {
   it('defaults to none', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { baseLearningRates, optimizerConfig, train } from '../src/index.js';
+import { resolveTrainingModel, train } from '../src/index.js';
 import { tinyCohort, tinyConfig } from './support/cohort.js';
 
 let cohort: { dir: string; manifest: string };
@@ -23,8 +23,10 @@ describe('every ablation variant trains', () => {
       model: { ...base.model, variant },
       training: { ...base.training, epochs: 1, bestMetric },
     } as const;
-    expect(baseLearningRates(config)).toHaveLength(groups);
-    expect(optimizerConfig(config).groups).toHaveLength(groups - 1);
+    const model = await resolveTrainingModel(config);
+    const optimizer = model.spec.optimizer(model.config, config.optimizer);
+    expect(optimizer.baseLearningRates).toHaveLength(groups);
+    expect(optimizer.config.groups ?? []).toHaveLength(groups - 1);
     const r = await train(config, { progress: { style: 'off' } });
     try {
       expect(r.status).toBe('completed');

@@ -5,10 +5,11 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readRegularTextFile } from '@deepsc/io';
-import { resolveNetworkConfig } from '../network-config.js';
+import { isModulePath } from '../model-registry.js';
 import { ConfigError, describeIssue } from './config-error.js';
 import { TRAIN_PRESETS, type TrainPresetName } from './presets.js';
-import { MAX_SCANS_PER_EPOCH, type TrainConfig, trainConfigSchema } from './schema.js';
+import { DEFAULT_MODEL_NAME, MAX_SCANS_PER_EPOCH, type TrainConfig, trainConfigSchema } from './schema.js';
+import { resolveTrainingModel } from './training-model.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -88,7 +89,10 @@ export interface ResolveOptions {
 }
 
 /**
- * Validates a configuration object (as parsed from JSON) and fills in the defaults.
+ * Validates a configuration object (as parsed from JSON) and fills in the defaults of the
+ * generic sections (data, optimizer, schedule, training). The model's own sections (`model`
+ * but its `name`, and `loss`) are checked by the model's spec: {@link resolveTrainingModel}
+ * (which {@link loadTrainConfig} and `train` call).
  * @throws ConfigError listing every bad field with the allowed values.
  */
 export function resolveTrainConfig(input: unknown, options: ResolveOptions = {}): TrainConfig {
@@ -114,7 +118,11 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
           .map((k) => `"${k}"`)
           .join(', ')}`,
       ]);
-    merged = mergeConfig(preset, merged);
+    // the preset's model and loss sections are its model's: another model takes the rest
+    const name = (merged as { model?: { name?: unknown } }).model?.name ?? DEFAULT_MODEL_NAME;
+    const presetModel = (preset.model as { name?: string } | undefined)?.name ?? DEFAULT_MODEL_NAME;
+    const { model: _m, loss: _l, ...generic } = preset;
+    merged = mergeConfig(name === presetModel ? preset : generic, merged);
   }
   const r = trainConfigSchema.safeParse(merged);
   if (!r.success)
@@ -135,21 +143,13 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
     );
   if (c.training.bestMetric !== 'loss' && c.training.validateEvery === 0 && c.training.earlyStopPatience > 0)
     problems.push('training.earlyStopPatience: needs validation; set training.validateEvery >= 1');
-  const v = c.model.variant;
-  const metric = c.training.bestMetric;
-  if (v === 'segmentation-only' && metric !== 'dice')
-    problems.push(
-      `training.bestMetric: got "${metric}"; variant segmentation-only has no classifier: allowed: "dice"`,
-    );
-  if (v === 'classification-only' && metric === 'dice')
-    problems.push(
-      'training.bestMetric: got "dice"; variant classification-only has no lesion output: allowed: "accuracy", "auc", "loss"',
-    );
   if (problems.length) throw new ConfigError(source, problems);
   const base = options.baseDir ?? process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   return {
     ...c,
+    // a model given as a module path is found from the config file's folder
+    model: { ...c.model, name: isModulePath(c.model.name) ? abs(c.model.name) : c.model.name },
     out: abs(c.out),
     plugins: c.plugins.map(abs),
     data: {
@@ -164,8 +164,10 @@ export function resolveTrainConfig(input: unknown, options: ResolveOptions = {})
 export const MAX_CONFIG_BYTES = 1 << 20;
 
 /**
- * Reads and validates a JSON config file (a regular file of at most {@link MAX_CONFIG_BYTES}).
- * @throws ConfigError for unreadable JSON or invalid fields (naming the file); Error when the file cannot be read.
+ * Reads and validates a JSON config file (a regular file of at most {@link MAX_CONFIG_BYTES}),
+ * the model's sections included (its spec loaded through the registry).
+ * @throws ConfigError for unreadable JSON or invalid fields (naming the file), an unknown model
+ *   or one that cannot take its sections; Error when the file cannot be read.
  */
 export async function loadTrainConfig(
   path: string,
@@ -186,7 +188,7 @@ export async function loadTrainConfig(
     throw new ConfigError(path, [`not valid JSON: ${(err as Error).message}`]);
   }
   const config = resolveTrainConfig(json, { ...options, source: path, baseDir: dirname(resolve(path)) });
-  // the network's sizes (the preset's count too) are checked here, so their errors name the file
-  resolveNetworkConfig(config, path);
+  // the model's sections (the preset's count too) are checked here, so their errors name the file
+  await resolveTrainingModel(config, path);
   return config;
 }

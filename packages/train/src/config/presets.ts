@@ -8,7 +8,11 @@ import type { TrainConfigInput } from './schema.js';
 /** Preset names. */
 export type TrainPresetName = 'demo' | 'cpu' | 'paper';
 
-/** A preset: every section but the data's manifest. */
+/**
+ * A preset: every section but the data's manifest. Its `model` and `loss` sections are the
+ * model's (`model.name`, default `deepsc-covid`): a configuration that names another model
+ * takes the preset's other sections only (`resolveTrainConfig`).
+ */
 export type TrainPreset = Omit<TrainConfigInput, 'data'> & { data?: Partial<TrainConfigInput['data']> };
 
 /**
@@ -25,6 +29,9 @@ export type TrainPreset = Omit<TrainConfigInput, 'data'> & { data?: Partial<Trai
  *   that masks at the paper's 0.5 threshold were 2-5 times the true lesion volume: validation
  *   Dice 0.51 against 0.63). Augmentation stays on: without it the classifier memorised the
  *   training scans (held-out accuracy 0.71 against 0.83). docs/training.md has the measurements.
+ *
+ * All three are recipes for DeepSC-COVID (their `model` and `loss` sections are its); with
+ * another `model.name` their optimizer, schedule and training sections apply.
  */
 export const TRAIN_PRESETS: Readonly<Record<TrainPresetName, TrainPreset>> = {
   paper: {

@@ -4,20 +4,13 @@
  * (see `config-error.ts`).
  * @module
  */
+import { optimizerDefaults } from '@deepsc/core';
 import { MAX_WORKER_THREADS } from '@deepsc/io';
 import { z } from 'zod';
 
 const int = (min: number) => z.number().int().min(min);
 const positive = z.number().positive();
 
-/**
- * Bounds of every axis of `model.wholeSize` and `patchSize`, in voxels. Below 4 the network's
- * first stride-2 level cannot halve the axis (`planStrides` of `@deepsc/core` keeps at least 2
- * voxels), so every level would run at one voxel's resolution: not a network, a per-voxel
- * classifier. Above 1024 one input alone is gigabytes.
- */
-export const MIN_SCAN_AXIS = 4;
-export const MAX_SCAN_AXIS = 1024;
 /** Most micro-batches per optimizer step (`training.accumulate`). */
 export const MAX_ACCUMULATE = 1024;
 /** Most scans an epoch may take (`training.stepsPerEpoch` times `training.accumulate`). */
@@ -25,36 +18,22 @@ export const MAX_SCANS_PER_EPOCH = 1_000_000;
 /** Most epochs (`training.epochs`). */
 export const MAX_EPOCHS = 100_000;
 
-// the minimum is checked with the preset's sizes by resolveNetworkConfig, which says why
-const axis = int(1).max(MAX_SCAN_AXIS);
-const size3 = z.tuple([axis, axis, axis]);
 const fraction = z.number().min(0).max(1);
 
-/** Model section: a core preset plus overrides of its sizes and widths. */
+/** The model a configuration trains when it names none (every configuration before models had names). */
+export const DEFAULT_MODEL_NAME = 'deepsc-covid';
+
+/**
+ * Model section: `name` picks the model (a registry name such as `deepsc-covid` or `unet3d`, a
+ * package name, or a path to a module, relative to the config file; `model-registry.ts`); every
+ * other field belongs to that model and is checked by its spec's `resolveConfig` (DeepSC-COVID:
+ * `preset`, `variant`, `wholeSize`, `patchSize`, widths).
+ */
 export const modelSchema = z
   .object({
-    /** Network preset of `@deepsc/core`: `paper` (published sizes), `cpu` (2 cores), `tiny` (tests). */
-    preset: z.enum(['paper', 'cpu', 'tiny']).default('cpu'),
-    /** Ablation variant. */
-    variant: z
-      .enum([
-        'joint',
-        'segmentation-only',
-        'classification-only',
-        'joint-without-task-aware',
-        'joint-without-cross-stitch',
-      ])
-      .default('joint'),
-    /** Whole-scan input `[D, H, W]`; default the preset's. Scans are resampled to it after cropping to the lungs. */
-    wholeSize: size3.optional(),
-    /** Patch input `[D, H, W]`; default the preset's. Patches are cut from the whole-scan grid. */
-    patchSize: size3.optional(),
-    stemWidth: int(4).optional(),
-    unetWidths: z.tuple([int(1), int(1), int(1), int(1)]).optional(),
-    clsWidths: z.tuple([int(1), int(1), int(1)]).optional(),
-    groups: int(1).optional(),
+    name: z.string().min(1).default(DEFAULT_MODEL_NAME),
   })
-  .strict();
+  .catchall(z.unknown());
 
 /** Data section. */
 export const dataSchema = z
@@ -120,9 +99,14 @@ export const optimizerSchema = z
     kind: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
     /** Learning rate of the stems and the classifier. */
     lr: positive.default(2e-3),
-    /** Learning rate of the lesion subnet and the cross-stitch units. */
+    /**
+     * Learning rate of a model's segmentation group, for models that train one at its own rate
+     * (DeepSC-COVID: the lesion subnet and the cross-stitch units); others ignore it.
+     */
     segmentationLr: positive.default(5e-3),
-    betas: z.tuple([fraction, fraction]).default([0.9, 0.999]),
+    /** Adam/AdamW: PyTorch's (core's `optimizerDefaults.betas`, the paper's too). */
+    betas: z.tuple([fraction, fraction]).default([...optimizerDefaults.betas]),
+    /** SGD: this recipe's 0.9, not PyTorch's `optimizerDefaults.momentum` (0, plain SGD). */
     momentum: fraction.default(0.9),
     weightDecay: z.number().min(0).default(0),
     /** Clip the global gradient norm to this; default off. */
@@ -146,25 +130,10 @@ export const scheduleSchema = z
   .strict();
 
 /**
- * Loss section: the task-aware loss's weights, named as `@deepsc/core`'s `TaskAwareLossOptions`;
- * fields left out take the published defaults there.
+ * Loss section: the model's loss options, checked by its spec's `resolveConfig` (DeepSC-COVID:
+ * the task-aware loss's weights); fields left out take the model's defaults.
  */
-export const lossSchema = z
-  .object({
-    ceWeight: z.number().min(0).optional(),
-    focalWeight: z.number().min(0).optional(),
-    focalGamma: z.number().min(0).optional(),
-    /** Class weights of COVID-19, CAP, non-pneumonia for cross-entropy and focal loss. */
-    classWeights: z.tuple([positive, positive, positive]).optional(),
-    diceWeight: z.number().min(0).optional(),
-    segCeWeight: z.number().min(0).optional(),
-    /** Voxel weights of background and lesion in the segmentation cross-entropy. */
-    segClassWeights: z.tuple([positive, positive]).optional(),
-    diceEps: positive.optional(),
-    taskWeight: z.number().min(0).optional(),
-    levelWeights: z.tuple([z.number().min(0), z.number().min(0), z.number().min(0)]).optional(),
-  })
-  .strict();
+export const lossSchema = z.record(z.string(), z.unknown());
 
 /** Training loop section. */
 export const trainingSchema = z
@@ -182,7 +151,10 @@ export const trainingSchema = z
     accumulate: int(1).max(MAX_ACCUMULATE).default(1),
     /** Validate every N epochs (0: never). */
     validateEvery: int(0).default(1),
-    /** Metric of the validation split that picks the best checkpoint. */
+    /**
+     * Metric of the validation split that picks the best checkpoint: one the model gives
+     * (`accuracy`, `auc`, `loss` for a classifier, `dice` for segmentation).
+     */
     bestMetric: z.enum(['accuracy', 'auc', 'dice', 'loss']).default('accuracy'),
     /** Stop after this many validations without improvement of `bestMetric` (0: never). */
     earlyStopPatience: int(0).default(0),
@@ -220,7 +192,7 @@ export const trainConfigSchema = z
     out: z.string().min(1).default('runs/deepsc'),
     /** Run name (`run.json`). */
     name: z.string().min(1).default('deepsc'),
-    model: modelSchema.default({ preset: 'cpu', variant: 'joint' }),
+    model: modelSchema.default({ name: DEFAULT_MODEL_NAME }),
     data: dataSchema,
     optimizer: optimizerSchema.default(optimizerSchema.parse({})),
     schedule: scheduleSchema.default(scheduleSchema.parse({})),

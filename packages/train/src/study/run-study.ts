@@ -8,7 +8,6 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CLASS_NAMES, forwardFlopsPerScan } from '@deepsc/deepsc-covid';
 import {
   aggregateCsv,
   aggregateStudy,
@@ -27,8 +26,9 @@ import { generateCohort, writeFileAtomic } from '@deepsc/io';
 import { readCheckpointState } from '../checkpoint.js';
 import { mergeConfig, resolveTrainConfig } from '../config/load-config.js';
 import type { TrainConfig } from '../config/schema.js';
+import { resolveTrainingModel, type TrainingModel } from '../config/training-model.js';
 import { evaluateSplit } from '../evaluate-split.js';
-import { resolveNetworkConfig } from '../network-config.js';
+import { predictorOf } from '../infer.js';
 import type { ProgressOptions } from '../progress.js';
 import { checkRunFolderPath } from '../run-folder.js';
 import { acquireRunLock } from '../run-lock.js';
@@ -65,6 +65,8 @@ export interface PlannedRun {
   name: string;
   runDir: string;
   config: TrainConfig;
+  /** The arm's model (`model.name` of the base and the arm's overrides; default deepsc-covid). */
+  model: TrainingModel;
 }
 
 /** What {@link runStudy} produced. */
@@ -90,7 +92,11 @@ export const studyRunName = (arm: string, seed: number) => `${arm}-seed${seed}`;
  * in any arm is reported at once).
  * @throws ConfigError naming the study file, the arm and the field.
  */
-export function planStudy(study: LoadedStudy, spec: StudySpec, options: StudyOptions): PlannedRun[] {
+export async function planStudy(
+  study: LoadedStudy,
+  spec: StudySpec,
+  options: StudyOptions,
+): Promise<PlannedRun[]> {
   const out = resolve(options.out);
   const manifest = spec.synthetic ? join(out, 'cohort', 'manifest.json') : undefined;
   const runs: PlannedRun[] = [];
@@ -109,8 +115,8 @@ export function planStudy(study: LoadedStudy, spec: StudySpec, options: StudyOpt
         baseDir: study.baseDir,
         overrides: [...arm.set, ...(options.overrides ?? [])],
       });
-      resolveNetworkConfig(config, `${study.path} (arm ${arm.name})`);
-      runs.push({ arm: arm.name, seed, name, runDir, config });
+      const model = await resolveTrainingModel(config, `${study.path} (arm ${arm.name})`);
+      runs.push({ arm: arm.name, seed, name, runDir, config, model });
     }
   return runs;
 }
@@ -128,7 +134,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   const spec = options.quick ? quickStudy(study.spec, study.path) : study.spec;
   const out = resolve(options.out);
   const log = options.log ?? (() => undefined);
-  const plan = planStudy(study, spec, options);
+  const plan = await planStudy(study, spec, options);
   checkTrainingDevice((plan[0] as PlannedRun).config.training.device, study.path);
   await checkRunFolderPath(out);
   await mkdir(out, { recursive: true });
@@ -193,7 +199,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
       log(
         done
           ? `study: run ${k + 1}/${plan.length}: ${run.name}: record of version ${doneVersion}, evaluating it again from its final checkpoint (no training)`
-          : `study: run ${k + 1}/${plan.length}: ${run.name} (${run.config.model.variant})`,
+          : `study: run ${k + 1}/${plan.length}: ${run.name} (${armLabel(run)})`,
       );
       const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
       if (!record) return interrupted();
@@ -342,6 +348,12 @@ interface TrainingLedger {
   steps: number;
 }
 
+/** What a run's record calls its arm's network: `model.variant` when the model has one (DeepSC-COVID), else the model's name. */
+function armLabel(run: PlannedRun): string {
+  const v = run.config.model.variant;
+  return typeof v === 'string' ? v : run.model.spec.name;
+}
+
 /** Trains (or resumes) one run and evaluates it; undefined when the training was interrupted. */
 async function trainAndEvaluate(
   run: PlannedRun,
@@ -382,13 +394,19 @@ async function trainAndEvaluate(
     );
     const test = trained.split.test;
     const t1 = performance.now();
-    const evaluation = await evaluateSplit(network, test, preprocessOptions(config), runDir, {
-      threshold: config.training.threshold,
-    });
+    const evaluation = await evaluateSplit(
+      predictorOf(run.model.spec, network),
+      test,
+      preprocessOptions(config, run.model),
+      runDir,
+      { threshold: config.training.threshold },
+    );
     const inferSecondsPerScan = (performance.now() - t1) / 1000 / Math.max(1, test.length);
     const data = await loadRunFolder(runDir, { maxScanViews: 0, bootstrap: { resamples: 1 } });
     const hd95 = new Map((data.segmentation?.perScan ?? []).map((s) => [s.id, s.metrics.hd95]));
-    const pair = new Set<string>([CLASS_NAMES[0], CLASS_NAMES[1]]);
+    // the findings compare the model's first two classes (DeepSC-COVID: COVID-19 and CAP)
+    const classes = (run.model.tasks.classes ?? []).map((c) => c.name);
+    const pair = new Set<string>(classes.slice(0, 2));
     const tests = (source: 'truth' | 'prediction'): StudyFindingTest[] =>
       (data.findings.find((f) => f.source === source)?.differences ?? [])
         .filter((d) => pair.has(d.classA) && pair.has(d.classB))
@@ -414,12 +432,12 @@ async function trainAndEvaluate(
       arm: run.arm,
       seed: run.seed,
       runDir,
-      variant: config.model.variant,
-      classes: [...CLASS_NAMES],
+      variant: armLabel(run),
+      classes,
       epochs: trained.epochs,
       steps: trained.steps,
       parameters,
-      forwardFlops: forwardFlopsPerScan(network.config).perScan,
+      forwardFlops: run.model.spec.forwardFlopsPerScan?.(run.model.config) ?? Number.NaN,
       trainSecondsPerEpoch: epochsTrained > 0 ? trainSeconds / epochsTrained : Number.NaN,
       inferSecondsPerScan,
       trainSeconds,

@@ -2,7 +2,7 @@
  * The study's efficiency phase: times every arm back to back, after all runs, so that the
  * arms are compared under the same machine load (times measured during the runs are skewed by
  * whatever else the machine did then). For each arm, its first seed's final checkpoint is
- * loaded (read only) into a fresh network; a fixed number of training steps on the same
+ * loaded (read only) into a fresh instance of its model; a fixed number of training steps on the same
  * training scans and inference on the same held-out scans are timed after one warm-up step
  * and scan; the arms are interleaved round-robin and the whole repeated, and the medians kept.
  * @module
@@ -10,16 +10,13 @@
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { engineThreads } from '@deepsc/core';
-import { createDeepScCovid, type DeepScCovidNetwork, trainingStep } from '@deepsc/deepsc-covid';
+import { engineThreads, type ModelInstance } from '@deepsc/core';
 import { type ArmTiming, percentile, type StudyEfficiency } from '@deepsc/eval';
 import { type PreparedScan, Rng, ScanLoader } from '@deepsc/io';
+import { augmentScan } from '../augment-scan.js';
 import { loadCheckpoint } from '../checkpoint.js';
-import { predictPrepared } from '../infer.js';
-import { optimizerConfig, resolveNetworkConfig } from '../network-config.js';
-import { disposeSample, makeSample } from '../sample.js';
+import { predictorOf, predictPrepared } from '../infer.js';
 import { preprocessOptions, splitManifest, stepsPerEpoch } from '../trainer.js';
-import { trainingNetworkOptions } from '../training-device.js';
 import type { PlannedRun } from './run-study.js';
 import type { StudyPin } from './study-pin.js';
 
@@ -64,7 +61,7 @@ async function loadScans(run: PlannedRun, plan: EfficiencyPlan): Promise<ArmInpu
       `efficiency: the split of ${run.name} has ${split.train.length} training and ${split.test.length} held-out scans; timing needs at least one of each`,
     );
   const loader = new ScanLoader([...trainEntries, ...testEntries], {
-    preprocess: preprocessOptions(config),
+    preprocess: preprocessOptions(config, run.model),
     cacheDir: config.data.cacheDir ?? join(run.runDir, 'cache'),
     workers: 0,
   });
@@ -83,15 +80,16 @@ async function loadScans(run: PlannedRun, plan: EfficiencyPlan): Promise<ArmInpu
 }
 
 /**
- * The first seed's training network, compiled as the trainer compiles it, with its final
+ * The first seed's training model, compiled as the trainer compiles it, with its final
  * weights and optimizer state (the checkpoint is only read).
  */
-async function loadNetwork(run: PlannedRun): Promise<DeepScCovidNetwork> {
-  const { config } = run;
-  const net = createDeepScCovid(resolveNetworkConfig(config), {
+async function loadNetwork(run: PlannedRun): Promise<ModelInstance> {
+  const { config, model } = run;
+  const net = model.spec.create(model.config, {
     seed: config.seed,
-    optimizer: optimizerConfig(config),
-    ...trainingNetworkOptions(config.training.device, config.loss),
+    mode: 'train',
+    device: config.training.device,
+    optimizer: model.spec.optimizer(model.config, config.optimizer).config,
     // as the trainer compiles it (activation recomputation changes a step's cost)
     memoryPlan: config.training.recompute.length > 0 ? { recompute: config.training.recompute } : {},
   });
@@ -105,17 +103,22 @@ async function loadNetwork(run: PlannedRun): Promise<DeepScCovidNetwork> {
 }
 
 /** Seconds per step of `steps` training steps (after a warm-up step on the first scan). */
-async function timeTraining(net: DeepScCovidNetwork, a: ArmInputs, steps: number): Promise<number> {
-  const { config } = a.run;
-  const lossOptions = net.loss === 'graph' ? {} : config.loss;
+async function timeTraining(net: ModelInstance, a: ArmInputs, steps: number): Promise<number> {
+  const { config, model } = a.run;
   const step = async (i: number) => {
     const scan = a.train[i % a.train.length] as PreparedScan;
     // the same random stream per step index for every arm: the same augmentation and patch
-    const sample = makeSample(scan, net.config, config.data, new Rng(`efficiency/${i}`));
+    const rng = new Rng(`efficiency/${i}`);
+    const batch = model.spec.makeBatch(
+      net,
+      augmentScan(scan, config.data.augment, rng),
+      config.data,
+      rng.fork('patch'),
+    );
     try {
-      await trainingStep(net, sample.batch, lossOptions);
+      await model.spec.trainingStep(net, batch.batch);
     } finally {
-      disposeSample(sample);
+      for (const t of batch.tensors) t.dispose();
     }
   };
   await step(0);
@@ -125,9 +128,10 @@ async function timeTraining(net: DeepScCovidNetwork, a: ArmInputs, steps: number
 }
 
 /** Seconds per scan of network inference on `scans` held-out scans (after a warm-up scan). */
-async function timeInference(net: DeepScCovidNetwork, a: ArmInputs, scans: number): Promise<number> {
+async function timeInference(net: ModelInstance, a: ArmInputs, scans: number): Promise<number> {
+  const predictor = predictorOf(a.run.model.spec, net);
   const infer = async (i: number) => {
-    await predictPrepared(net, (a.heldOut[i % a.heldOut.length] as PreparedScan).image);
+    await predictPrepared(predictor, (a.heldOut[i % a.heldOut.length] as PreparedScan).image);
   };
   await infer(0);
   const t = performance.now();
