@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, gaussianWeights, liveTensorBytes, mulberry32, Tensor } from '../src/index.js';
 import {
   type ChannelVolume,
+  GraphBuilder,
+  gaussianWeights,
+  liveTensorBytes,
   modelWindowForward,
+  mulberry32,
   slidingWindowInference,
+  Tensor,
   type WindowForward,
-} from '../src/inferer.js';
+} from '../src/index.js';
 
 const volume = (shape: [number, number, number, number], seed: number): ChannelVolume => {
   const r = mulberry32(seed);

@@ -1,14 +1,16 @@
 import { assertClose, numericGrad, randTensor, rng } from '@deepsc/native/testing';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, type GraphValue, Tensor } from '../src/index.js';
 import {
   classificationHead,
   convBlock,
   decoderStage,
   encoderStage,
+  GraphBuilder,
+  type GraphValue,
   residualBlock,
   segmentationHead,
-} from '../src/layers/index.js';
+  Tensor,
+} from '../src/index.js';
 import * as R from './support/layer-reference.js';
 
 type Build = (g: GraphBuilder) => GraphValue;

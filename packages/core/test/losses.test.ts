@@ -1,12 +1,14 @@
 import { assertClose, numericGrad, randTensor, rng } from '@deepsc/native/testing';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, type GraphValue, Tensor } from '../src/index.js';
 import {
   type DeepSupervisionOptions,
   deepSupervisedDiceCrossEntropy,
   deepSupervisionWeights,
   diceCrossEntropy,
-} from '../src/losses/index.js';
+  GraphBuilder,
+  type GraphValue,
+  Tensor,
+} from '../src/index.js';
 import * as R from './support/layer-reference.js';
 
 /** Float64 reference of nnU-Net's Dice + CE (1 - Dice form) for logits z and class-index target t [N, 1, ...]. */
