@@ -94,6 +94,19 @@ export interface NativeCompileOptions {
    * false: all of them (the conservative plan, for comparison).
    */
   declaredReads?: boolean;
+  /**
+   * The precision of the matrix products: `fp32` (default); `tf32` / `bf16` round conv3d's
+   * operands to TF32 / bfloat16 for the GPU's tensor cores (fp32 accumulation). This version
+   * runs only `fp32`, on every device: `tf32` and `bf16` are refused (RangeError naming the
+   * precision and the device), as is any other name (RangeError) or a non-string (TypeError).
+   */
+  precision?: 'fp32' | 'tf32' | 'bf16';
+  /**
+   * The backward pass's node order: `auto` (default) plans `reverse-creation` and `memory` and
+   * keeps the smaller arena (reverse creation on a tie); naming one plans only that one
+   * (gradients are bitwise the same in both). RangeError for another name.
+   */
+  backwardOrder?: 'auto' | 'reverse-creation' | 'memory';
   optimizer?: NativeOptimizerConfig;
 }
 
@@ -122,6 +135,15 @@ export interface NativeMemoryInfo {
   recomputedNodes: string[];
   /** Arena without recomputation minus the arena with it (0 without `recompute`). */
   recomputeSavedBytes: number;
+  /**
+   * The order the backward pass runs its nodes in: `reverse-creation` (the last created node
+   * first) or `memory` (among the nodes whose output gradients are complete, the one that
+   * frees the most memory first). The planner plans both and keeps the smaller arena (reverse
+   * creation on a tie); the gradients are bitwise the same in both.
+   */
+  backwardOrder: 'reverse-creation' | 'memory';
+  /** Arena with the backward in reverse creation order minus this arena (0 when that order was kept). */
+  backwardOrderSavedBytes: number;
 }
 
 /** What a compiled model reports about itself. */

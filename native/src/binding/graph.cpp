@@ -340,6 +340,11 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     if (reuse != "greedy" && reuse != "none") fail(ErrorKind::Range, "compile", "reuse is '" + reuse + "', expected 'greedy' or 'none'");
     co.reuse = reuse == "none" ? graph::Reuse::none : graph::Reuse::greedy_by_size;
     co.recompute = strings_of(opts.Get("recompute"), "recompute");
+    const std::string order = opts.Get("backwardOrder").IsString() ? opts.Get("backwardOrder").As<Napi::String>().Utf8Value() : "auto";
+    if (order == "reverse-creation") co.backward_order = graph::BackwardOrder::reverse_creation;
+    else if (order == "memory") co.backward_order = graph::BackwardOrder::memory;
+    else if (order != "auto")
+      fail(ErrorKind::Range, "compile", "backwardOrder is '" + order + "', expected 'auto', 'reverse-creation' or 'memory'");
     for (const char* key : {"inPlace", "declaredReads"}) {
       const Napi::Value f = opts.Get(key);
       if (!f.IsUndefined() && !f.IsBoolean()) fail(ErrorKind::Type, "compile", std::string(key) + " must be a boolean");
@@ -429,6 +434,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     for (int n : p.recomputed_nodes) rc.Set(rc.Length(), nodes[static_cast<size_t>(n)].name);
     m.Set("recomputedNodes", rc);
     m.Set("recomputeSavedBytes", static_cast<double>((ex.floats_without_recompute() - plan.floats) * 4));
+    m.Set("backwardOrder", p.backward_order == graph::BackwardOrder::memory ? "memory" : "reverse-creation");
+    m.Set("backwardOrderSavedBytes", static_cast<double>((ex.floats_in_reverse_creation_order() - plan.floats) * 4));
     return m;
   }
 

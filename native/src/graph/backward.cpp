@@ -1,25 +1,24 @@
 // Derives the backward pass from the ops' backward kernels. A value gets a gradient when it
 // both depends on something that wants one (a trainable parameter, a requested input) and
-// leads to a seed (the loss, a seeded output). Nodes run backward in reverse forward order, so
-// a value's gradient is complete before its producer reads it. The first contribution to a
-// gradient writes its buffer directly (kernels overwrite); a later one is added straight into
-// it by a kernel that can (graph/accumulate_into.h, BuildOptions::accumulate_into), else goes
-// to a temporary that an accumulate step adds in.
+// leads to a seed (the loss, a seeded output). Nodes run backward in an order where every
+// consumer of a value runs before its producer, so a value's gradient is complete before its
+// producer reads it: reverse creation order, or the order `BuildOptions::backward_order` picks
+// (graph/backward_order.h). The first contribution to a gradient writes its buffer directly
+// (kernels overwrite); a later one is added straight into it by a kernel that can
+// (graph/accumulate_into.h, BuildOptions::accumulate_into), else goes to a temporary that an
+// accumulate step adds in.
 #include <algorithm>
 
 #include "deepsc/backward_reads.h"
 #include "graph/accumulate_into.h"
+#include "graph/backward_order.h"
 #include "graph/program.h"
 
 namespace deepsc::graph {
 
-namespace {
+const InputSpec& input_spec(const OpSignature& sig, size_t i) { return sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1]; }
 
-const InputSpec& spec_of(const OpSignature& sig, size_t i) { return sig.inputs[i < sig.inputs.size() ? i : sig.inputs.size() - 1]; }
-
-}  // namespace
-
-void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed, Program& p) {
+BackwardNodes backward_nodes(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed) {
   const auto& values = g.values();
   const auto& nodes = g.nodes();
   const size_t nv = values.size();
@@ -33,16 +32,14 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     bool any = false;
     for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
       const int id = nodes[n].inputs[i];
-      any = any || (id >= 0 && spec_of(sig, i).differentiable && wants[static_cast<size_t>(id)]);
+      any = any || (id >= 0 && input_spec(sig, i).differentiable && wants[static_cast<size_t>(id)]);
     }
     for (int o : nodes[n].outputs) wants[static_cast<size_t>(o)] = any;
   }
 
   std::vector<bool> leads(nv, false);  // reaches a seed through differentiable inputs
-  std::vector<int> seeds;
-  if (g.loss() >= 0) seeds.push_back(g.loss());
-  for (int v : opt.seed_outputs) seeds.push_back(v);
-  for (int v : seeds) leads[static_cast<size_t>(v)] = true;
+  if (g.loss() >= 0) leads[static_cast<size_t>(g.loss())] = true;
+  for (int v : opt.seed_outputs) leads[static_cast<size_t>(v)] = true;
   for (size_t n = nodes.size(); n-- > 0;) {
     if (!node_needed[n]) continue;
     bool any = false;
@@ -51,15 +48,36 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     const OpSignature& sig = op_signature(nodes[n].op);
     for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
       const int id = nodes[n].inputs[i];
-      if (id >= 0 && spec_of(sig, i).differentiable) leads[static_cast<size_t>(id)] = true;
+      if (id >= 0 && input_spec(sig, i).differentiable) leads[static_cast<size_t>(id)] = true;
     }
   }
 
-  std::vector<bool> has_grad(nv, false);
-  for (size_t v = 0; v < nv; ++v) {
-    has_grad[v] = wants[v] && leads[v];
-    if (has_grad[v]) p.grad_buf[v] = add_arena(p, values[v].shape.size(), "gradient of " + g.describe(static_cast<int>(v)));
+  BackwardNodes b;
+  b.has_grad.assign(nv, false);
+  for (size_t v = 0; v < nv; ++v) b.has_grad[v] = wants[v] && leads[v];
+  for (size_t n = nodes.size(); n-- > 0;) {
+    if (!node_needed[n]) continue;
+    const OpSignature& sig = op_signature(nodes[n].op);
+    bool any_in = false, any_out = false;
+    for (size_t i = 0; i < nodes[n].inputs.size(); ++i) {
+      const int id = nodes[n].inputs[i];
+      any_in = any_in || (id >= 0 && input_spec(sig, i).differentiable && b.has_grad[static_cast<size_t>(id)]);
+    }
+    for (int o : nodes[n].outputs) any_out = any_out || b.has_grad[static_cast<size_t>(o)];
+    if (any_in && any_out) b.nodes.push_back(static_cast<int>(n));
   }
+  return b;
+}
+
+void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed, Program& p) {
+  const auto& values = g.values();
+  const auto& nodes = g.nodes();
+  const size_t nv = values.size();
+
+  const BackwardNodes bn = backward_nodes(g, opt, node_needed);
+  const std::vector<bool>& has_grad = bn.has_grad;
+  for (size_t v = 0; v < nv; ++v)
+    if (has_grad[v]) p.grad_buf[v] = add_arena(p, values[v].shape.size(), "gradient of " + g.describe(static_cast<int>(v)));
   for (size_t v = 0; v < nv; ++v)
     if (values[v].kind == ValueKind::parameter && values[v].trainable && !has_grad[v])
       p.dead_parameters.push_back(static_cast<int>(v));
@@ -95,21 +113,14 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     }
   }
 
-  for (size_t n = nodes.size(); n-- > 0;) {
-    if (!node_needed[n]) continue;
-    const Node& node = nodes[n];
+  const std::vector<int> order =
+      opt.backward_order == BackwardOrder::reverse_creation ? bn.nodes : memory_order(g, opt, bn);
+  for (int n : order) {
+    const Node& node = nodes[static_cast<size_t>(n)];
     const OpSignature& sig = op_signature(node.op);
-    bool any_in = false, any_out = false;
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      const int id = node.inputs[i];
-      any_in = any_in || (id >= 0 && spec_of(sig, i).differentiable && has_grad[static_cast<size_t>(id)]);
-    }
-    for (int o : node.outputs) any_out = any_out || has_grad[static_cast<size_t>(o)];
-    if (!any_in || !any_out) continue;
-
     Step s;
     s.kind = StepKind::backward;
-    s.node = static_cast<int>(n);
+    s.node = n;
     std::vector<Shape> in_shapes;
     for (int id : node.inputs) {
       s.in.push_back(id >= 0 ? p.value_buf[static_cast<size_t>(id)] : -1);
@@ -128,7 +139,7 @@ void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<boo
     std::vector<Step> accumulates;
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int id = node.inputs[i];
-      if (id < 0 || !spec_of(sig, i).differentiable || !has_grad[static_cast<size_t>(id)]) {
+      if (id < 0 || !input_spec(sig, i).differentiable || !has_grad[static_cast<size_t>(id)]) {
         s.grad_in.push_back(-1);
         continue;
       }

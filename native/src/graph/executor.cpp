@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
+#include <utility>
 
 #include "deepsc/threadpool.h"
 #include "graph/device_ops.h"
@@ -75,16 +77,32 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
   bo.declared_reads = opt.declared_reads;
   bo.accumulate_into = backend_ == Backend::cpu;  // the CUDA conv kernels overwrite their target
   has_backward_ = opt.backward;
+  // The program in each backward order (graph/backward_order.h), planned; the smaller arena
+  // wins, reference order on a tie (planning is cheap: milliseconds at the paper preset).
+  auto build = [&](BuildOptions o) {
+    std::pair<Program, ArenaPlan> best;
+    bool have = false;
+    for (BackwardOrder order : {BackwardOrder::reverse_creation, BackwardOrder::memory}) {
+      // Without reuse every order takes the same arena; an order asked for is planned alone.
+      const bool chosen = opt.backward_order ? order == *opt.backward_order
+                                             : order == BackwardOrder::reverse_creation || (o.backward && opt.reuse != Reuse::none);
+      if (!chosen && order != BackwardOrder::reverse_creation) continue;
+      o.backward_order = order;
+      Program p = build_program(graph_, o);
+      if (backend_ != Backend::cpu) prepare_for_device(p, graph_, backend_);
+      ArenaPlan a = plan_arena(p, opt.reuse);
+      if (order == BackwardOrder::reverse_creation) floats_in_reverse_creation_order_ = a.floats;
+      if (chosen && (!have || a.floats < best.second.floats)) best = {std::move(p), a};
+      have = have || chosen;
+    }
+    return best;
+  };
   if (opt.backward && !opt.recompute.empty()) {
-    // What recomputation saves: the same program planned without it (planning is cheap).
-    Program plain = build_program(graph_, bo);
-    if (backend_ != Backend::cpu) prepare_for_device(plain, graph_, backend_);
-    floats_without_recompute_ = plan_arena(plain, opt.reuse).floats;
+    // What recomputation saves: the same program planned without it.
+    floats_without_recompute_ = build(bo).second.floats;
     bo.recompute = opt.recompute;
   }
-  program_ = build_program(graph_, bo);
-  if (backend_ != Backend::cpu) prepare_for_device(program_, graph_, backend_);
-  plan_ = plan_arena(program_, opt.reuse);
+  std::tie(program_, plan_) = build(bo);
   if (bo.recompute.empty()) floats_without_recompute_ = plan_.floats;
 
   shared_ = share_from ? share_from->shared_ : std::make_shared<SharedState>();

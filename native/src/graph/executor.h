@@ -56,6 +56,8 @@ struct CompileOptions {
   std::vector<std::string> recompute;  ///< node-name prefixes of recomputed segments (BuildOptions::recompute)
   bool in_place = true;                ///< BuildOptions::in_place
   bool declared_reads = true;          ///< BuildOptions::declared_reads
+  /// The backward's order (graph/backward_order.h); none: plan each, keep the smaller arena.
+  std::optional<BackwardOrder> backward_order;
   Precision precision = Precision::fp32;  ///< checked by graph/precision.h (fp32 only today)
 };
 
@@ -76,6 +78,9 @@ class Executor {
   const ArenaPlan& plan() const { return plan_; }
   /// The arena the same program would need without recomputation (== plan().floats without it).
   int64_t floats_without_recompute() const { return floats_without_recompute_; }
+  /// The arena with the backward in reverse creation order (== plan().floats when that order
+  /// was kept; see graph/backward_order.h).
+  int64_t floats_in_reverse_creation_order() const { return floats_in_reverse_creation_order_; }
   bool has_backward() const { return has_backward_; }
   int64_t persistent_bytes() const;
   const std::shared_ptr<SharedState>& shared() const { return shared_; }
@@ -154,6 +159,7 @@ class Executor {
   Program program_;
   ArenaPlan plan_;
   int64_t floats_without_recompute_ = 0;
+  int64_t floats_in_reverse_creation_order_ = 0;
   Backend backend_;
   bool has_backward_ = false;
   bool sync_each_step_ = false;

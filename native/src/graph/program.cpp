@@ -20,6 +20,7 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
   const auto& values = g.values();
   const auto& nodes = g.nodes();
   Program p;
+  p.backward_order = opt.backward_order;
   p.value_buf.assign(values.size(), -1);
   p.grad_buf.assign(values.size(), -1);
 

@@ -52,6 +52,13 @@ struct Step {
   int seed = -1;
 };
 
+/// The order of the backward nodes (graph/backward_order.h). Every order runs a value's
+/// consumers before its producer; results are bitwise the same in both.
+enum class BackwardOrder {
+  reverse_creation,  ///< the last created node first
+  memory,            ///< the node that frees the most memory first (memory_order)
+};
+
 struct BuildOptions {
   bool backward = false;
   std::vector<int> input_grads;   ///< input value ids whose gradients are requested
@@ -64,6 +71,7 @@ struct BuildOptions {
   /// Let kernels that can (graph/accumulate_into.h) add a later gradient contribution into the
   /// gradient; false: every later contribution goes to a temporary and an accumulate step.
   bool accumulate_into = true;
+  BackwardOrder backward_order = BackwardOrder::reverse_creation;
 };
 
 /// An elementwise forward that writes over its input (or a concat whose input `input` is
@@ -87,6 +95,7 @@ struct Program {
   std::vector<InPlace> grad_in_place;  ///< backwards writing input `input`'s gradient over their output gradient
   std::vector<int> recomputed_nodes; ///< nodes whose forward runs again in the backward pass
   std::vector<int> keep;             ///< buffers that live to the end (outputs, loss, parameter/input gradients)
+  BackwardOrder backward_order = BackwardOrder::reverse_creation;  ///< the order its backward steps run in
 };
 
 /// Appends a buffer to `p` and returns its index (`leaf`: the leaf a persistent buffer stores).

@@ -42,6 +42,14 @@ export interface CompileOptions extends MemoryPlanOptions {
    */
   device?: Device;
   /**
+   * The precision of the matrix products (docs/architecture.md, "Precision"): `fp32`, the
+   * default, computes everything in fp32. `tf32` and `bf16` (conv3d's operands rounded for the
+   * GPU's tensor cores, fp32 accumulation) are not available in this version: compile throws a
+   * RangeError naming the precision and the device for them on every device (the CPU kernels
+   * are fp32 only; the CUDA tensor-core kernels are not yet used), and for any other name.
+   */
+  precision?: 'fp32' | 'tf32' | 'bf16';
+  /**
    * `train`: plan the backward pass (gradients of trainable parameters and of `inputGradients`)
    * and keep what it needs; `infer`: forward only, activations freed as early as possible.
    * Default: `train` when a loss or `seedOutputs` is declared, else `infer`.
@@ -88,6 +96,14 @@ export interface MemoryPlanOptions {
    * until its backward.
    */
   declaredReads?: boolean;
+  /**
+   * The order the backward pass runs its nodes in: `auto` (default) plans both and keeps the
+   * smaller arena (`model.memory.backwardOrder` says which); `reverse-creation`: the last
+   * created node first; `memory`: among the nodes whose output gradients are complete, the one
+   * that frees the most memory first (a branch's activations die before another branch's
+   * backward). Gradients are bitwise the same in every order.
+   */
+  backwardOrder?: 'auto' | 'reverse-creation' | 'memory';
 }
 
 /** An op node of a graph being built (see {@link GraphBuilder.nodes}). */
@@ -592,6 +608,7 @@ export class GraphBuilder {
     const outputShapes = Object.fromEntries(s.outputs.map((o) => [o.name, s.values[o.value]?.shape ?? []]));
     return CompiledModel.create(desc, outputShapes, {
       device: options.device ?? 'cpu',
+      precision: options.precision ?? 'fp32',
       mode,
       inputGradients: options.inputGradients ?? [],
       seedOutputs: options.seedOutputs ?? [],
@@ -599,6 +616,7 @@ export class GraphBuilder {
       recompute: options.recompute ?? [],
       inPlace: options.inPlace ?? true,
       declaredReads: options.declaredReads ?? true,
+      backwardOrder: options.backwardOrder ?? 'auto',
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.shareParametersWith ? { shareWith: options.shareParametersWith } : {}),
     });

@@ -2,8 +2,10 @@
  * The executor's memory planning changes no bit of any result. DeepSC-COVID (tiny preset, both
  * loss paths) is trained for two steps from one seed under each plan: the reference keeps every
  * buffer apart (`reuse: 'none'`, every input and output of a node kept until its backward, no
- * in-place ops), the others use the declared backward reads, in-place elementwise ops (forward
- * and backward), concats whose inputs are computed in place and recomputed segments. Losses,
+ * in-place ops, backward in reverse creation order), the others use the declared backward
+ * reads, in-place elementwise ops (forward and backward), concats whose inputs are computed in
+ * place, recomputed segments and the backward in memory order (its gradient sums of a value
+ * with several consumers: two in either order, three or more in reference order). Losses,
  * every parameter gradient and every parameter after each step must be bitwise those of the
  * reference: a backward reading a freed activation, an in-place op over a value still needed
  * or a recomputation that differs would change them. The savings themselves are checked on the
@@ -70,16 +72,29 @@ async function trace(loss: 'host' | 'graph', memoryPlan: MemoryPlanOptions) {
 const PLANS: { name: string; plan: MemoryPlanOptions }[] = [
   { name: 'declared backward reads', plan: { inPlace: false } },
   { name: 'declared reads + in place (the default)', plan: {} },
+  { name: 'default, backward in reverse creation order', plan: { backwardOrder: 'reverse-creation' } },
+  { name: 'default, backward in memory order', plan: { backwardOrder: 'memory' } },
   {
     name: 'default + recompute stems, an encoder level and a classifier block',
     plan: { recompute: ['stem_whole', 'stem_patch', 'lesion.enc1', 'classifier.block1'] },
+  },
+  {
+    name: 'recompute, backward in memory order',
+    plan: { recompute: ['stem_whole', 'lesion.enc1', 'classifier.block1'], backwardOrder: 'memory' },
   },
 ];
 
 describe.each(['host', 'graph'] as const)('memory plans are bitwise neutral (loss %s)', (loss) => {
   let reference: Record<string, string> | undefined;
   const ref = async () => {
-    reference ??= (await trace(loss, { declaredReads: false, inPlace: false, reuse: 'none' })).out;
+    reference ??= (
+      await trace(loss, {
+        declaredReads: false,
+        inPlace: false,
+        reuse: 'none',
+        backwardOrder: 'reverse-creation',
+      })
+    ).out;
     return reference;
   };
   it.each(PLANS)('$name', async ({ plan }) => {
@@ -96,6 +111,7 @@ describe.each(['host', 'graph'] as const)('memory plans are bitwise neutral (los
       expect(memory.inPlaceNodes.filter((n) => n.startsWith('concat')).length).toBeGreaterThan(0);
     }
     if (plan.recompute) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
+    if (plan.backwardOrder) expect(memory.backwardOrder).toBe(plan.backwardOrder);
   });
 });
 
