@@ -102,13 +102,21 @@ export class CompiledModel {
   readonly device: Device;
   /** `train` (backward planned) or `infer`. */
   readonly mode: 'train' | 'infer';
+  /** The precision of the matrix products (`CompileOptions.precision`). */
+  readonly precision: 'fp32' | 'tf32' | 'bf16';
 
-  private constructor(h: NativeModelHandle, device: Device, outputs: Record<string, readonly number[]>) {
+  private constructor(
+    h: NativeModelHandle,
+    device: Device,
+    precision: 'fp32' | 'tf32' | 'bf16',
+    outputs: Record<string, readonly number[]>,
+  ) {
     this.#h = h;
     this.#leaves = h.leaves();
     this.#outputs = outputs;
     this.device = device;
     this.mode = h.info().mode;
+    this.precision = precision;
   }
 
   /** @internal */
@@ -119,7 +127,7 @@ export class CompiledModel {
   ): CompiledModel {
     const { optimizer, shareWith, ...rest } = options;
     const h = new (loadBinding().NativeModel)(desc, rest, shareWith ? shareWith.#h : undefined);
-    const m = new CompiledModel(h, options.device ?? 'cpu', outputs);
+    const m = new CompiledModel(h, options.device ?? 'cpu', options.precision ?? 'fp32', outputs);
     if (optimizer) {
       try {
         m.setOptimizer(optimizer);
