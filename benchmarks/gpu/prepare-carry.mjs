@@ -7,6 +7,7 @@
 //   .gpu-carry/node.xz            this Node.js binary, xz-compressed (about 24 MB)
 //   .gpu-carry/cuda_check         the Node-free conv3d timer used by gpu_bench.py
 //   .gpu-carry/conv3d_gpu         native/test/cuda_emu/gpu's fast-vs-simple conv3d check (both maths)
+//   .gpu-carry/conv3d_lowp_gpu    the TF32 / bf16 tensor-core conv3d kernels' check and timer
 // All are git-ignored. Then, with the device tool (the two folders are the `carry` list):
 //   carry: [".gpu-carry", "native/build/bin"]
 //   command: set -o pipefail; bash benchmarks/gpu/run.sh 2>&1 | tee $OUT/run.log
@@ -76,6 +77,26 @@ execFileSync(
     '-o',
     join(carry, 'conv3d_gpu'),
     '-lpthread',
+  ],
+  { stdio: 'inherit' },
+);
+
+// 2c. conv3d_lowp_gpu: the TF32 / bf16 tensor-core kernels (self-contained: no engine library).
+say('building .gpu-carry/conv3d_lowp_gpu');
+execFileSync(
+  nvcc,
+  [
+    '-std=c++20',
+    '--expt-relaxed-constexpr',
+    '-O2',
+    '-arch=sm_90',
+    '-DDEEPSC_HAVE_CUDA=1',
+    `-I${join(root, 'native', 'include')}`,
+    `-I${join(root, 'native', 'src')}`,
+    join(root, 'native', 'test', 'cuda_emu', 'gpu', 'conv3d_lowp_gpu.cu'),
+    join(root, 'native', 'src', 'cuda', 'conv3d_lowp.cu'),
+    '-o',
+    join(carry, 'conv3d_lowp_gpu'),
   ],
   { stdio: 'inherit' },
 );

@@ -11,12 +11,16 @@
 #      parity step; then the measured error of every op (native/test/cuda/run-checks.ts),
 #   3. gpu_bench.py: conv3d forward, backward-data and backward-weight on DeepSC-COVID layers
 #      at the paper's sizes (layers.json), ours against PyTorch/cuDNN (fp32 with TF32 off, and
-#      TF32 on), a table, and benchmarks/results/gpu-conv3d-<GPU>-<time>.json,
+#      TF32 on), plus the TF32 / bf16 columns: our tensor-core kernels (conv3d_lowp_gpu, not
+#      yet used by the engine) against cuDNN TF32 and cuDNN on bfloat16 tensors, a table, and
+#      benchmarks/results/gpu-conv3d-<GPU>-<time>.json. The TF32 / bf16 columns were written
+#      without a GPU and have not run yet (issue 16),
 #   4. benchmarks/gpu/train-step.ts: one DeepSC-COVID training step at the paper's sizes, ours on
 #      CUDA against the PyTorch twin on CUDA/cuDNN (TF32 off and on), a table, and
 #      benchmarks/results/gpu-train-step-<GPU>-<time>.json,
 #   5. native/test/cuda_emu/gpu/run.sh: the fast conv3d kernel against the simple one (plans,
-#      splits, determinism, times), and the opt-in 3xTF32 path, when time is left.
+#      splits, determinism, times), the opt-in 3xTF32 path, and the TF32 / bf16 kernels against
+#      their host emulation and float64 (conv3d_lowp_gpu check), when time is left.
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
 #
 #   bash benchmarks/gpu/run.sh                 (from anywhere)
@@ -132,6 +136,16 @@ if [ ! -x "$check_bin" ]; then
     native/test/cuda_check/cuda_check.cpp "$lib" -o "$check_bin" -lpthread || die "building native/test/cuda_check failed"
 fi
 
+# Our TF32 / bf16 tensor-core conv3d kernels' timer (conv3d_lowp_gpu; self-contained, no engine
+# library). Optional: if it cannot be built, the benchmark has no TF32 / bf16 columns of ours.
+lowp_bin=.gpu-carry/conv3d_lowp_gpu
+if [ ! -x "$lowp_bin" ]; then
+  lowp_bin=native/build/conv3d_lowp_gpu
+  timeout "$(cap 90)" "$nvcc" -std=c++20 -O2 --expt-relaxed-constexpr -DDEEPSC_HAVE_CUDA=1 -Inative/include -Inative/src \
+    -arch=native native/test/cuda_emu/gpu/conv3d_lowp_gpu.cu native/src/cuda/conv3d_lowp.cu -o "$lowp_bin" ||
+    { say "WARNING: building conv3d_lowp_gpu failed (above): no TF32 / bf16 columns of ours"; lowp_bin=""; }
+fi
+
 # --- 2. the CUDA tests, a GPU required -----------------------------------------------------------
 say "CUDA tests (DEEPSC_REQUIRE_CUDA=1)"
 tests=(native/test/cuda.test.ts)
@@ -149,7 +163,8 @@ timeout "$(cap 60)" "${tsx[@]}" native/test/cuda/run-checks.ts 2>&1 | tee "${OUT
 [ -z "$torch_missing" ] || die "$torch_missing: the benchmark did not run"
 say "conv3d: ours vs PyTorch/cuDNN"
 # shellcheck disable=SC2086  # BENCH_ARGS is a list of arguments
-PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$check_bin" ${BENCH_ARGS:-} ||
+PYTHONUNBUFFERED=1 timeout "$(cap 200)" "$python" benchmarks/gpu/gpu_bench.py --check-bin "$check_bin" \
+  ${lowp_bin:+--lowp-bin "$lowp_bin"} ${BENCH_ARGS:-} ||
   die "the benchmark failed (output above)"
 # On the lent GPU machines only what is under $OUT comes back: copy the results there.
 if [ -n "${OUT:-}" ] && [ -d "$OUT" ]; then
@@ -183,8 +198,9 @@ if [ "$tl" -lt 20 ]; then
   say "SKIPPED the conv3d kernel check: ${tl}s left"
 else
   say "conv3d kernels: fast vs simple, FFMA and 3xTF32 (${tl}s)"
-  gpu_bin=()
-  [ -x .gpu-carry/conv3d_gpu ] && gpu_bin=(env CONV3D_GPU_BIN="$root/.gpu-carry/conv3d_gpu")
+  gpu_bin=(env)
+  [ -x .gpu-carry/conv3d_gpu ] && gpu_bin+=(CONV3D_GPU_BIN="$root/.gpu-carry/conv3d_gpu")
+  [ -n "$lowp_bin" ] && gpu_bin+=(CONV3D_LOWP_GPU_BIN="$root/$lowp_bin")
   REPEATS=3 timeout "$tl" "${gpu_bin[@]}" bash native/test/cuda_emu/gpu/run.sh 2>&1 | tee "${OUT:-/tmp}/conv3d-kernels.txt" ||
     { say "ERROR: the conv3d kernel check failed (above)"; rc=1; }
 fi

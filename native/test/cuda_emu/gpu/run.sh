@@ -3,11 +3,15 @@
 # against a CUDA build of the engine and runs it on small edge cases (the emulation's shapes)
 # and on the benchmark's paper-size layers (benchmarks/gpu/layers.json): plan, fast vs simple
 # kernel, determinism, bias gradient, times; first the default FFMA path, then the opt-in
-# 3xTF32 tensor-core path (DEEPSC_CONV3D_MATH=3xtf32). Exit 1 when a default-path check fails.
+# 3xTF32 tensor-core path (DEEPSC_CONV3D_MATH=3xtf32), then the TF32 / bf16 tensor-core kernels
+# (conv3d_lowp_gpu check: roundings, kernels against the host emulation and float64, determinism;
+# not used by the engine yet, so like 3xTF32 their failures do not set the exit status). Exit 1
+# when a default-path check fails.
 #   bash native/test/cuda_emu/gpu/run.sh [ENGINE_LIB]
 # ENGINE_LIB defaults to native/build/cmake/libdeepsc_engine.a (what the addon build makes).
 # CONV3D_GPU_BIN names a prebuilt conv3d_gpu (benchmarks/gpu/prepare-carry.mjs makes one), so
-# nothing is compiled. WARMUP / REPEATS (default 2 / 5) go to conv3d_gpu.
+# nothing is compiled; CONV3D_LOWP_GPU_BIN a prebuilt conv3d_lowp_gpu. WARMUP / REPEATS (default
+# 2 / 5) go to conv3d_gpu.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 native="$(cd "$here/../../.." && pwd)"
@@ -45,4 +49,12 @@ printf '%s\n%s\n' "$small" "$layers" | "$out/conv3d_gpu" "${WARMUP:-2}" "${REPEA
 # The opt-in tensor-core path, in a process of its own; its failures do not fail this script.
 printf '%s\n%s\n' "$small" "$layers" | "$out/conv3d_gpu" "${WARMUP:-2}" "${REPEATS:-5}" 3xtf32 ||
   echo "conv3d_gpu: the opt-in 3xTF32 path failed (see above); the default path's result is the exit status" >&2
+if [ -n "${CONV3D_LOWP_GPU_BIN:-}" ]; then
+  cp "$CONV3D_LOWP_GPU_BIN" "$out/conv3d_lowp_gpu"
+else
+  "$nvcc" -std=c++20 --expt-relaxed-constexpr -DDEEPSC_HAVE_CUDA=1 -I"$native/include" -I"$native/src" -O2 \
+    -arch=sm_90 "$here/conv3d_lowp_gpu.cu" "$native/src/cuda/conv3d_lowp.cu" -o "$out/conv3d_lowp_gpu"
+fi
+"$out/conv3d_lowp_gpu" check ||
+  echo "conv3d_gpu: the TF32 / bf16 tensor-core kernels failed their check (see above); the default path's result is the exit status" >&2
 exit "$rc"
