@@ -65,7 +65,9 @@ describe('compile option precision', () => {
   });
 
   it.skipIf(!cudaAvailable())(
-    cudaAvailable() ? "refuses bf16 on 'cuda' until the tensor-core kernels are used" : 'SKIPPED: no CUDA device',
+    cudaAvailable()
+      ? "refuses bf16 on 'cuda' until the tensor-core kernels are used"
+      : 'SKIPPED: no CUDA device',
     () => {
       expect(() => compile({ device: 'cuda', precision: 'bf16' })).toThrow(
         /precision 'bf16' is not available on device 'cuda'/,

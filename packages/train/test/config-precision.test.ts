@@ -27,8 +27,18 @@ describe('training.precision', () => {
   });
 
   it.each([
-    ['tf32', { ...base, training: { precision: 'tf32' } }, [], 'training.precision: not available in this version'],
-    ['bf16 as an override', base, ['training.precision=bf16'], 'training.precision: not available in this version'],
+    [
+      'tf32',
+      { ...base, training: { precision: 'tf32' } },
+      [],
+      'training.precision: not available in this version',
+    ],
+    [
+      'bf16 as an override',
+      base,
+      ['training.precision=bf16'],
+      'training.precision: not available in this version',
+    ],
     [
       'an unknown name',
       { ...base, training: { precision: 'fp16' } },
