@@ -2,7 +2,9 @@
 # Checks the CUDA kernels' index math on the host (no GPU needed): compiles each *.cu here with
 # nvcc against the engine library of a CUDA build (native/build/cmake/libdeepsc_engine.a, from
 # `node scripts/build-addon.mjs --cuda on`) and runs it. Not part of CI (nvcc time);
-# run it after changing the index functions in src/cuda/conv3d.cu or broadcast.cuh.
+# run it after changing the index functions in src/cuda/conv3d.cu or broadcast.cuh, or the
+# TF32 / bf16 kernels (conv3d_lowp.cu here runs their full table; conv3d-lowp-emu.test.ts runs
+# its --quick subset in CI).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 native="$(cd "$here/../.." && pwd)"
