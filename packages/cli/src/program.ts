@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerModels } from './commands/models.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
 import { registerStudy } from './commands/study.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerDemo(program);
   registerTrain(program);
+  registerModels(program);
   registerPredict(program);
   registerStudy(program);
   registerBench(program);

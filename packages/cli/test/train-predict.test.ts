@@ -183,7 +183,7 @@ describe('configuration, argument and checkpoint errors', () => {
       'a network that does not fit',
       { ...tinyConfig(), model: { preset: 'tiny', stemWidth: 6 } },
       [],
-      /model: config\.stemWidth = 6 must be a multiple of 4/,
+      /model\.stemWidth = 6 must be a multiple of 4/,
     ],
     ['text that is not JSON', '{ "seed": ', [], /not valid JSON/],
   ])('train with %s exits 2 naming the field', async (_what, content, extra, message) => {

@@ -55,7 +55,7 @@ export function checkPredictInput(
   const min = minimumInputDims(modelMinimum);
   if (ct.dims.some((n, a) => n < (min[a] as number)))
     throw new PredictionError(
-      `the scan is ${ct.dims.join('x')} voxels; this model needs at least ${min.join('x')} (a 3D CT volume, not a slice)`,
+      `the scan is ${ct.dims.join('x')} voxels; this network needs at least ${min.join('x')} (a 3D CT volume, not a slice)`,
     );
   const [lo, hi] = VOXEL_SIZE_RANGE_MM;
   if (ct.spacing.some((s) => !(s >= lo && s <= hi)))

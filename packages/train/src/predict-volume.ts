@@ -120,6 +120,6 @@ function assertFiniteOutput(g: GridPrediction): void {
     .filter((b) => b.n > 0);
   if (found.length > 0)
     throw new PredictionError(
-      `the model's output is not finite (${found.map((b) => `${b.n} of ${b.of} ${b.what}`).join(', ')} are NaN or infinite); its weights or the scan's values are out of range, so no prediction is given`,
+      `the network's output is not finite (${found.map((b) => `${b.n} of ${b.of} ${b.what}`).join(', ')} are NaN or infinite); its weights or the scan's values are out of range, so no prediction is given`,
     );
 }

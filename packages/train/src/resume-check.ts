@@ -62,19 +62,19 @@ export async function checkResumeModel(
     );
   }
   const now = resolveModelSections(spec, { model: config.model });
-  const differ = configDifferences(saved, now);
-  // named as the model section names them: the leaf's own name (the spec may nest its
-  // resolved configuration), the whole path where two leaves share a name
-  const last = (field: string) => field.slice(field.lastIndexOf('.') + 1);
-  const shared = (field: string) => differ.filter((d) => last(d.field) === last(field)).length > 1;
-  if (differ.length)
+  // named as the model section names them, each once: the leaf's own name (a spec may nest its
+  // resolved configuration, or keep the section as given beside it), its resolved values first
+  const byName = new Map<string, { a: unknown; b: unknown }>();
+  for (const d of configDifferences(saved, now)) {
+    const name = d.field.slice(d.field.lastIndexOf('.') + 1);
+    const seen = byName.get(name);
+    if (!seen || seen.a === undefined || seen.b === undefined) byName.set(name, { a: d.a, b: d.b });
+  }
+  if (byName.size)
     throw new CheckpointError(
       resume,
-      `it was trained with another network: ${differ
-        .map(
-          (d) =>
-            `${shared(d.field) ? d.field : last(d.field)} ${JSON.stringify(d.a)} there, ${JSON.stringify(d.b)} in this config`,
-        )
+      `it was trained with another network: ${[...byName]
+        .map(([name, d]) => `${name} ${JSON.stringify(d.a)} there, ${JSON.stringify(d.b)} in this config`)
         .join('; ')} (set model.* as the run had it, or start a new run)`,
     );
 }

@@ -33,7 +33,7 @@ describe('minimumInputDims', () => {
 
 describe('checkPredictInput refuses what is not a CT volume', () => {
   it.each([
-    ['a single voxel', volume([1, 1, 1]), 'the scan is 1x1x1 voxels; this model needs at least 4x4x4'],
+    ['a single voxel', volume([1, 1, 1]), 'the scan is 1x1x1 voxels; this network needs at least 4x4x4'],
     ['one slice (2D)', volume([32, 32, 1]), 'the scan is 32x32x1 voxels'],
     ['three voxels along i', volume([3, 32, 32]), 'the scan is 3x32x32 voxels'],
     [

@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
-import { createDeepScCovid } from '@deepsc/deepsc-covid';
 import { assertSameGrid, readNifti } from '@deepsc/io';
 import {
   checkPredictionOutput,
-  loadCheckpoint,
   loadPlugins,
+  loadPredictor,
   NON_FINITE_REPLACEMENT_HU,
-  networkConfig,
+  type Predictor,
   predictVolume,
   preprocessOptions,
   readCheckpointState,
@@ -80,7 +79,7 @@ export function registerPredict(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, evidence.nii.gz and prediction.json\n(and, with --dicom-seg, the lesion mask as a DICOM SEG beside the scan in a viewer).\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
+      '\nWrites <out>/lesion_mask.nii.gz, lesion_probability.nii.gz, <map>.nii.gz per map of the model\n(DeepSC-COVID: evidence.nii.gz) and prediction.json (the model is the one the checkpoint records)\n(and, with --dicom-seg, the lesion mask as a DICOM SEG beside the scan in a viewer).\nExit codes: 0 done, 2 bad arguments or an --out that cannot take the outputs, 3 unreadable\nor implausible input, a mask off the input grid, a bad checkpoint (NaN weights included) or a\nnon-finite output, 4 the system refused the write (disk full, read-only...).',
     )
     .action(async (opts: PredictOptions) => {
       const threshold = Number(opts.threshold);
@@ -95,7 +94,7 @@ export function registerPredict(program: Command): void {
       if (nonFiniteVoxels !== 'error' && nonFiniteVoxels !== 'replace')
         throw new CliError(`--non-finite-voxels must be error or replace, got '${nonFiniteVoxels}'`);
       const overwrite = opts.overwrite === true;
-      let net: ReturnType<typeof createDeepScCovid> | undefined;
+      let predictor: Predictor | undefined;
       try {
         try {
           await checkPredictionOutput(opts.out, { overwrite });
@@ -111,8 +110,10 @@ export function registerPredict(program: Command): void {
             '--plugin',
           );
         else loadPlugins(state.config.plugins, opts.model);
-        net = createDeepScCovid(networkConfig(state.config), { mode: 'infer', optimizer: null });
-        await loadCheckpoint(opts.model, net.model, { optimizer: 'skip' });
+        // the model the checkpoint records (config.model.name), through the model registry
+        const loaded = await loadPredictor(opts.model, state);
+        predictor = loaded.predictor;
+        const preprocess = preprocessOptions(state.config, loaded.model);
         const source = await loadVolume(opts.input, readOptions(opts));
         if (opts.dicomSeg !== undefined && source.format !== 'dicom')
           throw new CliError(
@@ -131,7 +132,7 @@ export function registerPredict(program: Command): void {
         }
         let p: Awaited<ReturnType<typeof predictVolume>>;
         try {
-          p = await predictVolume(net, source.volume, preprocessOptions(state.config), {
+          p = await predictVolume(predictor, source.volume, preprocess, {
             threshold,
             overlap,
             nonFiniteVoxels,
@@ -168,7 +169,7 @@ export function registerPredict(program: Command): void {
       } catch (err) {
         throw asTrainError(err);
       } finally {
-        net?.model.dispose();
+        predictor?.net.model.dispose();
       }
     });
 }

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import {
   checkTrainingDevice,
+  isModulePath,
   loadTrainConfig,
   localMicroBatches,
+  resolveModel,
   TRAIN_PRESETS,
   type TrainOptions as TrainerOptions,
   train,
@@ -32,6 +34,7 @@ import {
 
 interface TrainOptions extends LaunchOptionValues {
   config: string;
+  model?: string;
   set: string[];
   plugin: string[];
   preset?: string;
@@ -46,7 +49,8 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /**
  * `deepsc train --config <file> [--set field=value]... [--resume <checkpoint | auto> [--force] |
- * --overwrite]`: trains DeepSC-COVID as the file says, holding the run folder's lock. A new run
+ * --overwrite] [--model <name>]`: trains the model the file names (`model.name`, default
+ * deepsc-covid; `--model` overrides it) as the file says, holding the run folder's lock. A new run
  * needs an empty folder (or `--overwrite`). Ctrl-C saves a checkpoint and exits with 130;
  * `--resume` picks up exactly where it stopped. With `--nproc N` (and `--nnodes`, `--node-rank`,
  * `--rendezvous` for several machines) it is the launcher of a data-parallel job
@@ -55,8 +59,12 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train DeepSC-COVID from a JSON config (see docs/training.md); Ctrl-C saves and exits 130')
+    .description('train a model from a JSON config (see docs/training.md); Ctrl-C saves and exits 130')
     .requiredOption('-c, --config <file>', 'training configuration (JSON)')
+    .option(
+      '--model <name>',
+      "the model to train, overriding the config's model.name: deepsc-covid, unet3d (deepsc models lists them), a package name, or a module path",
+    )
     .option(
       '--set <field=value>',
       'override a config field, e.g. --set training.epochs=5 (repeatable)',
@@ -102,7 +110,7 @@ export function registerTrain(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite, or @deepsc/distributed missing for --nproc), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only) or a data-parallel worker lost (killed, crashed or hung: the rank is named), 130 interrupted (checkpoint saved).\nData-parallel: deepsc train --config train.json --nproc 2 (training.accumulate is the global batch: a multiple of the processes).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
+      '\nExit codes: 0 done, 2 bad config or arguments (or the run folder in use, or not empty without --resume / --overwrite, or @deepsc/distributed missing for --nproc), 3 bad data or checkpoint (or the training diverged: NaN or infinite values; the last checkpoint stays), 4 a write refused by the system (disk full, read-only) or a data-parallel worker lost (killed, crashed or hung: the rank is named), 130 interrupted (checkpoint saved).\nData-parallel: deepsc train --config train.json --nproc 2 (training.accumulate is the global batch: a multiple of the processes).\nExample: deepsc train --config train.json --set training.epochs=3 --resume auto\nAnother model: deepsc train --config train.json --model unet3d (its model section in the file).\nOn a GPU: --set training.device=cuda (exit 2 naming the reason where CUDA is unavailable).',
     )
     .action(async (opts: TrainOptions, command: Command) => {
       checkProgressStyle(opts.progress);
@@ -116,6 +124,15 @@ export function registerTrain(program: Command): void {
         );
       if (opts.force && opts.resume === undefined)
         throw new CliError('--force only applies to --resume (a resume with a changed manifest)');
+      if (opts.model !== undefined) {
+        // a module path is the working directory's, not the config file's
+        if (isModulePath(opts.model)) opts.model = resolve(opts.model);
+        try {
+          await resolveModel(opts.model, { source: 'the command line', field: '--model' });
+        } catch (err) {
+          throw asTrainError(err);
+        }
+      }
       const plan = launchPlan(opts);
       if (plan) {
         await launchJob(opts, plan, command.parent?.opts().verbose === true);
@@ -140,7 +157,11 @@ export function registerTrain(program: Command): void {
 /** The configuration the options name (with --plugin libraries added to its plugins). */
 const readConfig = async (opts: TrainOptions) => {
   const config = await loadTrainConfig(opts.config, {
-    overrides: opts.set,
+    // --model overrides the file's model.name, and --set model.name too
+    overrides: [
+      ...opts.set,
+      ...(opts.model !== undefined ? [`model.name=${JSON.stringify(opts.model)}`] : []),
+    ],
     ...(opts.preset ? { defaultPreset: opts.preset as keyof typeof TRAIN_PRESETS } : {}),
   });
   return { ...config, plugins: [...config.plugins, ...opts.plugin.map((p) => resolve(p))] };
@@ -215,6 +236,7 @@ function workerArgs(opts: TrainOptions, verbose: boolean): string[] {
     'train',
     '--config',
     opts.config,
+    ...(opts.model !== undefined ? ['--model', opts.model] : []),
     ...opts.set.flatMap((s) => ['--set', s]),
     ...opts.plugin.flatMap((p) => ['--plugin', resolve(p)]),
     ...(opts.preset !== undefined ? ['--preset', opts.preset] : []),

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDeepScCovid } from '@deepsc/deepsc-covid';
 import {
   type Affine,
   createVolume,
@@ -17,13 +16,7 @@ import {
   type VoxelArray,
   writeNifti,
 } from '@deepsc/io';
-import {
-  networkConfig,
-  optimizerConfig,
-  resolveTrainConfig,
-  runVersions,
-  saveCheckpoint,
-} from '@deepsc/train';
+import { resolveTrainConfig, resolveTrainingModel, runVersions, saveCheckpoint } from '@deepsc/train';
 
 /** Writes an initialised `tiny` checkpoint (seeded, finite weights) to the folder `dir`. */
 export async function writeTinyCheckpoint(dir: string): Promise<void> {
@@ -33,13 +26,19 @@ export async function writeTinyCheckpoint(dir: string): Promise<void> {
     model: { preset: 'tiny' },
     data: { manifest: 'manifest.json' },
   });
-  const net = createDeepScCovid(networkConfig(config), {
+  // the model as the trainer builds it, through the registry
+  const { spec, config: modelConfig } = await resolveTrainingModel(config);
+  const net = spec.create(modelConfig, {
     seed: config.seed,
-    optimizer: optimizerConfig(config),
+    mode: 'train',
+    device: 'cpu',
+    optimizer: spec.optimizer(modelConfig, config.optimizer).config,
   });
   try {
     const progress = { epoch: 1, stepInEpoch: 0, step: 1, best: null, sinceBest: 0 };
-    await saveCheckpoint(dir, net.model, progress, config, 'final', runVersions());
+    await saveCheckpoint(dir, net.model, progress, config, 'final', runVersions(), {
+      model: { name: spec.name, version: spec.version },
+    });
   } finally {
     net.model.dispose();
   }

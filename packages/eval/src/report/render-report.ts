@@ -54,7 +54,7 @@ export function renderReportHtml(d: ReportData): string {
   return renderReportPage({
     title: d.title,
     heading: d.title,
-    subtitleHtml: `run <b>${esc(d.run.name)}</b> · classes ${d.run.classes.map(esc).join(', ')} · made ${esc(d.createdAt)}`,
+    subtitleHtml: `run <b>${esc(d.run.name)}</b> · ${d.run.classes.length ? `classes ${d.run.classes.map(esc).join(', ')}` : 'no classifier'} · made ${esc(d.createdAt)}`,
     css,
     sections,
     trailerHtml: `<section id="reading"><h2>How to read this report</h2>${readingNotes()}</section>`,

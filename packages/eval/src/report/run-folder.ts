@@ -109,9 +109,10 @@ export async function readRunInfo(folder: string): Promise<RunInfo> {
   if (typeof j !== 'object' || j === null) throw new RunFolderError(`${path}: expected a JSON object`);
   if (typeof j.name !== 'string' || j.name === '')
     throw new RunFolderError(`${path}: "name" must be a non-empty string`);
-  if (!Array.isArray(j.classes) || j.classes.length < 2 || !j.classes.every((c) => typeof c === 'string')) {
+  // none: a model without a classifier (a segmentation network such as the U-Net)
+  if (!Array.isArray(j.classes) || j.classes.length === 1 || !j.classes.every((c) => typeof c === 'string')) {
     throw new RunFolderError(
-      `${path}: "classes" must list at least 2 class names, got ${JSON.stringify(j.classes)}`,
+      `${path}: "classes" must list at least 2 class names, or none for a model without a classifier, got ${JSON.stringify(j.classes)}`,
     );
   }
   return j as RunInfo;

@@ -8,6 +8,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { ModelClass } from '@deepsc/core';
 import {
   aggregateCsv,
   aggregateStudy,
@@ -24,11 +25,13 @@ import {
 } from '@deepsc/eval';
 import { generateCohort, writeFileAtomic } from '@deepsc/io';
 import { readCheckpointState } from '../checkpoint.js';
+import { ConfigError } from '../config/config-error.js';
 import { mergeConfig, resolveTrainConfig } from '../config/load-config.js';
 import type { TrainConfig } from '../config/schema.js';
 import { resolveTrainingModel, type TrainingModel } from '../config/training-model.js';
 import { evaluateSplit } from '../evaluate-split.js';
 import { predictorOf } from '../infer.js';
+import { classIndexOf } from '../labels.js';
 import type { ProgressOptions } from '../progress.js';
 import { checkRunFolderPath } from '../run-folder.js';
 import { acquireRunLock } from '../run-lock.js';
@@ -135,6 +138,7 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
   const out = resolve(options.out);
   const log = options.log ?? (() => undefined);
   const plan = await planStudy(study, spec, options);
+  const classList = studyClasses(plan); // before anything is written
   checkTrainingDevice((plan[0] as PlannedRun).config.training.device, study.path);
   await checkRunFolderPath(out);
   await mkdir(out, { recursive: true });
@@ -201,7 +205,12 @@ export async function runStudy(study: LoadedStudy, options: StudyOptions): Promi
           ? `study: run ${k + 1}/${plan.length}: ${run.name}: record of version ${doneVersion}, evaluating it again from its final checkpoint (no training)`
           : `study: run ${k + 1}/${plan.length}: ${run.name} (${armLabel(run)})`,
       );
-      const record = await trainAndEvaluate(run, options, join(out, 'records', `${run.name}.training.json`));
+      const record = await trainAndEvaluate(
+        run,
+        options,
+        join(out, 'records', `${run.name}.training.json`),
+        classList,
+      );
       if (!record) return interrupted();
       await writeStudyJson(recordPath, record);
       records.push(record);
@@ -354,11 +363,31 @@ function armLabel(run: PlannedRun): string {
   return typeof v === 'string' ? v : run.model.spec.name;
 }
 
+/**
+ * The classes a study's records share (the comparison tables index the scans' labels by them):
+ * the first classifier's among the arms' models (DeepSC-COVID's for its variants), so an arm
+ * without a classifier (segmentation-only, the U-Net) still records each scan's true class.
+ * @throws ConfigError when two arms' classifiers have other classes.
+ */
+export function studyClasses(plan: readonly PlannedRun[]): readonly ModelClass[] {
+  const withClasses = plan.filter((r) => r.model.tasks.classes?.length);
+  const first = withClasses[0];
+  if (!first) return [];
+  const key = (r: PlannedRun) => JSON.stringify(r.model.tasks.classes);
+  const other = withClasses.find((r) => key(r) !== key(first));
+  if (other)
+    throw new ConfigError('study', [
+      `arms: ${other.arm} classifies into ${key(other)}, ${first.arm} into ${key(first)}; a study compares arms on one class list`,
+    ]);
+  return first.model.tasks.classes as readonly ModelClass[];
+}
+
 /** Trains (or resumes) one run and evaluates it; undefined when the training was interrupted. */
 async function trainAndEvaluate(
   run: PlannedRun,
   options: StudyOptions,
   ledgerPath: string,
+  studyClassList: readonly ModelClass[],
 ): Promise<StudyRunRecord | undefined> {
   const { config, runDir } = run;
   const before = (await readStudyJson<TrainingLedger>(ledgerPath)) ?? { trainSeconds: 0, steps: 0 };
@@ -404,8 +433,12 @@ async function trainAndEvaluate(
     const inferSecondsPerScan = (performance.now() - t1) / 1000 / Math.max(1, test.length);
     const data = await loadRunFolder(runDir, { maxScanViews: 0, bootstrap: { resamples: 1 } });
     const hd95 = new Map((data.segmentation?.perScan ?? []).map((s) => [s.id, s.metrics.hd95]));
-    // the findings compare the model's first two classes (DeepSC-COVID: COVID-19 and CAP)
-    const classes = (run.model.tasks.classes ?? []).map((c) => c.name);
+    // the findings compare the study's first two classes (DeepSC-COVID: COVID-19 and CAP)
+    const classes = studyClassList.map((c) => c.name);
+    const labelOf = (id: string) => {
+      const entry = test.find((e) => e.id === id) as (typeof test)[number];
+      return classes.length ? classIndexOf(studyClassList, entry.label, id) : -1;
+    };
     const pair = new Set<string>(classes.slice(0, 2));
     const tests = (source: 'truth' | 'prediction'): StudyFindingTest[] =>
       (data.findings.find((f) => f.source === source)?.differences ?? [])
@@ -443,7 +476,7 @@ async function trainAndEvaluate(
       trainSeconds,
       scans: evaluation.scans.map((s) => ({
         id: s.id,
-        label: s.label,
+        label: labelOf(s.id),
         probabilities: s.probabilities,
         dice: s.dice,
         hd95: hd95.get(s.id) ?? Number.NaN,
