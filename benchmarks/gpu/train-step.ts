@@ -7,20 +7,19 @@
  *
  *   node_modules/.bin/tsx --conditions=source benchmarks/gpu/train-step.ts [--preset paper|mid|cpu]
  *     [--warmup N] [--steps N] [--budget-s S] [--max-step-s S] [--torch-timeout-s S] [--python PATH]
- *     [--no-torch] [--out FILE] [--loss graph|host]
+ *     [--no-torch] [--out FILE]
  *     [--device cuda|cpu]   (cpu: both sides on the CPU, a check of this script where there is no GPU)
  *
- * The loss path (`--loss`, default `graph`): `graph` compiles the task-aware loss into the
- * network's graph (packages/deepsc-covid/src/graph-loss.ts), so the step stays on the device and
- * only the loss's scalars come back; `host` computes it in TypeScript on the copied-out outputs
- * and copies its gradients back as seeds (the path of the first measurement: 269 ms against
- * PyTorch's 103 ms on an H200, 186 ms of it host work). The table and the JSON name the path.
+ * The task-aware loss is inside the network's graph (packages/deepsc-covid/src/graph-loss.ts, the
+ * one production loss), so the step stays on the device and only the loss's scalars come back.
+ * (The first measurement, 269 ms against PyTorch's 103 ms on an H200, 186 ms of it host work,
+ * had the loss in TypeScript on the copied-out outputs, its gradients copied back as seeds: a
+ * path removed in issue 13. The JSON keeps `lossPath`, now always `graph`.)
  *
  * Timing: wall clock around each awaited step; the executor waits for the device at the end of
  * its forward, backward and optimizer calls, so each time is device-synchronised. A step of ours
- * includes the host work of the step as it is used in training: the region matrices, and
- * either the loss's inputs (labels, masks, factors) copied in (`graph`) or the loss in
- * TypeScript with the seeds copied back (`host`); PyTorch computes its loss on the GPU. Each
+ * includes the host work of the step as it is used in training: the region matrices and the
+ * loss's inputs (labels, masks, factors) copied in; PyTorch computes its loss on the GPU. Each
  * figure is the median of the timed steps after warm-up; our side also reports the median time
  * of each phase (forward, backward and optimizer step, each with its copies; host = the rest).
  * A per-op GPU breakdown is not measured: the executor has no per-node timing hook (profile
@@ -46,7 +45,6 @@ import {
   createDeepScCovid,
   type DeepScCovidConfig,
   type DeepScCovidNetwork,
-  type LossPath,
   presetConfig,
   type TrainingBatch,
   trainingStep,
@@ -87,8 +85,6 @@ export interface Options {
   torch: boolean;
   /** `cuda` (the benchmark); `cpu` runs both sides on the CPU, to check this script where there is no GPU. */
   device: 'cuda' | 'cpu';
-  /** Where our step computes the task-aware loss: `graph` (default) or `host`. */
-  loss: LossPath;
   out?: string;
 }
 
@@ -131,7 +127,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
         python: { type: 'string' },
         'no-torch': { type: 'boolean' },
         device: { type: 'string' },
-        loss: { type: 'string' },
         out: { type: 'string' },
       },
     }));
@@ -146,15 +141,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     throw new UsageError(
       `--device is '${device}', expected cuda (the benchmark) or cpu (a check of this script)`,
     );
-  const loss = (values.loss as string | undefined) ?? 'graph';
-  if (loss !== 'graph' && loss !== 'host')
-    throw new UsageError(
-      `--loss is '${loss}', expected graph (the loss inside the graph) or host (in TypeScript on the copied-out outputs)`,
-    );
   return {
     preset: preset as SizeName,
     device,
-    loss,
     warmup: int('warmup', values.warmup as string | undefined, 2, 0, 100),
     steps: int('steps', values.steps as string | undefined, 5, 1, 100),
     budgetS: seconds('budget-s', values['budget-s'] as string | undefined, 40),
@@ -186,8 +175,6 @@ const median = (xs: readonly number[]) => {
 /** Our side's measurement. */
 interface Ours {
   size: SizeName;
-  /** Where the step computed the task-aware loss. */
-  loss_path: LossPath;
   median_s: number;
   times_s: number[];
   /** Median seconds per phase of the timed steps. */
@@ -220,7 +207,7 @@ class TooSlow extends Error {}
 /** Times our CUDA training step at one size. */
 async function runOurs(size: SizeName, o: Options, say: (s: string) => void): Promise<Ours> {
   const t0 = performance.now();
-  const net = createDeepScCovid(SIZES[size], { device: o.device, seed: 0, loss: o.loss });
+  const net = createDeepScCovid(SIZES[size], { device: o.device, seed: 0 });
   const compileS = (performance.now() - t0) / 1000;
   const batch = batchFor(net);
   // Phase times: wrap the model's three calls on this instance (trainingStep calls each once).
@@ -252,9 +239,7 @@ async function runOurs(size: SizeName, o: Options, say: (s: string) => void): Pr
       const dt = (performance.now() - t) / 1000;
       loss = r.loss.total;
       if (i === 0) {
-        say(
-          `ours, ${size}, loss on the ${net.loss}: compile ${compileS.toFixed(1)} s, first step ${dt.toFixed(2)} s`,
-        );
+        say(`ours, ${size}: compile ${compileS.toFixed(1)} s, first step ${dt.toFixed(2)} s`);
         if (dt > o.maxStepS)
           throw new TooSlow(`first step took ${dt.toFixed(1)} s (> --max-step-s ${o.maxStepS})`);
         // Fit the budget: warm-up as asked, at least one timed step.
@@ -272,7 +257,6 @@ async function runOurs(size: SizeName, o: Options, say: (s: string) => void): Pr
     const mem = nativeMemory();
     return {
       size,
-      loss_path: net.loss,
       median_s: median(times),
       times_s: times,
       phases_s: {
@@ -405,7 +389,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const onGpu = o.device === 'cuda';
   if (ours)
     rows.push([
-      `${onGpu ? 'ours (CUDA, fp32 FMA' : 'ours (CPU'}, loss ${ours.loss_path === 'graph' ? 'in graph' : 'on host'})`,
+      `${onGpu ? 'ours (CUDA, fp32 FMA' : 'ours (CPU'}, loss in graph)`,
       sec(ours.median_s),
       String(ours.times_s.length),
       '1.00',
@@ -431,7 +415,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const p = ours.phases_s;
     console.log(
       `  ours by phase (medians): forward ${sec(p.forward)}, backward ${sec(p.backward)}, optimizer ${sec(p.step)}, ` +
-        `host (${ours.loss_path === 'graph' ? 'region matrices, loss inputs' : 'loss in TypeScript, region matrices, seeds'}) ${sec(p.host)}`,
+        `host (region matrices, loss inputs) ${sec(p.host)}`,
     );
     console.log(
       `  memory: our arena ${mib(ours.arena_bytes)} + parameters ${mib(ours.persistent_bytes)} + optimizer ${mib(ours.optimizer_bytes)}` +
@@ -457,7 +441,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     date: now.toISOString(),
     gpu,
     device: o.device,
-    lossPath: o.loss,
+    lossPath: 'graph',
     size,
     config: c,
     fallbacks,

@@ -87,7 +87,6 @@ async function worker(a: WorkerArgs): Promise<Measurement | null> {
       await trainingStep(
         net,
         inputs,
-        {},
         local === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
       );
     }

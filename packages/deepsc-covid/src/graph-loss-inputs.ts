@@ -1,20 +1,30 @@
 /**
  * The host side of the in-graph task-aware loss (graph-loss.ts): the batch's labels, masks and
- * per-batch factors as the graph's loss inputs, the loss and its terms read back from the
- * scalar outputs, and the check that a step's loss options are the ones compiled in.
+ * per-batch factors as the graph's loss inputs, and the loss and its terms read back from the
+ * scalar outputs.
  * @module
  */
 import { Tensor } from '@deepsc/core';
 import type { ResolvedConfig } from './config.js';
 import { GRAPH_LOSS_INPUTS, GRAPH_LOSS_TERMS } from './graph-loss.js';
 import type { DeepScCovidNetwork } from './network.js';
-import {
-  resolveLossOptions,
-  type TaskAwareLossOptions,
-  type TaskAwareLossResult,
-} from './task-aware-loss.js';
 import type { TrainingBatch } from './training-step.js';
 import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
+
+/** The loss of a training step and its terms (a term of a part the variant lacks is 0). */
+export interface TaskAwareLossResult {
+  total: number;
+  terms: {
+    ce: number;
+    focal: number;
+    cls: number;
+    dice: number;
+    segCe: number;
+    seg: number;
+    task: number;
+    mse: [number, number, number];
+  };
+}
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const sameShape = (a: readonly number[], b: readonly number[]) =>
@@ -34,7 +44,7 @@ function isBinary(a: Float32Array): boolean {
  * cls_factor = sum_n w[y_n] / N; the lesion mask binarised at 0.5 (passed as is when it is
  * already 0/1 and shaped `[N, 1, ...patchSize]`); the lung mask (ones when absent); and
  * seg_factors s_n = f_n / max(1, sum f) with f = `hasMask` (default all 1 when a lesion mask
- * is given). Everything is validated before any tensor is made, with the host loss's messages.
+ * is given). Everything is validated before any tensor is made; messages name the batch's field.
  * @returns the inputs and the tensors made here (`owned`: the caller disposes them).
  * @throws TypeError when the batch lacks labels (variants with a classifier) or a lesion mask
  *   (variants with segmentation); RangeError for a wrong number of labels or flags, a label
@@ -52,27 +62,25 @@ export function graphLossInputs(
   const hasSeg = hasSegmentation(c.variant);
   const labels = batch.labels;
   if (hasCls) {
-    if (!labels) throw new TypeError(`taskAwareLoss: variant ${c.variant} needs logits and labels`);
+    if (!labels) throw new TypeError(`batch.labels: variant ${c.variant} needs a class index per sample`);
     if (labels.length !== n)
-      throw new RangeError(`classificationLoss: ${labels.length} labels for a batch of ${n}`);
+      throw new RangeError(`batch.labels: ${labels.length} labels for a batch of ${n}`);
     for (const [i, y] of labels.entries())
       if (!Number.isInteger(y) || y < 0 || y >= c.numClasses)
-        throw new RangeError(`classificationLoss: label ${y} of sample ${i} is not in [0, ${c.numClasses})`);
+        throw new RangeError(`batch.labels: label ${y} of sample ${i} is not in [0, ${c.numClasses})`);
   }
   const maskShape = [n, 1, ...c.patchSize];
   const v = numel(maskShape);
   const hasMask = batch.hasMask ?? (batch.lesionMask ? Array.from({ length: n }, () => 1) : undefined);
   if (hasSeg) {
     if (!batch.lesionMask || !hasMask)
-      throw new TypeError(`taskAwareLoss: variant ${c.variant} needs segLogits, lesionMask and hasMask`);
+      throw new TypeError(`batch.lesionMask: variant ${c.variant} needs a lesion mask of the patch`);
     if (batch.lesionMask.data.length !== v)
-      throw new RangeError(
-        `segmentationLoss: lesion mask has ${batch.lesionMask.data.length} values, need ${v}`,
-      );
+      throw new RangeError(`batch.lesionMask: ${batch.lesionMask.data.length} values, need ${v}`);
     if (batch.lungMask && batch.lungMask.data.length !== v)
-      throw new RangeError(`segmentationLoss: lung mask has ${batch.lungMask.data.length} values, need ${v}`);
+      throw new RangeError(`batch.lungMask: ${batch.lungMask.data.length} values, need ${v}`);
     if (hasMask.length !== n)
-      throw new RangeError(`segmentationLoss: ${hasMask.length} mask flags for a batch of ${n}`);
+      throw new RangeError(`batch.hasMask: ${hasMask.length} mask flags for a batch of ${n}`);
   }
 
   const inputs: Record<string, Tensor> = {};
@@ -124,8 +132,7 @@ export function graphLossOutputs(c: ResolvedConfig): string[] {
 }
 
 /**
- * The loss and its terms from the forward's outputs (terms of parts the variant lacks are 0, as
- * the host loss reports them). `seeds` is empty: the gradient never left the device.
+ * The loss and its terms from the forward's outputs (terms of parts the variant lacks are 0).
  * @throws TypeError when `outs` lacks `loss`.
  */
 export function readGraphLoss(outs: Readonly<Record<string, Tensor>>): TaskAwareLossResult {
@@ -144,29 +151,5 @@ export function readGraphLoss(outs: Readonly<Record<string, Tensor>>): TaskAware
       task: get(t.task),
       mse: [get(t.mse[0]), get(t.mse[1]), get(t.mse[2])],
     },
-    seeds: {},
   };
-}
-
-const equal = (a: unknown, b: unknown) =>
-  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
-
-/**
- * Checks that the options a training step was given are those compiled into the network's
- * graph (options left out are the compiled ones; the task weight is resolved per variant as in
- * `resolveLossOptions`, so 5 on a non-joint variant is 0 as compiled).
- * @throws RangeError naming the first option that differs, with both values; RangeError for an
- *   invalid option (as `resolveLossOptions`).
- */
-export function checkCompiledLossOptions(net: DeepScCovidNetwork, given: TaskAwareLossOptions): void {
-  const compiled = net.lossOptions;
-  if (!compiled) return;
-  const r = resolveLossOptions(net.config.variant, { ...compiled, ...given });
-  for (const k of Object.keys(compiled) as (keyof TaskAwareLossOptions)[]) {
-    if (!equal(r[k], compiled[k]))
-      throw new RangeError(
-        `trainingStep: loss option ${k} = ${String(r[k])} differs from ${String(compiled[k])}, compiled into the network's graph; ` +
-          "create the network with createDeepScCovid(config, { loss: 'graph', lossOptions }) for other options, or with loss: 'host'",
-      );
-  }
 }

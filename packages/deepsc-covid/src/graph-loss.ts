@@ -1,13 +1,34 @@
 /**
- * The task-aware loss of DeepSC-COVID built INTO the network's graph from the engine's loss ops
- * (`cross_entropy`, `focal`, `soft_dice`, `mse`), so a training step on a GPU keeps the loss
- * and its gradient on the device and only scalars come back to the host. It is the same
- * function as {@link taskAwareLoss} (task-aware-loss.ts, whose module comment has the formula;
- * Wang et al., IEEE TMI 40(9):2463-2476, 2021), term by term, up to float32 rounding.
+ * The task-aware loss of DeepSC-COVID (Wang et al., IEEE TMI 40(9):2463-2476, 2021), built INTO
+ * the network's training graph from the engine's loss ops (`cross_entropy`, `focal`,
+ * `soft_dice`, `mse`): the one loss of a training step, on the CPU and on CUDA. The step keeps
+ * the loss and its gradient in the engine and only the scalars come back to the host. Every
+ * term reaches the parameters through the graph, the task-aware term both the lesion and the
+ * classification subnets (in the authors' release it was added after the backward pass and
+ * trained nothing).
  *
- * Why: on an H200 at the paper's sizes our step took 269 ms against PyTorch's 103 ms, of which
- * only 79 ms was GPU work; most of the remaining 186 ms was the loss in TypeScript on the
- * 24x256x256 segmentation logits copied to the host and its gradients copied back.
+ *   L = L_cls + L_seg + L_task
+ *   L_cls  = mean_n [ a_ce CE_n + a_focal FL_n ]                        (a_ce 1, a_focal 2)
+ *            CE_n = -w_{y_n} log p_{n,y_n},  FL_n = -w_{y_n} (1 - p_{n,y_n})^gamma log p_{n,y_n}
+ *            (gamma 2; class weights w = COVID-19 1, CAP 1, non-pneumonia 0.5; a weighted sum
+ *            over the batch divided by N, so the weights still act at the paper's batch of 1)
+ *   L_seg  = sum_n f_n [ a_dice Dice_n + a_wce WCE_n ] / max(1, sum_n f_n)   (a_dice 1, a_wce 2)
+ *            f_n = 1 when sample n has a lesion mask, else 0
+ *            Dice_n = 1 - (2 sum p g l + eps) / (sum p l + sum g l + eps)   (p lesion probability,
+ *            g lesion mask, l lung mask, eps 1e-5)
+ *            WCE_n = sum_v u_{t_v} (-log p_{t_v}) / sum_v u_{t_v}   (u = background 0.1, lesion 1)
+ *   L_task = a_task (b_1 MSE(s_1, v_1) + b_2 MSE(s_2, v_2) + b_3 MSE(s_3, v_3))   (a_task 5;
+ *            b = 0.25, 0.25, 0.5), s_k the patch's lesion side outputs at levels 1..3 and v_k the
+ *            sigmoid evidence maps cropped to the patch's region and resampled to the same grid.
+ *
+ * It is checked term by term, value and parameter gradients, against a float64 TypeScript
+ * reference of the same formula (test/support/task-aware-loss.ts, until issue 13 the CPU's
+ * production path) on every variant, with and without masks (graph-loss.test.ts).
+ *
+ * Why in the graph: on an H200 at the paper's sizes the step with the loss in TypeScript took
+ * 269 ms against PyTorch's 103 ms, of which only 79 ms was GPU work; most of the remaining
+ * 186 ms was the loss on the 24x256x256 segmentation logits copied to the host and its
+ * gradients copied back. On the CPU both cost the same (benchmarks/README.md, loss path).
  *
  * The native ops normalise differently from the paper's formula; the differences are closed by
  * small per-batch factors the host computes from the labels and mask flags (a few numbers; see
@@ -29,18 +50,18 @@
  *   1 or 2: one slice per sample; with N = 1 no slice at all.)
  * - Task term: 5 x (0.25, 0.25, 0.5) weighted `mse(side_k, evidence_k_patch)`; native `mse` is
  *   the plain mean, as ours. Both arguments are differentiable, so the gradient reaches the
- *   lesion subnet through s_k and the classifier through v_k, as the host path's seeds do.
+ *   lesion subnet through s_k and the classifier through v_k.
  *
- * Zero weights: a term whose weight is 0 is still computed (its value is reported, as the host
- * path reports it) but left out of the loss, so no gradient flows through it. The loss is the
- * sum of the included weighted terms.
+ * Zero weights: a term whose weight is 0 is still computed (its value is reported) but left
+ * out of the loss, so no gradient flows through it. The loss is the sum of the included
+ * weighted terms.
  * @module
  */
 import type { GraphBuilder, GraphValue } from '@deepsc/core';
 import type { ResolvedConfig } from './config.js';
 import type { DeepScCovidValues } from './deepsc-covid.js';
 import { channels } from './layers.js';
-import { resolveLossOptions, type TaskAwareLossOptions } from './task-aware-loss.js';
+import { resolveLossOptions, type TaskAwareLossOptions } from './loss-options.js';
 import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 /** Names of the graph inputs the in-graph loss adds (filled by `graphLossInputs`). */
@@ -103,7 +124,7 @@ const sample = (g: GraphBuilder, x: GraphValue, n: number, batch: number): Graph
  *   (the task weight is 0 unless the variant has the term: `hasTaskAwareTerm`). They are compiled into the graph.
  * @returns the resolved options (what `trainingStep` checks its own options against).
  * @throws RangeError for an invalid option (as `resolveLossOptions`), for `diceEps` = 0 (the
- *   engine's soft Dice needs a smoothing > 0; the host path accepts it) and for a number of
+ *   engine's soft Dice needs a smoothing > 0) and for a number of
  *   class weights other than `c.numClasses`; TypeError when `values` lacks an output the
  *   variant needs.
  */
@@ -123,7 +144,7 @@ export function buildGraphLoss(
     );
   if (hasSeg && !(o.diceEps > 0))
     throw new RangeError(
-      `buildGraphLoss: loss option diceEps = ${o.diceEps}: the in-graph soft Dice needs a smoothing > 0 (use a small positive eps, or the host loss)`,
+      `buildGraphLoss: loss option diceEps = ${o.diceEps}: the in-graph soft Dice needs a smoothing > 0 (use a small positive eps)`,
     );
   const n = c.batch;
   const included: GraphValue[] = [];
@@ -165,7 +186,7 @@ export function buildGraphLoss(
     const lesion = g.input(GRAPH_LOSS_INPUTS.lesion, [n, 1, ...c.patchSize]);
     const lung = g.input(GRAPH_LOSS_INPUTS.lung, [n, 1, ...c.patchSize]);
     const factors = g.input(GRAPH_LOSS_INPUTS.segFactors, [n]);
-    // p = softmax(z)[:, 1] = sigmoid(z1 - z0), the lesion probability the host path uses.
+    // p = softmax(z)[:, 1] = sigmoid(z1 - z0), the lesion probability of the formula.
     const p = channels(g, g.softmax(z), 1, 1);
     let dice: GraphValue | null = null;
     let segCe: GraphValue | null = null;

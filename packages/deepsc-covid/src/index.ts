@@ -16,17 +16,16 @@ export { buildDeepScCovid, type DeepScCovidValues, OUTPUT_NAMES } from './deepsc
 export { forwardFlopsPerScan, type ScanFlops } from './forward-flops.js';
 export { buildGraphLoss, GRAPH_LOSS_INPUTS, GRAPH_LOSS_TERMS } from './graph-loss.js';
 export {
-  checkCompiledLossOptions,
   graphLossInputs,
   graphLossOutputs,
   readGraphLoss,
+  type TaskAwareLossResult,
 } from './graph-loss-inputs.js';
+export { resolveLossOptions, TASK_AWARE_DEFAULTS, type TaskAwareLossOptions } from './loss-options.js';
 export {
   type CreateNetworkOptions,
   createDeepScCovid,
   type DeepScCovidNetwork,
-  type LossPath,
-  lossOutputs,
 } from './network.js';
 export {
   DEFAULT_SEGMENTATION_LR,
@@ -40,24 +39,11 @@ export { type PatchRegion, regionInputNames, regionInputs, validateRegion } from
 export { type Array3, resample3d } from './resample.js';
 export { type PatchGrid, segmentationShape, windowRegion } from './sliding-window.js';
 export {
-  type DeepScCovidCreateOptions,
   type DeepScCovidInstance,
   type DeepScCovidSpec,
   model,
 } from './spec.js';
 export { cumulativeStrides, planStrides, type Size3, type StridePlan, validateStrides } from './strides.js';
-export {
-  classificationLoss,
-  type LossArray,
-  type LossInputs,
-  resolveLossOptions,
-  segmentationLoss,
-  TASK_AWARE_DEFAULTS,
-  type TaskAwareLossOptions,
-  type TaskAwareLossResult,
-  taskAwareLoss,
-  taskAwareTerm,
-} from './task-aware-loss.js';
 export {
   type DeepScCovidModelConfig,
   lossSectionSchema,

@@ -11,20 +11,10 @@ import {
   type OptimizerConfig,
 } from '@deepsc/core';
 import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
-import { buildDeepScCovid, OUTPUT_NAMES } from './deepsc-covid.js';
+import { buildDeepScCovid } from './deepsc-covid.js';
 import { buildGraphLoss } from './graph-loss.js';
+import type { TaskAwareLossOptions } from './loss-options.js';
 import { paperOptimizer } from './optimizer-groups.js';
-import type { TaskAwareLossOptions } from './task-aware-loss.js';
-import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
-
-/**
- * Where a training step computes the task-aware loss:
- * - `host`: in TypeScript (float64) on the outputs copied to the host, its gradients copied
- *   back as seeds of the backward pass (task-aware-loss.ts);
- * - `graph`: inside the compiled graph from the engine's loss ops (graph-loss.ts), so the step
- *   stays on the device and only the loss's scalars come back.
- */
-export type LossPath = 'host' | 'graph';
 
 /** A compiled network and its resolved configuration. */
 export interface DeepScCovidNetwork {
@@ -32,11 +22,10 @@ export interface DeepScCovidNetwork {
   config: ResolvedConfig;
   /** The compiled graph: parameters by name, save / load, memory. */
   model: CompiledModel;
-  /** Outputs the host loss seeds in `train` mode with `loss: 'host'` (none with `graph`). */
-  seedOutputs: readonly string[];
-  /** Where `trainingStep` computes the loss (`host` for an `infer` network: it has none). */
-  loss: LossPath;
-  /** The loss options compiled into the graph (`loss: 'graph'` only). */
+  /**
+   * The task-aware loss's options compiled into the graph (`train` mode; an `infer` network
+   * has no loss).
+   */
   lossOptions?: Readonly<Required<TaskAwareLossOptions>>;
 }
 
@@ -44,7 +33,7 @@ export interface DeepScCovidNetwork {
 export interface CreateNetworkOptions {
   /** Parameter initialisation seed; default 0. */
   seed?: number;
-  /** `train` (default): backward planned, outputs seeded by the loss; `infer`: forward only. */
+  /** `train` (default): the task-aware loss in the graph, backward planned; `infer`: forward only. */
   mode?: 'train' | 'infer';
   /** Default `cpu`. */
   device?: Device;
@@ -56,16 +45,8 @@ export interface CreateNetworkOptions {
   /** Share parameters with another network of the same variant and widths (e.g. inference at another size). */
   shareParametersWith?: DeepScCovidNetwork;
   /**
-   * Where training steps compute the task-aware loss ({@link LossPath}; `train` mode only).
-   * Default: `graph` on `cuda` (the loss on the host cost 186 ms of a 269 ms step on an H200
-   * at the paper's sizes), `host` on `cpu` (the path every CPU test, fixture and checkpoint
-   * was made with; on the CPU the two cost about the same).
-   */
-  loss?: LossPath;
-  /**
-   * The loss's weights and constants compiled into the graph (`loss: 'graph'` only; with
-   * `host` they are passed to each `trainingStep`). Default: the published ones
-   * (`TASK_AWARE_DEFAULTS`).
+   * The task-aware loss's weights and constants, compiled into the graph (`train` mode only).
+   * Default: the published ones (`TASK_AWARE_DEFAULTS`).
    */
   lossOptions?: TaskAwareLossOptions;
   /**
@@ -76,20 +57,12 @@ export interface CreateNetworkOptions {
   memoryPlan?: MemoryPlanOptions;
 }
 
-/** Names of the outputs the loss reads (and seeds) for a variant. */
-export function lossOutputs(c: ResolvedConfig): string[] {
-  const names: string[] = [];
-  if (hasClassifier(c.variant)) names.push(OUTPUT_NAMES.logits);
-  if (hasSegmentation(c.variant)) names.push(OUTPUT_NAMES.segLogits);
-  if (isJoint(c.variant)) names.push(...OUTPUT_NAMES.sides, ...OUTPUT_NAMES.evidenceInPatch);
-  return names;
-}
-
 /**
- * Builds and compiles DeepSC-COVID for `config`.
+ * Builds and compiles DeepSC-COVID for `config`; in `train` mode with its task-aware loss in the
+ * graph (graph-loss.ts), on either device.
  * @throws RangeError for an invalid configuration (see `resolveConfig`) or loss option (see
- *   `buildGraphLoss`); TypeError for a `loss` other than `host` / `graph`, or `lossOptions`
- *   without `loss: 'graph'` in `train` mode; errors of `compile`.
+ *   `buildGraphLoss`); TypeError for `lossOptions` in `infer` mode (it has no loss); errors of
+ *   `compile`.
  */
 export function createDeepScCovid(
   config: DeepScCovidConfig,
@@ -100,16 +73,11 @@ export function createDeepScCovid(
   const values = buildDeepScCovid(g, c);
   const mode = options.mode ?? 'train';
   const device = options.device ?? 'cpu';
-  const requested = options.loss ?? (device === 'cuda' ? 'graph' : 'host');
-  if (requested !== 'host' && requested !== 'graph')
-    throw new TypeError(`createDeepScCovid: loss is '${String(requested)}', expected 'host' or 'graph'`);
-  const loss: LossPath = mode === 'train' ? requested : 'host';
-  if (options.lossOptions && loss !== 'graph')
+  if (options.lossOptions && mode !== 'train')
     throw new TypeError(
-      "createDeepScCovid: lossOptions are compiled into the graph only with loss: 'graph' in train mode; pass them to trainingStep for the host loss",
+      "createDeepScCovid: lossOptions are compiled into a training network only; an 'infer' network has no loss",
     );
-  const lossOptions = loss === 'graph' ? buildGraphLoss(g, c, values, options.lossOptions) : undefined;
-  const seedOutputs = mode === 'train' && loss === 'host' ? lossOutputs(c) : [];
+  const lossOptions = mode === 'train' ? buildGraphLoss(g, c, values, options.lossOptions) : undefined;
   const optimizer =
     options.optimizer === undefined
       ? mode === 'train'
@@ -119,10 +87,9 @@ export function createDeepScCovid(
   const model = g.compile({
     mode,
     device,
-    seedOutputs,
     ...(options.memoryPlan ?? {}),
     ...(optimizer ? { optimizer } : {}),
     ...(options.shareParametersWith ? { shareParametersWith: options.shareParametersWith.model } : {}),
   });
-  return { config: c, model, seedOutputs, loss, ...(lossOptions ? { lossOptions } : {}) };
+  return { config: c, model, ...(lossOptions ? { lossOptions } : {}) };
 }

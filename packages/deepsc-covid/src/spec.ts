@@ -7,7 +7,6 @@
  * @module
  */
 import type {
-  CreateModelOptions,
   GridVolume,
   ModelInstance,
   ModelPrediction,
@@ -19,7 +18,7 @@ import type {
 } from '@deepsc/core';
 import { CLASS_NAMES } from './config.js';
 import { forwardFlopsPerScan } from './forward-flops.js';
-import { createDeepScCovid, type DeepScCovidNetwork, type LossPath } from './network.js';
+import { createDeepScCovid, type DeepScCovidNetwork } from './network.js';
 import { paperGroups } from './optimizer-groups.js';
 import { predict } from './predict.js';
 import { PRESETS } from './presets.js';
@@ -35,24 +34,11 @@ export interface DeepScCovidInstance extends ModelInstance<DeepScCovidModelConfi
   readonly network: DeepScCovidNetwork;
 }
 
-/** Options of {@link model}'s `create`: the stack's, plus where a training network computes its loss. */
-export interface DeepScCovidCreateOptions extends CreateModelOptions {
-  /**
-   * Where training steps compute the task-aware loss: default `graph` on `cuda` (the host loss
-   * costs more than the rest of the step there), `host` on `cpu` (the path every CPU run,
-   * fixture and checkpoint was made with). Ignored in `infer` mode.
-   */
-  loss?: LossPath;
-}
-
 /** The class list of the classifier, each with the manifest label of its scans. */
 const CLASSES = CLASS_NAMES.map((name, i) => ({ name, label: CLASS_LABELS[i] as string }));
 
-/** DeepSC-COVID's model spec: the stack's interface, with `create` taking a loss path too. */
-export interface DeepScCovidSpec
-  extends ModelSpec<DeepScCovidModelConfig, DeepScCovidInstance, TrainingBatch> {
-  create(config: DeepScCovidModelConfig, options: DeepScCovidCreateOptions): DeepScCovidInstance;
-}
+/** DeepSC-COVID's model spec: the stack's interface over its network and two-stream batches. */
+export type DeepScCovidSpec = ModelSpec<DeepScCovidModelConfig, DeepScCovidInstance, TrainingBatch>;
 
 /** DeepSC-COVID's model spec (registry name `deepsc-covid`). */
 export const model: DeepScCovidSpec = {
@@ -80,17 +66,16 @@ export const model: DeepScCovidSpec = {
 
   optimizer: (config, optimizer) => paperGroups(config.network.variant, optimizer),
 
-  create(config, options: DeepScCovidCreateOptions): DeepScCovidInstance {
+  create(config, options): DeepScCovidInstance {
     const train = options.mode === 'train';
-    const path: LossPath = options.loss ?? (options.device === 'cuda' ? 'graph' : 'host');
     const network = createDeepScCovid(config.network, {
       seed: options.seed,
       mode: options.mode,
       device: options.device,
       // a training network given no optimizer trains with the paper's (createDeepScCovid's default)
       ...(train ? (options.optimizer ? { optimizer: options.optimizer } : {}) : { optimizer: null }),
-      // with the loss in the graph its options are compiled in; the host loss takes them per step
-      ...(train ? (path === 'graph' ? { loss: path, lossOptions: config.loss } : { loss: path }) : {}),
+      // the loss's options are compiled into a training network's graph
+      ...(train ? { lossOptions: config.loss } : {}),
       ...(options.memoryPlan ? { memoryPlan: options.memoryPlan } : {}),
     });
     return { config, model: network.model, network };
@@ -99,7 +84,7 @@ export const model: DeepScCovidSpec = {
   makeBatch: (net, scan, sampling, random) => twoStreamBatch(net.network.config, scan, sampling, random),
 
   async trainingStep(net, batch, options: ModelStepOptions = {}): Promise<ModelStepResult> {
-    const r = await trainingStep(net.network, batch, net.network.loss === 'graph' ? {} : net.config.loss, {
+    const r = await trainingStep(net.network, batch, {
       ...(options.step !== undefined ? { step: options.step } : {}),
       ...(options.gradients !== undefined ? { gradients: options.gradients } : {}),
       ...(options.syncGradients !== undefined ? { syncGradients: options.syncGradients } : {}),

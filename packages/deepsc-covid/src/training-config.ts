@@ -8,8 +8,8 @@
 import { describeConfigIssue, ModelConfigError } from '@deepsc/core';
 import { z } from 'zod';
 import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
+import { resolveLossOptions, type TaskAwareLossOptions } from './loss-options.js';
 import { type PresetName, presetConfig } from './presets.js';
-import { resolveLossOptions, type TaskAwareLossOptions } from './task-aware-loss.js';
 import { VARIANTS, type Variant } from './variant.js';
 
 /**

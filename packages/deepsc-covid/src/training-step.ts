@@ -1,26 +1,19 @@
 /**
- * One training step of DeepSC-COVID: native forward, the task-aware loss, native backward,
- * native optimizer step. The loss runs where the network was compiled to run it
- * (`DeepScCovidNetwork.loss`): in TypeScript on the copied-out outputs, its gradients seeding
- * the backward pass (`host`), or inside the graph, the batch's labels and masks fed as inputs
- * and only the loss's scalars read back (`graph`).
+ * One training step of DeepSC-COVID: native forward with the task-aware loss inside the graph
+ * (graph-loss.ts; the batch's labels, masks and per-batch factors fed as inputs), native
+ * backward from that loss, native optimizer step; only the loss's scalars come back to the
+ * host. The same on the CPU and on CUDA.
  * @module
  */
-import { type StepReport, Tensor } from '@deepsc/core';
+import type { StepReport, Tensor } from '@deepsc/core';
 import {
-  checkCompiledLossOptions,
   graphLossInputs,
   graphLossOutputs,
   readGraphLoss,
+  type TaskAwareLossResult,
 } from './graph-loss-inputs.js';
 import type { DeepScCovidNetwork } from './network.js';
 import { type PatchRegion, regionInputs } from './region.js';
-import {
-  type LossArray,
-  type TaskAwareLossOptions,
-  type TaskAwareLossResult,
-  taskAwareLoss,
-} from './task-aware-loss.js';
 import { hasClassifier, hasSegmentation, isJoint } from './variant.js';
 
 /** One batch (N = config.batch samples). Volumes are `[N, 1, D, H, W]` tensors. */
@@ -71,9 +64,6 @@ export function networkInputs(
   return { inputs, owned };
 }
 
-const arr = (t: Tensor | undefined): LossArray | undefined =>
-  t ? { data: t.data, shape: t.shape } : undefined;
-
 /** Options of {@link trainingStep}. */
 export interface TrainingStepOptions {
   /** `false` to stop after backward (gradients inspectable); default true. */
@@ -96,72 +86,22 @@ export interface TrainingStepOptions {
 }
 
 /**
- * Runs forward, the loss, backward and one optimizer step. Both loss paths return the same
- * loss and terms (up to float32 rounding); with `graph` the result's `seeds` is empty.
- * @param loss - the loss's options (defaults `TASK_AWARE_DEFAULTS`). For a network with the
- *   loss in its graph they were compiled in: options given here must equal those (omitted ones
- *   are taken from the graph).
+ * Runs forward with the loss, backward and one optimizer step.
  * @param options - `step` (default true), `gradients` (default `overwrite`) and `syncGradients`
  *   (default true): {@link TrainingStepOptions}.
- * @returns the loss with its terms, and the optimizer's report when stepped.
- * @throws TypeError when the batch lacks what the variant needs; RangeError for an invalid loss
- *   option or, with the loss in the graph, one that differs from the compiled one; rejects with
- *   the engine's errors.
+ * @returns the loss with its terms (as compiled into the graph: `DeepScCovidNetwork.lossOptions`),
+ *   and the optimizer's report when stepped.
+ * @throws TypeError for a network without a loss (`infer` mode) or a batch that lacks what the
+ *   variant needs; RangeError for a wrong number of labels or mask flags, a label that is not a
+ *   class index or a mask of the wrong size (`graphLossInputs`); rejects with the engine's errors.
  */
 export async function trainingStep(
   net: DeepScCovidNetwork,
   batch: TrainingBatch,
-  loss: TaskAwareLossOptions = {},
   options: TrainingStepOptions = {},
 ): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
-  if (net.loss === 'graph') return graphStep(net, batch, loss, options);
-  const { inputs, owned } = networkInputs(net, batch);
-  const seeds: Record<string, Tensor> = {};
-  let outs: Record<string, Tensor> = {};
-  try {
-    outs = await net.model.forward(inputs, { outputs: net.seedOutputs });
-    const hasMask =
-      batch.hasMask ?? (batch.lesionMask ? Array.from({ length: net.config.batch }, () => 1) : undefined);
-    const sides = ['side1', 'side2', 'side3'].map((n) => arr(outs[n]));
-    const ev = ['evidence1_patch', 'evidence2_patch', 'evidence3_patch'].map((n) => arr(outs[n]));
-    const result = taskAwareLoss(
-      net.config.variant,
-      {
-        ...(outs.logits ? { logits: arr(outs.logits) as LossArray } : {}),
-        ...(batch.labels ? { labels: batch.labels } : {}),
-        ...(outs.seg_logits ? { segLogits: arr(outs.seg_logits) as LossArray } : {}),
-        ...(batch.lesionMask ? { lesionMask: batch.lesionMask.data } : {}),
-        ...(batch.lungMask ? { lungMask: batch.lungMask.data } : {}),
-        ...(hasMask ? { hasMask } : {}),
-        ...(sides.every(Boolean) ? { sides: sides as [LossArray, LossArray, LossArray] } : {}),
-        ...(ev.every(Boolean) ? { evidenceInPatch: ev as [LossArray, LossArray, LossArray] } : {}),
-      },
-      loss,
-    );
-    for (const name of net.seedOutputs) {
-      const g = result.seeds[name];
-      const o = outs[name] as Tensor;
-      seeds[name] = g ? Tensor.from(g, o.shape) : Tensor.zeros(o.shape);
-    }
-    await net.model.backward(seeds, {
-      gradients: options.gradients ?? 'overwrite',
-      syncGradients: options.syncGradients ?? true,
-    });
-    const report = options.step === false ? undefined : await net.model.step();
-    return { loss: result, ...(report ? { report } : {}) };
-  } finally {
-    for (const t of [...owned, ...Object.values(seeds), ...Object.values(outs)]) t.dispose();
-  }
-}
-
-/** {@link trainingStep} with the loss in the graph: backward is seeded by the graph's loss. */
-async function graphStep(
-  net: DeepScCovidNetwork,
-  batch: TrainingBatch,
-  loss: TaskAwareLossOptions,
-  options: TrainingStepOptions,
-): Promise<{ loss: TaskAwareLossResult; report?: StepReport }> {
-  checkCompiledLossOptions(net, loss);
+  if (!net.lossOptions)
+    throw new TypeError("trainingStep: the network has no loss; create it in 'train' mode");
   const { inputs, owned } = networkInputs(net, batch);
   let outs: Record<string, Tensor> = {};
   try {

@@ -1,15 +1,16 @@
 /**
- * The task-aware loss inside the graph (graph-loss.ts) against the host loss
- * (task-aware-loss.ts), on the tiny preset: two networks from the same seed, one per loss path,
- * the same batch. For every variant, batches of 1 and 2 (one sample without a lesion mask, or
+ * The task-aware loss inside the graph (graph-loss.ts, the one production loss) against its
+ * float64 reference (support/task-aware-loss.ts, seeding the backward pass of a network compiled
+ * without the loss: support/reference-step.ts), on the tiny preset: two networks from the same
+ * seed, the same batch. For every variant, batches of 1 and 2 (one sample without a lesion mask, or
  * none with one), default and non-default options (zero weights included): the total and every
  * term agree within 2e-6 relative (float32 outputs against float64 sums), and every parameter
  * gradient within 1e-4 of its largest magnitude, or of 1% of the largest gradient of the whole
- * network when that is more (the host path seeds the backward with its float64 gradient rounded
+ * network when that is more (the reference seeds the backward with its float64 gradient rounded
  * to float32; the graph computes it in float32 from softmax / log-softmax). Measured: at most
  * 3.3e-6 for every tensor but one scalar whose terms cancel (cross_stitch.alpha: |g| 1.2e-4,
  * 6e-4 of the network's largest, absolute difference 2e-8, 1.9e-4 of itself). Then
- * accumulation, the network's options, and the error paths (the same messages as the host loss).
+ * accumulation, the network's options, and the error paths (messages naming the batch's field).
  */
 
 import { mulberry32, nativeMemory, Tensor } from '@deepsc/core';
@@ -19,12 +20,14 @@ import {
   type DeepScCovidNetwork,
   predict,
   presetConfig,
+  TASK_AWARE_DEFAULTS,
   type TaskAwareLossOptions,
   type TaskAwareLossResult,
   type TrainingBatch,
   trainingStep,
   type Variant,
 } from '../src/index.js';
+import { createReferenceNetwork, referenceStep } from './support/reference-step.js';
 
 /** A batch of `n` samples: inputs in [-1, 1), sparse lesion masks, a lung mask when asked. */
 function batchOf(
@@ -111,7 +114,7 @@ const terms = (r: TaskAwareLossResult): [string, number][] => [
   ),
 ];
 
-/** max |a - b| / max |b| (b the host path's value). */
+/** max |a - b| / max |b| (b the reference's value). */
 function relativeError(a: Float32Array, b: Float32Array): number {
   return gradientError(a, b, 0);
 }
@@ -127,32 +130,33 @@ function gradientError(a: Float32Array, b: Float32Array, floor: number): number 
   return scale > 0 ? diff / scale : diff;
 }
 
-/** Networks on both loss paths from one seed (the graph one with `options` compiled in). */
+/**
+ * The reference network (`host`: the float64 loss seeding its backward) and the production one
+ * (`graph`, with `options` compiled in) from one seed.
+ */
 function pair(c: Case, optimizer: { kind: 'sgd'; lr: number } | null = null) {
   const config = presetConfig('tiny', { variant: c.variant, batch: c.batch });
   const opts = OPTIONS[c.options] as TaskAwareLossOptions;
-  const host = createDeepScCovid(config, { seed: 3, optimizer, loss: 'host' });
-  const graph = createDeepScCovid(config, { seed: 3, optimizer, loss: 'graph', lossOptions: opts });
+  const host = createReferenceNetwork(config, { seed: 3, optimizer });
+  const graph = createDeepScCovid(config, { seed: 3, optimizer, lossOptions: opts });
   return { host, graph, opts };
 }
 
-describe('in-graph task-aware loss = host loss (tiny preset)', () => {
+describe('in-graph task-aware loss = float64 reference (tiny preset)', () => {
   it.each(CASES)('$variant, batch $batch, options $options, hasMask $hasMask, lung $lung', async (c) => {
     const { host, graph, opts } = pair(c);
-    expect(graph.loss).toBe('graph');
-    expect(graph.seedOutputs).toEqual([]);
+    expect(Object.keys(graph.model.outputs)).toContain('loss');
     const b = batchOf(host, 7 + c.batch, {
       ...(c.hasMask ? { hasMask: c.hasMask } : {}),
       ...(c.lung ? { lung: true } : {}),
     });
     try {
-      const h = await trainingStep(host, b, opts, { step: false });
-      const g = await trainingStep(graph, b, {}, { step: false });
-      expect(g.loss.seeds).toEqual({});
+      const h = await referenceStep(host, b, opts, { step: false });
+      const g = await trainingStep(graph, b, { step: false });
       const ht = new Map(terms(h.loss));
       for (const [k, v] of terms(g.loss)) {
         const want = ht.get(k) as number;
-        expect(Math.abs(v - want), `${k}: graph ${v}, host ${want}`).toBeLessThanOrEqual(
+        expect(Math.abs(v - want), `${k}: graph ${v}, reference ${want}`).toBeLessThanOrEqual(
           2e-6 * Math.abs(want) + 1e-9,
         );
       }
@@ -187,17 +191,18 @@ describe('in-graph task-aware loss = host loss (tiny preset)', () => {
     }
   });
 
-  it('an unflagged sample changes nothing: its lesion mask is ignored, as on the host', async () => {
+  it('an unflagged sample changes nothing: its lesion mask is ignored', async () => {
     const c: Case = { variant: 'segmentation-only', batch: 2, options: 'defaults', hasMask: [1, 0] };
-    const { graph } = pair(c);
+    const { host, graph } = pair(c);
+    host.model.dispose();
     const a = batchOf(graph, 3, { hasMask: [1, 0] });
     const b = batchOf(graph, 3, { hasMask: [1, 0] });
     const lesion = b.lesionMask as Tensor;
     const v = lesion.data.length / 2;
     for (let i = v; i < 2 * v; i++) lesion.data[i] = 1 - (lesion.data[i] as number);
     try {
-      const ra = await trainingStep(graph, a, {}, { step: false });
-      const rb = await trainingStep(graph, b, {}, { step: false });
+      const ra = await trainingStep(graph, a, { step: false });
+      const rb = await trainingStep(graph, b, { step: false });
       expect(rb.loss.total).toBe(ra.loss.total);
       expect(rb.loss.terms.dice).toBeGreaterThan(0);
     } finally {
@@ -207,16 +212,23 @@ describe('in-graph task-aware loss = host loss (tiny preset)', () => {
     }
   });
 
-  it('a soft lesion mask is binarised at 0.5, as on the host', async () => {
+  it('a soft lesion mask is binarised at 0.5, as by the reference', async () => {
     const c: Case = { variant: 'segmentation-only', batch: 1, options: 'defaults' };
     const { host, graph } = pair(c);
     const b = batchOf(host, 4);
     const m = b.lesionMask as Tensor;
     for (let i = 0; i < m.data.length; i++) m.data[i] = m.data[i] ? 0.9 : 0.2;
     try {
-      const h = await trainingStep(host, b, {}, { step: false });
-      const g = await trainingStep(graph, b, {}, { step: false });
+      const h = await referenceStep(host, b, {}, { step: false });
+      const g = await trainingStep(graph, b, { step: false });
       expect(Math.abs(g.loss.total - h.loss.total)).toBeLessThanOrEqual(2e-6 * h.loss.total);
+      const hard = batchOf(host, 4);
+      try {
+        const g2 = await trainingStep(graph, hard, { step: false });
+        expect(g2.loss.total).toBe(g.loss.total);
+      } finally {
+        dispose(hard);
+      }
     } finally {
       dispose(b);
       host.model.dispose();
@@ -224,16 +236,16 @@ describe('in-graph task-aware loss = host loss (tiny preset)', () => {
     }
   });
 
-  it("gradients: 'accumulate' over two micro-batches steps like the host path", async () => {
+  it("gradients: 'accumulate' over two micro-batches steps like the reference", async () => {
     const c: Case = { variant: 'joint', batch: 1, options: 'defaults' };
     const { host, graph } = pair(c, { kind: 'sgd', lr: 1 });
     const batches = [batchOf(host, 21), batchOf(host, 22)];
     try {
-      for (const net of [host, graph]) {
-        await trainingStep(net, batches[0] as TrainingBatch, {}, { gradients: 'accumulate', step: false });
-        const r = await trainingStep(net, batches[1] as TrainingBatch, {}, { gradients: 'accumulate' });
-        expect(r.report?.microBatches).toBe(2);
-      }
+      await referenceStep(host, batches[0] as TrainingBatch, {}, { gradients: 'accumulate', step: false });
+      await referenceStep(host, batches[1] as TrainingBatch, {}, { gradients: 'accumulate' });
+      await trainingStep(graph, batches[0] as TrainingBatch, { gradients: 'accumulate', step: false });
+      const r = await trainingStep(graph, batches[1] as TrainingBatch, { gradients: 'accumulate' });
+      expect(r.report?.microBatches).toBe(2);
       const before = createDeepScCovid(host.config, { seed: 3, optimizer: null });
       try {
         for (const name of host.model.trainableNames) {
@@ -253,7 +265,7 @@ describe('in-graph task-aware loss = host loss (tiny preset)', () => {
     }
   });
 
-  it('predict works on a network with the loss in its graph, as on the host one', async () => {
+  it('predict works on a network with the loss in its graph, as on one without', async () => {
     const c: Case = { variant: 'joint', batch: 1, options: 'defaults' };
     const { host, graph } = pair(c);
     const data = Float32Array.from({ length: 8 * 8 * 8 }, (_, i) => Math.sin(i));
@@ -269,15 +281,14 @@ describe('in-graph task-aware loss = host loss (tiny preset)', () => {
   });
 });
 
-describe('choosing the loss path', () => {
-  it('defaults: host on the CPU, and host (no loss) in infer mode', () => {
+describe("the network's loss", () => {
+  it('a training network has the published loss compiled in; an infer network has none', () => {
     const a = createDeepScCovid(presetConfig('tiny'), { seed: 1 });
-    const b = createDeepScCovid(presetConfig('tiny'), { seed: 1, mode: 'infer', loss: 'graph' });
+    const b = createDeepScCovid(presetConfig('tiny'), { seed: 1, mode: 'infer' });
     try {
-      expect(a.loss).toBe('host');
-      expect(a.lossOptions).toBeUndefined();
-      expect(a.seedOutputs.length).toBeGreaterThan(0);
-      expect(b.loss).toBe('host');
+      expect(a.lossOptions).toEqual(TASK_AWARE_DEFAULTS);
+      expect(Object.keys(a.model.outputs)).toContain('loss');
+      expect(b.lossOptions).toBeUndefined();
       expect(Object.keys(b.model.outputs)).not.toContain('loss');
     } finally {
       a.model.dispose();
@@ -286,7 +297,7 @@ describe('choosing the loss path', () => {
   });
 
   it('the graph exposes the loss and its terms as [1] outputs, and its inputs', () => {
-    const net = createDeepScCovid(presetConfig('tiny', { batch: 2 }), { seed: 1, loss: 'graph' });
+    const net = createDeepScCovid(presetConfig('tiny', { batch: 2 }), { seed: 1 });
     try {
       for (const name of [
         'loss',
@@ -313,54 +324,35 @@ describe('choosing the loss path', () => {
 
   const BAD_CREATE: [string, Parameters<typeof createDeepScCovid>[1], ErrorConstructor, RegExp][] = [
     [
-      'an unknown loss path',
-      { loss: 'gpu' as never },
+      'lossOptions for an infer network',
+      { mode: 'infer', lossOptions: { ceWeight: 2 } },
       TypeError,
-      /loss is 'gpu', expected 'host' or 'graph'/,
+      /lossOptions are compiled into a training network only/,
     ],
-    [
-      'lossOptions with the host loss',
-      { loss: 'host', lossOptions: { ceWeight: 2 } },
-      TypeError,
-      /only with loss: 'graph'/,
-    ],
-    ['diceEps 0 in the graph', { loss: 'graph', lossOptions: { diceEps: 0 } }, RangeError, /diceEps = 0/],
+    ['diceEps 0', { lossOptions: { diceEps: 0 } }, RangeError, /diceEps = 0/],
     [
       'class weights for the wrong number of classes',
-      { loss: 'graph', lossOptions: { classWeights: [1, 1] } },
+      { lossOptions: { classWeights: [1, 1] } },
       RangeError,
       /2 class weights for 3 classes/,
     ],
-    [
-      'a negative weight',
-      { loss: 'graph', lossOptions: { focalWeight: -1 } },
-      RangeError,
-      /focalWeight = -1/,
-    ],
+    ['a negative weight', { lossOptions: { focalWeight: -1 } }, RangeError, /focalWeight = -1/],
+    ['a non-finite weight', { lossOptions: { diceWeight: Number.NaN } }, RangeError, /diceWeight = NaN/],
   ];
   it.each(BAD_CREATE)('createDeepScCovid rejects %s', (_, options, Ctor, message) => {
     expect(() => createDeepScCovid(presetConfig('tiny'), options)).toThrow(Ctor);
     expect(() => createDeepScCovid(presetConfig('tiny'), options)).toThrow(message);
   });
 
-  it('trainingStep takes options equal to the compiled ones and rejects others', async () => {
-    const net = createDeepScCovid(presetConfig('tiny', { variant: 'joint-without-task-aware' }), {
-      seed: 1,
-      loss: 'graph',
-      lossOptions: { focalGamma: 1 },
-      optimizer: null,
-    });
+  it('trainingStep refuses a network without a loss, leaking nothing', async () => {
+    const net = createDeepScCovid(presetConfig('tiny'), { seed: 1, mode: 'infer' });
     const b = batchOf(net, 2);
     try {
-      // taskWeight resolves to 0 for this variant, as compiled.
-      await trainingStep(net, b, { focalGamma: 1, taskWeight: 5 }, { step: false });
-      await expect(trainingStep(net, b, {}, { step: false })).resolves.toBeDefined();
-      await expect(trainingStep(net, b, { focalGamma: 2 }, { step: false })).rejects.toThrow(
-        /loss option focalGamma = 2 differs from 1, compiled into the network's graph/,
+      const before = nativeMemory();
+      await expect(trainingStep(net, b)).rejects.toThrow(
+        /the network has no loss; create it in 'train' mode/,
       );
-      await expect(trainingStep(net, b, { classWeights: [1, 1, 1] }, { step: false })).rejects.toThrow(
-        RangeError,
-      );
+      expect(nativeMemory().tensors).toBe(before.tensors);
     } finally {
       dispose(b);
       net.model.dispose();
@@ -368,49 +360,49 @@ describe('choosing the loss path', () => {
   });
 });
 
-describe('error paths: the same errors as the host loss, nothing leaked', () => {
+describe('error paths: the batch field named, nothing leaked', () => {
   const BAD: [string, Variant, (b: TrainingBatch) => TrainingBatch, ErrorConstructor, RegExp][] = [
     [
       'no labels',
       'joint',
       ({ labels: _, ...b }) => b,
       TypeError,
-      /taskAwareLoss: variant joint needs logits and labels/,
+      /batch\.labels: variant joint needs a class index per sample/,
     ],
     [
       'no labels (classification-only)',
       'classification-only',
       ({ labels: _, ...b }) => b,
       TypeError,
-      /variant classification-only needs logits and labels/,
+      /batch\.labels: variant classification-only needs a class index per sample/,
     ],
     [
       'no lesion mask',
       'segmentation-only',
       ({ lesionMask: _, ...b }) => b,
       TypeError,
-      /variant segmentation-only needs segLogits, lesionMask and hasMask/,
+      /batch\.lesionMask: variant segmentation-only needs a lesion mask of the patch/,
     ],
     [
       'no lesion mask (joint)',
       'joint',
       ({ lesionMask: _, ...b }) => b,
       TypeError,
-      /variant joint needs segLogits, lesionMask and hasMask/,
+      /batch\.lesionMask: variant joint needs a lesion mask of the patch/,
     ],
     [
       'two labels for one sample',
       'joint',
       (b) => ({ ...b, labels: [0, 1] }),
       RangeError,
-      /2 labels for a batch of 1/,
+      /batch\.labels: 2 labels for a batch of 1/,
     ],
     [
       'label 3 of 3 classes',
       'joint',
       (b) => ({ ...b, labels: [3] }),
       RangeError,
-      /label 3 of sample 0 is not in \[0, 3\)/,
+      /batch\.labels: label 3 of sample 0 is not in \[0, 3\)/,
     ],
     [
       'label 0.5',
@@ -424,21 +416,21 @@ describe('error paths: the same errors as the host loss, nothing leaked', () => 
       'segmentation-only',
       (b) => ({ ...b, hasMask: [1, 1] }),
       RangeError,
-      /2 mask flags for a batch of 1/,
+      /batch\.hasMask: 2 mask flags for a batch of 1/,
     ],
     [
       'a lesion mask of the wrong size',
       'segmentation-only',
       (b) => ({ ...b, lesionMask: Tensor.zeros([1, 1, 2, 8, 8]) }),
       RangeError,
-      /lesion mask has 128 values, need 256/,
+      /batch\.lesionMask: 128 values, need 256/,
     ],
     [
       'a lung mask of the wrong size',
       'joint',
       (b) => ({ ...b, lungMask: Tensor.zeros([1, 1, 2, 8, 8]) }),
       RangeError,
-      /lung mask has 128 values, need 256/,
+      /batch\.lungMask: 128 values, need 256/,
     ],
   ];
   it.each(BAD)('%s (%s)', async (_, variant, edit, Ctor, message) => {
@@ -447,9 +439,10 @@ describe('error paths: the same errors as the host loss, nothing leaked', () => 
     const base = batchOf(host, 5);
     const bad = edit(base);
     try {
-      await expect(trainingStep(host, bad, {}, { step: false })).rejects.toThrow(message);
+      // the reference refuses the batch too (with its own wording)
+      await expect(referenceStep(host, bad, {}, { step: false })).rejects.toThrow();
       const before = nativeMemory();
-      const e = await trainingStep(graph, bad, {}, { step: false }).catch((x: unknown) => x);
+      const e = await trainingStep(graph, bad, { step: false }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(Ctor);
       expect((e as Error).message).toMatch(message);
       expect(nativeMemory().tensors).toBe(before.tensors);

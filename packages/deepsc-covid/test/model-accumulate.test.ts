@@ -71,10 +71,10 @@ describe('gradient accumulation on DeepSC-COVID (tiny preset)', () => {
       for (let step = 0; step < 3; step++) {
         const parts = [sample(step % 3, 10 + 2 * step), sample((step + 1) % 3, 11 + 2 * step)];
         const batch = stack(parts);
-        const rb = await trainingStep(big, batch, {}, { step: false });
+        const rb = await trainingStep(big, batch, { step: false });
         let loss = 0;
         for (const p of parts) {
-          const r = await trainingStep(micro, p, {}, { step: false, gradients: 'accumulate' });
+          const r = await trainingStep(micro, p, { step: false, gradients: 'accumulate' });
           loss += r.loss.total / parts.length;
         }
         expect(loss).toBeCloseTo(rb.loss.total, 5);

@@ -2,8 +2,8 @@ import { mulberry32, Tensor } from '@deepsc/core';
 import { describe, expect, it } from 'vitest';
 import { createDeepScCovid, type DeepScCovidNetwork } from '../src/network.js';
 import { presetConfig } from '../src/presets.js';
-import { type LossArray, type TaskAwareLossOptions, taskAwareLoss } from '../src/task-aware-loss.js';
-import { networkInputs, type TrainingBatch, trainingStep } from '../src/training-step.js';
+import { type TrainingBatch, trainingStep } from '../src/training-step.js';
+import { forwardLossOutputs, referenceLoss } from './support/reference-step.js';
 
 const volume = (shape: readonly number[], seed: number) => {
   const r = mulberry32(seed);
@@ -27,25 +27,17 @@ function tinyBatch(net: DeepScCovidNetwork): TrainingBatch {
   };
 }
 
-async function lossAt(net: DeepScCovidNetwork, b: TrainingBatch, o: TaskAwareLossOptions): Promise<number> {
-  const { inputs, owned } = networkInputs(net, b);
-  const outs = await net.model.forward(inputs, { outputs: net.seedOutputs });
-  const a = (n: string): LossArray => ({ data: (outs[n] as Tensor).data, shape: (outs[n] as Tensor).shape });
-  const r = taskAwareLoss(
-    net.config.variant,
-    {
-      logits: a('logits'),
-      labels: b.labels as number[],
-      segLogits: a('seg_logits'),
-      lesionMask: (b.lesionMask as Tensor).data,
-      hasMask: [1],
-      sides: [a('side1'), a('side2'), a('side3')],
-      evidenceInPatch: [a('evidence1_patch'), a('evidence2_patch'), a('evidence3_patch')],
-    },
-    o,
-  );
-  for (const t of [...owned, ...Object.values(outs)]) t.dispose();
-  return r.total;
+/**
+ * The float64 reference loss (support/task-aware-loss.ts) on the network's outputs: the finite
+ * differences below check the graph loss's analytic gradients against it.
+ */
+async function lossAt(net: DeepScCovidNetwork, b: TrainingBatch): Promise<number> {
+  const outs = await forwardLossOutputs(net, b);
+  try {
+    return referenceLoss(net, b, outs).total;
+  } finally {
+    for (const t of Object.values(outs)) t.dispose();
+  }
 }
 
 // Parameters from every part of the network (stems, cross-stitch, both lesion-subnet ends,
@@ -70,10 +62,10 @@ const PROBES: [string, number][] = [
 ];
 
 describe('DeepSC-COVID gradients (tiny preset)', () => {
-  it('match central finite differences of the full loss for parameters across the network', async () => {
+  it("the graph loss's gradients match central finite differences of the float64 reference loss across the network", async () => {
     const net = createDeepScCovid(presetConfig('tiny'), { seed: 7, optimizer: null });
     const b = tinyBatch(net);
-    await trainingStep(net, b, {}, { step: false });
+    await trainingStep(net, b, { step: false });
     const analytic = new Map<string, number>();
     for (const [name, i] of PROBES) {
       const gt = net.model.gradient(name);
@@ -87,10 +79,10 @@ describe('DeepSC-COVID gradients (tiny preset)', () => {
       const v0 = p.data[i] as number;
       p.data[i] = v0 + h;
       net.model.setParameter(name, p);
-      const up = await lossAt(net, b, {});
+      const up = await lossAt(net, b);
       p.data[i] = v0 - h;
       net.model.setParameter(name, p);
-      const down = await lossAt(net, b, {});
+      const down = await lossAt(net, b);
       p.data[i] = v0;
       net.model.setParameter(name, p);
       p.dispose();
@@ -111,10 +103,14 @@ describe('DeepSC-COVID gradients (tiny preset)', () => {
   ] as const)(
     '%s: gradients reach the lesion and classification subnets exactly when the weight is non-zero',
     async (_, taskWeight) => {
-      const net = createDeepScCovid(presetConfig('tiny'), { seed: 3, optimizer: null });
-      const b = tinyBatch(net);
       const onlyTask = { ceWeight: 0, focalWeight: 0, diceWeight: 0, segCeWeight: 0, taskWeight };
-      await trainingStep(net, b, onlyTask, { step: false });
+      const net = createDeepScCovid(presetConfig('tiny'), {
+        seed: 3,
+        optimizer: null,
+        lossOptions: onlyTask,
+      });
+      const b = tinyBatch(net);
+      await trainingStep(net, b, { step: false });
       const norm = (prefix: string) => {
         let s = 0;
         for (const n of net.model.trainableNames.filter((x) => x.startsWith(prefix))) {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { resolveLossOptions, TASK_AWARE_DEFAULTS } from '../src/loss-options.js';
 import {
   classificationLoss,
   type LossArray,
-  resolveLossOptions,
   segmentationLoss,
-  TASK_AWARE_DEFAULTS,
   taskAwareLoss,
   taskAwareTerm,
-} from '../src/task-aware-loss.js';
+} from './support/task-aware-loss.js';
 
 const arr = (v: number[], shape: number[]): LossArray => ({ data: Float32Array.from(v), shape });
 const o = resolveLossOptions('joint');

@@ -60,7 +60,7 @@ describe('predict', () => {
   );
 
   it('one window covering the scan gives exactly the network output', async () => {
-    const net = createDeepScCovid(presetConfig('tiny'), { seed: 6 });
+    const net = createDeepScCovid(presetConfig('tiny'), { seed: 6, mode: 'infer' });
     const c = net.config;
     const v = volume([4, 8, 8], 2);
     const p = await predict(net, v, { patchGrid: 'native' });

@@ -94,7 +94,7 @@ describe('DeepSC-COVID training (tiny preset)', () => {
   it.each([
     ['no region for the joint network', { region: undefined }, /needs the patch's region/],
     ['no patch', { patch: undefined }, /needs a patch/],
-    ['no labels', { labels: undefined }, /needs logits and labels/],
+    ['no labels', { labels: undefined }, /batch\.labels: variant joint needs a class index per sample/],
   ])('rejects a batch with %s', async (_, change, msg) => {
     const net = createDeepScCovid(presetConfig('tiny'), { seed: 2 });
     await expect(trainingStep(net, { ...problem(0, 1, net), ...change })).rejects.toThrow(msg);

@@ -60,7 +60,6 @@ describe('DeepSC-COVID against its PyTorch twin', () => {
         labels: [1],
         lesionMask: t['input.lesion_mask'] as Tensor,
       },
-      {},
       { step: false },
     );
     const expected = (t.loss as Tensor).data[0] as number;

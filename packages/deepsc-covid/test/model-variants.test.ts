@@ -3,10 +3,10 @@ import { GraphBuilder, Tensor } from '@deepsc/core';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, VARIANTS, type Variant } from '../src/config.js';
 import { buildDeepScCovid } from '../src/deepsc-covid.js';
+import { resolveLossOptions } from '../src/loss-options.js';
 import { createDeepScCovid } from '../src/network.js';
 import { presetConfig } from '../src/presets.js';
 import { regionInputNames } from '../src/region.js';
-import { resolveLossOptions } from '../src/task-aware-loss.js';
 import { networkInputs } from '../src/training-step.js';
 
 const sha = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);

@@ -9,7 +9,7 @@ import { PatchSampler, Rng } from '@deepsc/io';
 import { describe, expect, it } from 'vitest';
 import { VARIANTS, type Variant } from '../src/config.js';
 import { forwardFlopsPerScan } from '../src/forward-flops.js';
-import { createDeepScCovid, type LossPath } from '../src/network.js';
+import { createDeepScCovid } from '../src/network.js';
 import { predict } from '../src/predict.js';
 import { model } from '../src/spec.js';
 import { resolveTrainingConfig } from '../src/training-config.js';
@@ -268,21 +268,24 @@ describe('makeBatch: whole scan and patch', () => {
 
 describe('create', () => {
   it.each([
-    ['train', 'cpu', undefined, 'host'],
-    ['train', 'cpu', 'graph', 'graph'],
-    ['infer', 'cpu', 'graph', 'host'],
-  ] as const)('mode %s on %s with loss %s computes the loss on the %s', (mode, device, loss, path) => {
-    const net = model.create(tiny(), { seed: 3, mode, device, ...(loss ? { loss } : {}) });
-    try {
-      expect(net.network.loss).toBe(path);
-      expect(net.model).toBe(net.network.model);
-      expect(net.model.mode).toBe(mode);
-      if (mode === 'train') expect(net.model.learningRates()).toEqual([5e-3, 2e-3]);
-      else expect(() => net.model.learningRates()).toThrow(/no optimizer/);
-    } finally {
-      net.model.dispose();
-    }
-  });
+    ['train', 'cpu', { ceWeight: 0.5 }, { ceWeight: 0.5, taskWeight: 5 }],
+    ['infer', 'cpu', { ceWeight: 0.5 }, undefined],
+  ] as const)(
+    'mode %s on %s, loss section %j: the loss compiled in is %j',
+    (mode, device, loss, compiled) => {
+      const net = model.create(tiny({}, loss), { seed: 3, mode, device });
+      try {
+        if (compiled) expect(net.network.lossOptions).toMatchObject(compiled);
+        else expect(net.network.lossOptions).toBeUndefined();
+        expect(net.model).toBe(net.network.model);
+        expect(net.model.mode).toBe(mode);
+        if (mode === 'train') expect(net.model.learningRates()).toEqual([5e-3, 2e-3]);
+        else expect(() => net.model.learningRates()).toThrow(/no optimizer/);
+      } finally {
+        net.model.dispose();
+      }
+    },
+  );
 });
 
 describe('through the spec, bitwise the direct functions (tiny preset)', () => {
@@ -299,14 +302,9 @@ describe('through the spec, bitwise the direct functions (tiny preset)', () => {
       }),
     );
 
-  it.each([
-    ['joint', 'host'],
-    ['joint', 'graph'],
-    ['segmentation-only', 'host'],
-    ['classification-only', 'graph'],
-  ] as const)(
-    '%s, loss on the %s: two steps and an accumulated micro-batch',
-    async (variant: Variant, loss: LossPath) => {
+  it.each(['joint', 'segmentation-only', 'classification-only'] as const)(
+    '%s: two steps and an accumulated micro-batch',
+    async (variant: Variant) => {
       const c = tiny({ variant }, { diceWeight: 1.5 });
       const grid = model.scanGrid(c) as [number, number, number];
       const optimizer = model.optimizer(c, {
@@ -315,14 +313,13 @@ describe('through the spec, bitwise the direct functions (tiny preset)', () => {
         weightDecay: 0,
         betas: [0.9, 0.999],
       }).config;
-      const viaSpec = model.create(c, { seed: 7, mode: 'train', device: 'cpu', optimizer, loss });
+      const viaSpec = model.create(c, { seed: 7, mode: 'train', device: 'cpu', optimizer });
       const direct = createDeepScCovid(c.network, {
         seed: 7,
         mode: 'train',
         device: 'cpu',
         optimizer,
-        loss,
-        ...(loss === 'graph' ? { lossOptions: c.loss } : {}),
+        lossOptions: c.loss,
       });
       try {
         const steps = [{}, {}, { gradients: 'accumulate', step: false }] as const;
@@ -334,7 +331,7 @@ describe('through the spec, bitwise the direct functions (tiny preset)', () => {
             new Rng(i),
           );
           const got = await model.trainingStep(viaSpec, b.batch, options);
-          const want = await trainingStep(direct, b.batch, loss === 'graph' ? {} : c.loss, options);
+          const want = await trainingStep(direct, b.batch, options);
           for (const t of b.tensors) t.dispose();
           const { mse, ...scalars } = want.loss.terms;
           expect(got.loss).toBe(want.loss.total);

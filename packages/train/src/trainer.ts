@@ -100,10 +100,7 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Stop (as if interrupted, without the signal) after this many optimizer steps in all; for tests. */
   stopAfterSteps?: number;
-  /**
-   * Further options of the model's `create`, model-specific (DeepSC-COVID: `loss`, where its
-   * loss runs: `graph`, the path a CUDA run takes, or `host`); for tests and benchmarks.
-   */
+  /** Further options of the model's `create`, model-specific; for tests and benchmarks. */
   modelOptions?: Readonly<Record<string, unknown>>;
   /**
    * Data-parallel training: this process is one rank of the group (a `ProcessGroup` of

@@ -1,7 +1,6 @@
 /**
  * The device a training run asks for (`training.device`): checked before anything is written.
- * What a device implies for a model (DeepSC-COVID: where its loss runs) is the model's
- * `create`'s to decide.
+ * What a device implies for a model is the model's `create`'s to decide.
  * @module
  */
 import { cudaAvailable, type Device, requireTensorDevice } from '@deepsc/core';

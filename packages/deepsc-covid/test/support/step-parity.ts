@@ -1,8 +1,9 @@
 /**
  * One DeepSC-COVID training step on two compiled copies of the same network (the reference on
- * the CPU, the other on any device), compared quantity by quantity: every output, the
- * task-aware loss and its terms, every parameter gradient, the optimizer's report, the Adam
- * moments, and every updated parameter. Used by model-cuda-parity.test.ts.
+ * the CPU, the other on any device; either may be a network from reference-step.ts, whose step
+ * takes the float64 reference loss instead of the graph's), compared quantity by quantity: every
+ * output, the task-aware loss and its terms, every parameter gradient, the optimizer's report,
+ * the Adam moments, and every updated parameter. Used by model-cuda-parity.test.ts.
  */
 import { type OptimizerState, resolveOptimizer, Tensor } from '@deepsc/core';
 import {
@@ -15,6 +16,7 @@ import {
   trainingStep,
 } from '../../src/index.js';
 import { adamReference } from './adam-reference.js';
+import { referenceStep } from './reference-step.js';
 
 /** Tolerances of a comparison, each a relative error as {@link relativeError} defines it. */
 export interface Tolerances {
@@ -141,10 +143,10 @@ export async function compareStep(
   const sides = [ref, other] as const;
 
   // Outputs: a forward of every named output (the step's own forward asks only for the loss's).
-  // A network with the loss in its graph also needs the loss's inputs.
+  // A network with the loss in its graph also needs the loss's inputs (a reference network has none).
   const inputs = sides.map((n) => {
     const r = networkInputs(n, batch);
-    if (n.loss === 'graph') {
+    if (n.lossOptions) {
       const l = graphLossInputs(n, batch);
       Object.assign(r.inputs, l.inputs);
       r.owned.push(...l.owned);
@@ -174,7 +176,12 @@ export async function compareStep(
 
   // Forward, loss, backward.
   const results = [];
-  for (const n of sides) results.push(await trainingStep(n, batch, {}, { step: false }));
+  for (const n of sides)
+    results.push(
+      n.lossOptions
+        ? await trainingStep(n, batch, { step: false })
+        : await referenceStep(n, batch, {}, { step: false }),
+    );
   const [rl, ol] = results.map((r) => r.loss) as [TaskAwareLossResult, TaskAwareLossResult];
   const lossErr = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-3);
   const { mse: om, ...oScalars } = ol.terms;

@@ -1,9 +1,11 @@
 /**
- * The task-aware loss of DeepSC-COVID (Wang et al., IEEE TMI 2021), computed in TypeScript
- * (float64 accumulation) on the network's outputs, with its analytic gradients returned as
- * seeds for the native backward pass (`CompiledModel.backward(seeds)`): every term reaches the
- * parameters through the graph, the task-aware term both the lesion and the classification
- * subnets (in the authors' release it was added after the backward pass and trained nothing).
+ * The float64 REFERENCE of DeepSC-COVID's task-aware loss (Wang et al., IEEE TMI 2021), which
+ * the production loss (graph-loss.ts: the engine's float32 loss ops inside the training graph)
+ * is checked against: computed in TypeScript (float64 accumulation) on the network's outputs,
+ * with its analytic gradients returned as seeds for the native backward pass
+ * (`CompiledModel.backward(seeds)`; reference-step.ts runs such a step). Its own correctness is
+ * checked against finite differences and hand-computed values (model-loss.test.ts,
+ * model-gradients.test.ts). Until issue 13 it was the CPU's production path.
  *
  *   L = L_cls + L_seg + L_task
  *   L_cls  = mean_n [ a_ce CE_n + a_focal FL_n ]                        (a_ce 1, a_focal 2)
@@ -20,45 +22,9 @@
  *            sigmoid evidence maps cropped to the patch's region and resampled to the same grid.
  * @module
  */
-import { hasClassifier, hasSegmentation, hasTaskAwareTerm, isJoint, type Variant } from './variant.js';
-
-/** Weights and constants of the loss; every field has the published default. */
-export interface TaskAwareLossOptions {
-  /** Cross-entropy weight a_ce; default 1. */
-  ceWeight?: number;
-  /** Focal weight a_focal; default 2. */
-  focalWeight?: number;
-  /** Focal exponent gamma (>= 0); default 2. */
-  focalGamma?: number;
-  /** Class weights in class order (COVID-19, CAP, non-pneumonia); default [1, 1, 0.5]. */
-  classWeights?: readonly number[];
-  /** Soft Dice weight a_dice; default 1. */
-  diceWeight?: number;
-  /** Weighted cross-entropy weight a_wce; default 2. */
-  segCeWeight?: number;
-  /** Voxel weights [background, lesion] of the segmentation cross-entropy; default [0.1, 1]. */
-  segClassWeights?: readonly [number, number];
-  /** Soft Dice smoothing eps; default 1e-5. */
-  diceEps?: number;
-  /** Task-aware weight a_task; default 5 (0 for the variants without the term: `hasTaskAwareTerm`). */
-  taskWeight?: number;
-  /** Level weights b_1..b_3; default [0.25, 0.25, 0.5]. */
-  levelWeights?: readonly [number, number, number];
-}
-
-/** The loss's defaults. */
-export const TASK_AWARE_DEFAULTS: Readonly<Required<TaskAwareLossOptions>> = {
-  ceWeight: 1,
-  focalWeight: 2,
-  focalGamma: 2,
-  classWeights: [1, 1, 0.5],
-  diceWeight: 1,
-  segCeWeight: 2,
-  segClassWeights: [0.1, 1],
-  diceEps: 1e-5,
-  taskWeight: 5,
-  levelWeights: [0.25, 0.25, 0.5],
-};
+import type { TaskAwareLossResult } from '../../src/graph-loss-inputs.js';
+import { resolveLossOptions, type TaskAwareLossOptions } from '../../src/loss-options.js';
+import { hasClassifier, hasSegmentation, isJoint, type Variant } from '../../src/variant.js';
 
 /** A network output as the loss reads it: values and shape. */
 export interface LossArray {
@@ -86,56 +52,10 @@ export interface LossInputs {
   evidenceInPatch?: readonly [LossArray, LossArray, LossArray];
 }
 
-/** The loss, its terms and the gradient seeds. */
-export interface TaskAwareLossResult {
-  total: number;
-  terms: {
-    ce: number;
-    focal: number;
-    cls: number;
-    dice: number;
-    segCe: number;
-    seg: number;
-    task: number;
-    mse: [number, number, number];
-  };
+/** The loss and its terms (as a training step reports them) and the gradient seeds. */
+export interface ReferenceLossResult extends TaskAwareLossResult {
   /** dL/d(output) by output name (`logits`, `seg_logits`, `side1..3`, `evidence1..3_patch`). */
   seeds: Record<string, Float32Array>;
-}
-
-/**
- * Resolves the options for a variant (task weight 0 unless `joint` or `joint-without-cross-stitch`) and checks them.
- * @throws RangeError naming a negative or non-finite weight or exponent.
- */
-export function resolveLossOptions(
-  variant: Variant,
-  o: TaskAwareLossOptions = {},
-): Required<TaskAwareLossOptions> {
-  const r = { ...TASK_AWARE_DEFAULTS, ...o };
-  if (!hasTaskAwareTerm(variant)) r.taskWeight = 0;
-  const scalars: (keyof TaskAwareLossOptions)[] = [
-    'ceWeight',
-    'focalWeight',
-    'focalGamma',
-    'diceWeight',
-    'segCeWeight',
-    'diceEps',
-    'taskWeight',
-  ];
-  for (const k of scalars) {
-    const v = r[k] as number;
-    if (!Number.isFinite(v) || v < 0)
-      throw new RangeError(`loss option ${k} = ${v} must be a finite number >= 0`);
-  }
-  for (const k of ['classWeights', 'segClassWeights', 'levelWeights'] as const) {
-    const arr = r[k];
-    if (!Array.isArray(arr) || arr.some((v) => !Number.isFinite(v) || v < 0))
-      throw new RangeError(`loss option ${k} = [${String(arr)}] must be finite numbers >= 0`);
-  }
-  if (r.segClassWeights.length !== 2)
-    throw new RangeError('loss option segClassWeights must be [background, lesion]');
-  if (r.levelWeights.length !== 3) throw new RangeError('loss option levelWeights must have three entries');
-  return r;
 }
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -306,7 +226,7 @@ export function taskAwareLoss(
   variant: Variant,
   x: LossInputs,
   options: TaskAwareLossOptions = {},
-): TaskAwareLossResult {
+): ReferenceLossResult {
   const o = resolveLossOptions(variant, options);
   const terms = {
     ce: 0,
