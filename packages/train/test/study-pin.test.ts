@@ -84,6 +84,16 @@ describe('comparePins', () => {
       /its arm "joint" ran with \["model\.variant=\\"joint\\""\], this study file gives \["model\.variant=\\"joint\\"", "training\.epochs=7"\]/,
     ],
     [
+      "an arm's model section changed",
+      (s: StudySpec) => ({
+        ...s,
+        arms: s.arms.map((a) =>
+          a.name === 'joint' ? { ...a, model: { name: 'unet3d', preset: 'tiny' } } : a,
+        ),
+      }),
+      /its arm "joint" ran with the model section null, this study file gives \{"name":"unet3d","preset":"tiny"\}/,
+    ],
+    [
       'an arm renamed',
       (s: StudySpec) => ({ ...s, arms: s.arms.map((a) => ({ ...a, name: `${a.name}-x` })) }),
       /its arm "segmentation-only" is not in this study file/,

@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigError,
   loadStudySpec,
   parseStudySpec,
+  planStudy,
   quickStudy,
   readStudyJson,
   shippedStudyPath,
+  studyClasses,
   writeStudyJson,
 } from '../src/index.js';
 
@@ -70,11 +73,57 @@ describe('parseStudySpec', () => {
   ] as const)('%s: ConfigError naming it', (_what, input, message) => {
     expect(() => parseStudySpec(input, 'x.json')).toThrow(message);
   });
+  it('takes an arm naming its model and model section', () => {
+    const arms = [{ name: 'unet', model: { name: 'unet3d', preset: 'tiny' } }, { name: 'default' }];
+    const spec = parseStudySpec({ ...ok, arms });
+    expect(spec.arms.map((a) => a.model)).toEqual([{ name: 'unet3d', preset: 'tiny' }, undefined]);
+    expect(() => parseStudySpec({ ...ok, arms: [{ name: 'a', model: 'unet3d' }] }, 'x.json')).toThrow(
+      /arms\[0\]\.model/,
+    );
+  });
   it('fills in the defaults', () => {
     expect(parseStudySpec(ok)).toMatchObject({
       resamples: 1000,
       description: '',
       arms: [{ name: 'a', set: [] }],
     });
+  });
+});
+
+describe('planStudy: arms of several models', () => {
+  const study = (arms: unknown[]) => {
+    const spec = parseStudySpec({
+      name: 's',
+      base: { model: { preset: 'tiny' }, data: { manifest: 'm.json' } },
+      arms,
+      seeds: [0],
+    });
+    return { spec, baseDir: '/r', path: '/r/s.json' };
+  };
+
+  it("an arm naming the U-Net runs it with its own model section; the records share the classifier's classes", async () => {
+    const s = study([
+      { name: 'joint' },
+      { name: 'unet', model: { name: 'unet3d', preset: 'tiny' }, set: ['training.bestMetric="dice"'] },
+    ]);
+    const plan = await planStudy(s, s.spec, { out: '/r/out' });
+    expect(plan.map((r) => [r.arm, r.model.spec.name, r.config.model])).toEqual([
+      ['joint', 'deepsc-covid', { name: 'deepsc-covid', preset: 'tiny' }],
+      ['unet', 'unet3d', { name: 'unet3d', preset: 'tiny' }],
+    ]);
+    expect(studyClasses(plan).map((c) => c.label)).toEqual(['covid', 'cap', 'normal']);
+  });
+
+  it.each([
+    [
+      [{ name: 'x', model: { name: 'resnet' } }],
+      /\/r\/s\.json \(arm x\)[\s\S]*model\.name: unknown model "resnet"/,
+    ],
+    [[{ name: 'x', model: { name: 'unet3d', variant: 'joint' } }], /\(arm x\)[\s\S]*variant/],
+  ])('refuses an arm whose model does not resolve, naming the arm (%j)', async (arms, message) => {
+    const s = study(arms);
+    const err = await planStudy(s, s.spec, { out: '/r/out' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(message);
   });
 });

@@ -107,12 +107,16 @@ export async function planStudy(
     for (const seed of spec.seeds) {
       const name = studyRunName(arm.name, seed);
       const runDir = join(out, 'runs', name);
-      const input = mergeConfig(spec.base, {
-        name,
-        out: runDir,
-        seed,
-        ...(manifest ? { data: { manifest } } : {}),
-      });
+      const input = mergeConfig(
+        // the arm's model section replaces the base's
+        arm.model ? { ...spec.base, model: arm.model } : spec.base,
+        {
+          name,
+          out: runDir,
+          seed,
+          ...(manifest ? { data: { manifest } } : {}),
+        },
+      );
       const config = resolveTrainConfig(input, {
         source: `${study.path} (arm ${arm.name})`,
         baseDir: study.baseDir,

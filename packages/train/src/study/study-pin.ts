@@ -68,6 +68,10 @@ export function comparePins(was: unknown, now: StudyPin): PinComparison {
       return differs(
         `its arm "${arm.name}" ran with ${list(arm.set)}, this study file gives ${list(mine.set)}`,
       );
+    if (!same(arm.model ?? null, mine.model ?? null))
+      return differs(
+        `its arm "${arm.name}" ran with the model section ${JSON.stringify(arm.model ?? null)}, this study file gives ${JSON.stringify(mine.model ?? null)}`,
+      );
   }
   if (!same(w.manifestSha256, now.manifestSha256)) return { kind: 'manifest-changed' };
   return {

@@ -51,6 +51,12 @@ export const studySpecSchema = z.strictObject({
       z.strictObject({
         name: armName,
         description: z.string().default(''),
+        /**
+         * The arm's model section (`name`, default deepsc-covid, and the model's own fields), in
+         * place of the base configuration's (not merged: another model's fields would not fit).
+         * Default the base's.
+         */
+        model: z.record(z.string(), z.unknown()).optional(),
         set: z.array(z.string()).default([]),
       }),
     )
