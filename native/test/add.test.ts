@@ -1,3 +1,4 @@
+import { add } from './cases/add.js';
 import { broadcastBinarySuite } from './support/broadcast-binary-suite.js';
 
-broadcastBinarySuite('add', (x, y) => x + y, 31);
+broadcastBinarySuite(add);

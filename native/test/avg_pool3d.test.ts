@@ -1,60 +1,16 @@
 import { describe, it } from 'vitest';
 import { type AvgPool3dAttrs, forward, type RawTensor } from '../lib/index.js';
+import { avgPool3d } from './cases/avg_pool3d.js';
 import { expectBitwiseDeterministic } from './support/determinism.js';
-import { avgPool64, windowOf } from './support/pool-reference.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 type ErrorRow = [string, object, (RawTensor | null)[], ErrorConstructor, ...string[]];
 
 const r = rng(41);
-const reference =
-  (attrs: AvgPool3dAttrs) =>
-  ([x]: (Ref | null)[]): Ref[] => [avgPool64(x as Ref, windowOf(attrs), attrs.count_include_pad ?? true)];
-
-const ap = (name: string, attrs: AvgPool3dAttrs, shape: number[]): OpCase<'avg_pool3d'> => ({
-  name,
-  attrs,
-  inputs: [randTensor(shape, r)],
-});
-
-const cases: OpCase<'avg_pool3d'>[] = [
-  ap('kernel 2 stride 2 on odd sizes [1,2,5,7,9]', { kernel: 2 }, [1, 2, 5, 7, 9]),
-  ap(
-    'kernel 3 stride 2 padding 1, pad counted [1,1,7,9,17]',
-    { kernel: 3, stride: 2, padding: 1 },
-    [1, 1, 7, 9, 17],
-  ),
-  ap(
-    'kernel 3 stride 2 padding 1, pad not counted',
-    { kernel: 3, stride: 2, padding: 1, count_include_pad: false },
-    [1, 1, 7, 9, 17],
-  ),
-  ap(
-    'ceil_mode padding 1, pad counted [1,2,6,7,9]',
-    { kernel: 3, stride: 2, padding: 1, ceil_mode: true },
-    [1, 2, 6, 7, 9],
-  ),
-  ap(
-    'ceil_mode padding 1, pad not counted',
-    { kernel: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false },
-    [1, 2, 6, 7, 9],
-  ),
-  ap(
-    'ceil_mode without padding (clipped last window) [1,1,5,5,7]',
-    { kernel: 2, ceil_mode: true },
-    [1, 1, 5, 5, 7],
-  ),
-  ap(
-    'anisotropic [1,2,3] stride [1,2,1] padding [0,1,1]',
-    { kernel: [1, 2, 3], stride: [1, 2, 1], padding: [0, 1, 1] },
-    [1, 2, 4, 5, 19],
-  ),
-  ap('size-1 dims [2,3,1,1,18], kernel [1,1,4] stride 3', { kernel: [1, 1, 4], stride: 3 }, [2, 3, 1, 1, 18]),
-  ap('stride 1 padding 1 over a width of 37', { kernel: 3, stride: 1, padding: 1 }, [1, 1, 2, 3, 37]),
-];
 
 describe('avg_pool3d', () => {
-  it.each(cases)('$name', (c) => checkOp('avg_pool3d', c, reference(c.attrs)));
+  float64Suite(avgPool3d);
 
   it('is bitwise deterministic across thread counts', () =>
     expectBitwiseDeterministic(

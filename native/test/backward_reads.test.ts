@@ -1,7 +1,7 @@
 /**
  * The declared backward needs (include/deepsc/backward_reads.h, src/ops/backward_reads.cpp)
- * against the kernels: for every op and every case of the CUDA-vs-CPU tables (which cover
- * every op), the backward computing each single gradient, and all of them, runs once on the
+ * against the kernels: for every op and every case of its case table (test/cases/<op>.ts),
+ * the backward computing each single gradient, and all of them, runs once on the
  * real forward tensors and once with every input and output the op does NOT declare replaced
  * by NaN. The gradients must be bitwise the same: a kernel reading an undeclared tensor would
  * turn NaN into its result (or change a comparison) and fail here, before the executor could
@@ -9,6 +9,7 @@
  * kernels when a GPU is present.
  */
 import { describe, expect, it } from 'vitest';
+import type { OpAttrs } from '../lib/index.js';
 import {
   backward,
   backwardReads,
@@ -18,9 +19,11 @@ import {
   type OpName,
   type RawTensor,
 } from '../lib/index.js';
-import { tables } from './cuda/cases/index.js';
-import type { CudaCase, OpTable } from './cuda/table.js';
+import type { CudaCase } from '../lib/testing/index.js';
+import { tables } from './cases/index.js';
+import { casesFor, cudaCase, type OpTable } from './cases/table.js';
 import { randTensor, rng } from './support/numeric.js';
+import { cudaDefOps } from './support/op-lists.js';
 
 const info = loadBinding().info();
 const haveGpu = info.cudaBuilt && info.cudaDevices.length > 0;
@@ -34,7 +37,7 @@ const bits = (t: RawTensor | null) =>
   t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : null;
 
 /** The gradient requests to try: each differentiable input alone, then all of them. */
-function requests<K extends OpName>(c: CudaCase<K>): boolean[][] {
+function requests<K extends OpName>(c: CudaCase<OpAttrs[K]>): boolean[][] {
   const all = c.needGrad ?? c.inputs.map((x) => x !== null);
   const single = all.flatMap((w, i) => (w ? [all.map((_, j) => j === i)] : []));
   return single.length > 1 ? [...single, all] : [all];
@@ -43,7 +46,7 @@ function requests<K extends OpName>(c: CudaCase<K>): boolean[][] {
 type Backward = typeof backward;
 
 /** Differences between the full and the NaN-masked backward, as text (empty: none). */
-function check<K extends OpName>(table: OpTable<K>, c: CudaCase<K>, run: Backward): string[] {
+function check<K extends OpName>(table: OpTable<K>, c: CudaCase<OpAttrs[K]>, run: Backward): string[] {
   const { op } = table;
   const outputs = forward(op, c.attrs, c.inputs.map(copy));
   const r = rng(11);
@@ -66,7 +69,9 @@ function check<K extends OpName>(table: OpTable<K>, c: CudaCase<K>, run: Backwar
   return failures;
 }
 
-const cases = tables.flatMap((t) => t.cases.map((c) => ({ name: `${t.op}: ${c.name}`, table: t, c })));
+const cases = tables.flatMap((t) =>
+  t.cases.map((c) => ({ name: `${t.op}: ${c.name}`, table: t, c: cudaCase(c) })),
+);
 
 describe('backward reads: CPU kernels read only what their op declares', () => {
   it('every op has a table here', () => {
@@ -77,8 +82,14 @@ describe('backward reads: CPU kernels read only what their op declares', () => {
   });
 });
 
+// On the GPU: the CUDA cases of the ops with a CUDA kernel (src/cuda/ops_cuda.def).
+const cudaDef = new Set(cudaDefOps());
+const cudaRows = tables
+  .filter((t) => cudaDef.has(t.op))
+  .flatMap((t) => casesFor(t, 'cuda').map((c) => ({ name: `${t.op}: ${c.name}`, table: t, c: cudaCase(c) })));
+
 describe('backward reads: CUDA kernels read only what their op declares', () => {
-  it.skipIf(!haveGpu).each(cases)(haveGpu ? '$name' : 'SKIPPED: no CUDA device: $name', ({ table, c }) => {
+  it.skipIf(!haveGpu).each(cudaRows)(haveGpu ? '$name' : 'SKIPPED: no CUDA device: $name', ({ table, c }) => {
     expect(check(table, c, cudaBackward as Backward)).toEqual([]);
   });
 });

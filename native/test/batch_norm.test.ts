@@ -1,71 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { type BatchNormAttrs, backward, forward, type RawTensor } from '../lib/index.js';
+import { batchNorm } from './cases/batch_norm.js';
 import { expectBitwiseDeterministic } from './support/determinism.js';
-import { channelAffine64, channelMoments64 } from './support/norm-reference.js';
-import {
-  checkOp,
-  expectClose,
-  expectThrows,
-  type OpCase,
-  type Ref,
-  randTensor,
-  rng,
-  toRef,
-} from './support/testing.js';
+import { float64Suite } from './support/float64-suite.js';
+import { channelMoments64 } from './support/norm-reference.js';
+import { expectClose, expectThrows, randTensor, rng, toRef } from './support/testing.js';
 
 type ErrorRow = [string, object, (RawTensor | null)[], ErrorConstructor, ...string[]];
 
 const r = rng(21);
-const reference =
-  (attrs: BatchNormAttrs) =>
-  ([x, gamma, beta, mean, variance]: (Ref | null)[]): Ref[] => {
-    const t = x as Ref;
-    const eps = attrs.eps ?? 1e-5;
-    if (attrs.mode === 'eval')
-      return [
-        channelAffine64(t, (mean as Ref).data, (variance as Ref).data, gamma ?? null, beta ?? null, eps),
-      ];
-    const m = channelMoments64(t);
-    return [channelAffine64(t, m.mean, m.variance, gamma ?? null, beta ?? null, eps)];
-  };
-
-type Parts = 'affine' | 'plain';
-const bn = (
-  name: string,
-  attrs: BatchNormAttrs,
-  shape: number[],
-  parts: Parts,
-  running: 'running' | 'none',
-): OpCase<'batch_norm'> => {
-  const c = shape[1] as number;
-  return {
-    name,
-    attrs,
-    inputs: [
-      randTensor(shape, r),
-      parts === 'affine' ? randTensor([c], r, 0.5, 1.5) : null,
-      parts === 'affine' ? randTensor([c], r) : null,
-      running === 'running' ? randTensor([c], r, -0.3, 0.3) : null,
-      running === 'running' ? randTensor([c], r, 0.5, 2) : null,
-    ],
-    grad: [true, parts === 'affine', parts === 'affine', false, false],
-  };
-};
-
-const cases: OpCase<'batch_norm'>[] = [
-  bn('train 5D odd [2,3,3,5,7]', { mode: 'train' }, [2, 3, 3, 5, 7], 'affine', 'running'),
-  bn('train without running statistics', { mode: 'train', momentum: 0.3 }, [3, 2, 2, 3, 5], 'affine', 'none'),
-  bn('train rank 2 [5,4] (BatchNorm1d)', { mode: 'train' }, [5, 4], 'affine', 'running'),
-  bn('train rank 3 [2,3,9], no affine', { mode: 'train', eps: 1e-3 }, [2, 3, 9], 'plain', 'running'),
-  bn('train size-1 spatial [4,2,1,1,1]', { mode: 'train' }, [4, 2, 1, 1, 1], 'affine', 'running'),
-  bn('train rows over one chunk [1,2,20,30,31]', { mode: 'train' }, [1, 2, 20, 30, 31], 'affine', 'running'),
-  bn('eval 5D [2,3,3,5,7]', { mode: 'eval' }, [2, 3, 3, 5, 7], 'affine', 'running'),
-  bn('eval [1,5,1,4,9], no affine', { mode: 'eval' }, [1, 5, 1, 4, 9], 'plain', 'running'),
-  bn('eval one value per channel [1,3]', { mode: 'eval' }, [1, 3], 'affine', 'running'),
-];
 
 describe('batch_norm', () => {
-  it.each(cases)('$name', (c) => checkOp('batch_norm', c, reference(c.attrs)));
+  float64Suite(batchNorm);
 
   it('updates the running statistics in place in train mode (unbiased variance), twice when run twice', () => {
     const x = randTensor([3, 2, 4, 5, 6], r);

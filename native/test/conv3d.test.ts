@@ -7,104 +7,14 @@ import {
   loadBinding,
   type RawTensor,
 } from '../lib/index.js';
+import { conv3d } from './cases/conv3d.js';
+import { casesFor } from './cases/table.js';
 import { conv3dAdjointRef, conv3dRef } from './support/conv-reference.js';
-import {
-  checkOp,
-  expectClose,
-  expectThrows,
-  type OpCase,
-  type Ref,
-  randTensor,
-  rng,
-  toRef,
-} from './support/testing.js';
+import { checkFloat64 } from './support/float64-suite.js';
+import { expectClose, expectThrows, type OpCase, randTensor, rng, toRef } from './support/testing.js';
 
-const reference =
-  (attrs: Conv3dAttrs) =>
-  ([x, w, b]: (Ref | null)[]): Ref[] => [conv3dRef(x as Ref, w as Ref, b ?? null, attrs)];
-
-const r = rng(11);
+const r = rng(12);
 const t = (shape: number[]) => randTensor(shape, r);
-
-/** Cases small enough for finite differences (every input checked). */
-const cases: OpCase<'conv3d'>[] = [
-  {
-    name: '3x3x3 pad 1, odd sizes',
-    attrs: { padding: 1 },
-    inputs: [t([1, 3, 5, 6, 7]), t([4, 3, 3, 3, 3]), t([4])],
-  },
-  {
-    name: 'stride 2 on odd sizes, batch 2, no bias',
-    attrs: { stride: 2, padding: 1 },
-    inputs: [t([2, 2, 7, 5, 9]), t([3, 2, 3, 3, 3]), null],
-  },
-  {
-    name: 'dilation 2, padding 3 (larger than the kernel half), anisotropic kernel',
-    attrs: { dilation: 2, padding: 3 },
-    inputs: [t([1, 2, 4, 5, 6]), t([3, 2, 3, 2, 3]), t([3])],
-  },
-  {
-    name: 'groups 2',
-    attrs: { groups: 2, padding: [1, 0, 1] },
-    inputs: [t([1, 4, 3, 4, 5]), t([6, 2, 3, 3, 3]), t([6])],
-  },
-  {
-    name: 'depthwise (groups = C = K)',
-    attrs: { groups: 3, padding: 1 },
-    inputs: [t([1, 3, 3, 4, 4]), t([3, 1, 3, 3, 3]), null],
-  },
-  { name: 'size-1 dims', attrs: {}, inputs: [t([1, 1, 1, 1, 9]), t([3, 1, 1, 1, 3]), t([3])] },
-  {
-    name: '1-channel stem, 10 outputs (not a multiple of 8)',
-    attrs: { padding: 1 },
-    inputs: [t([1, 1, 4, 6, 20]), t([10, 1, 3, 3, 3]), t([10])],
-  },
-  {
-    name: 'pointwise 17 -> 19 channels',
-    attrs: {},
-    inputs: [t([1, 17, 2, 3, 5]), t([19, 17, 1, 1, 1]), t([19])],
-  },
-  {
-    name: 'output rows of exactly 16 (row-wise pixel vectors), 9 outputs',
-    attrs: { padding: 1 },
-    inputs: [t([1, 2, 2, 3, 16]), t([9, 2, 3, 3, 3]), t([9])],
-  },
-  {
-    name: 'stride 2 onto rows of 16, 12 outputs',
-    attrs: { stride: 2, padding: 1 },
-    inputs: [t([1, 2, 3, 4, 32]), t([12, 2, 3, 3, 3]), null],
-  },
-  {
-    name: '1x1x1 stride 2 (residual shortcut) on odd sizes',
-    attrs: { stride: 2 },
-    inputs: [t([1, 3, 5, 7, 9]), t([5, 3, 1, 1, 1]), t([5])],
-  },
-  {
-    name: 'pointwise onto whole pixel vectors (written in place), 20 -> 19 channels',
-    attrs: {},
-    inputs: [t([1, 20, 3, 4, 8]), t([19, 20, 1, 1, 1]), t([19])],
-  },
-  {
-    name: '1x1x1 stride 2 onto rows of 16 (in place forward, strided copy-out backward)',
-    attrs: { stride: 2 },
-    inputs: [t([1, 3, 4, 8, 32]), t([9, 3, 1, 1, 1]), t([9])],
-  },
-  {
-    name: 'per-axis stride [1, 2, 3] and padding [0, 1, 2]',
-    attrs: { stride: [1, 2, 3], padding: [0, 1, 2] },
-    inputs: [t([1, 2, 3, 7, 11]), t([2, 2, 1, 3, 3]), t([2])],
-  },
-  {
-    name: 'kernel as large as the input (1x1x1 output)',
-    attrs: {},
-    inputs: [t([2, 2, 3, 3, 3]), t([5, 2, 3, 3, 3]), t([5])],
-  },
-  {
-    name: 'stride 3 with dilation 2 and padding 2',
-    attrs: { stride: 3, dilation: 2, padding: 2 },
-    inputs: [t([1, 2, 8, 7, 9]), t([2, 2, 3, 3, 3]), null],
-  },
-];
 
 /** Forward against the float64 reference, every gradient against the float64 adjoint. */
 function checkAgainstAdjoint(c: OpCase<'conv3d'>): void {
@@ -163,14 +73,8 @@ describe.each(isas)('conv3d on %s', (isa) => {
 
   // Finite differences on the best ISA; the other paths against the float64 adjoint (the
   // same reference, differentiated by hand), which keeps the file fast.
-  it.each(cases)('$name', (c) =>
-    isa === detected
-      ? checkOp(
-          'conv3d',
-          { ...c, tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } },
-          reference(c.attrs),
-        )
-      : checkAgainstAdjoint(c),
+  it.each(casesFor(conv3d, 'float64'))('$name', (c) =>
+    isa === detected ? checkFloat64(conv3d, c) : checkAgainstAdjoint(c),
   );
   it('several row chunks and work units per plane, against the float64 adjoint', checkLarge);
 });

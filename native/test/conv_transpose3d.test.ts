@@ -7,58 +7,9 @@ import {
   loadBinding,
   type RawTensor,
 } from '../lib/index.js';
-import { convTranspose3dRef } from './support/conv-reference.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
-
-const reference =
-  (attrs: ConvTranspose3dAttrs) =>
-  ([x, w, b]: (Ref | null)[]): Ref[] => [convTranspose3dRef(x as Ref, w as Ref, b ?? null, attrs)];
-
-const r = rng(23);
-const t = (shape: number[]) => randTensor(shape, r);
-
-const cases: OpCase<'conv_transpose3d'>[] = [
-  {
-    name: 'stride 2 kernel 2 (U-Net upsampling)',
-    attrs: { stride: 2 },
-    inputs: [t([1, 4, 2, 3, 3]), t([4, 3, 2, 2, 2]), t([3])],
-  },
-  {
-    name: 'stride 2 kernel 3 pad 1 output_padding 1',
-    attrs: { stride: 2, padding: 1, output_padding: 1 },
-    inputs: [t([2, 2, 3, 2, 3]), t([2, 3, 3, 3, 3]), null],
-  },
-  {
-    name: 'stride 1 pad 1 (same size)',
-    attrs: { padding: 1 },
-    inputs: [t([1, 3, 3, 4, 5]), t([3, 2, 3, 3, 3]), t([2])],
-  },
-  {
-    name: 'dilation 2 with padding 2',
-    attrs: { dilation: 2, padding: 2 },
-    inputs: [t([1, 2, 3, 4, 3]), t([2, 2, 3, 3, 2]), t([2])],
-  },
-  {
-    name: 'groups 2',
-    attrs: { groups: 2, stride: [1, 2, 2] },
-    inputs: [t([1, 4, 2, 3, 3]), t([4, 3, 2, 2, 2]), t([6])],
-  },
-  {
-    name: 'size-1 dims, 9 output channels',
-    attrs: {},
-    inputs: [t([1, 2, 1, 1, 4]), t([2, 9, 1, 1, 2]), t([9])],
-  },
-  {
-    name: 'per-axis stride [3, 1, 2], output_padding [2, 0, 1]',
-    attrs: { stride: [3, 1, 2], output_padding: [2, 0, 1], padding: [1, 0, 0] },
-    inputs: [t([1, 2, 3, 2, 3]), t([2, 2, 3, 2, 2]), t([2])],
-  },
-  {
-    name: 'output_padding below the dilation (stride 1)',
-    attrs: { dilation: 3, output_padding: 2 },
-    inputs: [t([1, 1, 2, 2, 2]), t([1, 2, 2, 2, 2]), null],
-  },
-];
+import { convTranspose3d, t } from './cases/conv_transpose3d.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 const binding = loadBinding();
 const detected = binding.info().detectedIsa;
@@ -72,13 +23,7 @@ describe.each(isas)('conv_transpose3d on %s', (isa) => {
   afterAll(() => {
     binding.setIsa(detected);
   });
-  it.each(cases)('$name', (c) =>
-    checkOp(
-      'conv_transpose3d',
-      { ...c, tol: { rtol: 1e-4, atol: 1e-4 }, gradTol: { rtol: 1e-3, atol: 2e-4 } },
-      reference(c.attrs),
-    ),
-  );
+  float64Suite(convTranspose3d);
 });
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));

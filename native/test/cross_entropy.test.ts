@@ -1,53 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward, inferShapes } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { classTarget, randomMask } from './support/loss-inputs.js';
-import { classLoss64 } from './support/loss-reference.js';
-import { expectClose, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { crossEntropy, one } from './cases/cross_entropy.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectClose, expectThrows, randTensor, rng } from './support/testing.js';
 
-/** dL/dL = 1. */
-const one = { data: Float32Array.of(1), shape: [1] };
 const r = rng(41);
-const t = (s: number[], lo = -2, hi = 2) => randTensor(s, r, lo, hi);
-const noTargetGrad = [true, false, false];
-
-const cases: OpCase<'cross_entropy'>[] = [
-  {
-    name: 'classifier [1,3], weights (0.5, 1, 1)',
-    attrs: { class_weights: [0.5, 1, 1] },
-    inputs: [t([1, 3]), classTarget([1], 3, r), null],
-  },
-  { name: 'batch [4,3], no weights', attrs: {}, inputs: [t([4, 3]), classTarget([4], 3, r), null] },
-  {
-    name: 'segmentation [2,2,3,4,5], weights (0.1, 1), lung mask',
-    attrs: { class_weights: [0.1, 1] },
-    inputs: [t([2, 2, 3, 4, 5]), classTarget([2, 3, 4, 5], 2, r), randomMask([2, 3, 4, 5], r)],
-  },
-  {
-    name: 'target and mask with a size-1 channel axis [1,1,3,1,7], fractional mask',
-    attrs: {},
-    inputs: [
-      t([1, 4, 3, 1, 7]),
-      classTarget([1, 1, 3, 1, 7], 4, r),
-      randomMask([1, 1, 3, 1, 7], r, 0.2, 'weights'),
-    ],
-  },
-  { name: 'one class [2,1,3] (loss 0)', attrs: {}, inputs: [t([2, 1, 3]), classTarget([2, 3], 1, r), null] },
-  {
-    name: 'several tasks [2,3,40,300]',
-    attrs: { class_weights: [1, 2, 0.5] },
-    inputs: [t([2, 3, 40, 300]), classTarget([2, 40, 300], 3, r), null],
-  },
-];
+const t = (s: number[]) => randTensor(s, r);
 
 describe('cross_entropy', () => {
-  it.each(cases)('$name', (c) =>
-    checkOpSampled(
-      'cross_entropy',
-      { ...c, grad: noTargetGrad.slice(0, c.inputs.length), tol: { rtol: 1e-5, atol: 1e-6 } },
-      ([x, y, m]) => [classLoss64(x as Ref, y as Ref, m ?? null, c.attrs.class_weights, 0)],
-    ),
-  );
+  float64Suite(crossEntropy);
 
   it('matches a case worked by hand', () => {
     // Position 0: logits (0, ln 3), so softmax = (1/4, 3/4), class 1: -log(3/4) = log(4/3), weight 1.

@@ -17,7 +17,7 @@ import {
   type OpName,
   type RawTensor,
 } from '../lib/index.js';
-import { tensors } from './cuda/table.js';
+import { tensors } from './cases/table.js';
 
 const info = loadBinding().info();
 const haveGpu = info.cudaBuilt && info.cudaDevices.length > 0;

@@ -1,57 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { classTarget, randomMask } from './support/loss-inputs.js';
-import { classLoss64 } from './support/loss-reference.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { focal, one } from './cases/focal.js';
+import { float64Suite } from './support/float64-suite.js';
+import { classTarget } from './support/loss-inputs.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
-/** dL/dL = 1. */
-const one = { data: Float32Array.of(1), shape: [1] };
+const t = (s: number[]) => randTensor(s, r);
+
 const r = rng(42);
-const t = (s: number[], lo = -2, hi = 2) => randTensor(s, r, lo, hi);
-const noTargetGrad = [true, false, false];
-
-const cases: OpCase<'focal'>[] = [
-  {
-    name: 'DeepSC classifier [1,3], gamma 2, weights (0.5, 1, 1)',
-    attrs: { class_weights: [0.5, 1, 1] },
-    inputs: [t([1, 3]), classTarget([1], 3, r), null],
-  },
-  {
-    name: 'batch [5,3], gamma 0.5',
-    attrs: { gamma: 0.5 },
-    inputs: [t([5, 3]), classTarget([5], 3, r), null],
-  },
-  { name: 'gamma 0 (cross-entropy)', attrs: { gamma: 0 }, inputs: [t([3, 4]), classTarget([3], 4, r), null] },
-  {
-    name: 'masked 5D [2,2,3,4,5], gamma 3',
-    attrs: { gamma: 3, class_weights: [0.1, 1] },
-    inputs: [
-      t([2, 2, 3, 4, 5]),
-      classTarget([2, 3, 4, 5], 2, r),
-      randomMask([2, 3, 4, 5], r, 0.3, 'weights'),
-    ],
-  },
-  {
-    name: 'confident logits (p near 1)',
-    attrs: {},
-    inputs: [t([4, 3], -8, 8), classTarget([4], 3, r), null],
-  },
-  {
-    name: 'several tasks [2,3,40,300]',
-    attrs: {},
-    inputs: [t([2, 3, 40, 300]), classTarget([2, 40, 300], 3, r), null],
-  },
-];
 
 describe('focal', () => {
-  it.each(cases)('$name', (c) =>
-    checkOpSampled(
-      'focal',
-      { ...c, grad: noTargetGrad.slice(0, c.inputs.length), tol: { rtol: 1e-5, atol: 1e-7 } },
-      ([x, y, m]) => [classLoss64(x as Ref, y as Ref, m ?? null, c.attrs.class_weights, c.attrs.gamma ?? 2)],
-    ),
-  );
+  float64Suite(focal);
 
   it('matches a case worked by hand', () => {
     // Position 0: logits (0, ln 3), class 1: p = 3/4, term -(1/4)^2 log(3/4) = 0.0625 log(4/3).

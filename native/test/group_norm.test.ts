@@ -1,60 +1,16 @@
 import { describe, it } from 'vitest';
 import { forward, type GroupNormAttrs, type RawTensor } from '../lib/index.js';
+import { groupNorm } from './cases/group_norm.js';
 import { expectBitwiseDeterministic } from './support/determinism.js';
-import { groupNorm64 } from './support/norm-reference.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 type ErrorRow = [string, object, (RawTensor | null)[], ErrorConstructor, ...string[]];
 
 const r = rng(11);
-const reference =
-  (attrs: GroupNormAttrs) =>
-  ([x, gamma, beta]: (Ref | null)[]): Ref[] => [
-    groupNorm64(x as Ref, gamma ?? null, beta ?? null, attrs.groups, attrs.eps ?? 1e-5),
-  ];
-
-const gn = (
-  name: string,
-  attrs: GroupNormAttrs,
-  shape: number[],
-  affine: 'gamma+beta' | 'gamma' | 'none',
-  extra = {},
-) => {
-  const c = shape[1] as number;
-  const inputs = [
-    randTensor(shape, r),
-    affine === 'none' ? null : randTensor([c], r, 0.5, 1.5),
-    affine === 'gamma+beta' ? randTensor([c], r) : null,
-  ];
-  return { name, attrs, inputs, ...extra } as OpCase<'group_norm'>;
-};
-
-const shifted = (shape: number[], offset: number) => {
-  const t = randTensor(shape, r);
-  t.data.forEach((v, i) => {
-    t.data[i] = v + offset;
-  });
-  return t;
-};
-
-const cases: OpCase<'group_norm'>[] = [
-  gn('5D odd [1,4,3,5,7], 2 groups', { groups: 2 }, [1, 4, 3, 5, 7], 'gamma+beta'),
-  gn('size-1 spatial [2,6,1,1,9], 3 groups, gamma only', { groups: 3 }, [2, 6, 1, 1, 9], 'gamma'),
-  gn('rank 3 [2,3,5], 1 group, no affine', { groups: 1 }, [2, 3, 5], 'none'),
-  gn('rank 4 [1,2,2,3], 2 groups', { groups: 2 }, [1, 2, 2, 3], 'gamma+beta'),
-  gn('one channel per group [1,8,3,3,17]', { groups: 8, eps: 1e-3 }, [1, 8, 3, 3, 17], 'gamma+beta'),
-  gn('rows over one chunk [1,2,20,30,31], 1 group', { groups: 1 }, [1, 2, 20, 30, 31], 'gamma+beta'),
-  {
-    name: 'offset mean (x + 20)',
-    attrs: { groups: 2 },
-    inputs: [shifted([2, 4, 3, 4, 5], 20), randTensor([4], r), randTensor([4], r)],
-    tol: { rtol: 1e-4, atol: 1e-4 },
-    gradTol: { rtol: 5e-3, atol: 5e-4 },
-  },
-];
 
 describe('group_norm', () => {
-  it.each(cases)('$name', (c) => checkOp('group_norm', c, reference(c.attrs)));
+  float64Suite(groupNorm);
 
   it('is bitwise deterministic across thread counts', () =>
     expectBitwiseDeterministic(

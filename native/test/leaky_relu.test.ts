@@ -1,40 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { forward, inferShapes } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { leakyRelu } from './cases/leaky_relu.js';
+import { away as awayFrom } from './support/away.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows } from './support/testing.js';
 
-const reference =
-  (slope: number) =>
-  ([x]: (Ref | null)[]): Ref[] => {
-    const t = x as Ref;
-    return [{ data: t.data.map((v) => (v > 0 ? v : slope * v)), shape: t.shape }];
-  };
-
-const r = rng(11);
-// Kept away from the kink at 0, where finite differences would straddle two slopes.
-const away = (shape: number[]) => {
-  const t = randTensor(shape, r);
-  t.data.forEach((v, i) => {
-    t.data[i] = v >= 0 ? v + 0.05 : v - 0.05;
-  });
-  return t;
-};
-
-const cases: (OpCase<'leaky_relu'> & { slope: number })[] = [
-  { name: 'default slope, [1]', attrs: {}, slope: 0.01, inputs: [away([1])] },
-  { name: 'default slope, odd 5D [1,3,5,7,9]', attrs: {}, slope: 0.01, inputs: [away([1, 3, 5, 7, 9])] },
-  {
-    name: 'slope 0.2, size-1 dims [2,1,1,1,17]',
-    attrs: { slope: 0.2 },
-    slope: 0.2,
-    inputs: [away([2, 1, 1, 1, 17])],
-  },
-  { name: 'negative slope -0.5, [3,13]', attrs: { slope: -0.5 }, slope: -0.5, inputs: [away([3, 13])] },
-  { name: 'larger than one task [33001]', attrs: {}, slope: 0.01, inputs: [away([33001])] },
-];
+const away = awayFrom(11);
 
 describe('leaky_relu', () => {
-  it.each(cases)('$name', (c) => checkOpSampled('leaky_relu', c, reference(c.slope)));
+  float64Suite(leakyRelu);
 
   it('matches PyTorch at exactly 0 (output 0, gradient = slope)', () => {
     const [y] = forward('leaky_relu', { slope: 0.3 }, [{ data: new Float32Array([0, -0, 2]), shape: [3] }]);

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { forward } from '../lib/index.js';
+import { logSoftmax } from './cases/log_softmax.js';
 import { logSoftmax64 } from './support/channel-reference.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { expectClose, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
-
-const reference = ([x]: (Ref | null)[]): Ref[] => [logSoftmax64(x as Ref)];
+import { float64Suite } from './support/float64-suite.js';
+import { expectClose, expectThrows, randTensor, rng } from './support/testing.js';
 
 const r = rng(14);
-const cases: OpCase<'log_softmax'>[] = [
-  { name: 'one channel [2,1,3]', attrs: {}, inputs: [randTensor([2, 1, 3], r)] },
-  { name: 'rank 2 [4,3] (classifier logits)', attrs: {}, inputs: [randTensor([4, 3], r, -3, 3)] },
-  { name: 'odd 5D [2,5,3,4,7]', attrs: {}, inputs: [randTensor([2, 5, 3, 4, 7], r, -3, 3)] },
-  { name: 'size-1 dims [1,2,1,1,1]', attrs: {}, inputs: [randTensor([1, 2, 1, 1, 1], r)] },
-  { name: 'several blocks per sample [2,3,600]', attrs: {}, inputs: [randTensor([2, 3, 600], r, -3, 3)] },
-  { name: 'several tasks [2,16,1100]', attrs: {}, inputs: [randTensor([2, 16, 1100], r)] },
-];
 
 describe('log_softmax', () => {
-  it.each(cases)('$name', (c) => checkOpSampled('log_softmax', c, reference));
+  float64Suite(logSoftmax);
 
   it('is finite and exact for logits of +-1e4, where exp underflows', () => {
     const x = { data: new Float32Array([1e4, 0, -1e4, 5, 1e4 - 1, 7]), shape: [1, 3, 2] };

@@ -1,50 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward, type MaxPool3dAttrs, type RawTensor } from '../lib/index.js';
+import { maxPool3d } from './cases/max_pool3d.js';
 import { expectBitwiseDeterministic } from './support/determinism.js';
-import { distinctTensor, maxPool64, windowOf } from './support/pool-reference.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { float64Suite } from './support/float64-suite.js';
+import { distinctTensor } from './support/pool-reference.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 type ErrorRow = [string, object, (RawTensor | null)[], ErrorConstructor, ...string[]];
 
 const r = rng(31);
-const reference =
-  (attrs: MaxPool3dAttrs) =>
-  ([x]: (Ref | null)[]): Ref[] => [maxPool64(x as Ref, windowOf(attrs))];
-
-const mp = (name: string, attrs: MaxPool3dAttrs, shape: number[]): OpCase<'max_pool3d'> => ({
-  name,
-  attrs,
-  inputs: [distinctTensor(shape, r)],
-});
-
-const cases: OpCase<'max_pool3d'>[] = [
-  mp('kernel 2 stride 2 on odd sizes [1,2,5,7,9]', { kernel: 2 }, [1, 2, 5, 7, 9]),
-  mp('kernel 3 stride 2 padding 1 [1,1,7,9,17]', { kernel: 3, stride: 2, padding: 1 }, [1, 1, 7, 9, 17]),
-  mp('ceil_mode kernel 2 [2,1,5,5,7]', { kernel: 2, ceil_mode: true }, [2, 1, 5, 5, 7]),
-  mp(
-    'ceil_mode kernel 3 stride 2 padding 1 [1,2,6,7,9]',
-    { kernel: 3, stride: 2, padding: 1, ceil_mode: true },
-    [1, 2, 6, 7, 9],
-  ),
-  mp('dilation 2 [1,1,5,6,9]', { kernel: 2, stride: 1, dilation: 2 }, [1, 1, 5, 6, 9]),
-  mp(
-    'dilation 2 padding 1 stride 2 [1,1,6,7,11]',
-    { kernel: 3, stride: 2, padding: 1, dilation: 2 },
-    [1, 1, 6, 7, 11],
-  ),
-  mp(
-    'anisotropic [1,2,3] stride [1,2,1] padding [0,1,1]',
-    { kernel: [1, 2, 3], stride: [1, 2, 1], padding: [0, 1, 1] },
-    [1, 2, 4, 5, 19],
-  ),
-  mp('size-1 dims [1,3,1,1,18], kernel [1,1,3] stride 2', { kernel: [1, 1, 3], stride: 2 }, [1, 3, 1, 1, 18]),
-  mp('kernel 1 (identity) [2,2,2,3,4]', { kernel: 1 }, [2, 2, 2, 3, 4]),
-  mp('stride 1 padding 1 over a width of 37', { kernel: 3, stride: 1, padding: 1 }, [1, 1, 2, 3, 37]),
-  mp('whole volume in one window [1,2,3,3,3]', { kernel: 3 }, [1, 2, 3, 3, 3]),
-];
 
 describe('max_pool3d', () => {
-  it.each(cases)('$name', (c) => checkOp('max_pool3d', c, reference(c.attrs)));
+  float64Suite(maxPool3d);
 
   it('routes the gradient of a tie to the first maximum in (kd, kh, kw) order', () => {
     const x = { data: new Float32Array(8).fill(1), shape: [1, 1, 2, 2, 2] };

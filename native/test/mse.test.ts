@@ -1,37 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { randomMask } from './support/loss-inputs.js';
-import { mse64 } from './support/loss-reference.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { mse, one } from './cases/mse.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
-/** dL/dL = 1. */
-const one = { data: Float32Array.of(1), shape: [1] };
 const r = rng(44);
 const t = (s: number[]) => randTensor(s, r);
-const cases: OpCase<'mse'>[] = [
-  { name: '[1]', attrs: {}, inputs: [t([1]), t([1]), null] },
-  {
-    name: 'side output vs evidence map [1,1,3,5,7]',
-    attrs: {},
-    inputs: [t([1, 1, 3, 5, 7]), t([1, 1, 3, 5, 7]), null],
-  },
-  {
-    name: 'weighted [2,3,5]',
-    attrs: {},
-    inputs: [t([2, 3, 5]), t([2, 3, 5]), randomMask([2, 3, 5], r, 0.3, 'weights')],
-  },
-  { name: 'several chunks [70001]', attrs: {}, inputs: [t([70001]), t([70001]), null] },
-];
 
 describe('mse', () => {
-  it.each(cases)('$name', (c) =>
-    checkOpSampled(
-      'mse',
-      { ...c, grad: [true, true, false].slice(0, c.inputs.length), tol: { rtol: 1e-5, atol: 1e-7 } },
-      ([a, b, w]) => [mse64(a as Ref, b as Ref, w ?? null)],
-    ),
-  );
+  float64Suite(mse);
 
   it('matches a case worked by hand', () => {
     // a = (1, 2), b = (0, 4): mean((1, -2)^2) = 2.5, dL/da = 2 (a - b) / 2 = (1, -2) = -dL/db.

@@ -1,3 +1,4 @@
+import { mul } from './cases/mul.js';
 import { broadcastBinarySuite } from './support/broadcast-binary-suite.js';
 
-broadcastBinarySuite('mul', (x, y) => x * y, 32);
+broadcastBinarySuite(mul);

@@ -4,10 +4,11 @@
  * attributes the engine's parse accepts. Each check is shown to fail on a doctored copy.
  */
 import { describe, expect, it } from 'vitest';
-import { tables } from './cuda/cases/index.js';
+import { tables } from './cases/index.js';
+import { casesFor } from './cases/table.js';
 import { camelName, macroNames, type OpLists, opListProblems, readOpLists } from './support/op-lists.js';
 
-const real = readOpLists(tables.map((t) => t.op));
+const real = readOpLists(tables.map((t) => ({ op: t.op, cudaCases: casesFor(t, 'cuda').length })));
 
 describe('op lists: the repository', () => {
   it('every list names the same ops, and OpAttrs the engine attributes', () => {
@@ -46,7 +47,7 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
       tsAttrs: { ...l.tsAttrs, bogus: [] },
       builder: { ...l.builder, bogus: 'bogus' },
       opTests: [...l.opTests, 'bogus'],
-      cudaCases: [...l.cudaCases, 'bogus'],
+      caseTables: [...l.caseTables, 'bogus'],
     }),
     fragments: ["'bogus' is in ops.def but not in the loaded engine"],
   },
@@ -84,14 +85,29 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
     fragments: ["GraphBuilder.leaky emits 'leaky_relu': name it leakyRelu"],
   },
   {
-    name: 'an op without a CUDA case table',
-    edit: (l) => ({ ...l, cudaCases: without(l.cudaCases, 'resize') }),
-    fragments: ["'resize' has no case table test/cuda/cases/resize.ts"],
+    name: 'an op without a case table',
+    edit: (l) => ({ ...l, caseTables: without(l.caseTables, 'resize') }),
+    fragments: ["'resize' has no case table test/cases/resize.ts"],
   },
   {
-    name: 'a CUDA case table for an op that does not exist',
-    edit: (l) => ({ ...l, cudaCases: [...l.cudaCases, 'bogus'] }),
-    fragments: ["'bogus' has a table in test/cuda/cases but is not in ops.def"],
+    name: 'a case table for an op that does not exist',
+    edit: (l) => ({ ...l, caseTables: [...l.caseTables, 'bogus'] }),
+    fragments: ["'bogus' has a table in test/cases but is not in ops.def"],
+  },
+  {
+    name: 'an op in ops_cuda.def whose table has no CUDA case',
+    edit: (l) => ({ ...l, cudaCaseTables: without(l.cudaCaseTables, 'softmax') }),
+    fragments: ["'softmax' is in ops_cuda.def but test/cases/softmax.ts has no case for the CUDA check"],
+  },
+  {
+    name: 'an op without a CUDA kernel, its table without CUDA cases (allowed)',
+    edit: (l) => ({
+      ...l,
+      cudaDef: without(l.cudaDef, 'softmax'),
+      cudaFiles: without(l.cudaFiles, 'softmax'),
+      cudaCaseTables: without(l.cudaCaseTables, 'softmax'),
+    }),
+    fragments: [],
   },
   {
     name: 'a .cu file not in ops_cuda.def',
@@ -104,20 +120,21 @@ const doctored: { name: string; edit: (l: OpLists) => OpLists; fragments: string
       ...l,
       cudaDef: [...l.cudaDef, 'bogus'],
       cudaFiles: [...l.cudaFiles, 'bogus'],
+      cudaCaseTables: [...l.cudaCaseTables, 'bogus'],
     }),
     fragments: ["'bogus' is in ops_cuda.def but not in ops.def"],
   },
   {
-    name: 'an op without a case table',
+    name: 'an op without a test file',
     edit: (l) => ({ ...l, opTests: without(l.opTests, 'paste') }),
-    fragments: ["'paste' has no case table test/paste.test.ts"],
+    fragments: ["'paste' has no test file test/paste.test.ts"],
   },
 ];
 
 describe('op lists: each check fails on a doctored copy', () => {
   it.each(doctored)('$name', ({ edit, fragments }) => {
     const problems = opListProblems(edit(structuredClone(real)));
-    expect(problems).toHaveLength(1);
+    expect(problems).toHaveLength(fragments.length === 0 ? 0 : 1);
     for (const f of fragments) expect(problems[0]).toContain(f);
   });
 });

@@ -1,42 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { forward, inferShapes } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { paste64 } from './support/region-reference.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { paste } from './cases/paste.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 const r = rng(22);
-const cases: OpCase<'paste'>[] = [
-  {
-    name: 'patch covers base',
-    attrs: { offset: [0, 0, 0] },
-    inputs: [randTensor([1, 2, 2, 3, 4], r), randTensor([1, 2, 2, 3, 4], r)],
-  },
-  {
-    name: 'interior of an odd volume',
-    attrs: { offset: [1, 2, 3] },
-    inputs: [randTensor([2, 3, 5, 7, 9], r), randTensor([2, 3, 3, 4, 5], r)],
-  },
-  {
-    name: 'single voxel at the far corner',
-    attrs: { offset: [4, 6, 8] },
-    inputs: [randTensor([1, 1, 5, 7, 9], r), randTensor([1, 1, 1, 1, 1], r)],
-  },
-  {
-    name: 'size-1 dims',
-    attrs: { offset: [0, 1, 0] },
-    inputs: [randTensor([1, 1, 1, 3, 17], r), randTensor([1, 1, 1, 2, 17], r)],
-  },
-  {
-    name: 'many rows [2,4,12,30,20]',
-    attrs: { offset: [2, 5, 3] },
-    inputs: [randTensor([2, 4, 12, 30, 20], r), randTensor([2, 4, 9, 20, 13], r)],
-  },
-];
 
 describe('paste', () => {
-  it.each(cases)('$name', (c) =>
-    checkOpSampled('paste', c, ([b, p]: (Ref | null)[]) => [paste64(b as Ref, p as Ref, c.attrs.offset)]),
-  );
+  float64Suite(paste);
 
   it('undoes crop: paste(base, crop(base)) = base', () => {
     const base = randTensor([1, 2, 5, 6, 7], r);

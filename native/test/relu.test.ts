@@ -1,31 +1,13 @@
 import { describe, it } from 'vitest';
 import { forward } from '../lib/index.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
-
-const reference = ([x]: (Ref | null)[]): Ref[] => {
-  const t = x as Ref;
-  return [{ data: t.data.map((v) => (v > 0 ? v : 0)), shape: t.shape }];
-};
+import { relu } from './cases/relu.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 const r = rng(7);
-// Values kept away from 0, where relu has no derivative and finite differences straddle the kink.
-const away = (shape: number[]) => {
-  const t = randTensor(shape, r);
-  t.data.forEach((v, i) => {
-    t.data[i] = v >= 0 ? v + 0.05 : v - 0.05;
-  });
-  return t;
-};
-
-const cases: OpCase<'relu'>[] = [
-  { name: 'scalar-like [1]', attrs: {}, inputs: [away([1])] },
-  { name: 'odd 5D [1,3,5,7,9]', attrs: {}, inputs: [away([1, 3, 5, 7, 9])] },
-  { name: 'size-1 dims [2,1,1,1,17]', attrs: {}, inputs: [away([2, 1, 1, 1, 17])] },
-  { name: 'larger than one task [70000]', attrs: {}, inputs: [away([70000])] },
-];
 
 describe('relu', () => {
-  it.each(cases)('$name', (c) => checkOp('relu', c, reference));
+  float64Suite(relu);
 
   it('rejects a Float64Array', () =>
     expectThrows(

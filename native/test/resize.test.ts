@@ -1,37 +1,16 @@
 import { describe, it } from 'vitest';
 import { forward, type RawTensor, type ResizeAttrs } from '../lib/index.js';
+import { resize } from './cases/resize.js';
 import { expectBitwiseDeterministic } from './support/determinism.js';
-import { resize64 } from './support/resize-reference.js';
-import { checkOp, expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 type ErrorRow = [string, object, (RawTensor | null)[], ErrorConstructor, ...string[]];
 
 const r = rng(51);
-const reference =
-  (attrs: ResizeAttrs) =>
-  ([x]: (Ref | null)[]): Ref[] => [resize64(x as Ref, attrs.mode, attrs.size)];
-
-const rs = (name: string, attrs: ResizeAttrs, shape: number[]): OpCase<'resize'> => ({
-  name,
-  attrs,
-  inputs: [randTensor(shape, r)],
-});
-
-const cases: OpCase<'resize'>[] = [];
-for (const mode of ['trilinear', 'nearest'] as const) {
-  cases.push(
-    rs(`${mode} x2 upsampling [1,2,3,4,5]`, { mode, size: [6, 8, 10] }, [1, 2, 3, 4, 5]),
-    rs(`${mode} downsampling by 2 on odd sizes`, { mode, size: [3, 4, 5] }, [1, 1, 7, 9, 11]),
-    rs(`${mode} non-integer factors up and down`, { mode, size: [5, 3, 17] }, [2, 1, 3, 5, 7]),
-    rs(`${mode} identity size`, { mode, size: [3, 4, 5] }, [1, 2, 3, 4, 5]),
-    rs(`${mode} size-1 dims to larger`, { mode, size: [3, 1, 9] }, [1, 3, 1, 1, 4]),
-    rs(`${mode} to size 1`, { mode, size: [1, 1, 1] }, [1, 2, 3, 4, 5]),
-    rs(`${mode} a wide row (W 19 to 45)`, { mode, size: [2, 3, 45] }, [1, 1, 2, 3, 19]),
-  );
-}
 
 describe('resize', () => {
-  it.each(cases)('$name', (c) => checkOp('resize', c, reference(c.attrs)));
+  float64Suite(resize);
 
   for (const mode of ['trilinear', 'nearest'] as const)
     it(`is bitwise deterministic across thread counts (${mode})`, () =>

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward, loadBinding } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
-
-const reference = ([x, s]: (Ref | null)[]): Ref[] => {
-  const k = (s as Ref).data[0] as number;
-  return [{ data: (x as Ref).data.map((v) => v * k), shape: (x as Ref).shape }];
-};
+import { scale } from './cases/scale.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
 
 const r = rng(34);
 const t = (s: number[]) => randTensor(s, r);
-const cases: OpCase<'scale'>[] = [
-  { name: '[1]', attrs: {}, inputs: [t([1]), t([1])] },
-  { name: 'odd 5D [2,3,5,7,9]', attrs: {}, inputs: [t([2, 3, 5, 7, 9]), t([1])] },
-  { name: 'several reduction chunks [40003]', attrs: {}, inputs: [t([40003]), t([1])] },
-];
 
 describe('scale', () => {
-  it.each(cases)('$name', (c) => checkOpSampled('scale', c, reference));
+  float64Suite(scale);
 
   it('ds is bitwise the same for 1 and 3 threads', () => {
     const binding = loadBinding();

@@ -1,54 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { checkOpSampled } from './support/check-sampled.js';
-import { randomMask } from './support/loss-inputs.js';
-import { softDice64 } from './support/loss-reference.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './support/testing.js';
-
-/** dL/dL = 1. */
-const one = { data: Float32Array.of(1), shape: [1] };
-const r = rng(43);
-const prob = (s: number[]) => randTensor(s, r, 0.01, 0.99);
-const binary = (s: number[]) => randomMask(s, r, 0.5);
-const noTargetGrad = [true, false, false];
-
-const cases: OpCase<'soft_dice'>[] = [
-  { name: 'one sample, one channel [1,1,5]', attrs: {}, inputs: [prob([1, 1, 5]), binary([1, 1, 5]), null] },
-  {
-    name: 'lung-masked [2,1,3,4,5] (mask per position)',
-    attrs: {},
-    inputs: [prob([2, 1, 3, 4, 5]), binary([2, 1, 3, 4, 5]), binary([2, 1, 3, 4, 5])],
-  },
-  {
-    name: 'two channels, mask broadcast over C [2,2,3,1,7]',
-    attrs: { smooth: 1 },
-    inputs: [prob([2, 2, 3, 1, 7]), binary([2, 2, 3, 1, 7]), binary([2, 1, 3, 1, 7])],
-  },
-  {
-    name: 'full-shape soft mask and soft target [3,2,9]',
-    attrs: { smooth: 0.5 },
-    inputs: [prob([3, 2, 9]), prob([3, 2, 9]), randomMask([3, 2, 9], r, 0.2, 'weights')],
-  },
-  {
-    name: 'empty target (smooth keeps it finite) [1,1,6]',
-    attrs: { smooth: 1 },
-    inputs: [prob([1, 1, 6]), { data: new Float32Array(6), shape: [1, 1, 6] }, null],
-  },
-  {
-    name: 'several chunks per sample [2,1,40,900]',
-    attrs: {},
-    inputs: [prob([2, 1, 40, 900]), binary([2, 1, 40, 900]), null],
-  },
-];
+import { one, prob, softDice } from './cases/soft_dice.js';
+import { float64Suite } from './support/float64-suite.js';
+import { expectThrows } from './support/testing.js';
 
 describe('soft_dice', () => {
-  it.each(cases)('$name', (c) =>
-    checkOpSampled(
-      'soft_dice',
-      { ...c, grad: noTargetGrad.slice(0, c.inputs.length), tol: { rtol: 1e-5, atol: 1e-6 } },
-      ([p, t, m]) => [softDice64(p as Ref, t as Ref, m ?? null, c.attrs.smooth ?? 1e-5)],
-    ),
-  );
+  float64Suite(softDice);
 
   it('matches a case worked by hand', () => {
     // p = (0.8, 0.4), t = (1, 0), smooth 1: I = 0.8, D = 0.8 + 0.4 + 1 + 1 = 3.2,

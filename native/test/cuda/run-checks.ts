@@ -5,12 +5,14 @@
  *
  *   node run-checks.mjs [op ...]      (default: every op in ops_cuda.def)
  *
+ * Runs the CUDA cases of the case tables (test/cases/<op>.ts) of the ops in ops_cuda.def.
  * Prints one line per case (PASS/FAIL, the worst error against the tolerance, the worst
  * relative error) and a summary per op; exits 1 when a case fails or an op in ops_cuda.def has
- * no table, 2 when there is no CUDA device.
+ * no CUDA case, 2 when there is no CUDA device.
  */
 import { cudaOps, loadBinding } from '../../lib/index.js';
-import { tables } from './cases/index.js';
+import { tables } from '../cases/index.js';
+import { casesFor, cudaCase } from '../cases/table.js';
 import { compareCase } from './compare.js';
 
 const info = loadBinding().info();
@@ -22,16 +24,19 @@ console.log(`CUDA devices: ${info.cudaDevices.join('; ')}; engine ${info.version
 const only = process.argv.slice(2);
 let failed = 0;
 let checked = 0;
-for (const op of cudaOps())
-  if (!tables.some((t) => t.op === op)) {
-    console.log(`FAIL ${op}: in ops_cuda.def but has no case table`);
+const kernels = new Set<string>(cudaOps());
+for (const op of kernels)
+  if (!tables.some((t) => t.op === op && casesFor(t, 'cuda').length > 0)) {
+    console.log(`FAIL ${op}: in ops_cuda.def but test/cases/${op}.ts has no CUDA case`);
     failed++;
   }
 for (const table of tables) {
+  if (!kernels.has(table.op)) continue;
   if (only.length > 0 && !only.includes(table.op)) continue;
+  const cases = casesFor(table, 'cuda').map(cudaCase);
   let worstRel = 0;
   let opFailed = 0;
-  for (const c of table.cases) {
+  for (const c of cases) {
     checked++;
     let line: string;
     try {
@@ -51,7 +56,7 @@ for (const table of tables) {
   }
   failed += opFailed;
   console.log(
-    `== ${table.op}: ${table.cases.length - opFailed}/${table.cases.length} passed (rtol ${table.tol.rtol}, atol ${table.tol.atol}; worst relative error ${worstRel.toExponential(2)})`,
+    `== ${table.op}: ${cases.length - opFailed}/${cases.length} passed (rtol ${table.cudaTol.rtol}, atol ${table.cudaTol.atol}; worst relative error ${worstRel.toExponential(2)})`,
   );
 }
 console.log(`${checked} cases checked, ${failed} failures`);

@@ -1,45 +1,22 @@
 /**
- * The shared suite of the broadcasting binary ops (add, mul): one table of shapes checked
- * against a float64 reference with sampled finite differences, shape inference, a
- * thread-count-independent gradient reduction and the error cases. Each op's test file calls it
- * with its own combine function and seed.
+ * The shared suite of the broadcasting binary ops (add, mul): the op's case table
+ * (test/cases/add.ts, mul.ts, whose float64 cases are `broadcastCases`) against its float64
+ * reference, shape inference, a thread-count-independent gradient reduction and the error
+ * cases. Each op's test file calls it with its table.
  */
 import { describe, expect, it } from 'vitest';
 import { backward, forward, inferShapes } from '../../lib/index.js';
-import { broadcast64 } from './broadcast-reference.js';
-import { checkOpSampled } from './check-sampled.js';
-import { expectThrows, type OpCase, type Ref, randTensor, rng } from './testing.js';
+import type { OpTable } from '../cases/table.js';
+import { float64Suite } from './float64-suite.js';
+import { expectThrows, randTensor, rng } from './testing.js';
 
-export function broadcastBinarySuite(
-  op: 'add' | 'mul',
-  combine: (x: number, y: number) => number,
-  seed: number,
-): void {
-  const reference = ([a, b]: (Ref | null)[]): Ref[] => [broadcast64(a as Ref, b as Ref, combine)];
-  const r = rng(seed);
+export function broadcastBinarySuite<K extends 'add' | 'mul'>(table: OpTable<K>): void {
+  const op = table.op;
+  const r = rng(33);
   const t = (s: number[]) => randTensor(s, r);
-  const cases: OpCase<typeof op>[] = [
-    { name: 'same shape, odd 5D [2,3,5,7,9]', attrs: {}, inputs: [t([2, 3, 5, 7, 9]), t([2, 3, 5, 7, 9])] },
-    {
-      name: 'per-channel [1,3,1,1,1] on [2,3,4,5,6]',
-      attrs: {},
-      inputs: [t([2, 3, 4, 5, 6]), t([1, 3, 1, 1, 1])],
-    },
-    { name: 'broadcast on both sides [4,1,3] and [5,1]', attrs: {}, inputs: [t([4, 1, 3]), t([5, 1])] },
-    { name: 'lower rank [7] on [2,3,7]', attrs: {}, inputs: [t([7]), t([2, 3, 7])] },
-    { name: 'scalar-like [1] on [3,17]', attrs: {}, inputs: [t([3, 17]), t([1])] },
-    { name: 'inner axis broadcast [2,3,1] on [2,3,13]', attrs: {}, inputs: [t([2, 3, 13]), t([2, 3, 1])] },
-    { name: 'broadcast against an empty axis [2,1] and [0]', attrs: {}, inputs: [t([2, 1]), t([0])] },
-    { name: 'size-1 everywhere [1,1,1]', attrs: {}, inputs: [t([1, 1, 1]), t([1, 1, 1])] },
-    {
-      name: 'several tasks, per-channel [1,2,1,1] on [2,2,91,91]',
-      attrs: {},
-      inputs: [t([2, 2, 91, 91]), t([1, 2, 1, 1])],
-    },
-  ];
 
   describe(op, () => {
-    it.each(cases)('$name', (c) => checkOpSampled(op, c, reference));
+    float64Suite(table);
 
     it('infers the broadcast shape', () =>
       expect(

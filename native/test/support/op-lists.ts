@@ -29,8 +29,10 @@ export interface OpLists {
   cudaDef: string[];
   /** Ops with a `src/cuda/<op>.cu` file (file stems that are op names). */
   cudaFiles: string[];
-  /** The ops of the CUDA-vs-CPU case tables (`test/cuda/cases/index.ts`'s `tables`); every op has one. */
-  cudaCases: string[];
+  /** The ops of the case tables (`test/cases/index.ts`'s `tables`); every op has one. */
+  caseTables: string[];
+  /** The ops whose case table has at least one case for the CUDA-vs-CPU check. */
+  cudaCaseTables: string[];
   /** Ops with a case-table test `test/<op>.test.ts`. */
   opTests: string[];
 }
@@ -76,13 +78,15 @@ export function opListProblems(l: OpLists): string[] {
     if (method !== camelName(op)) p.push(`GraphBuilder.${method} emits '${op}': name it ${camelName(op)}`);
   for (const op of missing(l.cudaDef, l.opsDef)) p.push(`'${op}' is in ops_cuda.def but not in ops.def`);
   differ(p, l.cudaDef, 'ops_cuda.def', l.cudaFiles, 'src/cuda/<op>.cu');
-  // Every op has a CUDA-vs-CPU case table, with or without a kernel: backward_reads.test.ts
-  // runs the CPU backward on its cases too.
-  for (const op of missing(l.opsDef, l.cudaCases))
-    p.push(`'${op}' has no case table test/cuda/cases/${op}.ts`);
-  for (const op of missing(l.cudaCases, l.opsDef))
-    p.push(`'${op}' has a table in test/cuda/cases but is not in ops.def`);
-  for (const op of missing(l.opsDef, l.opTests)) p.push(`'${op}' has no case table test/${op}.test.ts`);
+  // Every op has a case table, with or without a CUDA kernel: the float64 check and
+  // backward_reads.test.ts run its cases on the CPU.
+  for (const op of missing(l.opsDef, l.caseTables)) p.push(`'${op}' has no case table test/cases/${op}.ts`);
+  for (const op of missing(l.caseTables, l.opsDef))
+    p.push(`'${op}' has a table in test/cases but is not in ops.def`);
+  // A CUDA kernel is compared with its CPU twin on its table's CUDA cases.
+  for (const op of missing(l.cudaDef, l.cudaCaseTables))
+    p.push(`'${op}' is in ops_cuda.def but test/cases/${op}.ts has no case for the CUDA check`);
+  for (const op of missing(l.opsDef, l.opTests)) p.push(`'${op}' has no test file test/${op}.test.ts`);
   return p;
 }
 
@@ -155,8 +159,13 @@ export function builderMethods(builderTs: string): Record<string, string> {
   return out;
 }
 
+/** The ops with a CUDA kernel: `src/cuda/ops_cuda.def`'s `DEEPSC_CUDA_OP` entries. */
+export function cudaDefOps(): string[] {
+  return macroNames(readFileSync(join(nativeDir, 'src/cuda/ops_cuda.def'), 'utf8'), 'DEEPSC_CUDA_OP');
+}
+
 /** Gathers every list from the repository and the loaded engine. */
-export function readOpLists(cudaCases: readonly string[]): OpLists {
+export function readOpLists(tables: readonly { op: string; cudaCases: number }[]): OpLists {
   const read = (p: string) => readFileSync(join(nativeDir, p), 'utf8');
   const opsDef = macroNames(read('include/deepsc/ops.def'), 'DEEPSC_OP');
   const engine = loadBinding().info().ops;
@@ -171,9 +180,10 @@ export function readOpLists(cudaCases: readonly string[]): OpLists {
     engineAttrs: Object.fromEntries(engine.map((op) => [op, engineAttributeKeys(op)])),
     tsAttrs: typedAttributeKeys(join(nativeDir, 'lib', 'ops.ts')),
     builder: builderMethods(builderFile),
-    cudaDef: macroNames(read('src/cuda/ops_cuda.def'), 'DEEPSC_CUDA_OP'),
+    cudaDef: cudaDefOps(),
     cudaFiles: stems('src/cuda', '.cu').filter((s) => known.has(s)),
-    cudaCases: [...cudaCases],
+    caseTables: tables.map((t) => t.op),
+    cudaCaseTables: tables.filter((t) => t.cudaCases > 0).map((t) => t.op),
     opTests: stems('test', '.test.ts').filter((s) => known.has(s)),
   };
 }
