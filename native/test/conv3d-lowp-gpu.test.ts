@@ -2,7 +2,7 @@
  * conv3d's TF32 / bf16 tensor-core kernels on a GPU (test/cuda_emu/gpu/conv3d_lowp_gpu.cu,
  * `check` mode): the device roundings bit for bit against deepsc/precision.h's host path, and
  * each pass, precision, tiling and split count of a table of convolutions within the
- * precision's bound of float64, within a few ulps per mma step of the host emulation, every
+ * precision's bound of float64, within the tensor cores' per-step error of the host emulation, every
  * output written, bitwise the same on a second run. Needs nvcc and an NVIDIA GPU (sm_80 or
  * newer); SKIPPED without them, unless DEEPSC_REQUIRE_CUDA=1 (benchmarks/gpu/run.sh), which
  * makes a missing GPU or nvcc a failure. Not yet run on a GPU.

@@ -230,13 +230,19 @@ int64_t reduction(const Dims& D) {
   return P == kFwd ? D.Cg * D.kvol : P == kBwdData ? D.Kg * D.kvol : D.N * D.out_sp;
 }
 
+/// The error one mma step may add on a GPU, relative to S: the tensor cores align the step's
+/// nine addends (eight exact products and the accumulator) to the largest and truncate, up to
+/// an fp32 ulp (2^-23 of a magnitude <= S) each, nine in all: 9 2^-23 < 2^-19.
+constexpr double kTensorCoreStepError = 0x1p-19;
+
 /// The error bound of one output of pass P in precision pr, relative to its |product| sum S:
 /// |got - exact| <= rel S. The two roundings of a product's operands give (1 + u)^2 - 1; each
-/// of the ceil(R / 8) mma steps rounds its sum once in fp32 (2^-24 of a partial sum, at most
-/// S), and the split sum and the bias add one rounding each.
-inline double error_bound(Precision pr, int64_t R) {
+/// of the ceil(R / 8) mma steps adds at most `per_step` S (the emulation: one fp32 rounding,
+/// 2^-24 of a partial sum <= S; a GPU: kTensorCoreStepError), and the split sum and the bias
+/// one rounding each (counted as two more steps).
+inline double error_bound(Precision pr, int64_t R, double per_step = 0x1p-24) {
   const double u = operand_roundoff(pr);
-  return (1 + u) * (1 + u) - 1 + static_cast<double>((R + 7) / 8 + 2) * 0x1p-24;
+  return (1 + u) * (1 + u) - 1 + static_cast<double>((R + 7) / 8 + 2) * per_step;
 }
 
 }  // namespace deepsc::cuda::conv3d::emu
