@@ -174,7 +174,7 @@ export async function writePrediction(
     const files: Record<string, string> = {};
     const put = async (name: string, v: Volume | undefined) => {
       if (!v) return;
-      if (!MAP_FILE.test(name) || name === 'prediction.json')
+      if (!MAP_FILE.test(name))
         throw new RangeError(`prediction: a map named ${JSON.stringify(name)} cannot be a file name`);
       await writeNifti(join(tmp, name), v);
       files[name.replace(/\.nii\.gz$/, '')] = name;
