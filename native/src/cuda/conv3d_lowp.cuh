@@ -36,6 +36,11 @@ using fast::BK;
 template <class Tc, Precision Pr>
 struct Tiling : Tc {
   static constexpr Precision kPrecision = Pr;
+  /// Shared rows padded so that a warp's fragment reads are conflict-free: a lane reads row
+  /// k(t) of the reduction-major tiles at column group + const, with k = t + 4 r (TF32) or
+  /// 2 t + i (bf16); a row stride of 8 (TF32) or 4 (bf16) banks mod 32 puts the four t at
+  /// banks 0, 8, 16, 24 (+ group). Every block tile is 32, 64 or 128 wide, 0 banks mod 32.
+  static constexpr int Pad = Pr == Precision::bf16 ? 4 : Tc::Pad;
   static_assert(Tc::kTc, "a tensor-core tiling");
   static_assert(Pr == Precision::tf32 || Pr == Precision::bf16, "TF32 or bf16 operands");
   static_assert(BK == 8, "one m16n8k8 MMA deep per reduction step");
