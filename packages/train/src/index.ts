@@ -47,6 +47,7 @@ export * from './progress.js';
 export * from './resample-to-reference.js';
 export * from './resume-check.js';
 export * from './run-folder.js';
+export * from './run-info.js';
 export * from './run-lock.js';
 export * from './run-write-error.js';
 export * from './schedule.js';

@@ -1,12 +1,20 @@
 /**
- * What a resume checks: the checkpoint holds this configuration's model (its name, and the same
+ * What a resume checks and loads: the checkpoint holds this configuration's model (its name, and the same
  * model configuration, before any weight is loaded: weights of another network would fail
  * tensor by tensor), and, once loaded, that its position means the same steps (seed, split,
  * accumulate, steps per epoch) on the same scans (the manifest, unless forced). Another device,
  * another number of processes or another version of the model's package are said, not refused.
  * @module
  */
-import { CheckpointError, type CheckpointState, checkpointModel, readCheckpointState } from './checkpoint.js';
+import type { CompiledModel } from '@deepsc/core';
+import {
+  CheckpointError,
+  type CheckpointState,
+  checkpointModel,
+  loadCheckpoint,
+  readCheckpointState,
+  type TrainingProgress,
+} from './checkpoint.js';
 import { ConfigError } from './config/config-error.js';
 import type { TrainConfig } from './config/schema.js';
 import { resolveModelSections, type TrainingModel } from './config/training-model.js';
@@ -133,4 +141,31 @@ export function checkResumeState(resume: string, state: CheckpointState, ctx: Re
     notice(
       `resuming a checkpoint trained by ${trainedBy} process${trainedBy > 1 ? 'es' : ''} with ${worldSize}: the same steps on the same scans, but the gradients are summed in another order, so the run continues within float rounding of the uninterrupted one, not bit for bit`,
     );
+}
+
+/**
+ * Resumes from a checkpoint: checks its model ({@link checkResumeModel}) before any weight is
+ * loaded, loads the weights and the optimizer state into `model`, checks the loaded state
+ * ({@link checkResumeState}) and returns where training stands.
+ * @throws CheckpointError as those checks and `loadCheckpoint` say.
+ */
+export async function resumeTraining(
+  resume: string,
+  compiled: CompiledModel,
+  config: Pick<TrainConfig, 'model'>,
+  model: TrainingModel,
+  ctx: ResumeContext,
+): Promise<TrainingProgress> {
+  // the model first, from state.json: weights of another network would fail tensor by tensor
+  await checkResumeModel(resume, config, model, ctx.notice);
+  const state = await loadCheckpoint(resume, compiled, { optimizer: 'restore' });
+  checkResumeState(resume, state, ctx);
+  return {
+    epoch: state.epoch,
+    stepInEpoch: state.stepInEpoch,
+    step: state.step,
+    best: state.best,
+    sinceBest: state.sinceBest,
+    ...(state.partial ? { partial: state.partial } : {}),
+  };
 }

@@ -36,12 +36,10 @@ import {
   readManifest,
   ScanLoader,
   stratifiedSplit,
-  writeFileAtomic,
 } from '@deepsc/io';
 import { augmentScan } from './augment-scan.js';
 import {
   type CheckpointReason,
-  loadCheckpoint,
   type SavePoint,
   saveCheckpoint,
   type TrainingProgress,
@@ -62,8 +60,9 @@ import { trainingMemoryPlan } from './memory-plan.js';
 import { MetricsLog } from './metrics-log.js';
 import { loadPlugins } from './plugins.js';
 import { Progress, type ProgressOptions } from './progress.js';
-import { checkResumeModel, checkResumeState } from './resume-check.js';
+import { resumeTraining } from './resume-check.js';
 import { checkRunFolderPath, prepareRunFolder } from './run-folder.js';
+import { writeRunInfo } from './run-info.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { RunWriteError } from './run-write-error.js';
 import { checkTrainingDevice } from './training-device.js';
@@ -291,26 +290,14 @@ async function trainLocked(
   const loaders: ScanLoader[] = [];
   try {
     let progress: TrainingProgress = { epoch: 0, stepInEpoch: 0, step: 0, best: null, sinceBest: 0 };
-    const resume = resumeFrom;
-    if (resume) {
-      // the model first, from state.json: weights of another network would fail tensor by tensor
-      await checkResumeModel(resume, config, model, notice);
-      const state = await loadCheckpoint(resume, net.model, { optimizer: 'restore' });
-      checkResumeState(resume, state, {
+    if (resumeFrom) {
+      progress = await resumeTraining(resumeFrom, net.model, config, model, {
         config,
         manifestSha256,
         worldSize,
         force: options.force === true,
         notice,
       });
-      progress = {
-        epoch: state.epoch,
-        stepInEpoch: state.stepInEpoch,
-        step: state.step,
-        best: state.best,
-        sinceBest: state.sinceBest,
-        ...(state.partial ? { partial: state.partial } : {}),
-      };
       if (lead) await log.truncateAfter(progress.step);
     } else if (lead) {
       await rm(log.path, { force: true });
@@ -320,28 +307,7 @@ async function trainLocked(
       await group.broadcastModel(net.model);
       group.attachGradients(net.model);
     }
-    if (lead)
-      await writeRunFile(
-        join(out, 'run.json'),
-        `${JSON.stringify(
-          {
-            name: config.name,
-            model: { name: spec.name, version: spec.version },
-            classes: (model.tasks.classes ?? []).map((c) => c.name),
-            createdAt: new Date().toISOString(),
-            config,
-            manifestSha256,
-            notes: `${spec.name} ${spec.version} (${spec.description}), trained by @deepsc/train`,
-          },
-          null,
-          1,
-        )}\n`,
-      );
-    if (lead)
-      await writeRunFile(
-        join(out, 'split.json'),
-        `${JSON.stringify({ train: split.train.map((e) => e.id), val: split.val.map((e) => e.id), test: split.test.map((e) => e.id) }, null, 1)}\n`,
-      );
+    if (lead) await writeRunInfo(config, model, split, manifestSha256);
 
     const prep = preprocessOptions(config, model);
     const cacheDir = config.data.cacheDir ?? join(out, 'cache');
@@ -554,14 +520,5 @@ async function* beating<T>(items: AsyncIterable<T>, beat: () => void): AsyncGene
   for await (const item of items) {
     yield item;
     beat();
-  }
-}
-
-/** Writes a file of the run folder atomically. @throws RunWriteError naming it when the system refuses. */
-async function writeRunFile(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (err) {
-    throw new RunWriteError(path, err);
   }
 }
