@@ -27,10 +27,16 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { version as coreVersion, type ModelInstance } from '@deepsc/core';
+import {
+  version as coreVersion,
+  type ModelInstance,
+  type ModelStepOptions,
+  type ModelStepResult,
+} from '@deepsc/core';
 import {
   type ManifestEntry,
   makeDirectory,
+  type PreparedScan,
   type PreprocessOptions,
   Rng,
   readManifest,
@@ -384,41 +390,34 @@ async function trainLocked(
       for await (const scan of trainLoader.iterate(mine.map((x) => x.scan))) {
         if (j === 0) rates.stepStarted(e, progress.stepInEpoch);
         const m = (mine[q++] as (typeof mine)[number]).m; // global index: the random stream's
-        const rng = new Rng(`${config.seed}/step/${e}/${m}`);
-        const batch = spec.makeBatch(
+        // k = 1 keeps the plain step (no accumulation buffers); else every micro-batch
+        // accumulates and the last one steps with their mean.
+        const last = j === kLocal - 1;
+        const r = await microBatchStep(
+          model,
           net,
-          augmentScan(scan, config.data.augment, rng),
+          scan,
+          new Rng(`${config.seed}/step/${e}/${m}`),
           config.data,
-          rng.fork('patch'),
+          kLocal === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
         );
-        try {
-          // k = 1 keeps the plain step (no accumulation buffers); else every micro-batch
-          // accumulates and the last one steps with their mean.
-          const last = j === kLocal - 1;
-          const r = await spec.trainingStep(
-            net,
-            batch.batch,
-            kLocal === 1 ? {} : { gradients: 'accumulate', step: last, syncGradients: last },
+        const inFlight = { epoch: e, stepInEpoch: progress.stepInEpoch + 1, step: progress.step + 1 };
+        const where = `scan ${scan.id}${group ? `, rank ${rank}` : ''}`;
+        if (!Number.isFinite(r.loss))
+          throw new DivergedError(
+            inFlight,
+            'loss',
+            [],
+            `it was ${r.loss}${k > 1 ? ` at micro-batch ${(m % k) + 1}/${k}` : ''} (${where})`,
           );
-          const inFlight = { epoch: e, stepInEpoch: progress.stepInEpoch + 1, step: progress.step + 1 };
-          if (!Number.isFinite(r.loss))
-            throw new DivergedError(
-              inFlight,
-              'loss',
-              [],
-              `it was ${r.loss}${k > 1 ? ` at micro-batch ${(m % k) + 1}/${k}` : ''} (scan ${scan.id}${group ? `, rank ${rank}` : ''})`,
-            );
-          if (r.report && !Number.isFinite(r.report.gradNorm))
-            throw new DivergedError(
-              inFlight,
-              'gradients',
-              [],
-              `their global norm was ${r.report.gradNorm} (scan ${scan.id})`,
-            );
-          metrics.microBatch({ loss: r.loss, ...r.terms }, k, r.report?.gradNorm);
-        } finally {
-          for (const t of batch.tensors) t.dispose();
-        }
+        if (r.report && !Number.isFinite(r.report.gradNorm))
+          throw new DivergedError(
+            inFlight,
+            'gradients',
+            [],
+            `their global norm was ${r.report.gradNorm} (scan ${scan.id})`,
+          );
+        metrics.microBatch({ loss: r.loss, ...r.terms }, k, r.report?.gradNorm);
         beat();
         if (++j < kLocal) continue;
         j = 0;
@@ -512,6 +511,26 @@ async function trainLocked(
     throw lost ?? err;
   } finally {
     for (const l of loaders) await l.close();
+  }
+}
+
+/**
+ * One micro-batch: the scan augmented from the step's random stream (`augment` fork), the
+ * model's batch from it (`patch` fork), the model's training step; the batch's tensors freed.
+ */
+async function microBatchStep(
+  model: TrainingModel,
+  net: ModelInstance,
+  scan: PreparedScan,
+  rng: Rng,
+  data: TrainConfig['data'],
+  options: ModelStepOptions,
+): Promise<ModelStepResult> {
+  const batch = model.spec.makeBatch(net, augmentScan(scan, data.augment, rng), data, rng.fork('patch'));
+  try {
+    return await model.spec.trainingStep(net, batch.batch, options);
+  } finally {
+    for (const t of batch.tensors) t.dispose();
   }
 }
 
