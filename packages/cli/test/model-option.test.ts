@@ -110,6 +110,7 @@ describe('a model without a classifier', () => {
     );
     const t = await run('train', '--config', config, '--model', 'unet3d', '--progress', 'off', '--json');
     expect(t.code, t.err).toBe(0);
+    expect(JSON.parse(t.out)).toMatchObject({ status: 'completed', model: { name: 'unet3d' }, steps: 2 });
     const runJson = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
     expect(runJson.model.name).toBe('unet3d');
     expect(runJson.classes).toEqual([]);

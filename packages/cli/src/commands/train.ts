@@ -188,6 +188,7 @@ async function runTrain(opts: TrainOptions, extra: TrainerOptions): Promise<void
   if ((extra.distributed?.rank ?? 0) !== 0) return;
   const summary = {
     status: r.status,
+    model: { name: r.model.spec.name, version: r.model.spec.version },
     epochs: r.epochs,
     steps: r.steps,
     out: r.out,
