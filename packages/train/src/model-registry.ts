@@ -22,9 +22,6 @@ export const KNOWN_MODELS: Readonly<Record<string, string>> = {
   unet3d: '@deepsc/unet3d',
 };
 
-/** The model a configuration without `model.name` trains (every configuration before models had names). */
-export const DEFAULT_MODEL = 'deepsc-covid';
-
 /** Options of {@link resolveModel}. */
 export interface ResolveModelOptions {
   /** Where the name came from, for messages (a config file, `--model`, a checkpoint); default `config`. */
