@@ -60,13 +60,23 @@ describe('checkResumeState', () => {
   it.each([
     [
       'another seed',
-      state((c) => void (c.seed = 4)),
+      state((c) => {
+        c.seed = 4;
+      }),
       /seed or data\.split differ from the checkpoint's \(seed 4/,
     ],
-    ['another split', state((c) => void (c.data.split.seed = 9)), /seed or data\.split differ/],
+    [
+      'another split',
+      state((c) => {
+        c.data.split.seed = 9;
+      }),
+      /seed or data\.split differ/,
+    ],
     [
       'another accumulate',
-      state((c) => void (c.training.accumulate = 1)),
+      state((c) => {
+        c.training.accumulate = 1;
+      }),
       /training\.accumulate or training\.stepsPerEpoch differ from the checkpoint's \(accumulate 1, stepsPerEpoch 5\)/,
     ],
     [
