@@ -4,6 +4,13 @@
 // into the arena on the calling thread before anything is queued; requested outputs are
 // copied out into new native tensors when the run completes. One run at a time per model
 // (and per group of models sharing parameters): a second one is rejected.
+//
+// This file converts; it validates once. The graph description's structure (items, ids, kinds)
+// comes from the typed TS builder (packages/core) and is not re-checked field by field here:
+// the graph itself (graph/graph.cpp) refuses unknown value ids, duplicate names and bad losses,
+// and each op's parse/infer its attributes and shapes. What a user's own values can get wrong
+// (option names, input names, shapes and values, optimizer settings, states) is checked here,
+// with the error naming the value and what was expected.
 #include "binding/graph.h"
 
 #include <cmath>
@@ -23,12 +30,6 @@ namespace {
 using graph::Executor;
 using graph::ValueKind;
 
-std::string str_of(const Napi::Object& o, const char* key, const std::string& where) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsString()) fail(ErrorKind::Type, "compile", where + "." + key + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
 double num_of(const Napi::Object& o, const char* key, double dflt, const std::string& where) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return dflt;
@@ -36,31 +37,60 @@ double num_of(const Napi::Object& o, const char* key, double dflt, const std::st
   return v.As<Napi::Number>().DoubleValue();
 }
 
-std::vector<std::string> strings_of(const Napi::Value& v, const std::string& where) {
-  std::vector<std::string> out;
-  if (v.IsUndefined() || v.IsNull()) return out;
-  if (!v.IsArray()) fail(ErrorKind::Type, "compile", where + " must be an array of strings");
-  Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); ++i) {
-    if (!a.Get(i).IsString()) fail(ErrorKind::Type, "compile", where + "[" + std::to_string(i) + "] must be a string");
-    out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+/// `v` as a boolean; `dflt` when it is not one (an optional flag of a typed call).
+bool flag(const Napi::Value& v, bool dflt) { return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : dflt; }
+
+/// `v`, the string option `key`, as one of `allowed` (`dflt` when undefined; required when
+/// `dflt` is null): a TypeError for a non-string, a RangeError naming the value and the allowed ones.
+std::string choice(const Napi::Value& v, const char* key, const char* dflt, std::initializer_list<const char*> allowed,
+                   const char* where) {
+  if (v.IsUndefined() && dflt) return dflt;
+  std::string list;
+  size_t i = 0;
+  for (const char* a : allowed) {
+    list += std::string(i == 0 ? "'" : i + 1 == allowed.size() ? " or '" : ", '") + a + "'";
+    ++i;
   }
+  if (!v.IsUndefined() && !v.IsString()) fail(ErrorKind::Type, where, std::string(key) + " must be a string (" + list + ")");
+  const std::string got = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (const char* a : allowed)
+    if (got == a) return got;
+  fail(ErrorKind::Range, where, std::string(key) + " is '" + got + "', expected " + list);
+}
+
+std::string choice(const Napi::Object& o, const char* key, const char* dflt, std::initializer_list<const char*> allowed,
+                   const char* where) {
+  return choice(o.Get(key), key, dflt, allowed, where);
+}
+
+std::vector<std::string> strings_of(const Napi::Value& v) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) return out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
   return out;
 }
 
-int value_id(const Napi::Value& v, const std::string& where) {
-  if (!v.IsNumber()) fail(ErrorKind::Type, "compile", where + " must be a value id (a number)");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != std::floor(d) || d < 0 || d > 2e9) fail(ErrorKind::Range, "compile", where + " is not a valid value id");
-  return static_cast<int>(d);
+/// A value id of the builder's numbering (the graph refuses ids that do not exist).
+int value_id(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
+
+/// `v` as a tensor of exactly `want`'s shape, or a TypeError naming `label` and both shapes.
+TensorView shaped(const Napi::Value& v, const char* what, const std::string& label, const Shape& want) {
+  bool present = false;
+  TensorView t = to_view(v, what, label, &present);
+  if (!present || t.shape != want)
+    fail(ErrorKind::Type, what, label + " must have shape " + want.str() + (present ? ", got " + t.shape.str() : ""));
+  return t;
 }
 
-ValueKind leaf_kind(const std::string& k, const std::string& where) {
-  if (k == "input") return ValueKind::input;
-  if (k == "parameter") return ValueKind::parameter;
-  if (k == "constant") return ValueKind::constant;
-  if (k == "state") return ValueKind::state;
-  fail(ErrorKind::Range, "compile", where + ".kind is '" + k + "', expected 'input', 'parameter', 'constant', 'state' or 'node'");
+/// The names of the graph's values of the kinds `keep` accepts, comma-separated (at most `max`).
+template <class Keep>
+std::string names_of(const graph::Graph& g, Keep&& keep, int max = 1 << 30) {
+  std::string list;
+  int n = 0;
+  for (const auto& val : g.values())
+    if (keep(val.kind) && n++ < max) list += (list.empty() ? "" : ", ") + val.name;
+  return list;
 }
 
 /// A new native tensor of `shape` whose data `fill(host_dst)` writes: the executor's host
@@ -92,11 +122,8 @@ graph::OptimizerConfig parse_optimizer(const Napi::Value& v, const Executor& ex)
   if (!v.IsObject()) fail(ErrorKind::Type, "optimizer", "config must be an object");
   Napi::Object o = v.As<Napi::Object>();
   graph::OptimizerConfig cfg;
-  const std::string kind = o.Get("kind").IsString() ? o.Get("kind").As<Napi::String>().Utf8Value() : "";
-  if (kind == "sgd") cfg.kind = graph::OptimizerKind::sgd;
-  else if (kind == "adam") cfg.kind = graph::OptimizerKind::adam;
-  else if (kind == "adamw") cfg.kind = graph::OptimizerKind::adamw;
-  else fail(ErrorKind::Range, "optimizer", "kind is '" + kind + "', expected 'sgd', 'adam' or 'adamw'");
+  const std::string kind = choice(o, "kind", nullptr, {"sgd", "adam", "adamw"}, "optimizer");
+  cfg.kind = kind == "sgd" ? graph::OptimizerKind::sgd : kind == "adam" ? graph::OptimizerKind::adam : graph::OptimizerKind::adamw;
   cfg.clip_grad_norm = num_of(o, "clipGradNorm", 0, "optimizer");
   if (!o.Get("groups").IsArray()) fail(ErrorKind::Type, "optimizer", "groups must be an array");
   Napi::Array groups = o.Get("groups").As<Napi::Array>();
@@ -106,7 +133,7 @@ graph::OptimizerConfig parse_optimizer(const Napi::Value& v, const Executor& ex)
     if (!groups.Get(i).IsObject()) fail(ErrorKind::Type, "optimizer", where + " must be an object");
     Napi::Object go = groups.Get(i).As<Napi::Object>();
     graph::ParamGroup pg;
-    for (const auto& name : strings_of(go.Get("params"), where + ".params")) {
+    for (const auto& name : strings_of(go.Get("params"))) {
       const int id = g.find_leaf(name);
       if (id < 0 || g.values()[static_cast<size_t>(id)].kind != ValueKind::parameter)
         fail(ErrorKind::Type, "optimizer", where + " names '" + name + "', which is not a parameter of the graph");
@@ -116,8 +143,7 @@ graph::OptimizerConfig parse_optimizer(const Napi::Value& v, const Executor& ex)
     pg.weight_decay = num_of(go, "weightDecay", cfg.kind == graph::OptimizerKind::adamw ? 1e-2 : 0.0, where);
     pg.momentum = num_of(go, "momentum", 0, where);
     pg.dampening = num_of(go, "dampening", 0, where);
-    Napi::Value nest = go.Get("nesterov");
-    pg.nesterov = nest.IsBoolean() && nest.As<Napi::Boolean>().Value();
+    pg.nesterov = flag(go.Get("nesterov"), false);
     Napi::Value betas = go.Get("betas");
     if (betas.IsArray()) {
       Napi::Array b = betas.As<Napi::Array>();
@@ -257,6 +283,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       fail(ErrorKind::Runtime, what, "the model is busy running; await the pending call first");
   }
 
+  /// The live executor, not running: what synchronous calls need.
+  Executor& idle(const char* what) {
+    Executor& ex = live(what);
+    check_idle(ex, what);
+    return ex;
+  }
+
   void compile(const Napi::CallbackInfo& info) {
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsObject())
       fail(ErrorKind::Type, "compile", "expected (graph, options[, shareWith])");
@@ -265,103 +298,84 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     graph::Graph g;
     std::map<std::string, const float*> init;
     std::vector<Napi::Reference<Napi::Value>> keep;  // init data stays reachable during compile
-    if (!desc.Get("items").IsArray()) fail(ErrorKind::Type, "compile", "graph.items must be an array");
     Napi::Array items = desc.Get("items").As<Napi::Array>();
     for (uint32_t i = 0; i < items.Length(); ++i) {
-      const std::string where = "graph.items[" + std::to_string(i) + "]";
-      if (!items.Get(i).IsObject()) fail(ErrorKind::Type, "compile", where + " must be an object");
       Napi::Object it = items.Get(i).As<Napi::Object>();
-      const std::string kind = str_of(it, "kind", where);
+      const std::string kind =
+          choice(it, "kind", nullptr, {"input", "parameter", "constant", "state", "node"}, "compile");
       const std::string name = it.Get("name").IsString() ? it.Get("name").As<Napi::String>().Utf8Value() : "";
       if (kind == "node") {
-        const std::string op = str_of(it, "op", where);
+        const std::string op = it.Get("op").As<Napi::String>().Utf8Value();
         OpInstance inst;
         try {
           inst = make_op(op, to_attrs(it.Get("attrs"), op));
         } catch (const Error& e) {
           throw Error(e.kind(), "node '" + name + "': " + e.what());
         }
-        if (!it.Get("inputs").IsArray()) fail(ErrorKind::Type, "compile", where + ".inputs must be an array");
         Napi::Array in = it.Get("inputs").As<Napi::Array>();
         std::vector<int> ids;
-        for (uint32_t k = 0; k < in.Length(); ++k) {
-          Napi::Value x = in.Get(k);
-          ids.push_back(x.IsNull() || x.IsUndefined() ? -1 : value_id(x, where + ".inputs[" + std::to_string(k) + "]"));
-        }
+        for (uint32_t k = 0; k < in.Length(); ++k) ids.push_back(in.Get(k).IsNumber() ? value_id(in.Get(k)) : -1);
         auto outs = g.add_node(std::move(inst), name, ids);
-        Napi::Value expect = it.Get("outputs");
-        if (expect.IsArray()) {
+        // The builder numbers values as the graph does; a mismatch is a bug between the two.
+        if (Napi::Value expect = it.Get("outputs"); expect.IsArray()) {
           Napi::Array e = expect.As<Napi::Array>();
           bool same = e.Length() == outs.size();
-          for (uint32_t k = 0; same && k < e.Length(); ++k) same = value_id(e.Get(k), where + ".outputs") == outs[k];
-          if (!same) fail(ErrorKind::Type, "compile", where + ": output value ids do not match the graph's numbering");
+          for (uint32_t k = 0; same && k < e.Length(); ++k) same = value_id(e.Get(k)) == outs[k];
+          if (!same)
+            fail(ErrorKind::Type, "compile",
+                 "graph.items[" + std::to_string(i) + "]: output value ids do not match the graph's numbering");
         }
-      } else {
-        const ValueKind vk = leaf_kind(kind, where);
-        const Shape shape = to_shape(it.Get("shape"), "compile", where);
-        const bool trainable = vk == ValueKind::parameter && !(it.Get("trainable").IsBoolean() && !it.Get("trainable").As<Napi::Boolean>().Value());
-        g.add_leaf(name, vk, shape, trainable);
-        if (vk != ValueKind::input) {
-          Napi::Value data = it.Get("data");
-          if (!data.IsUndefined() && !data.IsNull()) {
-            if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-              fail(ErrorKind::Type, "compile", kind + " '" + name + "' data must be a Float32Array");
-            Napi::Float32Array f = data.As<Napi::Float32Array>();
-            if (static_cast<int64_t>(f.ElementLength()) != shape.size())
-              fail(ErrorKind::Type, "compile",
-                   kind + " '" + name + "' has " + std::to_string(f.ElementLength()) + " values but shape " + shape.str() +
-                       " needs " + std::to_string(shape.size()));
-            init[name] = f.Data();
-            keep.push_back(Napi::Persistent(data));
-          }
-        }
+        continue;
       }
+      const ValueKind vk = kind == "input"       ? ValueKind::input
+                           : kind == "parameter" ? ValueKind::parameter
+                           : kind == "constant"  ? ValueKind::constant
+                                                 : ValueKind::state;
+      const Shape shape = to_shape(it.Get("shape"), "compile", kind + " '" + name + "'");
+      g.add_leaf(name, vk, shape, vk == ValueKind::parameter && flag(it.Get("trainable"), true));
+      Napi::Value data = it.Get("data");
+      if (vk == ValueKind::input || data.IsUndefined() || data.IsNull()) continue;
+      if (!data.IsTypedArray() || data.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        fail(ErrorKind::Type, "compile", kind + " '" + name + "' data must be a Float32Array");
+      Napi::Float32Array f = data.As<Napi::Float32Array>();
+      if (static_cast<int64_t>(f.ElementLength()) != shape.size())
+        fail(ErrorKind::Type, "compile",
+             kind + " '" + name + "' has " + std::to_string(f.ElementLength()) + " values but shape " + shape.str() +
+                 " needs " + std::to_string(shape.size()));
+      init[name] = f.Data();
+      keep.push_back(Napi::Persistent(data));
     }
     if (desc.Get("outputs").IsArray()) {
       Napi::Array outs = desc.Get("outputs").As<Napi::Array>();
       for (uint32_t i = 0; i < outs.Length(); ++i) {
         Napi::Object o = outs.Get(i).As<Napi::Object>();
-        g.add_output(str_of(o, "name", "graph.outputs[" + std::to_string(i) + "]"), value_id(o.Get("value"), "output"));
+        g.add_output(o.Get("name").As<Napi::String>().Utf8Value(), value_id(o.Get("value")));
       }
     }
-    if (desc.Get("loss").IsNumber()) g.set_loss(value_id(desc.Get("loss"), "graph.loss"));
+    if (desc.Get("loss").IsNumber()) g.set_loss(value_id(desc.Get("loss")));
 
     graph::CompileOptions co;
-    const std::string device = opts.Get("device").IsString() ? opts.Get("device").As<Napi::String>().Utf8Value() : "cpu";
-    if (device == "cpu") co.backend = Backend::cpu;
-    else if (device == "cuda") co.backend = Backend::cuda;
-    else fail(ErrorKind::Range, "compile", "device is '" + device + "', expected 'cpu' or 'cuda'");
-    const std::string mode = opts.Get("mode").IsString() ? opts.Get("mode").As<Napi::String>().Utf8Value() : "infer";
-    if (mode != "train" && mode != "infer") fail(ErrorKind::Range, "compile", "mode is '" + mode + "', expected 'train' or 'infer'");
-    co.backward = mode == "train";
-    co.input_grads = strings_of(opts.Get("inputGradients"), "inputGradients");
-    co.seed_outputs = strings_of(opts.Get("seedOutputs"), "seedOutputs");
-    const std::string reuse = opts.Get("reuse").IsString() ? opts.Get("reuse").As<Napi::String>().Utf8Value() : "greedy";
-    if (reuse != "greedy" && reuse != "none") fail(ErrorKind::Range, "compile", "reuse is '" + reuse + "', expected 'greedy' or 'none'");
-    co.reuse = reuse == "none" ? graph::Reuse::none : graph::Reuse::greedy_by_size;
-    co.recompute = strings_of(opts.Get("recompute"), "recompute");
-    const std::string order = opts.Get("backwardOrder").IsString() ? opts.Get("backwardOrder").As<Napi::String>().Utf8Value() : "auto";
+    co.backend = choice(opts, "device", "cpu", {"cpu", "cuda"}, "compile") == "cuda" ? Backend::cuda : Backend::cpu;
+    co.backward = choice(opts, "mode", "infer", {"train", "infer"}, "compile") == "train";
+    co.input_grads = strings_of(opts.Get("inputGradients"));
+    co.seed_outputs = strings_of(opts.Get("seedOutputs"));
+    co.recompute = strings_of(opts.Get("recompute"));
+    co.reuse = choice(opts, "reuse", "greedy", {"greedy", "none"}, "compile") == "none" ? graph::Reuse::none
+                                                                                      : graph::Reuse::greedy_by_size;
+    const std::string order = choice(opts, "backwardOrder", "auto", {"auto", "reverse-creation", "memory"}, "compile");
     if (order == "reverse-creation") co.backward_order = graph::BackwardOrder::reverse_creation;
-    else if (order == "memory") co.backward_order = graph::BackwardOrder::memory;
-    else if (order != "auto")
-      fail(ErrorKind::Range, "compile", "backwardOrder is '" + order + "', expected 'auto', 'reverse-creation' or 'memory'");
+    if (order == "memory") co.backward_order = graph::BackwardOrder::memory;
     for (const char* key : {"inPlace", "declaredReads"}) {
       const Napi::Value f = opts.Get(key);
       if (!f.IsUndefined() && !f.IsBoolean()) fail(ErrorKind::Type, "compile", std::string(key) + " must be a boolean");
-      if (f.IsBoolean()) (std::string(key) == "inPlace" ? co.in_place : co.declared_reads) = f.As<Napi::Boolean>().Value();
     }
-    if (const Napi::Value pv = opts.Get("precision"); !pv.IsUndefined()) {
-      if (!pv.IsString()) fail(ErrorKind::Type, "compile", "precision must be a string ('fp32', 'tf32' or 'bf16')");
-      const std::string name = pv.As<Napi::String>().Utf8Value();
-      if (!parse_precision(name, co.precision))
-        fail(ErrorKind::Range, "compile", "precision is '" + name + "', expected 'fp32', 'tf32' or 'bf16'");
-    }
+    co.in_place = flag(opts.Get("inPlace"), co.in_place);
+    co.declared_reads = flag(opts.Get("declaredReads"), co.declared_reads);
+    parse_precision(choice(opts, "precision", "fp32", {"fp32", "tf32", "bf16"}, "compile"), co.precision);
 
     const Executor* share = nullptr;
-    if (info.Length() > 2 && info[2].IsObject()) {
-      NativeModel* other = Napi::ObjectWrap<NativeModel>::Unwrap(info[2].As<Napi::Object>());
-      share = &other->live("compile");
-    }
+    if (info.Length() > 2 && info[2].IsObject())
+      share = &Napi::ObjectWrap<NativeModel>::Unwrap(info[2].As<Napi::Object>())->live("compile");
     ex_ = std::make_shared<Executor>(std::move(g), co, init, share);
     if (opts.Get("optimizer").IsObject()) ex_->set_optimizer(parse_optimizer(opts.Get("optimizer"), *ex_));
   }
@@ -435,7 +449,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     m.Set("recomputedNodes", rc);
     m.Set("recomputeSavedBytes", static_cast<double>((ex.floats_without_recompute() - plan.floats) * 4));
     m.Set("backwardOrder", p.backward_order == graph::BackwardOrder::memory ? "memory" : "reverse-creation");
-    m.Set("backwardOrderSavedBytes", static_cast<double>((ex.floats_in_reverse_creation_order() - plan.floats) * 4));
+    m.Set("recomputeCheap", p.recompute_cheap);
+    m.Set("referenceArenaBytes", static_cast<double>(ex.floats_of_reference_choice() * 4));
     return m;
   }
 
@@ -467,12 +482,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     for (uint32_t i = 0; i < keys.Length(); ++i) {
       const std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
       const int id = ex.graph().find_leaf(k);
-      if (id < 0 || values[static_cast<size_t>(id)].kind != ValueKind::input) {
-        std::string list;
-        for (const auto& val : values)
-          if (val.kind == ValueKind::input) list += (list.empty() ? "" : ", ") + val.name;
-        fail(ErrorKind::Type, "forward", "'" + k + "' is not an input of the graph (inputs: " + list + ")");
-      }
+      if (id < 0 || values[static_cast<size_t>(id)].kind != ValueKind::input)
+        fail(ErrorKind::Type, "forward",
+             "'" + k + "' is not an input of the graph (inputs: " +
+                 names_of(ex.graph(), [](ValueKind kind) { return kind == ValueKind::input; }) + ")");
     }
     for (size_t id = 0; id < values.size(); ++id) {
       const auto& val = values[id];
@@ -495,31 +508,36 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     for (const auto& [id, t] : views) ex.write_value(id, t.data);
   }
 
-  std::vector<int> requested_outputs(Executor& ex, const Napi::Value& v) {
+  /// The outputs a call asks for (`names`, default every output of the graph) and their ids.
+  struct Requested {
     std::vector<int> ids;
+    std::vector<std::string> names;
+  };
+  Requested requested_outputs(Executor& ex, const Napi::Value& v) {
     const auto& g = ex.graph();
-    if (v.IsUndefined() || v.IsNull()) {
-      for (const auto& [_, id] : g.outputs()) ids.push_back(id);
-      return ids;
+    Requested r;
+    if (!v.IsArray()) {
+      for (const auto& [n, id] : g.outputs()) r.ids.push_back(id), r.names.push_back(n);
+      return r;
     }
-    for (const auto& name : strings_of(v, "outputs")) {
+    for (const auto& name : strings_of(v)) {
       const int id = g.find_output(name);
       if (id < 0) {
         std::string list;
         for (const auto& [n, _] : g.outputs()) list += (list.empty() ? "" : ", ") + n;
         fail(ErrorKind::Type, "forward", "'" + name + "' is not an output of the graph (outputs: " + list + ")");
       }
-      ids.push_back(id);
+      r.ids.push_back(id);
+      r.names.push_back(name);
     }
-    return ids;
+    return r;
   }
 
-  std::vector<std::string> output_names(Executor& ex, const std::vector<int>& ids, const Napi::Value& v) {
-    if (!(v.IsUndefined() || v.IsNull())) return strings_of(v, "outputs");
-    std::vector<std::string> names;
-    for (const auto& [n, _] : ex.graph().outputs()) names.push_back(n);
-    (void)ids;
-    return names;
+  /// The requested outputs of a run as a new { name: tensor } object.
+  static Napi::Object outputs_js(Napi::Env env, const Executor& ex, const Requested& r) {
+    Napi::Object o = Napi::Object::New(env);
+    for (size_t i = 0; i < r.ids.size(); ++i) o.Set(r.names[i], value_out(env, ex, r.ids[i]));
+    return o;
   }
 
   /// Queues `job`; on success resolves with `done()`. The busy flag must be held.
@@ -548,19 +566,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(env, [&]() -> Napi::Value {
       Executor& ex = live("forward");
       auto exp = ex_;
-      std::vector<int> ids;
-      std::vector<std::string> names;
+      Requested want;
       prepare_busy(ex, "forward", [&] {
-        ids = requested_outputs(ex, info[1]);
-        names = output_names(ex, ids, info[1]);
-        load_inputs(ex, info[0], info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value());
+        want = requested_outputs(ex, info[1]);
+        load_inputs(ex, info[0], flag(info[2], false));
       });
       return queue(info, exp, [exp] { exp->forward(); },
-                   [exp, ids, names](Napi::Env e) -> Napi::Value {
-                     Napi::Object r = Napi::Object::New(e);
-                     for (size_t i = 0; i < ids.size(); ++i) r.Set(names[i], value_out(e, *exp, ids[i]));
-                     return r;
-                   });
+                   [exp, want](Napi::Env e) -> Napi::Value { return outputs_js(e, *exp, want); });
     });
   }
 
@@ -576,11 +588,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       if (name.empty()) name = g.values()[static_cast<size_t>(id)].name;
       if (!v.IsObject() || !o.Has(name))
         fail(ErrorKind::Type, "backward", "missing the seed gradient for '" + name + "' (declared in seedOutputs)");
-      bool present = false;
-      TensorView t = to_view(o.Get(name), "backward", "seed '" + name + "'", &present);
-      const Shape& want = g.values()[static_cast<size_t>(id)].shape;
-      if (!present || t.shape != want)
-        fail(ErrorKind::Type, "backward", "seed '" + name + "' must have shape " + want.str() + (present ? ", got " + t.shape.str() : ""));
+      const TensorView t = shaped(o.Get(name), "backward", "seed '" + name + "'", g.values()[static_cast<size_t>(id)].shape);
       out.emplace_back(t.data, t.data + t.numel());
     }
     return out;
@@ -593,8 +601,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
       auto exp = ex_;
       auto seeds = std::make_shared<std::vector<std::vector<float>>>();
       graph::BackwardMode mode;
-      mode.accumulate = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
-      mode.sync_gradients = !(info[2].IsBoolean() && !info[2].As<Napi::Boolean>().Value());
+      mode.accumulate = flag(info[1], false);
+      mode.sync_gradients = flag(info[2], true);
       prepare_busy(ex, "backward", [&] {
         ex.check_can_backward();
         if (mode.accumulate) ex.check_can_accumulate();
@@ -633,8 +641,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     return guarded(env, [&]() -> Napi::Value {
       Executor& ex = live("trainStep");
       auto exp = ex_;
-      std::vector<int> ids;
-      std::vector<std::string> names;
+      Requested want;
       auto report = std::make_shared<graph::StepReport>();
       prepare_busy(ex, "trainStep", [&] {
         if (!ex.has_backward()) fail(ErrorKind::Runtime, "trainStep", "this model was compiled with mode 'infer'");
@@ -646,9 +653,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
                std::to_string(ex.micro_batches()) +
                    " micro-batch(es) are accumulated: finish with forward(), backward with accumulation, step() (or "
                    "call zeroGradients())");
-        ids = requested_outputs(ex, info[1]);
-        names = output_names(ex, ids, info[1]);
-        load_inputs(ex, info[0], info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value());
+        want = requested_outputs(ex, info[1]);
+        load_inputs(ex, info[0], flag(info[2], false));
       });
       return queue(
           info, exp,
@@ -657,11 +663,9 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
             exp->backward({});
             *report = exp->step();
           },
-          [exp, ids, names, report](Napi::Env e) -> Napi::Value {
+          [exp, want, report](Napi::Env e) -> Napi::Value {
             Napi::Object r = Napi::Object::New(e);
-            Napi::Object outs = Napi::Object::New(e);
-            for (size_t i = 0; i < ids.size(); ++i) outs.Set(names[i], value_out(e, *exp, ids[i]));
-            r.Set("outputs", outs);
+            r.Set("outputs", outputs_js(e, *exp, want));
             r.Set("report", report_js(e, *report));
             return r;
           });
@@ -672,42 +676,33 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     if (!v.IsString()) fail(ErrorKind::Type, what, "expected a name");
     const std::string name = v.As<Napi::String>().Utf8Value();
     const int id = ex.graph().find_leaf(name);
-    if (id < 0 || ex.graph().values()[static_cast<size_t>(id)].kind == ValueKind::input) {
-      std::string list;
-      int n = 0;
-      for (const auto& val : ex.graph().values())
-        if (val.kind != ValueKind::node && val.kind != ValueKind::input && n++ < 12) list += (list.empty() ? "" : ", ") + val.name;
-      fail(ErrorKind::Type, what, "'" + name + "' is not a parameter, constant or state of the graph (some: " + list + ")");
-    }
+    if (id < 0 || ex.graph().values()[static_cast<size_t>(id)].kind == ValueKind::input)
+      fail(ErrorKind::Type, what,
+           "'" + name + "' is not a parameter, constant or state of the graph (some: " +
+               names_of(ex.graph(), [](ValueKind k) { return k != ValueKind::node && k != ValueKind::input; }, 12) + ")");
     return id;
   }
 
   Napi::Value gradient(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("gradient");
-      check_idle(ex, "gradient");
+      Executor& ex = idle("gradient");
       if (!info[0].IsString()) fail(ErrorKind::Type, "gradient", "expected a name");
       const std::string name = info[0].As<Napi::String>().Utf8Value();
       const int id = ex.graph().find_leaf(name);
       if (id < 0) fail(ErrorKind::Type, "gradient", "'" + name + "' is not a parameter or input of the graph");
-      const std::string which = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "current";
-      if (which == "accumulated") {
+      if (choice(info[1], "which", "current", {"current", "accumulated"}, "gradient") == "accumulated") {
         if (ex.micro_batches() == 0)
           fail(ErrorKind::Runtime, "gradient",
                "nothing is accumulated: run backward with accumulation first (a step or zeroGradients() clears it)");
-        const Shape& shape = ex.graph().values()[static_cast<size_t>(id)].shape;
-        Napi::Float32Array f = alloc_native_f32(env, shape.size());
-        if (!ex.accumulated_gradient(id, f.Data()))
+        bool has = true;
+        Napi::Object o = tensor_from(env, ex.graph().values()[static_cast<size_t>(id)].shape,
+                                     [&](float* d) { has = ex.accumulated_gradient(id, d); });
+        if (!has)
           fail(ErrorKind::Type, "gradient",
                "'" + name + "' has no accumulated gradient (only trainable parameters the loss reaches are accumulated)");
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("data", f);
-        o.Set("shape", from_shape(env, shape));
         return o;
       }
-      if (which != "current")
-        fail(ErrorKind::Range, "gradient", "which is '" + which + "', expected 'current' or 'accumulated'");
       ex.check_gradients_ready();
       const TensorView g = ex.grad_view(id);
       if (!g.present())
@@ -720,8 +715,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value zero_gradients(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("zeroGradients");
-      check_idle(ex, "zeroGradients");
+      Executor& ex = idle("zeroGradients");
       ex.zero_gradients();
       return env.Undefined();
     });
@@ -730,8 +724,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value read(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("read");
-      check_idle(ex, "read");
+      Executor& ex = idle("read");
       const int id = named_leaf(ex, info[0], "read");
       return value_out(env, ex, id);
     });
@@ -741,8 +734,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value non_finite_leaves(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("nonFiniteLeaves");
-      check_idle(ex, "nonFiniteLeaves");
+      Executor& ex = idle("nonFiniteLeaves");
       const std::vector<int> bad = graph::non_finite_leaves(ex);
       Napi::Array out = Napi::Array::New(env, bad.size());
       for (size_t i = 0; i < bad.size(); ++i)
@@ -754,15 +746,10 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value write(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("write");
-      check_idle(ex, "write");
+      Executor& ex = idle("write");
       const int id = named_leaf(ex, info[0], "write");
       const auto& val = ex.graph().values()[static_cast<size_t>(id)];
-      bool present = false;
-      TensorView t = to_view(info[1], "write", "'" + val.name + "'", &present);
-      if (!present || t.shape != val.shape)
-        fail(ErrorKind::Type, "write", "'" + val.name + "' must have shape " + val.shape.str() + (present ? ", got " + t.shape.str() : ""));
-      ex.write_value(id, t.data);
+      ex.write_value(id, shaped(info[1], "write", "'" + val.name + "'", val.shape).data);
       ex.parameters_changed();
       return env.Undefined();
     });
@@ -771,8 +758,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value set_optimizer(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("setOptimizer");
-      check_idle(ex, "setOptimizer");
+      Executor& ex = idle("setOptimizer");
       ex.set_optimizer(parse_optimizer(info[0], ex));
       return env.Undefined();
     });
@@ -781,8 +767,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value set_learning_rate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("setLearningRate");
-      check_idle(ex, "setLearningRate");
+      Executor& ex = idle("setLearningRate");
       if (!ex.optimizer()) fail(ErrorKind::Runtime, "setLearningRate", "no optimizer is set");
       if (!info[0].IsNumber() || !info[1].IsNumber()) fail(ErrorKind::Type, "setLearningRate", "expected (group, lr)");
       const double gi = info[0].As<Napi::Number>().DoubleValue();
@@ -806,8 +791,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value optimizer_state(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("optimizerState");
-      check_idle(ex, "optimizerState");
+      Executor& ex = idle("optimizerState");
       ex.check_step_boundary("optimizerState");
       graph::Optimizer* opt = ex.optimizer();
       if (!opt) fail(ErrorKind::Runtime, "optimizerState", "no optimizer is set");
@@ -837,8 +821,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value set_optimizer_state(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("setOptimizerState");
-      check_idle(ex, "setOptimizerState");
+      Executor& ex = idle("setOptimizerState");
       ex.check_step_boundary("setOptimizerState");
       graph::Optimizer* opt = ex.optimizer();
       if (!opt) fail(ErrorKind::Runtime, "setOptimizerState", "no optimizer is set: set the same optimizer first");
@@ -869,14 +852,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
           fail(ErrorKind::Range, "setOptimizerState", "'" + val.name + "'.step must be a non-negative integer");
         Pending pd{id, &st, static_cast<int64_t>(step), {}};
         Napi::Object bufs = p.Get("buffers").IsObject() ? p.Get("buffers").As<Napi::Object>() : Napi::Object::New(env);
-        for (const auto& bn : names) {
-          bool present = false;
-          TensorView t = to_view(bufs.Get(bn), "setOptimizerState", "'" + val.name + "'." + bn, &present);
-          if (!present || t.shape != val.shape)
-            fail(ErrorKind::Type, "setOptimizerState",
-                 "'" + val.name + "'." + bn + " must have shape " + val.shape.str() + (present ? ", got " + t.shape.str() : ""));
-          pd.bufs.push_back(t);
-        }
+        for (const auto& bn : names)
+          pd.bufs.push_back(shaped(bufs.Get(bn), "setOptimizerState", "'" + val.name + "'." + bn, val.shape));
         pending.push_back(std::move(pd));
       }
       Napi::Value lr = o.Get("lr");
@@ -905,8 +882,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
   Napi::Value set_gradient_hook(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      Executor& ex = live("setGradientHook");
-      check_idle(ex, "setGradientHook");
+      Executor& ex = idle("setGradientHook");
       if (info[0].IsNull() || info[0].IsUndefined()) {
         ex.set_gradient_hook(nullptr);
         hook_ref_.Reset();
