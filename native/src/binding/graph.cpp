@@ -449,8 +449,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     m.Set("recomputedNodes", rc);
     m.Set("recomputeSavedBytes", static_cast<double>((ex.floats_without_recompute() - plan.floats) * 4));
     m.Set("backwardOrder", p.backward_order == graph::BackwardOrder::memory ? "memory" : "reverse-creation");
-    m.Set("recomputeCheap", p.recompute_cheap);
-    m.Set("referenceArenaBytes", static_cast<double>(ex.floats_of_reference_choice() * 4));
+    m.Set("backwardOrderSavedBytes", static_cast<double>((ex.floats_in_reverse_creation_order() - plan.floats) * 4));
     return m;
   }
 
