@@ -44,6 +44,7 @@ export const RECOMPUTE_UNET = [
 const PLANS: Record<string, MemoryPlanOptions> = {
   conservative: { declaredReads: false, inPlace: false },
   default: {},
+  'no-cheap-recompute': { recomputeCheap: false },
   recompute: { recompute: RECOMPUTE_SEGMENTS },
   'recompute-unet': { recompute: RECOMPUTE_UNET },
 };

@@ -107,6 +107,12 @@ export interface NativeCompileOptions {
    * (gradients are bitwise the same in both). RangeError for another name.
    */
   backwardOrder?: 'auto' | 'reverse-creation' | 'memory';
+  /**
+   * Recompute cheap values in the backward pass instead of keeping them
+   * (src/graph/cheap_recompute.h): `auto` (default) plans with and without and keeps the
+   * smaller arena; true / false force it. TypeError for anything else.
+   */
+  recomputeCheap?: boolean | 'auto';
   optimizer?: NativeOptimizerConfig;
 }
 
@@ -142,8 +148,16 @@ export interface NativeMemoryInfo {
    * creation on a tie); the gradients are bitwise the same in both.
    */
   backwardOrder: 'reverse-creation' | 'memory';
-  /** Arena with the backward in reverse creation order minus this arena (0 when that order was kept). */
-  backwardOrderSavedBytes: number;
+  /**
+   * Whether cheap values the backward reads are recomputed instead of kept (their nodes are
+   * among `recomputedNodes`); planned with and without, the smaller arena kept.
+   */
+  recomputeCheap: boolean;
+  /**
+   * The arena of the reference choice (backward in reverse creation order, no cheap
+   * recomputation), for comparison: `arenaBytes` when that choice was kept.
+   */
+  referenceArenaBytes: number;
 }
 
 /** What a compiled model reports about itself. */

@@ -7,8 +7,9 @@
 //    another order, so the memory order keeps their contributions in reference order (the
 //    three- and four-branch cases fail without that rule: their widest branch, created first,
 //    frees the most and would otherwise run first);
-//  - the choice: `auto` plans both orders and reports the one kept, its arena is the smaller
-//    (reverse creation on a tie), and `backwardOrderSavedBytes` is the difference;
+//  - the choice (cheap recomputation off, so the order alone decides): `auto` plans both orders
+//    and reports the one kept, its arena is the smaller (reverse creation on a tie), and
+//    `referenceArenaBytes` is reverse creation's;
 //  - an unknown order is refused.
 import { describe, expect, it } from 'vitest';
 import { type GraphDesc, loadBinding, type NativeCompileOptions, type RawTensor } from '../lib/index.js';
@@ -152,34 +153,40 @@ describe('backward orders give bitwise the same gradients', () => {
   it.each(cases)('$name', async (c) => {
     const want = await gradients(c, { reuse: 'none', backwardOrder: 'reverse-creation' });
     for (const backwardOrder of ['reverse-creation', 'memory', 'auto'] as const)
-      expect(await gradients(c, { backwardOrder }), backwardOrder).toEqual(want);
+      for (const recomputeCheap of [false, 'auto'] as const)
+        expect(
+          await gradients(c, { backwardOrder, recomputeCheap }),
+          `${backwardOrder}, ${recomputeCheap}`,
+        ).toEqual(want);
   });
 });
 
 describe('auto keeps the order with the smaller arena', () => {
   it.each(cases)('$name', (c) => {
-    const reverse = memory(c, { backwardOrder: 'reverse-creation' });
-    const byMemory = memory(c, { backwardOrder: 'memory' });
-    const auto = memory(c, {});
+    const off = { recomputeCheap: false } as const;
+    const reverse = memory(c, { ...off, backwardOrder: 'reverse-creation' });
+    const byMemory = memory(c, { ...off, backwardOrder: 'memory' });
+    const auto = memory(c, off);
     expect(reverse.backwardOrder).toBe('reverse-creation');
-    expect(reverse.backwardOrderSavedBytes).toBe(0);
+    expect(reverse.referenceArenaBytes).toBe(reverse.arenaBytes);
     expect(byMemory.backwardOrder).toBe('memory');
-    expect(byMemory.backwardOrderSavedBytes).toBe(reverse.arenaBytes - byMemory.arenaBytes);
+    expect(byMemory.referenceArenaBytes).toBe(reverse.arenaBytes);
     expect(auto.arenaBytes).toBe(Math.min(reverse.arenaBytes, byMemory.arenaBytes));
     expect(auto.backwardOrder).toBe(byMemory.arenaBytes < reverse.arenaBytes ? 'memory' : 'reverse-creation');
-    expect(auto.backwardOrderSavedBytes).toBe(reverse.arenaBytes - auto.arenaBytes);
+    expect(auto.referenceArenaBytes).toBe(reverse.arenaBytes);
+    for (const m of [reverse, byMemory, auto]) expect(m.recomputeCheap).toBe(false);
     // No reuse: every order takes the same arena, so reverse creation is kept.
-    expect(memory(c, { reuse: 'none' }).backwardOrder).toBe('reverse-creation');
+    expect(memory(c, { ...off, reuse: 'none' }).backwardOrder).toBe('reverse-creation');
   });
 
   it("a deep branch created first: its activations die before the shallow branch allocates x's gradient", () => {
     const c = cases[4] as Case;
-    const m = memory(c, {});
+    const m = memory(c, { recomputeCheap: false });
     expect(m.backwardOrder).toBe('memory');
     // x's gradient no longer waits beside the deep branch's activations: the arena shrinks by at
     // most that one x-sized buffer (the rest of the layout shifts with it).
-    expect(m.backwardOrderSavedBytes).toBeGreaterThan(0);
-    expect(m.backwardOrderSavedBytes).toBeLessThanOrEqual(4 * 216 * C);
+    expect(m.referenceArenaBytes - m.arenaBytes).toBeGreaterThan(0);
+    expect(m.referenceArenaBytes - m.arenaBytes).toBeLessThanOrEqual(4 * 216 * C);
   });
 });
 

@@ -365,6 +365,13 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     const std::string order = choice(opts, "backwardOrder", "auto", {"auto", "reverse-creation", "memory"}, "compile");
     if (order == "reverse-creation") co.backward_order = graph::BackwardOrder::reverse_creation;
     if (order == "memory") co.backward_order = graph::BackwardOrder::memory;
+    if (const Napi::Value rc = opts.Get("recomputeCheap"); rc.IsBoolean()) {
+      co.recompute_cheap = rc.As<Napi::Boolean>().Value();
+    } else if (!rc.IsUndefined()) {
+      if (!rc.IsString()) fail(ErrorKind::Type, "compile", "recomputeCheap must be true, false or 'auto'");
+      if (const std::string s = rc.As<Napi::String>().Utf8Value(); s != "auto")
+        fail(ErrorKind::Range, "compile", "recomputeCheap is '" + s + "', expected true, false or 'auto'");
+    }
     for (const char* key : {"inPlace", "declaredReads"}) {
       const Napi::Value f = opts.Get(key);
       if (!f.IsUndefined() && !f.IsBoolean()) fail(ErrorKind::Type, "compile", std::string(key) + " must be a boolean");
@@ -449,7 +456,8 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
     m.Set("recomputedNodes", rc);
     m.Set("recomputeSavedBytes", static_cast<double>((ex.floats_without_recompute() - plan.floats) * 4));
     m.Set("backwardOrder", p.backward_order == graph::BackwardOrder::memory ? "memory" : "reverse-creation");
-    m.Set("backwardOrderSavedBytes", static_cast<double>((ex.floats_in_reverse_creation_order() - plan.floats) * 4));
+    m.Set("recomputeCheap", p.recompute_cheap);
+    m.Set("referenceArenaBytes", static_cast<double>(ex.floats_of_reference_choice() * 4));
     return m;
   }
 

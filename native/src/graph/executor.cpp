@@ -77,24 +77,30 @@ Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::strin
   bo.declared_reads = opt.declared_reads;
   bo.accumulate_into = backend_ == Backend::cpu;  // the CUDA conv kernels overwrite their target
   has_backward_ = opt.backward;
-  // The program in each backward order (graph/backward_order.h), planned; the smaller arena
-  // wins, reference order on a tie (planning is cheap: milliseconds at the paper preset).
+  // The program in each backward order (graph/backward_order.h), with and without cheap
+  // recomputation (graph/cheap_recompute.h), planned; the smallest arena wins, reverse
+  // creation order without cheap recomputation on a tie (planning is cheap: tens of
+  // milliseconds at the paper preset). Without reuse every choice takes the same arena.
+  const bool search = opt.backward && opt.reuse != Reuse::none;
   auto build = [&](BuildOptions o) {
     std::pair<Program, ArenaPlan> best;
     bool have = false;
-    for (BackwardOrder order : {BackwardOrder::reverse_creation, BackwardOrder::memory}) {
-      // Without reuse every order takes the same arena; an order asked for is planned alone.
-      const bool chosen = opt.backward_order ? order == *opt.backward_order
-                                             : order == BackwardOrder::reverse_creation || (o.backward && opt.reuse != Reuse::none);
-      if (!chosen && order != BackwardOrder::reverse_creation) continue;
-      o.backward_order = order;
-      Program p = build_program(graph_, o);
-      if (backend_ != Backend::cpu) prepare_for_device(p, graph_, backend_);
-      ArenaPlan a = plan_arena(p, opt.reuse);
-      if (order == BackwardOrder::reverse_creation) floats_in_reverse_creation_order_ = a.floats;
-      if (chosen && (!have || a.floats < best.second.floats)) best = {std::move(p), a};
-      have = have || chosen;
-    }
+    for (BackwardOrder order : {BackwardOrder::reverse_creation, BackwardOrder::memory})
+      for (bool cheap : {false, true}) {
+        const bool chosen = (opt.backward_order ? order == *opt.backward_order
+                                                : order == BackwardOrder::reverse_creation || search) &&
+                            cheap == (opt.recompute_cheap ? *opt.recompute_cheap : search && cheap);
+        const bool reference = order == BackwardOrder::reverse_creation && cheap == (opt.recompute_cheap && *opt.recompute_cheap);
+        if (!chosen && !reference) continue;
+        o.backward_order = order;
+        o.recompute_cheap = cheap;
+        Program p = build_program(graph_, o);
+        if (backend_ != Backend::cpu) prepare_for_device(p, graph_, backend_);
+        ArenaPlan a = plan_arena(p, opt.reuse);
+        if (reference) floats_of_reference_choice_ = a.floats;
+        if (chosen && (!have || a.floats < best.second.floats)) best = {std::move(p), a};
+        have = have || chosen;
+      }
     return best;
   };
   if (opt.backward && !opt.recompute.empty()) {

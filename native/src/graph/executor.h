@@ -58,6 +58,8 @@ struct CompileOptions {
   bool declared_reads = true;          ///< BuildOptions::declared_reads
   /// The backward's order (graph/backward_order.h); none: plan each, keep the smaller arena.
   std::optional<BackwardOrder> backward_order;
+  /// Recompute cheap values (graph/cheap_recompute.h); none: plan both, keep the smaller arena.
+  std::optional<bool> recompute_cheap;
   Precision precision = Precision::fp32;  ///< checked by graph/precision.h (fp32 only today)
 };
 
@@ -78,9 +80,10 @@ class Executor {
   const ArenaPlan& plan() const { return plan_; }
   /// The arena the same program would need without recomputation (== plan().floats without it).
   int64_t floats_without_recompute() const { return floats_without_recompute_; }
-  /// The arena with the backward in reverse creation order (== plan().floats when that order
-  /// was kept; see graph/backward_order.h).
-  int64_t floats_in_reverse_creation_order() const { return floats_in_reverse_creation_order_; }
+  /// The arena of the reference choice: the backward in reverse creation order, no cheap
+  /// recomputation (== plan().floats when that was kept; graph/backward_order.h,
+  /// graph/cheap_recompute.h).
+  int64_t floats_of_reference_choice() const { return floats_of_reference_choice_; }
   bool has_backward() const { return has_backward_; }
   int64_t persistent_bytes() const;
   const std::shared_ptr<SharedState>& shared() const { return shared_; }
@@ -159,7 +162,7 @@ class Executor {
   Program program_;
   ArenaPlan plan_;
   int64_t floats_without_recompute_ = 0;
-  int64_t floats_in_reverse_creation_order_ = 0;
+  int64_t floats_of_reference_choice_ = 0;
   Backend backend_;
   bool has_backward_ = false;
   bool sync_each_step_ = false;

@@ -4,6 +4,8 @@
 
 #include "graph/program.h"
 
+#include "graph/cheap_recompute.h"
+
 namespace deepsc::graph {
 
 int add_buffer(Program& p, int64_t floats, Place place, std::string what, int leaf) {
@@ -21,6 +23,7 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
   const auto& nodes = g.nodes();
   Program p;
   p.backward_order = opt.backward_order;
+  p.recompute_cheap = opt.recompute_cheap && opt.backward;
   p.value_buf.assign(values.size(), -1);
   p.grad_buf.assign(values.size(), -1);
 
@@ -85,7 +88,12 @@ Program build_program(const Graph& g, const BuildOptions& opt) {
     if ((k == ValueKind::parameter || k == ValueKind::input) && p.grad_buf[v] >= 0) keep.push_back(p.grad_buf[v]);
   }
   p.keep = keep;
-  if (opt.backward && !opt.recompute.empty()) add_recompute(g, opt, p);
+  std::vector<std::vector<int>> cheap;
+  if (opt.backward && opt.recompute_cheap) {
+    compute_liveness(p, keep);  // what is live anyway when a cheap value is read again
+    cheap = cheap_recompute_sets(g, p);
+  }
+  if (opt.backward && (!opt.recompute.empty() || !cheap.empty())) add_recompute(g, opt.recompute, cheap, p);
   compute_liveness(p, keep);
   if (opt.in_place) {
     plan_in_place(g, p);

@@ -72,6 +72,8 @@ struct BuildOptions {
   /// gradient; false: every later contribution goes to a temporary and an accumulate step.
   bool accumulate_into = true;
   BackwardOrder backward_order = BackwardOrder::reverse_creation;
+  /// Recompute cheap values instead of keeping them (graph/cheap_recompute.h).
+  bool recompute_cheap = false;
 };
 
 /// An elementwise forward that writes over its input (or a concat whose input `input` is
@@ -96,6 +98,7 @@ struct Program {
   std::vector<int> recomputed_nodes; ///< nodes whose forward runs again in the backward pass
   std::vector<int> keep;             ///< buffers that live to the end (outputs, loss, parameter/input gradients)
   BackwardOrder backward_order = BackwardOrder::reverse_creation;  ///< the order its backward steps run in
+  bool recompute_cheap = false;  ///< planned with cheap recomputation (graph/cheap_recompute.h)
 };
 
 /// Appends a buffer to `p` and returns its index (`leaf`: the leaf a persistent buffer stores).
@@ -114,10 +117,12 @@ Program build_program(const Graph& g, const BuildOptions& opt);
 /// Adds the backward steps to `p` (called by build_program).
 void add_backward(const Graph& g, const BuildOptions& opt, const std::vector<bool>& node_needed, Program& p);
 
-/// Adds the forward steps that recompute the segments of `opt.recompute` before the backward
-/// steps that read their values, and points those reads at the recomputed copies, so the
-/// forward pass's copies die with their last forward reader (called by build_program).
-void add_recompute(const Graph& g, const BuildOptions& opt, Program& p);
+/// Adds the forward steps that recompute the segments (the nodes named under each of
+/// `prefixes`, and each set of `node_sets`) before the backward steps that read their values,
+/// and points those reads at the recomputed copies, so the forward pass's copies die with
+/// their last forward reader (called by build_program).
+void add_recompute(const Graph& g, const std::vector<std::string>& prefixes, const std::vector<std::vector<int>>& node_sets,
+                   Program& p);
 
 /// Sets each buffer's [first, last] from the steps; buffers in `keep` live until the end.
 void compute_liveness(Program& p, const std::vector<int>& keep);

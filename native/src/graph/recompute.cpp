@@ -20,23 +20,28 @@ bool in_segment(const std::string& name, const std::string& prefix) {
 
 }  // namespace
 
-void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
+void add_recompute(const Graph& g, const std::vector<std::string>& prefixes, const std::vector<std::vector<int>>& node_sets,
+                   Program& p) {
   const auto& nodes = g.nodes();
+  const size_t segments = prefixes.size() + node_sets.size();
   // Segment of each node that runs forward (-1: none), and the producing forward step of each buffer.
   std::vector<int> segment(nodes.size(), -1);
-  std::vector<bool> matched(opt.recompute.size(), false);
+  std::vector<bool> matched(prefixes.size(), false);
   std::map<int, int> producer;  // buffer -> forward step
   for (int s = 0; s < p.forward_steps; ++s) {
     const Step& st = p.steps[static_cast<size_t>(s)];
     const Node& node = nodes[static_cast<size_t>(st.node)];
-    for (size_t k = 0; k < opt.recompute.size(); ++k)
-      if (in_segment(node.name, opt.recompute[k])) {
+    for (size_t k = 0; k < prefixes.size(); ++k)
+      if (in_segment(node.name, prefixes[k])) {
         segment[static_cast<size_t>(st.node)] = static_cast<int>(k);
         matched[k] = true;
         break;
       }
     for (int b : st.out) producer[b] = s;
   }
+  for (size_t k = 0; k < node_sets.size(); ++k)
+    for (int n : node_sets[k])
+      if (segment[static_cast<size_t>(n)] < 0) segment[static_cast<size_t>(n)] = static_cast<int>(prefixes.size() + k);
   // Glue inside a segment (a relu, concat or reshape created outside the segment's scope
   // between two of its nodes) joins it: a node that reads node-made values, all from the
   // segment, and whose output some segment node reads. Found as the largest such set.
@@ -47,7 +52,7 @@ void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
         if (b >= 0) consumers[b].push_back(s);
     std::vector<bool> named(nodes.size(), false);
     for (size_t n = 0; n < nodes.size(); ++n) named[n] = segment[n] >= 0;
-    for (size_t k = 0; k < opt.recompute.size(); ++k) {
+    for (size_t k = 0; k < prefixes.size(); ++k) {
       const int seg = static_cast<int>(k);
       std::vector<bool> in(static_cast<size_t>(p.forward_steps), false);
       for (int s = 0; s < p.forward_steps; ++s) {
@@ -82,11 +87,11 @@ void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
       }
     }
   }
-  for (size_t k = 0; k < opt.recompute.size(); ++k) {
-    if (opt.recompute[k].empty()) fail(ErrorKind::Type, "compile", "recompute: a segment name is empty");
+  for (size_t k = 0; k < prefixes.size(); ++k) {
+    if (prefixes[k].empty()) fail(ErrorKind::Type, "compile", "recompute: a segment name is empty");
     if (!matched[k])
       fail(ErrorKind::Type, "compile",
-           "recompute: no node of the compiled program is named '" + opt.recompute[k] + "' or '" + opt.recompute[k] +
+           "recompute: no node of the compiled program is named '" + prefixes[k] + "' or '" + prefixes[k] +
                ".*' (segments are node-name prefixes, e.g. 'lesion.enc1')");
   }
   auto is_kept = [&](int b) { return std::find(p.keep.begin(), p.keep.end(), b) != p.keep.end(); };
@@ -102,7 +107,7 @@ void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
   // Forward steps to run again (closed over their in-segment inputs), and where each segment's
   // recomputation goes: before the first backward step that reads one of its values.
   std::vector<bool> rerun(static_cast<size_t>(p.forward_steps), false);
-  std::vector<int> first_need(opt.recompute.size(), INT_MAX);
+  std::vector<int> first_need(segments, INT_MAX);
   for (size_t s = static_cast<size_t>(p.forward_steps); s < p.steps.size(); ++s) {
     const Step& st = p.steps[s];
     if (st.kind != StepKind::backward) continue;
@@ -140,20 +145,31 @@ void add_recompute(const Graph& g, const BuildOptions& opt, Program& p) {
 
   // The recomputing steps, writing fresh copies.
   std::map<int, int> copy;  // forward buffer -> recomputed buffer
-  std::vector<std::vector<Step>> inserted(opt.recompute.size());
+  std::map<int, int> copy_segment;  // forward buffer -> the segment recomputing it
+  // Segment j's recomputation runs no later than segment k's (inserted in first-need order,
+  // then by index).
+  auto runs_before = [&](int j, int k) {
+    return first_need[static_cast<size_t>(j)] < first_need[static_cast<size_t>(k)] ||
+           (first_need[static_cast<size_t>(j)] == first_need[static_cast<size_t>(k)] && j <= k);
+  };
+  std::vector<std::vector<Step>> inserted(segments);
   for (int s = 0; s < p.forward_steps; ++s) {
     if (!rerun[static_cast<size_t>(s)]) continue;
     Step r = p.steps[static_cast<size_t>(s)];
     const Node& node = nodes[static_cast<size_t>(r.node)];
+    const int seg = segment[static_cast<size_t>(r.node)];
     r.recompute = true;
+    // An input another segment recomputes is read from its copy only if that copy is written
+    // by then; otherwise from the forward pass's value (kept alive by this read).
     for (int& b : r.in) {
       auto it = copy.find(b);
-      if (it != copy.end()) b = it->second;
+      if (it != copy.end() && runs_before(copy_segment[b], seg)) b = it->second;
     }
     for (int& b : r.out) {
       const int c = add_arena(p, p.buffers[static_cast<size_t>(b)].floats,
                               "recomputed " + p.buffers[static_cast<size_t>(b)].what);
       copy[b] = c;
+      copy_segment[b] = seg;
       b = c;
     }
     if (r.workspace >= 0)

@@ -104,6 +104,15 @@ export interface MemoryPlanOptions {
    * backward). Gradients are bitwise the same in every order.
    */
   backwardOrder?: 'auto' | 'reverse-creation' | 'memory';
+  /**
+   * Recompute cheap values in the backward pass instead of keeping them: a value the backward
+   * reads, made by a cheap op (elementwise and structure ops, normalisations, convolutions of
+   * at most 32 multiply-adds per output) from values that are alive anyway when it is read
+   * again (e.g. a ReLU after a norm, recomputed from the norm's input that the norm's backward
+   * keeps). `auto` (default) plans with and without and keeps the smaller arena
+   * (`model.memory.recomputedNodes` lists them); `true` / `false` force it. Bitwise neutral.
+   */
+  recomputeCheap?: boolean | 'auto';
 }
 
 /** An op node of a graph being built (see {@link GraphBuilder.nodes}). */
@@ -617,6 +626,7 @@ export class GraphBuilder {
       inPlace: options.inPlace ?? true,
       declaredReads: options.declaredReads ?? true,
       backwardOrder: options.backwardOrder ?? 'auto',
+      recomputeCheap: options.recomputeCheap ?? 'auto',
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
       ...(options.shareParametersWith ? { shareWith: options.shareParametersWith } : {}),
     });

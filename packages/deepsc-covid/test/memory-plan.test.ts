@@ -74,6 +74,8 @@ const PLANS: { name: string; plan: MemoryPlanOptions }[] = [
   { name: 'declared reads + in place (the default)', plan: {} },
   { name: 'default, backward in reverse creation order', plan: { backwardOrder: 'reverse-creation' } },
   { name: 'default, backward in memory order', plan: { backwardOrder: 'memory' } },
+  { name: 'default, no cheap recomputation', plan: { recomputeCheap: false } },
+  { name: 'default, cheap recomputation', plan: { recomputeCheap: true } },
   {
     name: 'default + recompute stems, an encoder level and a classifier block',
     plan: { recompute: ['stem_whole', 'stem_patch', 'lesion.enc1', 'classifier.block1'] },
@@ -112,6 +114,8 @@ describe('memory plans are bitwise neutral', () => {
     }
     if (plan.recompute) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
     if (plan.backwardOrder) expect(memory.backwardOrder).toBe(plan.backwardOrder);
+    if (plan.recomputeCheap === true) expect(memory.recomputedNodes.length).toBeGreaterThan(0);
+    if (plan.recomputeCheap === false && !plan.recompute) expect(memory.recomputedNodes).toEqual([]);
   });
 });
 
