@@ -55,7 +55,13 @@ describe('arena planning', () => {
     {
       name: 'train chain of 8, nothing in place',
       n: 8,
-      opts: { mode: 'train', seedOutputs: ['y'], inputGradients: ['x'], inPlace: false, recomputeCheap: false },
+      opts: {
+        mode: 'train',
+        seedOutputs: ['y'],
+        inputGradients: ['x'],
+        inPlace: false,
+        recomputeCheap: false,
+      },
       reused: 11 * bytes,
       plain: 18 * bytes,
     },
