@@ -294,6 +294,19 @@ const gradCases: GradCase[] = [
     reference: ([x, skip, wu, bu, w, gm, bt]) =>
       block(R.concat(R.convTranspose3d(x!, wu!, bu!), skip!), w!, gm!, bt!),
   },
+  {
+    name: 'decoder stage (trilinear resize to an odd skip + 1x1x1, one conv)',
+    inputs: { x: [1, 2, 2, 2, 2], skip: [1, 1, 3, 4, 3] },
+    build: (g, [x, skip]) => decoderStage(g, 'd', x!, skip!, 2, { convs: 1, upsample: 'resize' }),
+    params: ['d.up.weight', 'd.up.bias', 'd.conv1.conv.weight', 'd.conv1.norm.weight', 'd.conv1.norm.bias'],
+    reference: ([x, skip, wu, bu, w, gm, bt]) =>
+      block(
+        R.concat(R.conv3d(R.resizeTrilinear(x!, [3, 4, 3]), wu!, bu!, [1, 1, 1], [0, 0, 0]), skip!),
+        w!,
+        gm!,
+        bt!,
+      ),
+  },
 ];
 
 describe('layers: float64 gradient check by finite differences', () => {

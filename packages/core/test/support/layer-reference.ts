@@ -147,3 +147,30 @@ export function resizeNearest(x: Ref, size: S3): Ref {
         }
   return { data: y, shape: [N, C, ...size] };
 }
+
+/** PyTorch's trilinear `F.interpolate(x, size, align_corners=False)` of `[N, C, D, H, W]`, separably. */
+export function resizeTrilinear(x: Ref, size: S3): Ref {
+  let y = x;
+  for (let a = 0; a < 3; a++) {
+    const shape = [...y.shape];
+    const inn = shape[2 + a] as number;
+    const out = size[a] as number;
+    const before = numel(shape.slice(0, 2 + a));
+    const after = numel(shape.slice(3 + a));
+    const z = new Float64Array(before * out * after);
+    for (let o = 0; o < out; o++) {
+      const src = Math.max(0, ((o + 0.5) * inn) / out - 0.5);
+      const i0 = Math.min(Math.floor(src), inn - 1);
+      const i1 = Math.min(i0 + 1, inn - 1);
+      const t = src - i0;
+      for (let b = 0; b < before; b++)
+        for (let c = 0; c < after; c++)
+          z[(b * out + o) * after + c] =
+            (1 - t) * (y.data[(b * inn + i0) * after + c] as number) +
+            t * (y.data[(b * inn + i1) * after + c] as number);
+    }
+    shape[2 + a] = out;
+    y = { data: z, shape };
+  }
+  return y;
+}
