@@ -61,8 +61,13 @@ export const model: DeepScCovidSpec = {
 
   scanGrid: (config) => scanGridOf(config.network),
 
-  // predict resamples any image to its grids (the whole scan and the patch grid)
-  minimumInput: () => [1, 1, 1],
+  // predict resamples any image to its grids, but a scan with fewer voxels along an axis than
+  // the whole-scan stream's coarsest feature grid has cells holds less than one cell of evidence
+  // there: refused (as before the model interface), [i, j, k] = [W, H, D] of that grid
+  minimumInput: (config) => {
+    const [d, h, w] = config.network.wholeGrids[3];
+    return [w, h, d];
+  },
 
   optimizer: (config, optimizer) => paperGroups(config.network.variant, optimizer),
 

@@ -70,10 +70,14 @@ describe('the model export', () => {
     expect(t.maps).toEqual(classes ? ['evidence'] : []);
   });
 
-  it('scans are prepared to wholeSize [D, H, W] as [i, j, k] = [W, H, D]; any image of a voxel or more predicts', () => {
+  it('scans are prepared to wholeSize [D, H, W] as [i, j, k] = [W, H, D]; predict needs a cell of the coarsest whole-scan grid per voxel', () => {
     expect(model.scanGrid(tiny({ wholeSize: [16, 8, 8] }))).toEqual([8, 8, 16]);
-    expect(model.scanGrid(resolveTrainingConfig({ model: { preset: 'paper' } }))).toEqual([256, 256, 48]);
-    expect(model.minimumInput(tiny())).toEqual([1, 1, 1]);
+    const paper = resolveTrainingConfig({ model: { preset: 'paper' } });
+    expect(model.scanGrid(paper)).toEqual([256, 256, 48]);
+    // the paper's 48x256x256 whole scan halves four times in-plane and (per its strides) less in depth
+    const [d, h, w] = paper.network.wholeGrids[3];
+    expect(model.minimumInput(paper)).toEqual([w, h, d]);
+    expect(model.minimumInput(paper)).toEqual([16, 16, 6]);
   });
 
   it("forwardFlopsPerScan is the network's per scan", () => {

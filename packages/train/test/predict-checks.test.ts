@@ -14,7 +14,7 @@ import {
   VOXEL_SIZE_RANGE_MM,
 } from '../src/index.js';
 
-/** A model's `minimumInput` of one voxel per axis (DeepSC-COVID's, the U-Net's): the floor decides. */
+/** A model's `minimumInput` of one voxel per axis (the U-Net's: its inferer pads a small image): the floor decides. */
 const tiny = [1, 1, 1] as const;
 
 const volume = (dims: [number, number, number], spacing = [1, 1, 1] as const, data?: VoxelArray) =>
