@@ -23,12 +23,22 @@ export interface ChannelVolume {
   readonly shape: readonly [number, number, number, number];
 }
 
+/** Where a window lies: its number, the total, and its first voxel `[d, h, w]` in the image. */
+export interface WindowPlace {
+  /** 0-based, in the order the windows run (`d` slowest). */
+  readonly index: number;
+  readonly total: number;
+  /** The window's first voxel in the image's own coordinates (negative where it lies in the padding). */
+  readonly start: GridSize;
+}
+
 /**
  * One window's forward: `window` `[1, C, d, h, w]` in, per-voxel outputs `[1, K, d, h, w]` by
  * name out. The inferer owns both: it disposes the window after the call and the outputs after
- * blending them.
+ * blending them. `place` says where the window lies, for networks that need more than its
+ * voxels (a second input computed from the window's position, per-window outputs kept aside).
  */
-export type WindowForward = (window: Tensor) => Promise<Readonly<Record<string, Tensor>>>;
+export type WindowForward = (window: Tensor, place: WindowPlace) => Promise<Readonly<Record<string, Tensor>>>;
 
 /** Options of {@link slidingWindowInference}. */
 export interface SlidingWindowOptions {
@@ -142,7 +152,11 @@ export async function slidingWindowInference(
     cut(src, padded, C, start, win, x.data);
     let outs: Readonly<Record<string, Tensor>> = {};
     try {
-      outs = await forward(x);
+      outs = await forward(x, {
+        index: wi,
+        total: starts.length,
+        start: start.map((v, a) => v - (before[a] as number)) as unknown as GridSize,
+      });
     } finally {
       x.dispose();
     }

@@ -116,6 +116,20 @@ describe('inferer: padding, progress and memory', () => {
     expect(seen).toEqual([[p, p, p, 1, 2, p, 3, 4, p, p, p, p]]);
     expect(Array.from(out.y?.data ?? [])).toEqual([1, 2, 3, 4]);
   });
+  it('tells the forward where each window lies, in image coordinates', async () => {
+    const places: [number, number, number[]][] = [];
+    const forward: WindowForward = async (x, p) => {
+      places.push([p.index, p.total, [...p.start]]);
+      return { y: Tensor.from(x.data, x.shape) };
+    };
+    // D: 2 -> padded to 4 (1 before); W: 8 with windows of 4 at overlap 0.5: starts 0, 2, 4
+    await slidingWindowInference(forward, volume([1, 2, 3, 8], 1), { window: [4, 3, 4] });
+    expect(places).toEqual([
+      [0, 3, [-1, 0, 0]],
+      [1, 3, [-1, 0, 2]],
+      [2, 3, [-1, 0, 4]],
+    ]);
+  });
   it('reports progress after each window', async () => {
     const calls: [number, number][] = [];
     const m = identityModel(1, [2, 2, 2]);
