@@ -7,9 +7,12 @@ import {
   loadBinding,
   type RawTensor,
 } from '../lib/index.js';
-import { convTranspose3d, t } from './cases/conv_transpose3d.js';
+import { convTranspose3d } from './cases/conv_transpose3d.js';
 import { float64Suite } from './support/float64-suite.js';
 import { expectThrows, randTensor, rng } from './support/testing.js';
+
+const r = rng(24);
+const t = (shape: number[]) => randTensor(shape, r);
 
 const binding = loadBinding();
 const detected = binding.info().detectedIsa;

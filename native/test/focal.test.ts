@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { focal, one } from './cases/focal.js';
+import { focal } from './cases/focal.js';
 import { float64Suite } from './support/float64-suite.js';
 import { classTarget } from './support/loss-inputs.js';
 import { expectThrows, randTensor, rng } from './support/testing.js';
+
+/** dL/dL = 1. */
+const one = { data: Float32Array.of(1), shape: [1] };
 
 const t = (s: number[]) => randTensor(s, r);
 

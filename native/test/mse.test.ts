@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { mse, one } from './cases/mse.js';
+import { mse } from './cases/mse.js';
 import { float64Suite } from './support/float64-suite.js';
 import { expectThrows, randTensor, rng } from './support/testing.js';
+
+/** dL/dL = 1. */
+const one = { data: Float32Array.of(1), shape: [1] };
 
 const r = rng(44);
 const t = (s: number[]) => randTensor(s, r);

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backward, forward } from '../lib/index.js';
-import { one, prob, softDice } from './cases/soft_dice.js';
+import { softDice } from './cases/soft_dice.js';
 import { float64Suite } from './support/float64-suite.js';
-import { expectThrows } from './support/testing.js';
+import { expectThrows, randTensor, rng } from './support/testing.js';
+
+/** dL/dL = 1. */
+const one = { data: Float32Array.of(1), shape: [1] };
+const r = rng(43);
+const prob = (s: number[]) => randTensor(s, r, 0.01, 0.99);
 
 describe('soft_dice', () => {
   float64Suite(softDice);

@@ -8,7 +8,7 @@ const reference =
   ([x, w, b]: (Ref | null)[]): Ref[] => [convTranspose3dRef(x as Ref, w as Ref, b ?? null, attrs)];
 
 const r = rng(23);
-export const t = (shape: number[]) => randTensor(shape, r);
+const t = (shape: number[]) => randTensor(shape, r);
 
 const float64Cases: OpCase<'conv_transpose3d'>[] = [
   {

@@ -4,8 +4,6 @@ import { mse64 } from '../support/loss-reference.js';
 import { type OpCase, type Ref, randTensor, rng } from '../support/testing.js';
 import { cudaOnly, float64Only, type OpTable, tensors, withChecks } from './table.js';
 
-/** dL/dL = 1. */
-export const one = { data: Float32Array.of(1), shape: [1] };
 const r = rng(44);
 const t = (s: number[]) => randTensor(s, r);
 const float64Cases: OpCase<'mse'>[] = [

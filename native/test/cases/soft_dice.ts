@@ -4,11 +4,9 @@ import { softDice64 } from '../support/loss-reference.js';
 import { type OpCase, type Ref, randTensor, rng } from '../support/testing.js';
 import { cudaOnly, float64Only, type OpTable, tensors, withChecks } from './table.js';
 
-/** dL/dL = 1. */
-export const one = { data: Float32Array.of(1), shape: [1] };
 const r = rng(43);
-export const prob = (s: number[]) => randTensor(s, r, 0.01, 0.99);
-export const binary = (s: number[]) => randomMask(s, r, 0.5);
+const prob = (s: number[]) => randTensor(s, r, 0.01, 0.99);
+const binary = (s: number[]) => randomMask(s, r, 0.5);
 const noTargetGrad = [true, false, false];
 
 const float64Cases: OpCase<'soft_dice'>[] = [
