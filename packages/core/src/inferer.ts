@@ -7,9 +7,10 @@
  * near the centre of) or uniformly; an image smaller than the window on an axis is padded
  * (centred, with `padValue`) and the result cropped back.
  *
- * Memory: one window's input and outputs at a time, plus float64 sums of the outputs and of the
- * weights over the padded image (8 (K + 1) bytes per voxel), whatever the number of windows.
- * The sums are float64 so that a network that returns its input gives back the image exactly.
+ * Memory: one window's input and outputs at a time, plus sums of the outputs and of the weights
+ * over the padded image (8 (K + 1) bytes per voxel in float64, 4 (K + 1) in float32), whatever
+ * the number of windows. The sums are float64 by default so that a network that returns its
+ * input gives back the image exactly; `sums: 'float32'` rounds them after every add.
  * @module
  */
 import type { CompiledModel } from './model.js';
@@ -33,12 +34,25 @@ export interface WindowPlace {
 }
 
 /**
- * One window's forward: `window` `[1, C, d, h, w]` in, per-voxel outputs `[1, K, d, h, w]` by
- * name out. The inferer owns both: it disposes the window after the call and the outputs after
- * blending them. `place` says where the window lies, for networks that need more than its
- * voxels (a second input computed from the window's position, per-window outputs kept aside).
+ * A window's per-voxel output `[1, K, d, h, w]`: a tensor (the network's output), or values the
+ * forward computed on the host, in float64 when it wants them blended unrounded (a probability
+ * computed from the logits, say).
  */
-export type WindowForward = (window: Tensor, place: WindowPlace) => Promise<Readonly<Record<string, Tensor>>>;
+export type WindowOutput =
+  | Tensor
+  | { readonly data: Float32Array | Float64Array; readonly shape: readonly number[] };
+
+/**
+ * One window's forward: `window` `[1, C, d, h, w]` in, per-voxel outputs `[1, K, d, h, w]` by
+ * name out. The inferer owns both: it disposes the window after the call and the output
+ * tensors after blending them. `place` says where the window lies, for networks that need more
+ * than its voxels (a second input computed from the window's position, per-window outputs kept
+ * aside).
+ */
+export type WindowForward = (
+  window: Tensor,
+  place: WindowPlace,
+) => Promise<Readonly<Record<string, WindowOutput>>>;
 
 /** Options of {@link slidingWindowInference}. */
 export interface SlidingWindowOptions {
@@ -50,6 +64,12 @@ export interface SlidingWindowOptions {
   blending?: 'gaussian' | 'constant';
   /** Value of the padding where the image is smaller than the window; default 0. */
   padValue?: number;
+  /**
+   * Precision of the blended sums: `float64` (default) or `float32` (each window's weighted
+   * output is added in float64 and the sum rounded to float32, as is the sum of the weights;
+   * half the memory).
+   */
+  sums?: 'float64' | 'float32';
   /** Called after each window with the windows done and their total. */
   onWindow?: (done: number, total: number) => void;
 }
@@ -85,6 +105,9 @@ function check(image: ChannelVolume, o: SlidingWindowOptions): void {
     );
   if (!Number.isFinite(o.padValue ?? 0))
     throw new RangeError(`slidingWindowInference: padValue ${o.padValue} must be finite`);
+  const sums = o.sums ?? 'float64';
+  if (sums !== 'float64' && sums !== 'float32')
+    throw new RangeError(`slidingWindowInference: sums '${String(sums)}' must be float64 or float32`);
 }
 
 /** Copies the `[C, ...size]` box at `start` of `src` `[C, ...shape]` into `dst`. */
@@ -111,7 +134,8 @@ function cut(
  * Runs `forward` over `image` in windows and blends the results.
  * @returns per output name, the blended `[K, D, H, W]` volume on the image's grid.
  * @throws (rejects) RangeError for a bad image, window or option; TypeError when an output's
- *   shape is not `[1, K, ...window]` or changes between windows, naming the output; whatever
+ *   shape is not `[1, K, ...window]`, its values do not fill it, or it changes between windows,
+ *   naming the output; whatever
  *   `forward` throws. Every tensor it made is disposed either way.
  */
 export async function slidingWindowInference(
@@ -144,13 +168,14 @@ export async function slidingWindowInference(
       : new Float32Array(win[0] * win[1] * win[2]).fill(1);
   const wv = weights.length;
   const pv = padded[0] * padded[1] * padded[2];
-  const wsum = new Float64Array(pv);
-  const sums = new Map<string, { k: number; acc: Float64Array }>();
+  const Sum = (options.sums ?? 'float64') === 'float32' ? Float32Array : Float64Array;
+  const wsum = new Sum(pv);
+  const sums = new Map<string, { k: number; acc: Float32Array | Float64Array }>();
   const [, PH, PW] = padded;
   for (const [wi, start] of starts.entries()) {
     const x = Tensor.zeros([1, C, ...win]);
     cut(src, padded, C, start, win, x.data);
-    let outs: Readonly<Record<string, Tensor>> = {};
+    let outs: Readonly<Record<string, WindowOutput>> = {};
     try {
       outs = await forward(x, {
         index: wi,
@@ -167,13 +192,17 @@ export async function slidingWindowInference(
           throw new TypeError(
             `slidingWindowInference: output '${name}' is [${t.shape.join(', ')}], expected [1, K, ${win.join(', ')}] (per-voxel, the window's size)`,
           );
+        if (t.data.length !== (k as number) * wv)
+          throw new TypeError(
+            `slidingWindowInference: output '${name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${(k as number) * wv}`,
+          );
         let s = sums.get(name);
         if (!s) {
           if (wi > 0)
             throw new TypeError(
               `slidingWindowInference: output '${name}' appeared at window ${wi + 1}, not the first`,
             );
-          s = { k: k as number, acc: new Float64Array((k as number) * pv) };
+          s = { k: k as number, acc: new Sum((k as number) * pv) };
           sums.set(name, s);
         } else if (s.k !== k)
           throw new TypeError(
@@ -197,7 +226,7 @@ export async function slidingWindowInference(
           `slidingWindowInference: window ${wi + 1} gave outputs [${Object.keys(outs).join(', ')}], the first gave [${[...sums.keys()].join(', ')}]`,
         );
     } finally {
-      for (const t of Object.values(outs)) t.dispose();
+      for (const t of Object.values(outs)) if (t instanceof Tensor) t.dispose();
     }
     let i = 0;
     for (let d = 0; d < win[0]; d++)

@@ -100,6 +100,44 @@ describe('inferer: blending', () => {
     const p = Array.from(await run('constant'));
     expect(p).toEqual([10, 10, 10, 10, 20, 20, 20, 20, 30, 30, 30, 30]);
   });
+
+  // The same two windows, outputs computed on the host in float64 (not float32 values).
+  const host = [1 / 3, 2 / 7];
+  const f = Math.fround;
+  it.each([
+    {
+      sums: 'float64',
+      // one rounding, at the end
+      expected: (w0: number, w1: number) =>
+        f((w0 * (host[0] as number) + w1 * (host[1] as number)) / (w0 + w1)),
+    },
+    {
+      sums: 'float32',
+      // each window's add rounded to float32, as is the sum of the weights
+      expected: (w0: number, w1: number) =>
+        f(f(f(w0 * (host[0] as number)) + w1 * (host[1] as number)) / f(f(w0) + w1)),
+    },
+  ] as const)('sums in $sums, of float64 outputs computed on the host', async ({ sums, expected }) => {
+    let calls = 0;
+    const forward: WindowForward = async () => ({
+      p: { data: new Float64Array(8).fill(host[calls++] as number), shape: [1, 1, 1, 1, 8] },
+    });
+    const out = await slidingWindowInference(forward, volume([1, 1, 1, 12], 1), { window: [1, 1, 8], sums });
+    const g = gaussianWeights([1, 1, 8]);
+    const want = Array.from({ length: 12 }, (_, v) =>
+      expected(v < 8 ? (g[v] as number) : 0, v >= 4 ? (g[v - 4] as number) : 0),
+    );
+    expect(Array.from(out.p?.data ?? [])).toEqual(want);
+    // the two precisions differ on this input, so each case checks its own rounding
+    const other = Array.from({ length: 12 }, (_, v) => {
+      const w0 = v < 8 ? (g[v] as number) : 0;
+      const w1 = v >= 4 ? (g[v - 4] as number) : 0;
+      return sums === 'float64'
+        ? f(f(f(w0 * (host[0] as number)) + w1 * (host[1] as number)) / f(f(w0) + w1))
+        : f((w0 * (host[0] as number) + w1 * (host[1] as number)) / (w0 + w1));
+    });
+    expect(want).not.toEqual(other);
+  });
 });
 
 describe('inferer: padding, progress and memory', () => {
@@ -194,6 +232,12 @@ describe('inferer: errors name the problem, and leave no tensor behind', () => {
       options: { window: [2, 2, 2], padValue: Number.NaN },
       error: /padValue NaN must be finite/,
     },
+    {
+      name: 'unknown sums precision',
+      image: ok,
+      options: { window: [2, 2, 2], sums: 'float16' },
+      error: /sums 'float16' must be float64 or float32/,
+    },
   ])('$name', async ({ image, options, error }) => {
     await expect(slidingWindowInference(echo, image as ChannelVolume, options as never)).rejects.toThrow(
       RangeError,
@@ -227,6 +271,11 @@ describe('inferer: errors name the problem, and leave no tensor behind', () => {
         });
       })(),
       error: /output 'b' appeared at window 2, not the first/,
+    },
+    {
+      name: 'a host output whose values do not fill its shape',
+      forward: (async () => ({ y: { data: new Float64Array(3), shape: [1, 1, 2, 2, 2] } })) as WindowForward,
+      error: /output 'y' has 3 values, its shape \[1, 1, 2, 2, 2\] needs 8/,
     },
   ])('$name', async ({ forward, error }) => {
     const before = liveTensorBytes();
