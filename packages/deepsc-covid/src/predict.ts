@@ -1,12 +1,16 @@
 /**
- * Inference on a whole scan of any size: the whole-scan stream on the scan resampled to
- * `wholeSize`, sliding windows of `patchSize` over the patch grid (`segmentationShape`: by
- * default the whole-scan grid, as the trainer samples patches) blended with Gaussian weights, and every result resampled back to the
- * input's voxel grid. Windows run one at a time on one inference graph, so memory is the graph's
- * arena plus a few buffers of the input's size, whatever the scan's size.
+ * Inference on a whole scan of any size, on core's sliding-window inferer: the whole-scan
+ * stream on the scan resampled to `wholeSize`, windows of `patchSize` over the patch grid
+ * (`segmentationShape`: by default the whole-scan grid, as the trainer samples patches), each
+ * window's forward fed the whole scan and the window's region in it; lesion probabilities
+ * blended with Gaussian weights (float32 sums), class probabilities and evidence maps averaged
+ * over the windows, and every result resampled back to the input's voxel grid. A
+ * `classification-only` network has no patch: its one window is the whole scan. Windows run
+ * one at a time on one inference graph, so memory is the graph's arena plus a few buffers of
+ * the input's size, whatever the scan's size.
  * @module
  */
-import { gaussianWeights, Tensor, windowGrid } from '@deepsc/core';
+import { slidingWindowInference, Tensor, type WindowForward } from '@deepsc/core';
 import { OUTPUT_NAMES } from './deepsc-covid.js';
 import { createDeepScCovid, type DeepScCovidNetwork } from './network.js';
 import { type Array3, resample3d } from './resample.js';
@@ -46,23 +50,14 @@ function softmax(z: Float32Array): number[] {
   return e.map((v) => v / s);
 }
 
-function cut(src: Array3, start: Size3, size: Size3): Float32Array {
-  const [, H, W] = src.shape;
-  const out = new Float32Array(size[0] * size[1] * size[2]);
-  let i = 0;
-  for (let d = 0; d < size[0]; d++)
-    for (let h = 0; h < size[1]; h++) {
-      const row = ((start[0] + d) * H + start[1] + h) * W + start[2];
-      out.set(src.data.subarray(row, row + size[2]), i);
-      i += size[2];
-    }
-  return out;
-}
+/** The per-voxel output name of the lesion probability blended by the inferer. */
+const LESION = 'lesion';
 
 /**
  * Runs the network on `volume` (preprocessed: HU clipped, normalised, lung-masked, as in
  * training). The windows run on an inference copy on `net`'s device, sharing its parameters.
- * @throws RangeError for an empty or mis-filled volume or a bad overlap; rejects with engine errors.
+ * @throws RangeError for an empty or mis-filled volume, a bad overlap or a patch grid smaller
+ *   than the patch; rejects with engine errors.
  */
 export async function predict(
   net: DeepScCovidNetwork,
@@ -79,80 +74,87 @@ export async function predict(
   const overlap = options.overlap ?? 0.5;
   if (!(overlap >= 0 && overlap < 1)) throw new RangeError(`predict: overlap ${overlap} must be in [0, 1)`);
   const c = net.config;
+  const segShape = segmentationShape(c, shape, options.patchGrid ?? 'whole-scan');
+  if (hasSegmentation(c.variant) && segShape.some((s, a) => s < (c.patchSize[a] as number)))
+    throw new RangeError(
+      `predict: the patch grid [${segShape.join(', ')}] is smaller than the patch [${c.patchSize.join(', ')}]`,
+    );
+  const hasCls = hasClassifier(c.variant);
+  const hasSeg = hasSegmentation(c.variant);
+  // With a patch stream the windows are patches and the whole scan a fixed second input; a
+  // classification-only network's one window is the whole scan.
+  const wholeScan = hasCls ? resample3d(volume, c.wholeSize) : undefined;
   const infer = createDeepScCovid(
     { ...c, batch: 1 },
     { mode: 'infer', device: net.model.device, shareParametersWith: net, optimizer: null },
   );
   const ic = infer.config;
-  const hasCls = hasClassifier(ic.variant);
-  const hasSeg = hasSegmentation(ic.variant);
-  const owned: Tensor[] = [];
+  let whole: Tensor | undefined;
   try {
-    const whole = hasCls
-      ? Tensor.from(resample3d(volume, ic.wholeSize).data, [1, 1, ...ic.wholeSize])
-      : undefined;
-    if (whole) owned.push(whole);
-    const segShape = segmentationShape(ic, shape, options.patchGrid ?? 'whole-scan');
-    const seg = hasSeg ? resample3d(volume, segShape) : undefined;
-    const starts = hasSeg ? windowGrid(segShape, ic.patchSize, overlap) : [[0, 0, 0] as Size3];
-    const acc = seg ? new Float32Array(seg.data.length) : undefined;
-    const wsum = seg ? new Float32Array(seg.data.length) : undefined;
-    const gauss = gaussianWeights(ic.patchSize);
-    const probs = new Array<number>(ic.numClasses).fill(0);
-    const evidence = hasCls
-      ? ([1, 2, 3].map(
-          (k) => new Float32Array(ic.wholeGrids[k]?.reduce((a, b) => a * b, 1) ?? 0),
-        ) as Float32Array[])
-      : [];
+    if (wholeScan && hasSeg) whole = Tensor.from(wholeScan.data, [1, 1, ...ic.wholeSize]);
     const wanted = [
       ...(hasSeg ? [OUTPUT_NAMES.segLogits] : []),
       ...(hasCls ? [OUTPUT_NAMES.logits, ...OUTPUT_NAMES.evidence] : []),
     ];
-    for (const [wi, start] of starts.entries()) {
-      const patch = seg ? Tensor.from(cut(seg, start, ic.patchSize), [1, 1, ...ic.patchSize]) : undefined;
-      const { inputs, owned: regionTensors } = networkInputs(infer, {
-        ...(whole ? { whole } : {}),
-        ...(patch ? { patch } : {}),
-        ...(seg ? { region: windowRegion(ic, segShape, start) } : {}),
-      });
-      const outs = await infer.model.forward(inputs, { outputs: wanted });
-      patch?.dispose();
-      for (const t of regionTensors) t.dispose();
+    const probs = new Array<number>(ic.numClasses).fill(0);
+    const evidence = hasCls
+      ? [1, 2, 3].map((k) => new Float32Array(ic.wholeGrids[k]?.reduce((a, b) => a * b, 1) ?? 0))
+      : [];
+    let windows = 0;
+    const forward: WindowForward = async (window, place) => {
+      windows = place.total;
+      const { inputs, owned } = networkInputs(
+        infer,
+        hasSeg
+          ? {
+              ...(whole ? { whole } : {}),
+              patch: window,
+              region: windowRegion(ic, segShape, place.start),
+            }
+          : { whole: window },
+      );
+      let outs: Readonly<Record<string, Tensor>> = {};
       try {
-        const z = outs[OUTPUT_NAMES.segLogits];
-        if (z && acc && wsum) {
-          const v = gauss.length;
-          const [, H, W] = segShape;
-          const [pd, ph, pw] = ic.patchSize;
-          let i = 0;
-          for (let d = 0; d < pd; d++)
-            for (let h = 0; h < ph; h++)
-              for (let w = 0; w < pw; w++, i++) {
-                const p = sigmoid((z.data[v + i] as number) - (z.data[i] as number));
-                const g = gauss[i] as number;
-                const o = ((start[0] + d) * H + start[1] + h) * W + start[2] + w;
-                acc[o] = (acc[o] as number) + p * g;
-                wsum[o] = (wsum[o] as number) + g;
-              }
-        }
+        outs = await infer.model.forward(inputs, { outputs: wanted });
+      } finally {
+        for (const t of owned) t.dispose();
+      }
+      try {
         const logits = outs[OUTPUT_NAMES.logits];
-        if (logits) {
+        if (logits)
           for (const [k, p] of softmax(logits.data).entries())
-            probs[k] = (probs[k] as number) + p / starts.length;
+            probs[k] = (probs[k] as number) + p / place.total;
+        for (const [k, dst] of evidence.entries()) {
+          const e = (outs[OUTPUT_NAMES.evidence[k] as string] as Tensor).data;
+          for (let j = 0; j < dst.length; j++) dst[j] = (dst[j] as number) + (e[j] as number) / place.total;
         }
-        for (let k = 0; k < evidence.length; k++) {
-          const e = outs[OUTPUT_NAMES.evidence[k] as string];
-          const dst = evidence[k] as Float32Array;
-          if (e)
-            for (let j = 0; j < dst.length; j++)
-              dst[j] = (dst[j] as number) + (e.data[j] as number) / starts.length;
+        const blend: Record<string, { data: Float64Array; shape: number[] }> = {};
+        const z = outs[OUTPUT_NAMES.segLogits];
+        if (z) {
+          // softmax over (background, lesion) = sigmoid(z1 - z0), kept in float64 for the blend
+          const v = z.data.length / 2;
+          const p = new Float64Array(v);
+          for (let i = 0; i < v; i++) p[i] = sigmoid((z.data[v + i] as number) - (z.data[i] as number));
+          blend[LESION] = { data: p, shape: [1, 1, ...ic.patchSize] };
         }
+        return blend;
       } finally {
         for (const t of Object.values(outs)) t.dispose();
       }
-      options.onWindow?.(wi + 1, starts.length);
-    }
-    const result: Prediction = { windows: starts.length };
+    };
+    const blended = await slidingWindowInference(
+      forward,
+      hasSeg
+        ? { data: resample3d(volume, segShape).data, shape: [1, ...segShape] }
+        : { data: (wholeScan as Array3).data, shape: [1, ...ic.wholeSize] },
+      {
+        window: hasSeg ? ic.patchSize : ic.wholeSize,
+        overlap,
+        sums: 'float32',
+        ...(options.onWindow ? { onWindow: options.onWindow } : {}),
+      },
+    );
+    const result: Prediction = { windows };
     if (hasCls) {
       result.classProbabilities = probs;
       const mean = new Float32Array(ic.wholeSize[0] * ic.wholeSize[1] * ic.wholeSize[2]);
@@ -165,13 +167,11 @@ export async function predict(
       }
       result.evidence = resample3d({ data: mean, shape: ic.wholeSize }, shape);
     }
-    if (acc && wsum) {
-      for (let j = 0; j < acc.length; j++) acc[j] = (acc[j] as number) / (wsum[j] as number);
-      result.lesion = resample3d({ data: acc, shape: segShape }, shape);
-    }
+    const lesion = blended[LESION];
+    if (lesion) result.lesion = resample3d({ data: lesion.data, shape: segShape }, shape);
     return result;
   } finally {
-    for (const t of owned) t.dispose();
+    whole?.dispose();
     infer.model.dispose();
   }
 }

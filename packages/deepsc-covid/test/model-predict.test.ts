@@ -112,4 +112,15 @@ describe('predict', () => {
     await expect(predict(net, v as never, o)).rejects.toThrow(msg);
     net.model.dispose();
   });
+
+  it('rejects a patch larger than its grid (a patch larger than the whole scan), naming both', async () => {
+    const net = createDeepScCovid(
+      { ...presetConfig('tiny'), wholeSize: [4, 8, 8], patchSize: [8, 8, 8] },
+      { seed: 1, mode: 'infer' },
+    );
+    await expect(predict(net, volume([6, 8, 8], 1))).rejects.toThrow(
+      /predict: the patch grid \[4, 8, 8\] is smaller than the patch \[8, 8, 8\]/,
+    );
+    net.model.dispose();
+  });
 });
