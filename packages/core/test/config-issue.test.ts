@@ -57,6 +57,37 @@ describe('describeConfigIssue: one line naming the field, the value and what is 
   });
 });
 
+describe("describeConfigIssue with no section: the path is the field (the trainer's whole file)", () => {
+  it.each([
+    {
+      issue: issue({ code: 'too_small', path: ['patchSize'], minimum: 3, origin: 'array' }),
+      line: 'patchSize: got [0,64,64]; must be >= 3 items',
+    },
+    {
+      issue: issue({ code: 'too_big', path: ['patchSize'], maximum: 2, inclusive: false, origin: 'array' }),
+      line: 'patchSize: got [0,64,64]; must be < 2 items',
+    },
+    {
+      issue: issue({ code: 'unrecognized_keys', path: [], keys: ['depth', 'deep'] }),
+      line: 'depth, deep: unknown fields; remove or check the spelling',
+    },
+    {
+      issue: issue({ code: 'unrecognized_keys', path: ['nested'], keys: ['b'] }),
+      line: 'nested.b: unknown field; remove or check the spelling',
+    },
+    {
+      issue: issue({ code: 'invalid_type', path: [], expected: 'object' }),
+      line: '(top level): expected object, got {"patchSize":[0,64,64],"preset":"huge","depth":3,"deep":"yes","width":9000,"nested":{"a":1}}',
+    },
+    {
+      issue: issue({ code: 'too_small', path: ['patchSize', 0], minimum: 1 }),
+      line: 'patchSize[0]: got 0; must be >= 1',
+    },
+  ])('$line', ({ issue: i, line }) => {
+    expect(describeConfigIssue('', i, input)).toBe(line);
+  });
+});
+
 describe('ModelConfigError', () => {
   it('is a RangeError listing every problem, one per line', () => {
     const e = new ModelConfigError(['model.a: bad', 'loss.b: worse']);
