@@ -6,7 +6,14 @@
  * @module
  */
 import { type GridVolume, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
-import { createVolume, cropOrPad, PatchSampler, Rng, type Volume, type VoxelArray } from '@deepsc/io';
+import {
+  createVolume,
+  cropOrPad,
+  PatchSampler,
+  rngFromSource,
+  type Volume,
+  type VoxelArray,
+} from '@deepsc/io';
 import type { CLASS_NAMES, ResolvedConfig } from './config.js';
 import type { TrainingBatch } from './training-step.js';
 
@@ -36,16 +43,6 @@ export function classOfLabel(label: string, scan: string): number {
       `scan ${scan}: label ${JSON.stringify(label)} is not one of DeepSC-COVID's classes (${CLASS_LABELS.join(', ')})`,
     );
   return i;
-}
-
-/** An io `Rng` whose draws all come from `source` (PatchSampler draws with `next` and `int`). */
-class SourceRng extends Rng {
-  constructor(private readonly source: RandomSource) {
-    super(0);
-  }
-  override next(): number {
-    return this.source.next();
-  }
 }
 
 const fraction = (v: unknown, field: string, fallback: number): number => {
@@ -118,7 +115,7 @@ export function twoStreamBatch(
         lesionProbability,
         minLesionFraction,
       });
-      const choice = sampler.sample(new SourceRng(random));
+      const choice = sampler.sample(rngFromSource(random));
       note = choice.kind;
       const box = choice.box;
       const shape = [1, 1, pD, pH, pW];

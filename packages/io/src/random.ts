@@ -203,3 +203,31 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/** An {@link Rng} drawing from a caller's uniform source (see {@link rngFromSource}). */
+class SourceRng extends Rng {
+  constructor(private readonly source: { next(): number }) {
+    super(0);
+  }
+  override nextUint32(): number {
+    return Math.floor(this.source.next() * 4294967296) >>> 0;
+  }
+  override next(): number {
+    return this.source.next();
+  }
+  override fork(key: Seed): Rng {
+    throw new TypeError(
+      `random: an Rng over a caller's source has no seed to fork '${String(key)}' from; fork the source's own stream instead`,
+    );
+  }
+}
+
+/**
+ * An `Rng` whose every draw comes from `source`'s uniform `next()` in [0, 1) (a model's
+ * `RandomSource`, e.g. the trainer's per-step stream), so io's samplers (`PatchSampler`,
+ * augmentation) draw from a stream the caller owns: `int`, `uniform`, `shuffle`, `normal`, ...
+ * all read `source.next()`. `fork` is refused: such an Rng has no seed of its own.
+ */
+export function rngFromSource(source: { next(): number }): Rng {
+  return source instanceof Rng ? source : new SourceRng(source);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../src/random.js';
+import { Rng, rngFromSource } from '../src/random.js';
 
 describe('Rng', () => {
   it.each([0, 1, 42, 2 ** 40, 'cohort/scan-3'])('seed %s: same seed, same stream', (seed) => {
@@ -45,5 +45,31 @@ describe('Rng', () => {
   ])('bad argument %# throws a RangeError that names it', (f, msg) => {
     expect(f).toThrow(RangeError);
     expect(f).toThrow(msg);
+  });
+});
+
+describe("rngFromSource: io's draws from a caller's uniform stream", () => {
+  /** A source replaying fixed uniforms, counting the draws. */
+  const replay = (values: number[]) => {
+    let i = 0;
+    return { next: () => values[i++ % values.length] as number, drawn: () => i };
+  };
+  it.each([
+    ['int', (r: Rng) => r.int(0, 10), [0.05, 0.95], [0, 9]],
+    ['uniform', (r: Rng) => r.uniform(2, 4), [0.25, 0.5], [2.5, 3]],
+    ['bernoulli', (r: Rng) => r.bernoulli(0.5), [0.4, 0.6], [true, false]],
+    ['nextUint32', (r: Rng) => r.nextUint32(), [0.5, 0.25], [2147483648, 1073741824]],
+  ] as const)('%s reads source.next() once per draw', (_what, draw, values, expected) => {
+    const src = replay([...values]);
+    const r = rngFromSource(src);
+    expect([draw(r), draw(r)]).toEqual(expected);
+    expect(src.drawn()).toBe(2);
+  });
+  it('an io Rng given as the source is used as it is (the same stream, fork included)', () => {
+    const own = new Rng('s');
+    expect(rngFromSource(own)).toBe(own);
+  });
+  it('an Rng over a foreign source refuses to fork (it has no seed): a TypeError naming the key', () => {
+    expect(() => rngFromSource({ next: () => 0.5 }).fork('patch')).toThrow(/no seed to fork 'patch'/);
   });
 });

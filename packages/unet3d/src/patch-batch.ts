@@ -6,7 +6,14 @@
  * @module
  */
 import { type GridVolume, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
-import { createVolume, cropOrPad, PatchSampler, Rng, type Volume, type VoxelArray } from '@deepsc/io';
+import {
+  createVolume,
+  cropOrPad,
+  PatchSampler,
+  rngFromSource,
+  type Volume,
+  type VoxelArray,
+} from '@deepsc/io';
 import type { Unet3dConfig } from './config.js';
 
 /** The tensors of a batch: `image` and `target`, each `[1, 1, ...patchSize]`. */
@@ -21,16 +28,6 @@ export const scanGridOf = (c: Pick<Unet3dConfig, 'scanSize'>): [number, number, 
   c.scanSize[1],
   c.scanSize[0],
 ];
-
-/** An io `Rng` whose draws all come from `source` (PatchSampler draws with `next` and `int`). */
-class SourceRng extends Rng {
-  constructor(private readonly source: RandomSource) {
-    super(0);
-  }
-  override next(): number {
-    return this.source.next();
-  }
-}
 
 const asVolume = (v: GridVolume<ArrayLike<number>>): Volume<VoxelArray> =>
   createVolume(ArrayBuffer.isView(v.data) ? (v.data as VoxelArray) : Float32Array.from(v.data), v.dims);
@@ -62,7 +59,7 @@ export function patchBatch(c: Unet3dConfig, scan: ModelScan, random: RandomSourc
     // a forced patch is placed around a lesion voxel, so it always holds lesion
     minLesionFraction: 0,
   });
-  const choice = sampler.sample(new SourceRng(random));
+  const choice = sampler.sample(rngFromSource(random));
   const shape = [1, 1, pD, pH, pW] as const;
   const image = Tensor.from(
     cropOrPad(createVolume(scan.image.data, scan.image.dims), choice.box, 0).data,
