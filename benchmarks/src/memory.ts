@@ -3,7 +3,7 @@
  * widths 32-256, Adam, the full task-aware loss), ours against the PyTorch twin, side by side in
  * one run: each side in its own process (so peak RSS is that run's), 2 threads each. Ours runs
  * under each memory plan asked for (`--plans`, default `default,recompute`: the engine's default
- * plan, and the same with recomputed segments; also `conservative`, `recompute-unet`); the twin under PyTorch 2.13 (`--python`, default /tmp/torch213/bin/python
+ * plan, and the same with recomputed segments; also `conservative`, `no-cheap-recompute`, `recompute-unet`); the twin under PyTorch 2.13 (`--python`, default /tmp/torch213/bin/python
  * when present, else Debian's /usr/bin/python3). Then `--fit` plans (compile only, no step) the
  * largest whole-scan / patch sizes whose predicted peak RSS stays within a budget (default
  * 8 GiB). Writes a table and benchmarks/results/memory.json.
@@ -26,7 +26,8 @@ const PEERS = join(HERE, '..', 'peers');
 
 /**
  * The `recompute` plan: both stems and the U-Net's first encoder level (the largest
- * activations per FLOP recomputed: 18 nodes, about 290 MiB of arena at the paper preset).
+ * activations per FLOP recomputed: 18 nodes, about 290 MiB of arena at the paper preset before
+ * cheap recomputation; with it the default plan is smaller than this one: README, run 5).
  */
 export const RECOMPUTE_SEGMENTS = ['stem_whole', 'stem_patch', 'lesion.enc1'];
 
