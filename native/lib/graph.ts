@@ -139,7 +139,10 @@ export interface NativeMemoryInfo {
   inPlaceGradientBytes: number;
   /** Nodes whose forward runs again in the backward pass. */
   recomputedNodes: string[];
-  /** Arena without recomputation minus the arena with it (0 without `recompute`). */
+  /**
+   * Arena without the `recompute` segments minus the arena with them (0 without `recompute`;
+   * negative where the segments cost more than the cheap recomputation they displace saves).
+   */
   recomputeSavedBytes: number;
   /**
    * The order the backward pass runs its nodes in: `reverse-creation` (the last created node
