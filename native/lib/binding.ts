@@ -68,6 +68,9 @@ export interface PeakFlops {
   sink: number;
 }
 
+/** Where an eager op call (`forward`, `backward`, `timeOp`) runs. */
+export type EagerDevice = 'cpu' | 'cuda';
+
 /** The raw functions the addon exports. Prefer the typed wrappers in `ops.ts`. */
 export interface NativeBinding {
   info(): EngineInfo;
@@ -77,18 +80,24 @@ export interface NativeBinding {
   setIsa(isa: 'avx512' | 'avx2' | 'portable'): string;
   /** Output shapes of `op` for these input shapes (null = absent optional input). */
   inferShapes(op: string, attrs: Attrs, shapes: readonly (readonly number[] | null)[]): number[][];
-  /** Runs an op's forward pass synchronously on the CPU. */
+  /**
+   * Runs an op's forward pass synchronously on `device` (CUDA: inputs copied to device 0 and
+   * back). `outputs` (caller-owned destinations) is CPU-only.
+   */
   runForward(
+    device: EagerDevice,
     op: string,
     attrs: Attrs,
     inputs: readonly (RawTensor | null)[],
     outputs?: readonly (RawTensor | null)[],
   ): RawTensor[];
   /**
-   * Runs an op's backward pass: given the forward inputs and outputs and dL/d(outputs)
-   * (null = zero), returns dL/d(input i) where `needGrad[i]`, else null.
+   * Runs an op's backward pass on `device`: given the forward inputs and outputs and
+   * dL/d(outputs) (null = zero), returns dL/d(input i) where `needGrad[i]`, else null.
+   * `gradInputs` (caller-owned destinations) is CPU-only.
    */
   runBackward(
+    device: EagerDevice,
     op: string,
     attrs: Attrs,
     inputs: readonly (RawTensor | null)[],
@@ -104,8 +113,9 @@ export interface NativeBinding {
     inputs: number,
     outputs: number,
   ): { inputs: boolean[]; outputs: boolean[] };
-  /** CPU milliseconds per call of an op on engine-owned buffers (see `timing.ts`). */
+  /** Milliseconds per call of an op on engine-owned (or device) buffers (see `timing.ts`). */
   timeOp(
+    device: EagerDevice,
     op: string,
     attrs: Attrs,
     inputs: readonly (RawTensor | null)[],
@@ -136,28 +146,8 @@ export interface NativeBinding {
     attrs: Attrs,
     inputShapes: readonly (readonly number[] | null)[],
   ) => PreparedOp;
-  /** Ops with CUDA kernels; empty without the CUDA backend. Typed wrappers: `cuda.ts`. */
+  /** Ops with CUDA kernels; empty without the CUDA backend. Typed wrapper: `cuda.ts`. */
   cudaOps(): string[];
-  /** {@link NativeBinding.runForward} on the CUDA backend (inputs copied to device 0 and back). */
-  cudaRunForward(op: string, attrs: Attrs, inputs: readonly (RawTensor | null)[]): RawTensor[];
-  /** {@link NativeBinding.runBackward} on the CUDA backend. */
-  cudaRunBackward(
-    op: string,
-    attrs: Attrs,
-    inputs: readonly (RawTensor | null)[],
-    outputs: readonly RawTensor[],
-    gradOutputs: readonly (RawTensor | null)[],
-    needGrad: readonly boolean[],
-  ): (RawTensor | null)[];
-  /** GPU milliseconds per call of an op with its tensors on the device (CUDA events). */
-  cudaTimeOp(
-    op: string,
-    attrs: Attrs,
-    inputs: readonly (RawTensor | null)[],
-    needGrad: readonly boolean[] | null,
-    warmup: number,
-    repeats: number,
-  ): number[];
 }
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,7 +3,15 @@
  * weights `[K, C/groups, kD, kH, kW]` (PyTorch's layout, so weights move both ways).
  * @packageDocumentation
  */
-export type { Attrs, AttrValue, EngineInfo, NativeBinding, PeakFlops, RawTensor } from './binding.js';
+export type {
+  Attrs,
+  AttrValue,
+  EagerDevice,
+  EngineInfo,
+  NativeBinding,
+  PeakFlops,
+  RawTensor,
+} from './binding.js';
 export {
   addonPath,
   EngineLoadError,

@@ -1,10 +1,11 @@
 /**
- * Typed, eager wrappers over the engine's ops (synchronous, CPU, on JS-owned memory). One
+ * Typed, eager wrappers over the engine's ops (synchronous, on JS-owned memory, on the CPU or,
+ * with `device: 'cuda'`, on the GPU with copies in and out). One
  * attribute interface per op; the op's name is the same everywhere (ops.def, the C++ files,
  * this file and the tests).
  * @module
  */
-import { type Attrs, loadBinding, type RawTensor } from './binding.js';
+import { type Attrs, type EagerDevice, loadBinding, type RawTensor } from './binding.js';
 
 /** Attributes of `leaky_relu`. */
 export interface LeakyReluAttrs {
@@ -259,34 +260,52 @@ export type OpName = keyof OpAttrs;
  */
 export type PluginOpName<P extends string> = P extends OpName ? never : P;
 
+/** The device option of the eager calls ({@link forward}, {@link backward}, `timeOp`). */
+export interface DeviceCallOptions {
+  /**
+   * Where the op runs; default `'cpu'`. `'cuda'` copies the inputs (and outputs, output
+   * gradients) to device 0, runs the op's CUDA kernel and copies the results back into new
+   * arrays (training keeps tensors on the device through the graph executor instead). It
+   * throws Error "no CUDA device" when no GPU is visible or the addon has no CUDA backend, and
+   * Error naming the op when it has no CUDA kernel (see `cudaOps`). Any other value is a
+   * TypeError (not a string) or RangeError (another string) naming `device`.
+   */
+  device?: EagerDevice;
+}
+
 /** Options of {@link forward}. */
-export interface ForwardCallOptions {
+export interface ForwardCallOptions extends DeviceCallOptions {
   /**
    * Caller-owned arrays to write the outputs into (one per output, `null` for a fresh one),
    * e.g. arrays reused across calls: the kernel overwrites every element, so nothing is
    * allocated, zero-filled or faulted in. Each must have its output's shape and share no
-   * memory with an input or another output.
+   * memory with an input or another output. CPU-only: with `device: 'cuda'` a TypeError
+   * naming `out`.
    */
   out?: readonly (RawTensor | null)[];
 }
 
 /** Options of {@link backward}. */
-export interface BackwardCallOptions {
+export interface BackwardCallOptions extends DeviceCallOptions {
   /**
    * Caller-owned arrays for the requested gradients (one entry per input; used where
    * `needGrad` is true, `null` for a fresh one), overwritten whole. Each must have its input's
    * shape and share no memory with the inputs, outputs, output gradients or each other.
+   * CPU-only: with `device: 'cuda'` a TypeError naming `gradInputs`.
    */
   gradInputs?: readonly (RawTensor | null)[];
 }
 
 /**
- * Runs `op` forward on the CPU. Inputs are read where they are (never copied); the kernel's
- * workspace is reused from call to call.
+ * Runs `op` forward on `options.device` (default the CPU). On the CPU, inputs are read where
+ * they are (never copied) and the kernel's workspace is reused from call to call; on CUDA an op
+ * that updates an input in place (batch_norm in train mode) updates the caller's array too.
+ * The arguments are checked the same way on both devices, before anything runs.
  * @param inputs - in the op's input order; `null` for an absent optional input.
  * @returns the op's outputs: the `options.out` arrays where given, else new Float32Arrays.
  * @throws TypeError / RangeError naming the op and the bad value (a wrong `out` shape or an
- *   `out` array sharing memory with an input included).
+ *   `out` array sharing memory with an input included); the device errors of
+ *   {@link DeviceCallOptions.device}.
  */
 export function forward<K extends OpName>(
   op: K,
@@ -307,15 +326,17 @@ export function forward(
   inputs: readonly (RawTensor | null)[],
   options: ForwardCallOptions = {},
 ): RawTensor[] {
-  return loadBinding().runForward(op, attrs as Attrs, inputs, options.out);
+  return loadBinding().runForward(options.device ?? 'cpu', op, attrs as Attrs, inputs, options.out);
 }
 
 /**
- * Runs `op` backward on the CPU: dL/d(inputs[i]) for each `needGrad[i]`, else null.
+ * Runs `op` backward on `options.device` (default the CPU): dL/d(inputs[i]) for each
+ * `needGrad[i]`, else null.
  * @param outputs - the forward's outputs for the same inputs.
  * @param gradOutputs - dL/d(outputs); `null` means zero.
- * @param options - `gradInputs`: caller-owned arrays to write the gradients into.
+ * @param options - `device`; `gradInputs`: caller-owned arrays to write the gradients into (CPU).
  * @returns per input its gradient (the `gradInputs` array where given, else a new one), or null.
+ * @throws as {@link forward}.
  */
 export function backward<K extends OpName>(
   op: K,
@@ -346,6 +367,7 @@ export function backward(
   options: BackwardCallOptions = {},
 ): (RawTensor | null)[] {
   return loadBinding().runBackward(
+    options.device ?? 'cpu',
     op,
     attrs as Attrs,
     inputs,

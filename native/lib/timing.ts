@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { type Attrs, loadBinding, type RawTensor } from './binding.js';
-import type { OpAttrs, OpName } from './ops.js';
+import type { DeviceCallOptions, OpAttrs, OpName } from './ops.js';
 
 /**
  * CPU time of one op call with its tensors already in engine-owned memory, as the graph
@@ -26,10 +26,15 @@ import type { OpAttrs, OpName } from './ops.js';
  *   backward-weight with the bias gradient.
  * @param warmup - untimed calls first, an integer in [0, 100000].
  * @param repeats - timed calls, an integer in [1, 100000].
+ * @param options - `device`: `'cpu'` (the default, as above) or `'cuda'`: the GPU time of each
+ *   call (CUDA events) with inputs, outputs and gradients already in device memory (no copies,
+ *   no host overhead), for GPU benchmarks written in TypeScript (benchmarks/gpu/run.sh uses the
+ *   Node-free native/test/cuda_check instead).
  * @returns milliseconds of each timed call, `repeats` numbers in call order.
  * @throws RangeError for a bad `warmup` or `repeats`; TypeError / RangeError / Error for a bad
  *   op, attributes or inputs, and TypeError when `needGrad` asks for the gradient of an input
- *   that has none or is neither null nor an array, as {@link forward} and {@link backward} throw.
+ *   that has none or is neither null nor an array, as {@link forward} and {@link backward} throw;
+ *   the device errors of {@link DeviceCallOptions.device}.
  */
 export function timeOp<K extends OpName>(
   op: K,
@@ -38,6 +43,7 @@ export function timeOp<K extends OpName>(
   needGrad: readonly boolean[] | null,
   warmup: number,
   repeats: number,
+  options: DeviceCallOptions = {},
 ): number[] {
-  return loadBinding().timeOp(op, attrs as Attrs, inputs, needGrad, warmup, repeats);
+  return loadBinding().timeOp(options.device ?? 'cpu', op, attrs as Attrs, inputs, needGrad, warmup, repeats);
 }

@@ -10,7 +10,16 @@
  * benchmarks/gpu/run.sh) turns that skip into a failure so a GPU run cannot pass by skipping.
  */
 import { describe, expect, it } from 'vitest';
-import { cudaBackward, cudaForward, cudaOps, cudaTimeOp, loadBinding, type OpName } from '../lib/index.js';
+import {
+  backward,
+  cudaOps,
+  type EagerDevice,
+  forward,
+  loadBinding,
+  type OpName,
+  type RawTensor,
+  timeOp,
+} from '../lib/index.js';
 import { tables } from './cases/index.js';
 import { casesFor, cudaCase, tensors } from './cases/table.js';
 import { compareCase } from './cuda/compare.js';
@@ -40,15 +49,76 @@ describe('cuda: the op list', () => {
   });
 });
 
-describe('cuda: without a device', () => {
-  it.skipIf(haveGpu)('asking for CUDA throws "no CUDA device", forward and backward', () => {
-    const x = tensors(1)([4]);
-    expectThrows(() => cudaForward('relu', {}, [x]), Error, 'relu', 'no CUDA device');
-    expectThrows(() => cudaBackward('relu', {}, [x], [x], [x], [true]), Error, 'relu', 'no CUDA device');
-    expectThrows(() => cudaTimeOp('relu', {}, [x], null, 0, 1), Error, 'relu', 'no CUDA device');
+// The device option of the eager calls, each call as forward, backward and timeOp take it.
+type EagerCall = (device: unknown, extra?: { out?: RawTensor[]; gradInputs?: RawTensor[] }) => unknown;
+const x = tensors(1)([4]);
+const calls: [string, EagerCall][] = [
+  ['forward', (d, e) => forward('relu', {}, [x], { device: d as EagerDevice, ...e })],
+  ['backward', (d, e) => backward('relu', {}, [x], [x], [x], [true], { device: d as EagerDevice, ...e })],
+  ['timeOp', (d) => timeOp('relu', {}, [x], null, 0, 1, { device: d as EagerDevice })],
+];
+
+describe('cuda: the device option of forward, backward and timeOp', () => {
+  it.each(calls)("%s: device 'cpu' is the default", (_name, call) => {
+    const given = call('cpu') as RawTensor[] | number[];
+    const byDefault = call(undefined) as RawTensor[] | number[];
+    expect(given).toHaveLength(byDefault.length);
+    if (_name !== 'timeOp') expect(given).toEqual(byDefault);
   });
-  it('a bad op name is still a TypeError', () =>
-    expectThrows(() => cudaForward('nope' as OpName, {} as never, []), TypeError, "unknown op 'nope'"));
+  const bad: [string, unknown, ErrorConstructor, string][] = [
+    ["'gpu'", 'gpu', RangeError, "device must be 'cpu' or 'cuda', got 'gpu'"],
+    ["'CUDA' (case matters)", 'CUDA', RangeError, "device must be 'cpu' or 'cuda', got 'CUDA'"],
+    ["''", '', RangeError, "device must be 'cpu' or 'cuda', got ''"],
+    ['a number', 0, TypeError, "device must be the string 'cpu' or 'cuda'"],
+    ['a boolean', true, TypeError, "device must be the string 'cpu' or 'cuda'"],
+  ];
+  for (const [name, call] of calls)
+    it.each(bad)(`${name}: device %s is refused, naming the option`, (_label, device, type, message) =>
+      expectThrows(() => call(device), type, message),
+    );
+  it.skipIf(haveGpu)(`device 'cuda' without a GPU throws "no CUDA device" naming the op (${state})`, () => {
+    for (const [, call] of calls) expectThrows(() => call('cuda'), Error, 'relu', 'no CUDA device');
+  });
+  it("the CPU-only destinations are refused on 'cuda', naming the option, GPU or not", () => {
+    const [f, b] = calls;
+    expectThrows(
+      () => f?.[1]('cuda', { out: [tensors(2)([4])] }),
+      TypeError,
+      'relu',
+      "option 'out'",
+      'CPU-only',
+    );
+    expectThrows(
+      () => b?.[1]('cuda', { gradInputs: [tensors(2)([4])] }),
+      TypeError,
+      'relu',
+      "option 'gradInputs'",
+      'CPU-only',
+    );
+  });
+  it("a bad op name is still a TypeError on 'cuda'", () =>
+    expectThrows(
+      () => forward('nope' as OpName, {} as never, [], { device: 'cuda' }),
+      TypeError,
+      "unknown op 'nope'",
+    ));
+  // From the build's kernel table: said before the device is looked for, so a CUDA build tells
+  // it without a GPU too.
+  const noKernel = info.ops.find((op) => !cudaDefOps().includes(op));
+  it.skipIf(!info.cudaBuilt || noKernel === undefined)(
+    info.cudaBuilt
+      ? `an op without a CUDA kernel (${noKernel}) says so, naming the op`
+      : `${skipReason}: no kernel table`,
+    () => {
+      const op = noKernel as OpName;
+      expectThrows(
+        () => forward(op, {} as never, [], { device: 'cuda' }),
+        Error,
+        op,
+        'no CUDA kernel for this op yet',
+      );
+    },
+  );
 });
 
 /** The tables of the ops with a CUDA kernel (src/cuda/ops_cuda.def): only those are compared. */

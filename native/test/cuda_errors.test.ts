@@ -7,22 +7,14 @@
  * DEEPSC_REQUIRE_CUDA=1 turns that into a failure through native/test/cuda.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  backward,
-  cudaBackward,
-  cudaForward,
-  forward,
-  loadBinding,
-  type OpAttrs,
-  type OpName,
-  type RawTensor,
-} from '../lib/index.js';
+import { backward, forward, loadBinding, type OpAttrs, type OpName, type RawTensor } from '../lib/index.js';
 import { tensors } from './cases/table.js';
 
 const info = loadBinding().info();
 const haveGpu = info.cudaBuilt && info.cudaDevices.length > 0;
 const state = `cudaBuilt=${info.cudaBuilt}, cudaDevices=[${info.cudaDevices.join('; ')}]`;
 
+const cuda = { device: 'cuda' } as const;
 const t = tensors(40);
 const f32 = (shape: number[], values: number[]): RawTensor => ({ data: Float32Array.from(values), shape });
 
@@ -132,11 +124,11 @@ describe.skipIf(!haveGpu)(
   () => {
     it.each(cases)('$name', (c) => {
       const cpu = thrown(() => forward(c.op, c.attrs, c.inputs));
-      const gpu = thrown(() => cudaForward(c.op, c.attrs, c.inputs));
+      const gpu = thrown(() => forward(c.op, c.attrs, c.inputs, cuda));
       expect([gpu.constructor.name, gpu.message]).toEqual([cpu.constructor.name, cpu.message]);
       const outs = lossOutputs(c.op, c.inputs);
       const cpuBack = thrown(() => backward(c.op, c.attrs, c.inputs, outs, outs, c.needGrad));
-      const gpuBack = thrown(() => cudaBackward(c.op, c.attrs, c.inputs, outs, outs, c.needGrad));
+      const gpuBack = thrown(() => backward(c.op, c.attrs, c.inputs, outs, outs, c.needGrad, cuda));
       expect([gpuBack.constructor.name, gpuBack.message]).toEqual([
         cpuBack.constructor.name,
         cpuBack.message,
@@ -146,13 +138,13 @@ describe.skipIf(!haveGpu)(
     it('a bad target where the mask is 0 is ignored, as on the CPU', () => {
       const inputs = [logits, f32([2, 4], [0, 7, 2, 0, 1, 2, 0, 2]), f32([2, 4], [1, 0, 1, 1, 1, 1, 1, 1])];
       const [cpu] = forward('cross_entropy', {}, inputs);
-      const [gpu] = cudaForward('cross_entropy', {}, inputs);
+      const [gpu] = forward('cross_entropy', {}, inputs, cuda);
       expect(Math.abs((gpu?.data[0] as number) - (cpu?.data[0] as number))).toBeLessThanOrEqual(1e-6);
     });
 
     it('a GPU error leaves the device usable: the next valid call succeeds', () => {
-      thrown(() => cudaForward('cross_entropy', {}, [logits, f32([2, 4], [9, 9, 9, 9, 9, 9, 9, 9]), null]));
-      const [gpu] = cudaForward('mse', {}, [f32([2], [1, 2]), f32([2], [0, 0]), null]);
+      thrown(() => forward('cross_entropy', {}, [logits, f32([2, 4], [9, 9, 9, 9, 9, 9, 9, 9]), null], cuda));
+      const [gpu] = forward('mse', {}, [f32([2], [1, 2]), f32([2], [0, 0]), null], cuda);
       expect(gpu?.data[0]).toBe(2.5);
     });
   },

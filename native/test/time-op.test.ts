@@ -155,16 +155,16 @@ describe('timeOp', () => {
     let eager: unknown;
     try {
       if (needGrad) {
-        const fwdOk = native.runForward(op, attrs, inputs);
-        native.runBackward(op, attrs, inputs, fwdOk, fwdOk, needGrad);
-      } else native.runForward(op, attrs, inputs);
+        const fwdOk = native.runForward('cpu', op, attrs, inputs);
+        native.runBackward('cpu', op, attrs, inputs, fwdOk, fwdOk, needGrad);
+      } else native.runForward('cpu', op, attrs, inputs);
     } catch (e) {
       eager = e;
     }
     expect(eager, 'the eager call must fail too').toBeInstanceOf(Error);
     const err = eager as Error;
     expectThrows(
-      () => native.timeOp(op, attrs, inputs, needGrad, 0, 1),
+      () => native.timeOp('cpu', op, attrs, inputs, needGrad, 0, 1),
       err.constructor as ErrorConstructor,
       err.message,
     );
@@ -173,15 +173,15 @@ describe('timeOp', () => {
   it('TypeError for a needGrad that is neither null nor an array, or missing arguments', () => {
     const native = loadBinding();
     expectThrows(
-      () => native.timeOp('conv3d', {}, [x, w, b], 'yes' as unknown as boolean[], 0, 1),
+      () => native.timeOp('cpu', 'conv3d', {}, [x, w, b], 'yes' as unknown as boolean[], 0, 1),
       TypeError,
       'needGrad must be null or an array of booleans',
     );
     expectThrows(
-      () => (native.timeOp as unknown as (...a: unknown[]) => unknown)('conv3d', {}, [x, w, b]),
+      () => (native.timeOp as unknown as (...a: unknown[]) => unknown)('cpu', 'conv3d', {}, [x, w, b]),
       TypeError,
       'timeOp',
-      'expected (op, attrs, inputs, needGrad | null, warmup, repeats)',
+      'expected (device, op, attrs, inputs, needGrad | null, warmup, repeats)',
     );
   });
 });

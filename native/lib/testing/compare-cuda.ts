@@ -7,7 +7,6 @@
  */
 import type { Attrs, RawTensor } from '../binding.js';
 import { loadBinding } from '../binding.js';
-import { cudaBackward, cudaForward } from '../cuda.js';
 import { backward, forward, type OpAttrs, type OpName, type PluginOpName } from '../ops.js';
 import { bitwiseEqual, type Tolerance } from './check-op.js';
 import { closeness, randTensor, rng } from './numeric.js';
@@ -84,7 +83,7 @@ export function compareWithCuda(opName: string, caseIn: CudaCase<object>, tol: T
   const cpuIn = fresh();
   const gpuIn = fresh();
   const cpuOut = forward(op, c.attrs, cpuIn);
-  const gpuOut = cudaForward(op, c.attrs, gpuIn);
+  const gpuOut = forward(op, c.attrs, gpuIn, { device: 'cuda' });
   if (gpuOut.length !== cpuOut.length)
     res.failures.push(`${gpuOut.length} outputs on CUDA, ${cpuOut.length} on the CPU`);
   for (const [i, o] of cpuOut.entries()) check(gpuOut[i], o, `output ${i}`);
@@ -94,20 +93,20 @@ export function compareWithCuda(opName: string, caseIn: CudaCase<object>, tol: T
   const gradOut = cpuOut.map((o) => randTensor([...o.shape], r));
   const need = c.needGrad ?? c.inputs.map((x) => x !== null);
   const cpuGrad = backward(op, c.attrs, fresh(), cpuOut, gradOut, need);
-  const gpuGrad = cudaBackward(op, c.attrs, fresh(), cpuOut, gradOut, need);
+  const gpuGrad = backward(op, c.attrs, fresh(), cpuOut, gradOut, need, { device: 'cuda' });
   cpuGrad.forEach((g, i) => {
     if (g === null) {
       if (gpuGrad[i] != null) res.failures.push(`grad of input ${i}: present on CUDA, absent on the CPU`);
     } else check(gpuGrad[i], g, `grad of input ${i}`);
   });
   // Determinism: a second run is bitwise the same.
-  const again = cudaForward(op, c.attrs, fresh());
+  const again = forward(op, c.attrs, fresh(), { device: 'cuda' });
   again.forEach((o, i) => {
     const first = gpuOut[i];
     if (first && !bitwiseEqual(o.data, first.data))
       res.failures.push(`output ${i}: a second CUDA run differs`);
   });
-  const againGrad = cudaBackward(op, c.attrs, fresh(), cpuOut, gradOut, need);
+  const againGrad = backward(op, c.attrs, fresh(), cpuOut, gradOut, need, { device: 'cuda' });
   againGrad.forEach((g, i) => {
     const first = gpuGrad[i];
     if (g && first && !bitwiseEqual(g.data, first.data))

@@ -1,11 +1,15 @@
-// Eager, synchronous op calls on JS-owned Float32Arrays (zero-copy). Used by the op tests,
-// the kernel benchmarks and small host-side computations; training goes through the graph
-// executor instead. Inputs are read in place; outputs and gradients are written into arrays
-// the caller passes (reused across calls: no allocation, no zero-fill, nothing faulted in) or
-// into fresh arrays; kernel workspaces come from one grow-only buffer per thread.
+// Eager, synchronous op calls on JS-owned Float32Arrays (zero-copy), on the device the call
+// names: the arguments are checked once (eager_call.cpp), then the CPU path below runs or the
+// CUDA path (cuda_ops.cpp) takes over. Used by the op tests, the kernel benchmarks and small
+// host-side computations; training goes through the graph executor instead. On the CPU, inputs
+// are read in place; outputs and gradients are written into arrays the caller passes (reused
+// across calls: no allocation, no zero-fill, nothing faulted in) or into fresh arrays; kernel
+// workspaces come from one grow-only buffer per thread.
 #include "binding/ops.h"
 
 #include "binding/convert.h"
+#include "binding/cuda_ops.h"
+#include "binding/eager_call.h"
 #include "deepsc/backward_reads.h"
 #include "deepsc/registry.h"
 
@@ -95,17 +99,14 @@ Napi::Value infer_shapes_js(const Napi::CallbackInfo& info) {
 Napi::Value run_forward_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 3 || !info[0].IsString()) fail(ErrorKind::Type, "runForward", "expected (op, attrs, inputs, outputs?)");
-    std::string name = info[0].As<Napi::String>().Utf8Value();
-    OpInstance op = make_op(name, to_attrs(info[1], name));
-    OpTensors in = read_op_tensors(info[2], op, "inputs");
-    auto shapes = infer_shapes(op, in.shapes, in.present);
-    Napi::Array result = Napi::Array::New(env, shapes.size());
-    const Napi::Value given = info.Length() > 3 ? info[3] : env.Undefined();
-    std::vector<TensorView> outs =
-        destinations(env, given, op, shapes, std::vector<bool>(shapes.size(), true), in.views, "outputs", result);
-    const Workspace ws = eager_workspace(workspace_floats(op, in.shapes, Pass::forward), name);
-    run_forward(Backend::cpu, op, OpArgs{in.views, outs, ws});
+    const ForwardCall c = read_forward_call(info);
+    if (c.device == Device::cuda) return cuda_forward(env, c);
+    Napi::Array result = Napi::Array::New(env, c.shapes.size());
+    const Napi::Value given = info.Length() > 4 ? info[4] : env.Undefined();
+    std::vector<TensorView> outs = destinations(env, given, c.op, c.shapes, std::vector<bool>(c.shapes.size(), true),
+                                                c.in.views, "outputs", result);
+    const Workspace ws = eager_workspace(workspace_floats(c.op, c.in.shapes, Pass::forward), c.name);
+    run_forward(Backend::cpu, c.op, OpArgs{c.in.views, outs, ws});
     return result;
   });
 }
@@ -113,40 +114,25 @@ Napi::Value run_forward_js(const Napi::CallbackInfo& info) {
 Napi::Value run_backward_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 6 || !info[0].IsString())
-      fail(ErrorKind::Type, "runBackward", "expected (op, attrs, inputs, outputs, gradOutputs, needGrad, gradInputs?)");
-    std::string name = info[0].As<Napi::String>().Utf8Value();
-    OpInstance op = make_op(name, to_attrs(info[1], name));
-    OpTensors in = read_op_tensors(info[2], op, "inputs");
-    auto shapes = infer_shapes(op, in.shapes, in.present);
-    OpTensors out = read_op_tensors(info[3], op, "outputs");
-    OpTensors gout = read_op_tensors(info[4], op, "gradOutputs");
-    if (out.views.size() != shapes.size() || gout.views.size() != shapes.size())
-      fail(ErrorKind::Type, name, "expected " + std::to_string(shapes.size()) + " outputs and gradOutputs");
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      if (!out.present[i] || out.shapes[i] != shapes[i])
-        fail(ErrorKind::Type, name, "outputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
-      if (gout.present[i] && gout.shapes[i] != shapes[i])
-        fail(ErrorKind::Type, name, "gradOutputs[" + std::to_string(i) + "] must have shape " + shapes[i].str());
-    }
+    const BackwardCall c = read_backward_call(info);
+    if (c.device == Device::cuda) return cuda_backward(env, c);
     // Absent output gradients are zero: give the kernel real zeros so it needs no special case.
+    std::vector<TensorView> gout = c.gout.views;
     std::vector<AlignedBuffer> zeros;
-    for (size_t i = 0; i < shapes.size(); ++i)
-      if (!gout.present[i]) {
-        zeros.push_back(alloc_floats(shapes[i].size(), name));
-        std::fill_n(zeros.back().get(), shapes[i].size(), 0.f);
-        gout.views[i] = {zeros.back().get(), shapes[i]};
+    for (size_t i = 0; i < c.shapes.size(); ++i)
+      if (!c.gout.present[i]) {
+        zeros.push_back(alloc_floats(c.shapes[i].size(), c.name));
+        std::fill_n(zeros.back().get(), c.shapes[i].size(), 0.f);
+        gout[i] = {zeros.back().get(), c.shapes[i]};
       }
-    const std::vector<bool> want =
-        read_need_grad(info[5], op, in, name.c_str(), "needGrad must be an array of booleans");
-    Napi::Array result = Napi::Array::New(env, in.views.size());
-    std::vector<TensorView> reads = in.views;
-    reads.insert(reads.end(), out.views.begin(), out.views.end());
-    reads.insert(reads.end(), gout.views.begin(), gout.views.end());
-    const Napi::Value given = info.Length() > 6 ? info[6] : env.Undefined();
-    std::vector<TensorView> grads = destinations(env, given, op, in.shapes, want, reads, "gradInputs", result);
-    const Workspace ws = eager_workspace(workspace_floats(op, in.shapes, Pass::backward), name);
-    run_backward(Backend::cpu, op, OpGradArgs{in.views, out.views, gout.views, grads, ws});
+    Napi::Array result = Napi::Array::New(env, c.in.views.size());
+    std::vector<TensorView> reads = c.in.views;
+    reads.insert(reads.end(), c.out.views.begin(), c.out.views.end());
+    reads.insert(reads.end(), gout.begin(), gout.end());
+    const Napi::Value given = info.Length() > 7 ? info[7] : env.Undefined();
+    std::vector<TensorView> grads = destinations(env, given, c.op, c.in.shapes, c.want, reads, "gradInputs", result);
+    const Workspace ws = eager_workspace(workspace_floats(c.op, c.in.shapes, Pass::backward), c.name);
+    run_backward(Backend::cpu, c.op, OpGradArgs{c.in.views, c.out.views, gout, grads, ws});
     return result;
   });
 }

@@ -1,6 +1,7 @@
-// timeOp: the CPU kernel time of one op the way the graph executor runs it. Inputs, outputs,
-// gradients and the workspace live in engine-owned buffers allocated once (the executor's arena
-// memory); the timed loop is bare run_forward / run_backward calls on the calling thread and the
+// timeOp: the kernel time of one op the way the graph executor runs it. On 'cuda' the CUDA path
+// (cuda_ops.cpp) times it with CUDA events after the same argument checks. On the CPU, inputs,
+// outputs, gradients and the workspace live in engine-owned buffers allocated once (the
+// executor's arena memory); the timed loop is bare run_forward / run_backward calls on the calling thread and the
 // engine pool, with no JS argument conversion and no fresh output arrays per call. The eager
 // runForward / runBackward pay both on every call, which dominates ops of a few microseconds.
 #include "binding/time_op.h"
@@ -9,6 +10,8 @@
 #include <chrono>
 
 #include "binding/convert.h"
+#include "binding/cuda_ops.h"
+#include "binding/eager_call.h"
 #include "deepsc/registry.h"
 
 namespace deepsc::binding {
@@ -42,18 +45,22 @@ struct Arena {
 Napi::Value time_op_js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 6 || !info[0].IsString())
-      fail(ErrorKind::Type, "timeOp", "expected (op, attrs, inputs, needGrad | null, warmup, repeats)");
-    const std::string name = info[0].As<Napi::String>().Utf8Value();
-    OpInstance op = make_op(name, to_attrs(info[1], name));
-    const int warmup = read_call_count(info[4], "timeOp", "warmup", 0, kMaxCalls);
-    const int repeats = read_call_count(info[5], "timeOp", "repeats", 1, kMaxCalls);
-    OpTensors in = read_op_tensors(info[2], op, "inputs");
+    if (info.Length() < 7 || !info[1].IsString())
+      fail(ErrorKind::Type, "timeOp", "expected (device, op, attrs, inputs, needGrad | null, warmup, repeats)");
+    const Device device = read_device(info[0], "timeOp");
+    const std::string name = info[1].As<Napi::String>().Utf8Value();
+    OpInstance op = make_op(name, to_attrs(info[2], name));
+    if (device == Device::cuda) require_cuda(op);
+    const int warmup = read_call_count(info[5], "timeOp", "warmup", 0, kMaxCalls);
+    const int repeats = read_call_count(info[6], "timeOp", "repeats", 1, kMaxCalls);
+    OpTensors in = read_op_tensors(info[3], op, "inputs");
     auto shapes = infer_shapes(op, in.shapes, in.present);
-    const bool fwd = info[3].IsNull() || info[3].IsUndefined();
+    const bool fwd = info[4].IsNull() || info[4].IsUndefined();
     const std::vector<bool> want =
         fwd ? std::vector<bool>(in.views.size(), false)
-            : read_need_grad(info[3], op, in, "timeOp", "needGrad must be null or an array of booleans");
+            : read_need_grad(info[4], op, in, "timeOp", "needGrad must be null or an array of booleans");
+    if (device == Device::cuda)
+      return cuda_time_op(env, ForwardCall{device, op, name, in, shapes}, fwd ? nullptr : &want, warmup, repeats);
 
     // Everything allocated once, before any timed call (as the executor's plan does).
     Arena arena;

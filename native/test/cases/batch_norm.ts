@@ -76,7 +76,7 @@ export const batchNorm: OpTable<'batch_norm'> = {
   // Statistics and gradient sums in double on both sides but over different partial orders
   // (the CPU's float lanes per chunk, the GPU's block trees), and dx = a g + b x + d cancels.
   // The running statistics' in-place update is not compared here: the eager CUDA call
-  // (cudaForward) does not copy its inputs back to the host.
+  // (forward with device 'cuda') does not copy its inputs back to the host.
   cudaTol: { rtol: 1e-4, atol: 1e-4 },
   cases: [
     ...withChecks<'batch_norm'>(float64Only, float64Cases),
