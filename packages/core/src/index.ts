@@ -58,6 +58,7 @@ export {
   type SlidingWindowOptions,
   slidingWindowInference,
   type WindowForward,
+  type WindowOutput,
   type WindowPlace,
 } from './inferer.js';
 export {
