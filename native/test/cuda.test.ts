@@ -16,6 +16,7 @@ import {
   type EagerDevice,
   forward,
   loadBinding,
+  loadOpLibrary,
   type OpName,
   type RawTensor,
   timeOp,
@@ -23,6 +24,7 @@ import {
 import { tables } from './cases/index.js';
 import { casesFor, cudaCase, tensors } from './cases/table.js';
 import { compareCase } from './cuda/compare.js';
+import { buildTestPlugins } from './fixtures/plugins/build.js';
 import { cudaDefOps } from './support/op-lists.js';
 import { expectThrows } from './support/testing.js';
 
@@ -102,23 +104,19 @@ describe('cuda: the device option of forward, backward and timeOp', () => {
       TypeError,
       "unknown op 'nope'",
     ));
-  // From the build's kernel table: said before the device is looked for, so a CUDA build tells
-  // it without a GPU too.
-  const noKernel = info.ops.find((op) => !cudaDefOps().includes(op));
-  it.skipIf(!info.cudaBuilt || noKernel === undefined)(
-    info.cudaBuilt
-      ? `an op without a CUDA kernel (${noKernel}) says so, naming the op`
-      : `${skipReason}: no kernel table`,
-    () => {
-      const op = noKernel as OpName;
-      expectThrows(
-        () => forward(op, {} as never, [], { device: 'cuda' }),
-        Error,
-        op,
-        'no CUDA kernel for this op yet',
-      );
-    },
-  );
+  // Said before the device is looked for (from the plugin's declaration), so also without a GPU.
+  it('a plugin op without CUDA kernels says so, naming the op and the library', () => {
+    const lib = buildTestPlugins().good;
+    loadOpLibrary(lib);
+    const x2 = tensors(3)([2]);
+    const calls = [
+      () => forward('t_axpb', { a: 2 }, [x2, null], { device: 'cuda' }),
+      () => backward('t_axpb', { a: 2 }, [x2, null], [x2], [x2], [true, false], { device: 'cuda' }),
+      () => timeOp('t_axpb' as OpName, { a: 2 } as never, [x2, null], null, 0, 1, { device: 'cuda' }),
+    ];
+    for (const call of calls)
+      expectThrows(call, Error, 't_axpb', 'has no CUDA kernels', lib, 'it runs on the CPU');
+  });
 });
 
 /** The tables of the ops with a CUDA kernel (src/cuda/ops_cuda.def): only those are compared. */

@@ -20,11 +20,12 @@ namespace deepsc::binding {
 
 void require_cuda(const OpInstance& op) {
   const std::string name = op_name(op);
+  // A plugin op's kernels are the plugin's, whatever this addon was built with.
+  if (op.kind == OpKind::Plugin && !supports_op(Backend::cuda, op))
+    fail(ErrorKind::Runtime, name,
+         "has no CUDA kernels (plugin " + std::get<PluginParams>(op.params).op->library + " gives none); it runs on the CPU");
 #ifdef DEEPSC_HAVE_CUDA
   if (!supports_op(Backend::cuda, op)) {
-    if (op.kind == OpKind::Plugin)
-      fail(ErrorKind::Runtime, name,
-           "has no CUDA kernels (plugin " + std::get<PluginParams>(op.params).op->library + " gives none); it runs on the CPU");
     std::string list;
     for (const auto& n : cuda::op_names()) list += (list.empty() ? "" : ", ") + n;
     fail(ErrorKind::Runtime, name, "no CUDA kernel for this op yet (ops with CUDA kernels: " + list + ")");

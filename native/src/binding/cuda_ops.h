@@ -8,8 +8,9 @@
 namespace deepsc::binding {
 
 /// Throws unless `op` can run on CUDA in this process: Error naming the op when it has no CUDA
-/// kernel (checked first, from the build's kernel table, so it is reported without a GPU), then
-/// Error "no CUDA device" when no GPU is visible or the addon was built without CUDA.
+/// kernel (checked first, from the plugin's declaration or the build's kernel table, so it is
+/// reported without a GPU), then Error "no CUDA device" when no GPU is visible or the addon was
+/// built without CUDA.
 void require_cuda(const OpInstance& op);
 
 /// The CUDA path of runForward: inputs copied to fresh device buffers, the kernel, outputs (and
