@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "cuda/conv3d_geometry.cuh"
+#include "deepsc/precision.h"
 
 namespace deepsc::cuda::conv3d::fast {
 
@@ -25,28 +26,12 @@ __host__ __device__ constexpr int b_col(int lane, int) { return lane >> 2; }
 __host__ __device__ constexpr int d_row(int lane, int r) { return (lane >> 2) + 8 * (r >> 1); }
 __host__ __device__ constexpr int d_col(int lane, int r) { return 2 * (lane & 3) + (r & 1); }
 
-/// x rounded to TF32 (10 mantissa bits), to nearest with ties away from zero (cvt.rna).
-__host__ __device__ inline uint32_t tf32_rna(float x) {
-#ifdef __CUDA_ARCH__
-  uint32_t r;
-  asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
-  return r;
-#else
-  uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return (u + 0x1000u) & 0xffffe000u;
-#endif
-}
+/// x rounded to TF32 (10 mantissa bits), to nearest with ties away from zero (cvt.rna): the
+/// engine's one TF32 rounding (deepsc/precision.h), NaN kept a NaN.
+__host__ __device__ inline uint32_t tf32_rna(float x) { return deepsc::tf32_bits(x); }
 
-__host__ __device__ inline float tf32_value(uint32_t u) {
-#ifdef __CUDA_ARCH__
-  return __uint_as_float(u);
-#else
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-#endif
-}
+/// The float of a TF32 bit pattern.
+__host__ __device__ inline float tf32_value(uint32_t u) { return deepsc::precision_detail::from_bits(u); }
 
 /// x = big + small, both TF32.
 __host__ __device__ inline void split_tf32(float x, uint32_t& big, uint32_t& small) {
