@@ -60,3 +60,37 @@ export class ModelConfigError extends RangeError {
     this.name = 'ModelConfigError';
   }
 }
+
+/** A section's schema as zod gives it (`safeParse`); core reads only this. */
+export interface SectionSchema<T> {
+  safeParse(
+    input: unknown,
+  ): { success: true; data: T } | { success: false; error: { issues: readonly ConfigIssue[] } };
+}
+
+/**
+ * Parses a model's two sections of a training configuration with its schemas: `model` (its
+ * `name`, the registry's, ignored) and `loss` (absent: `{}`), every problem worded by
+ * {@link describeConfigIssue} and naming its field.
+ * @throws ModelConfigError listing the problems of both sections; for a `model` section that
+ *   is not an object, that alone.
+ */
+export function parseModelSections<M, L>(
+  schemas: { model: SectionSchema<M>; loss: SectionSchema<L> },
+  sections: { model?: unknown; loss?: unknown },
+): { model: M; loss: L } {
+  const given = sections.model ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw new ModelConfigError([`model: expected object, got ${JSON.stringify(given)}`]);
+  const { name: _name, ...modelInput } = given as Record<string, unknown>;
+  const lossInput = sections.loss ?? {};
+  const m = schemas.model.safeParse(modelInput);
+  const l = schemas.loss.safeParse(lossInput);
+  const problems: string[] = [];
+  if (!m.success)
+    for (const issue of m.error.issues) problems.push(describeConfigIssue('model', issue, modelInput));
+  if (!l.success)
+    for (const issue of l.error.issues) problems.push(describeConfigIssue('loss', issue, lossInput));
+  if (!m.success || !l.success) throw new ModelConfigError(problems);
+  return { model: m.data, loss: l.data };
+}

@@ -47,7 +47,13 @@ export {
   type MemoryPlanOptions,
   type ParameterOptions,
 } from './builder.js';
-export { type ConfigIssue, describeConfigIssue, ModelConfigError } from './config-issue.js';
+export {
+  type ConfigIssue,
+  describeConfigIssue,
+  ModelConfigError,
+  parseModelSections,
+  type SectionSchema,
+} from './config-issue.js';
 export { cudaAvailable, type Device, requireTensorDevice } from './device.js';
 export { engineThreads } from './engine-threads.js';
 export { type GraphFlops, graphFlops, nodeFlops } from './flops.js';

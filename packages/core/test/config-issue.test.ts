@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigIssue, describeConfigIssue, ModelConfigError } from '../src/index.js';
+import {
+  type ConfigIssue,
+  describeConfigIssue,
+  ModelConfigError,
+  parseModelSections,
+  type SectionSchema,
+} from '../src/index.js';
 
 const input = {
   patchSize: [0, 64, 64],
@@ -95,5 +101,60 @@ describe('ModelConfigError', () => {
     expect(e.name).toBe('ModelConfigError');
     expect(e.problems).toEqual(['model.a: bad', 'loss.b: worse']);
     expect(e.message).toBe('model.a: bad\nloss.b: worse');
+  });
+});
+
+describe("parseModelSections: a model's `model` and `loss` sections through its schemas", () => {
+  /** A schema (zod's `safeParse` shape) wanting `field` to be a number, and no other field. */
+  const wants = (field: string): SectionSchema<Record<string, number>> => ({
+    safeParse(input) {
+      const o = input as Record<string, unknown>;
+      const issues: ConfigIssue[] = [];
+      if (typeof o[field] !== 'number')
+        issues.push({ code: 'invalid_type', path: [field], message: 'bad', expected: 'number' });
+      const extra = Object.keys(o).filter((k) => k !== field);
+      if (extra.length) issues.push({ code: 'unrecognized_keys', path: [], message: 'bad', keys: extra });
+      return issues.length
+        ? { success: false, error: { issues } }
+        : { success: true, data: o as Record<string, number> };
+    },
+  });
+  const schemas = { model: wants('width'), loss: wants('weight') };
+  it('gives both parsed sections; the model section’s `name` is the registry’s and not passed on', () => {
+    expect(parseModelSections(schemas, { model: { name: 'm', width: 8 }, loss: { weight: 1 } })).toEqual({
+      model: { width: 8 },
+      loss: { weight: 1 },
+    });
+  });
+  it.each([
+    [
+      'problems of both sections, each naming its field',
+      { model: { width: 'x' }, loss: { weight: 1, extra: 2 } },
+      ['model.width: expected number, got "x"', 'loss.extra: unknown field; remove or check the spelling'],
+    ],
+    [
+      'an absent loss section read as {}',
+      { model: { width: 8 } },
+      ['loss.weight: expected number, got nothing'],
+    ],
+    [
+      'a model section that is not an object, alone',
+      { model: 'wide', loss: {} },
+      ['model: expected object, got "wide"'],
+    ],
+    [
+      'a model section that is an array',
+      { model: [1], loss: { weight: 1 } },
+      ['model: expected object, got [1]'],
+    ],
+  ] as const)('%s', (_what, sections, problems) => {
+    let thrown: unknown;
+    try {
+      parseModelSections(schemas, sections);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ModelConfigError);
+    expect((thrown as ModelConfigError).problems).toEqual(problems);
   });
 });

@@ -5,7 +5,7 @@
  * configuration with every problem named by its field.
  * @module
  */
-import { describeConfigIssue, ModelConfigError } from '@deepsc/core';
+import { ModelConfigError, parseModelSections } from '@deepsc/core';
 import { z } from 'zod';
 import { type DeepScCovidConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import { resolveLossOptions, type TaskAwareLossOptions } from './loss-options.js';
@@ -116,32 +116,24 @@ export function resolveTrainingConfig(sections: {
   model: Readonly<Record<string, unknown>>;
   loss?: unknown;
 }): DeepScCovidModelConfig {
+  const { model, loss } = parseModelSections(
+    { model: modelSectionSchema, loss: lossSectionSchema },
+    sections,
+  );
   const problems: string[] = [];
-  const given: unknown = sections.model ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given))
-    throw new ModelConfigError([`model: expected object, got ${JSON.stringify(given)}`]);
-  const { name: _name, ...modelInput } = given as Record<string, unknown>;
-  const m = modelSectionSchema.safeParse(modelInput);
-  if (!m.success)
-    for (const issue of m.error.issues) problems.push(describeConfigIssue('model', issue, modelInput));
-  const lossInput = sections.loss ?? {};
-  const l = lossSectionSchema.safeParse(lossInput);
-  if (!l.success)
-    for (const issue of l.error.issues) problems.push(describeConfigIssue('loss', issue, lossInput));
-  if (!m.success || !l.success) throw new ModelConfigError(problems);
   let network: ResolvedConfig;
   try {
-    network = resolveConfig(sectionNetworkConfig(m.data));
+    network = resolveConfig(sectionNetworkConfig(model));
   } catch (err) {
     // the network names its fields `config.<field>`: here they are the model section's
     throw new ModelConfigError([`model: ${(err as Error).message.replace(/\bconfig\./g, 'model.')}`]);
   }
   problems.push(...sizeProblems(network));
   try {
-    resolveLossOptions(network.variant, l.data);
+    resolveLossOptions(network.variant, loss);
   } catch (err) {
     problems.push(`loss: ${(err as Error).message}`);
   }
   if (problems.length) throw new ModelConfigError(problems);
-  return { section: m.data, network, loss: l.data };
+  return { section: model, network, loss };
 }

@@ -4,7 +4,7 @@
  * resolution into the network's configuration with every problem named by its field.
  * @module
  */
-import { deepSupervisionWeights, describeConfigIssue, ModelConfigError } from '@deepsc/core';
+import { deepSupervisionWeights, ModelConfigError, parseModelSections } from '@deepsc/core';
 import { z } from 'zod';
 import { PRESETS, type PresetName } from './presets.js';
 import { planStrides, type Size3, stageSizes } from './strides.js';
@@ -82,17 +82,11 @@ export function resolveUnet3dConfig(sections: {
   model: Readonly<Record<string, unknown>>;
   loss?: unknown;
 }): Unet3dConfig {
+  const { model: s, loss } = parseModelSections(
+    { model: modelSectionSchema, loss: lossSectionSchema },
+    sections,
+  );
   const problems: string[] = [];
-  const { name: _name, ...modelInput } = (sections.model ?? {}) as Record<string, unknown>;
-  const m = modelSectionSchema.safeParse(modelInput);
-  if (!m.success)
-    for (const issue of m.error.issues) problems.push(describeConfigIssue('model', issue, modelInput));
-  const lossInput = sections.loss ?? {};
-  const l = lossSectionSchema.safeParse(lossInput);
-  if (!l.success)
-    for (const issue of l.error.issues) problems.push(describeConfigIssue('loss', issue, lossInput));
-  if (!m.success || !l.success) throw new ModelConfigError(problems);
-  const s = m.data;
   const p = PRESETS[s.preset as PresetName];
   const scanSize = s.scanSize ?? p.scanSize;
   const patchSize = s.patchSize ?? p.patchSize;
@@ -110,7 +104,7 @@ export function resolveUnet3dConfig(sections: {
       `model.patchSize: [${patchSize.join(', ')}] cannot be halved on any axis (an axis needs an even size >= 8), so the U-Net would have one stage: make an axis even and >= 8`,
     );
   const outputs = strides.length - 1;
-  const dropLowest = s.deepSupervision ? l.data.dropLowest : 0;
+  const dropLowest = s.deepSupervision ? loss.dropLowest : 0;
   if (s.deepSupervision && outputs >= 1 && dropLowest >= outputs)
     problems.push(
       `loss.dropLowest: got ${dropLowest}; the U-Net has ${outputs} decoder outputs, so at most ${outputs - 1} can be dropped`,
@@ -125,7 +119,7 @@ export function resolveUnet3dConfig(sections: {
     strides,
     convsPerStage: s.convsPerStage ?? p.convsPerStage,
     foregroundProbability: s.foregroundProbability ?? p.foregroundProbability,
-    loss: l.data,
+    loss,
     supervision: s.deepSupervision ? deepSupervisionWeights(outputs, dropLowest) : [1],
   };
 }
