@@ -123,6 +123,7 @@ export {
   type AnyModelSpec,
   type CreateModelOptions,
   checkModelSpec,
+  checkScanGrid,
   type GridSize,
   type GridVolume,
   type ModelBatch,

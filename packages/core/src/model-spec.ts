@@ -40,6 +40,41 @@ export interface ModelScan {
   readonly lung?: GridVolume<ArrayLike<number>>;
 }
 
+/** The volumes of a {@link ModelScan}, by the name its errors use. */
+const SCAN_VOLUMES = { image: 'image', lesion: 'lesion mask', lung: 'lung mask' } as const;
+
+/**
+ * Checks that the given volumes of `scan` lie on `grid` ([i, j, k], a model's `scanGrid`) and
+ * hold its voxels, before a model's `makeBatch` cuts them.
+ * @param volumes - which of the scan's volumes the model reads (absent ones are skipped).
+ * @param who - the model as the message names it (`the network`, `the U-Net`).
+ * @param hint - appended to an off-grid message (e.g. where the grid comes from).
+ * @throws RangeError naming the scan and the volume: `scan s7: image prepared to [32, 32, 15]
+ *   (i, j, k), the U-Net needs [32, 32, 16]`, or its voxel count against the grid's.
+ */
+export function checkScanGrid(
+  scan: ModelScan,
+  grid: readonly [number, number, number],
+  volumes: readonly (keyof typeof SCAN_VOLUMES)[],
+  who: string,
+  hint = '',
+): void {
+  const voxels = grid[0] * grid[1] * grid[2];
+  for (const key of volumes) {
+    const v = scan[key];
+    if (!v) continue;
+    const what = SCAN_VOLUMES[key];
+    if (v.dims.length !== 3 || v.dims.some((d, a) => d !== grid[a]))
+      throw new RangeError(
+        `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), ${who} needs [${grid.join(', ')}]${hint}`,
+      );
+    if (v.data.length !== voxels)
+      throw new RangeError(
+        `scan ${scan.id}: ${what} holds ${v.data.length} voxels, its grid [${grid.join(', ')}] needs ${voxels}`,
+      );
+  }
+}
+
 /** A uniform random source in [0, 1) (io's `Rng#next`, core's `mulberry32`). */
 export interface RandomSource {
   next(): number;

@@ -5,7 +5,14 @@
  * (the paper: 60%, >= 1% of its voxels).
  * @module
  */
-import { type GridVolume, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
+import {
+  checkScanGrid,
+  type GridVolume,
+  type ModelBatch,
+  type ModelScan,
+  type RandomSource,
+  Tensor,
+} from '@deepsc/core';
 import {
   createVolume,
   cropOrPad,
@@ -78,21 +85,7 @@ export function twoStreamBatch(
   const lesionProbability = fraction(sampling.lesionPatchProbability, 'lesionPatchProbability', 0.6);
   const minLesionFraction = fraction(sampling.minLesionFraction, 'minLesionFraction', 0.01);
   const grid = scanGridOf(c);
-  for (const [what, v] of [
-    ['image', scan.image],
-    ['lesion mask', scan.lesion],
-    ['lung mask', scan.lung],
-  ] as const)
-    if (v) {
-      if (v.dims.length !== 3 || v.dims.some((d, a) => d !== grid[a]))
-        throw new RangeError(
-          `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), the network needs [${grid.join(', ')}]`,
-        );
-      if (v.data.length !== grid[0] * grid[1] * grid[2])
-        throw new RangeError(
-          `scan ${scan.id}: ${what} holds ${v.data.length} voxels, its grid [${grid.join(', ')}] needs ${grid[0] * grid[1] * grid[2]}`,
-        );
-    }
+  checkScanGrid(scan, grid, ['image', 'lesion', 'lung'], 'the network');
   const labels = [classOfLabel(scan.label, scan.id)];
   const [D, H, W] = c.wholeSize;
   const [pD, pH, pW] = c.patchSize;

@@ -5,7 +5,14 @@
  * io's `PatchSampler` chooses the box.
  * @module
  */
-import { type GridVolume, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
+import {
+  checkScanGrid,
+  type GridVolume,
+  type ModelBatch,
+  type ModelScan,
+  type RandomSource,
+  Tensor,
+} from '@deepsc/core';
 import {
   createVolume,
   cropOrPad,
@@ -39,14 +46,7 @@ const asVolume = (v: GridVolume<ArrayLike<number>>): Volume<VoxelArray> =>
  */
 export function patchBatch(c: Unet3dConfig, scan: ModelScan, random: RandomSource): ModelBatch<PatchBatch> {
   const grid = scanGridOf(c);
-  for (const [what, v] of [
-    ['image', scan.image],
-    ['lesion mask', scan.lesion],
-  ] as const)
-    if (v?.dims.some((d, a) => d !== grid[a]))
-      throw new RangeError(
-        `scan ${scan.id}: ${what} prepared to [${v.dims.join(', ')}] (i, j, k), the U-Net needs [${grid.join(', ')}] (model.scanSize reversed)`,
-      );
+  checkScanGrid(scan, grid, ['image', 'lesion'], 'the U-Net', ' (model.scanSize reversed)');
   if (!scan.lesion)
     throw new RangeError(
       `scan ${scan.id}: no lesion mask; the U-Net trains on lesion masks only (give a scan without lesion an empty mask)`,
