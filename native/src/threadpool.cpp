@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
 
@@ -9,6 +10,43 @@ namespace deepsc {
 
 namespace {
 thread_local bool t_inside_task = false;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls `ready` for up to `us` microseconds; true as soon as it holds. After the first
+// couple of microseconds each poll also yields the CPU, so a thread that needs it (the
+// JavaScript engine's own helpers, another process) is not kept waiting by a poll.
+template <class Ready>
+bool spin_until(int us, Ready ready) {
+  if (us <= 0) return ready();
+  const auto start = std::chrono::steady_clock::now();
+  const auto yield_after = start + std::chrono::microseconds(2);
+  const auto deadline = start + std::chrono::microseconds(us);
+  for (;;) {
+    for (int i = 0; i < 16; ++i) {
+      if (ready()) return true;
+      cpu_relax();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return ready();
+    if (now >= yield_after) sched_yield();
+  }
+}
+}  // namespace
+
+int ThreadPool::spin_us() {
+  if (const char* env = std::getenv("DEEPSC_POOL_SPIN_US")) {
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 0 && v <= 100000) return static_cast<int>(v);
+  }
+  return 50;
 }
 
 int ThreadPool::default_threads() {
@@ -37,14 +75,14 @@ ThreadPool::ThreadPool(int threads) { start(threads); }
 ThreadPool::~ThreadPool() { stop(); }
 
 void ThreadPool::start(int threads) {
-  quit_ = false;
+  quit_.store(false);
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 void ThreadPool::stop() {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    quit_ = true;
+    quit_.store(true);
   }
   wake_.notify_all();
   for (auto& t : workers_) t.join();
@@ -76,16 +114,19 @@ void ThreadPool::worker_loop(int index) {
   t_inside_task = true;
   uint64_t seen = 0;
   for (;;) {
-    {
+    auto posted = [&] { return quit_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(spin_us_, posted)) {
       std::unique_lock<std::mutex> lk(mu_);
-      wake_.wait(lk, [&] { return quit_ || generation_ != seen; });
-      if (quit_) return;
-      seen = generation_;
+      wake_.wait(lk, posted);
     }
+    if (quit_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
     drain(index);
-    {
+    // The last worker to finish wakes the caller if it went to sleep; under mu_, so the
+    // caller cannot test active_ and then miss the notification.
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lk(mu_);
-      if (--active_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -103,17 +144,21 @@ void ThreadPool::run(int64_t ntasks, const Task& fn) {
     ntasks_ = ntasks;
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    active_ = static_cast<int>(workers_.size());
-    ++generation_;
+    active_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);  // publishes the job to polling workers
   }
   wake_.notify_all();
   t_inside_task = true;
   drain(0);
   t_inside_task = false;
+  auto finished = [&] { return active_.load(std::memory_order_acquire) == 0; };
   std::exception_ptr err;
-  {
+  if (!spin_until(spin_us_, finished)) {
     std::unique_lock<std::mutex> lk(mu_);
-    done_.wait(lk, [&] { return active_ == 0; });
+    done_.wait(lk, finished);
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
     job_ = nullptr;
     err = error_;
     error_ = nullptr;

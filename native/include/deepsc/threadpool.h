@@ -2,6 +2,12 @@
 // A persistent thread pool. Sized to the CPUs this process may run on (sched_getaffinity),
 // overridden by DEEPSC_NUM_THREADS. The calling thread takes part as worker 0.
 //
+// Waiting: a worker that finished a job polls for the next one for a short while (spin_us(),
+// 50 us unless DEEPSC_POOL_SPIN_US says otherwise, 0 = never) before it sleeps on a condition
+// variable, and the caller polls for the workers' end the same way. Back-to-back small jobs
+// (the ops of a step, or eager calls from JavaScript a microsecond apart) then find the workers
+// awake instead of paying a futex wake-up and a scheduler round trip each.
+//
 // Determinism: run() hands out task indices dynamically, so which worker runs a task varies;
 // kernels therefore make each task's output depend only on its task index (disjoint writes,
 // or a partial per task that is reduced afterwards in task order). Task boundaries must not
@@ -42,6 +48,9 @@ class ThreadPool {
   /// Replaces the workers (between calls only).
   void resize(int threads);
 
+  /// How long a waiting thread polls before it sleeps: DEEPSC_POOL_SPIN_US (0 to 100000), else 50.
+  static int spin_us();
+
  private:
   void start(int threads);
   void stop();
@@ -51,13 +60,15 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_, done_;
+  // Written by run() before it publishes the job by incrementing generation_ (release).
   const Task* job_ = nullptr;
   int64_t ntasks_ = 0;
   std::atomic<int64_t> next_{0};
-  int active_ = 0;
-  uint64_t generation_ = 0;
-  bool quit_ = false;
+  std::atomic<int> active_{0};  // workers that have not finished the current job
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_{false};
   std::exception_ptr error_;
+  const int spin_us_ = spin_us();
   std::mutex run_mu_;  // one run() at a time
 };
 
