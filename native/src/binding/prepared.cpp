@@ -93,13 +93,19 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
            std::string(what) + " has " + std::to_string(a.Length()) + " entries, expected " + std::to_string(views.size()));
     const napi_env env = v.Env();
     for (uint32_t i = 0; i < views.size(); ++i) {
-      // Raw N-API: four calls per array (element, type, typed-array check, its info).
+      // Raw N-API, two calls per Float32Array (the element, its typed-array info); what a
+      // value that is not one is (null, another typed array, anything else) is found only
+      // on that path.
       napi_value e = nullptr;
-      napi_valuetype type = napi_undefined;
-      if (napi_get_element(env, a, i, &e) != napi_ok || napi_typeof(env, e, &type) != napi_ok)
-        fail(ErrorKind::Runtime, where(pass), std::string("cannot read ") + what);
+      if (napi_get_element(env, a, i, &e) != napi_ok) fail(ErrorKind::Runtime, where(pass), std::string("cannot read ") + what);
       auto label = [&] { return labels ? (*labels)[i] : std::string(what) + "[" + std::to_string(i) + "]"; };
-      if (type == napi_null || type == napi_undefined) {
+      napi_typedarray_type ta = napi_int8_array;
+      size_t length = 0;
+      void* data = nullptr;
+      if (napi_get_typedarray_info(env, e, &ta, &length, &data, nullptr, nullptr) != napi_ok) {
+        napi_valuetype type = napi_undefined;
+        if (napi_typeof(env, e, &type) != napi_ok) fail(ErrorKind::Runtime, where(pass), std::string("cannot read ") + what);
+        if (type != napi_null && type != napi_undefined) fail(ErrorKind::Type, where(pass), label() + " must be a Float32Array");
         if (!may_be_null || !(*may_be_null)[i])
           fail(ErrorKind::Type, where(pass), label() + " is missing: expected a Float32Array of " +
                                                  std::to_string(views[i].numel()) + " elements (shape " + views[i].shape.str() + ")");
@@ -107,13 +113,7 @@ class PreparedOp : public Napi::ObjectWrap<PreparedOp> {
         continue;
       }
       if (absent && (*absent)[i]) fail(ErrorKind::Type, where(pass), label() + " was absent (null) at prepare; pass null");
-      bool typed = false;
-      napi_typedarray_type ta = napi_int8_array;
-      size_t length = 0;
-      void* data = nullptr;
-      if (napi_is_typedarray(env, e, &typed) != napi_ok || !typed ||
-          napi_get_typedarray_info(env, e, &ta, &length, &data, nullptr, nullptr) != napi_ok || ta != napi_float32_array)
-        fail(ErrorKind::Type, where(pass), label() + " must be a Float32Array");
+      if (ta != napi_float32_array) fail(ErrorKind::Type, where(pass), label() + " must be a Float32Array");
       if (static_cast<int64_t>(length) != views[i].numel())
         fail(ErrorKind::Type, where(pass), label() + " has " + std::to_string(length) + " elements, expected " +
                                                std::to_string(views[i].numel()) + " (shape " + views[i].shape.str() +
