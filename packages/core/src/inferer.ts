@@ -2,12 +2,13 @@
  * The sliding-window inferer: runs any network that maps one window `[1, C, d, h, w]` to
  * per-voxel outputs `[1, K, d, h, w]` over an image of any size (MONAI's
  * `SlidingWindowInferer`, nnU-Net's `predict_sliding_window_return_logits`). Windows are placed
- * with `overlap` (`windowGrid`), run one at a time, and blended with Gaussian importance weights
+ * with `overlap` (`windowGrid`), run `windowBatch` at a time (one by default; a batch is one
+ * network call on `[B, C, d, h, w]`), and blended, in window order whatever the batch, with Gaussian importance weights
  * (`gaussianWeights`: sigma = window / 8, so a voxel is mostly predicted by the windows it lies
  * near the centre of) or uniformly; an image smaller than the window on an axis is padded
  * (centred, with `padValue`) and the result cropped back.
  *
- * Memory: one window's input and outputs at a time, plus sums of the outputs and of the weights
+ * Memory: one batch of windows' input and outputs at a time, plus sums of the outputs and of the weights
  * over the padded image (8 (K + 1) bytes per voxel in float64, 4 (K + 1) in float32), whatever
  * the number of windows. The sums are float64 by default so that a network that returns its
  * input gives back the image exactly; `sums: 'float32'` rounds them after every add.
@@ -43,15 +44,17 @@ export type WindowOutput =
   | { readonly data: Float32Array | Float64Array; readonly shape: readonly number[] };
 
 /**
- * One window's forward: `window` `[1, C, d, h, w]` in, per-voxel outputs `[1, K, d, h, w]` by
- * name out. The inferer owns both: it disposes the window after the call and the output
- * tensors after blending them. `place` says where the window lies, for networks that need more
- * than its voxels (a second input computed from the window's position, per-window outputs kept
- * aside).
+ * One batch's forward: `windows` `[n, C, d, h, w]` in (n = `places.length`, 1 unless the
+ * inferer's `windowBatch` is larger; the last batch may hold fewer), per-voxel outputs
+ * `[n, K, d, h, w]` by name out, window j's at `[j]`. The inferer owns both: it disposes the
+ * windows after the call and the output tensors after blending them. `place` is the first
+ * window's place and `places` every window's, for networks that need more than the voxels (a
+ * second input computed from the window's position, per-window outputs kept aside).
  */
 export type WindowForward = (
-  window: Tensor,
+  windows: Tensor,
   place: WindowPlace,
+  places: readonly WindowPlace[],
 ) => Promise<Readonly<Record<string, WindowOutput>>>;
 
 /** Options of {@link slidingWindowInference}. */
@@ -70,6 +73,12 @@ export interface SlidingWindowOptions {
    * half the memory).
    */
   sums?: 'float64' | 'float32';
+  /**
+   * Windows per forward call, >= 1; default 1. The windows are blended in the same order and
+   * with the same float operations whatever the batch, so a forward whose window outputs do not
+   * depend on their batch-mates (the engine's CPU kernels) gives bitwise the result of 1.
+   */
+  windowBatch?: number;
   /** Called after each window with the windows done and their total. */
   onWindow?: (done: number, total: number) => void;
 }
@@ -108,6 +117,10 @@ function check(image: ChannelVolume, o: SlidingWindowOptions): void {
   const sums = o.sums ?? 'float64';
   if (sums !== 'float64' && sums !== 'float32')
     throw new RangeError(`slidingWindowInference: sums '${String(sums)}' must be float64 or float32`);
+  if (o.windowBatch !== undefined && !isCount(o.windowBatch))
+    throw new RangeError(
+      `slidingWindowInference: windowBatch ${String(o.windowBatch)} must be a positive integer`,
+    );
 }
 
 /** Copies the `[C, ...size]` box at `start` of `src` `[C, ...shape]` into `dst`. */
@@ -134,7 +147,7 @@ function cut(
  * Runs `forward` over `image` in windows and blends the results.
  * @returns per output name, the blended `[K, D, H, W]` volume on the image's grid.
  * @throws (rejects) RangeError for a bad image, window or option; TypeError when an output's
- *   shape is not `[1, K, ...window]`, its values do not fill it, or it changes between windows,
+ *   shape is not `[n, K, ...window]` (n the windows of the call), its values do not fill it, or it changes between windows,
  *   naming the output; whatever
  *   `forward` throws. Every tensor it made is disposed either way.
  */
@@ -172,70 +185,83 @@ export async function slidingWindowInference(
   const wsum = new Sum(pv);
   const sums = new Map<string, { k: number; acc: Float32Array | Float64Array }>();
   const [, PH, PW] = padded;
-  for (const [wi, start] of starts.entries()) {
-    const x = Tensor.zeros([1, C, ...win]);
-    cut(src, padded, C, start, win, x.data);
+  const B = options.windowBatch ?? 1;
+  const total = starts.length;
+  for (let b0 = 0; b0 < total; b0 += B) {
+    const batch = starts.slice(b0, b0 + B);
+    const n = batch.length;
+    const cv = C * wv;
+    const x = Tensor.zeros([n, C, ...win]);
+    for (const [j, start] of batch.entries())
+      cut(src, padded, C, start, win, x.data.subarray(j * cv, (j + 1) * cv));
+    const places = batch.map((start, j) => ({
+      index: b0 + j,
+      total,
+      start: start.map((v, a) => v - (before[a] as number)) as unknown as GridSize,
+    }));
+    const at = n === 1 ? `window ${b0 + 1}` : `windows ${b0 + 1}-${b0 + n}`;
     let outs: Readonly<Record<string, WindowOutput>> = {};
     try {
-      outs = await forward(x, {
-        index: wi,
-        total: starts.length,
-        start: start.map((v, a) => v - (before[a] as number)) as unknown as GridSize,
-      });
+      outs = await forward(x, places[0] as WindowPlace, places);
     } finally {
       x.dispose();
     }
     try {
       for (const [name, t] of Object.entries(outs)) {
-        const [n, k, ...sp] = t.shape;
-        if (t.shape.length !== 5 || n !== 1 || sp.some((v, a) => v !== win[a]))
+        const [m, k, ...sp] = t.shape;
+        if (t.shape.length !== 5 || m !== n || sp.some((v, a) => v !== win[a]))
           throw new TypeError(
-            `slidingWindowInference: output '${name}' is [${t.shape.join(', ')}], expected [1, K, ${win.join(', ')}] (per-voxel, the window's size)`,
+            `slidingWindowInference: output '${name}' is [${t.shape.join(', ')}], expected [${n}, K, ${win.join(', ')}] (per-voxel, the window's size, one per window of the call)`,
           );
-        if (t.data.length !== (k as number) * wv)
+        if (t.data.length !== n * (k as number) * wv)
           throw new TypeError(
-            `slidingWindowInference: output '${name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${(k as number) * wv}`,
+            `slidingWindowInference: output '${name}' has ${t.data.length} values, its shape [${t.shape.join(', ')}] needs ${n * (k as number) * wv}`,
           );
         let s = sums.get(name);
         if (!s) {
-          if (wi > 0)
-            throw new TypeError(
-              `slidingWindowInference: output '${name}' appeared at window ${wi + 1}, not the first`,
-            );
+          if (b0 > 0)
+            throw new TypeError(`slidingWindowInference: output '${name}' appeared at ${at}, not the first`);
           s = { k: k as number, acc: new Sum((k as number) * pv) };
           sums.set(name, s);
         } else if (s.k !== k)
           throw new TypeError(
-            `slidingWindowInference: output '${name}' has ${k} channels at window ${wi + 1}, ${s.k} before`,
+            `slidingWindowInference: output '${name}' has ${k} channels at ${at}, ${s.k} before`,
           );
-        const data = t.data;
-        for (let ch = 0; ch < s.k; ch++) {
-          const acc = s.acc;
-          let i = 0;
-          for (let d = 0; d < win[0]; d++)
-            for (let h = 0; h < win[1]; h++) {
-              const row = ((ch * padded[0] + start[0] + d) * PH + start[1] + h) * PW + start[2];
-              for (let w = 0; w < win[2]; w++, i++)
-                acc[row + w] =
-                  (acc[row + w] as number) + (weights[i] as number) * (data[ch * wv + i] as number);
-            }
-        }
       }
       if (sums.size !== Object.keys(outs).length || [...sums.keys()].some((n) => !(n in outs)))
         throw new TypeError(
-          `slidingWindowInference: window ${wi + 1} gave outputs [${Object.keys(outs).join(', ')}], the first gave [${[...sums.keys()].join(', ')}]`,
+          `slidingWindowInference: ${at} gave outputs [${Object.keys(outs).join(', ')}], the first gave [${[...sums.keys()].join(', ')}]`,
         );
+      // window by window in window order: the same adds as one window per call
+      for (const [j, start] of batch.entries()) {
+        for (const [name, t] of Object.entries(outs)) {
+          const s = sums.get(name) as { k: number; acc: Float32Array | Float64Array };
+          const data = t.data;
+          const base = j * s.k * wv;
+          for (let ch = 0; ch < s.k; ch++) {
+            const acc = s.acc;
+            let i = 0;
+            for (let d = 0; d < win[0]; d++)
+              for (let h = 0; h < win[1]; h++) {
+                const row = ((ch * padded[0] + start[0] + d) * PH + start[1] + h) * PW + start[2];
+                for (let w = 0; w < win[2]; w++, i++)
+                  acc[row + w] =
+                    (acc[row + w] as number) + (weights[i] as number) * (data[base + ch * wv + i] as number);
+              }
+          }
+        }
+        let i = 0;
+        for (let d = 0; d < win[0]; d++)
+          for (let h = 0; h < win[1]; h++) {
+            const row = ((start[0] + d) * PH + start[1] + h) * PW + start[2];
+            for (let w = 0; w < win[2]; w++, i++)
+              wsum[row + w] = (wsum[row + w] as number) + (weights[i] as number);
+          }
+        options.onWindow?.(b0 + j + 1, total);
+      }
     } finally {
       for (const t of Object.values(outs)) if (t instanceof Tensor) t.dispose();
     }
-    let i = 0;
-    for (let d = 0; d < win[0]; d++)
-      for (let h = 0; h < win[1]; h++) {
-        const row = ((start[0] + d) * PH + start[1] + h) * PW + start[2];
-        for (let w = 0; w < win[2]; w++, i++)
-          wsum[row + w] = (wsum[row + w] as number) + (weights[i] as number);
-      }
-    options.onWindow?.(wi + 1, starts.length);
   }
   const result: Record<string, ChannelVolume> = {};
   const v = shape[0] * shape[1] * shape[2];
@@ -255,9 +281,13 @@ export async function slidingWindowInference(
 }
 
 /**
- * The {@link WindowForward} of a compiled model: feeds the window to `input` (default: the
- * model's only input) and returns `outputs` (default: all the model's outputs but `loss`).
- * @throws TypeError when `input` is not given and the model has several inputs, naming them.
+ * The {@link WindowForward} of a compiled model: feeds the windows to `input` (default: the
+ * model's only input) and returns `outputs` (default: all the model's outputs but `loss`). The
+ * model takes as many windows per call as its input's first dimension (give the inferer that
+ * `windowBatch`); a call with fewer (the last batch) is padded with zero windows, whose outputs
+ * are dropped.
+ * @throws TypeError when `input` is not given and the model has several inputs, naming them;
+ *   (the forward rejects) TypeError when a call brings more windows than the model takes.
  */
 export function modelWindowForward(
   model: CompiledModel,
@@ -274,5 +304,28 @@ export function modelWindowForward(
       `modelWindowForward: the model has no input '${input}' (it has [${inputs.join(', ')}])`,
     );
   const outputs = options.outputs ?? Object.keys(model.outputs).filter((n) => n !== 'loss');
-  return (window) => model.forward({ [input]: window }, { outputs });
+  const batch = (model.inputs[input] as readonly number[])[0] as number;
+  return async (windows) => {
+    const n = windows.shape[0] as number;
+    if (n === batch) return model.forward({ [input]: windows }, { outputs });
+    if (n > batch)
+      throw new TypeError(
+        `modelWindowForward: ${n} windows in one call, but the model's input '${input}' takes ${batch} (windowBatch must be at most ${batch})`,
+      );
+    const full = Tensor.zeros([batch, ...windows.shape.slice(1)]);
+    let outs: Readonly<Record<string, Tensor>>;
+    try {
+      full.data.set(windows.data);
+      outs = await model.forward({ [input]: full }, { outputs });
+    } finally {
+      full.dispose();
+    }
+    const kept: Record<string, WindowOutput> = {};
+    for (const [name, t] of Object.entries(outs)) {
+      const [, ...rest] = t.shape;
+      kept[name] = { data: t.data.slice(0, (t.data.length / batch) * n), shape: [n, ...rest] };
+      t.dispose();
+    }
+    return kept;
+  };
 }

@@ -109,6 +109,38 @@ export interface CreateModelOptions {
   optimizer?: OptimizerConfig;
   /** Activation memory planning (`train` mode). */
   memoryPlan?: MemoryPlanOptions;
+  /**
+   * `infer` mode: sliding windows per network call (the graph is compiled for that batch;
+   * `predict` runs its windows that many at a time); default 1. At most the spec's
+   * `maxWindowBatch`.
+   */
+  windowBatch?: number;
+}
+
+/**
+ * The windows per call a model's `create` compiles for: `options.windowBatch` (default 1),
+ * checked against the model's limit.
+ * @param limit - the spec's `maxWindowBatch` for the configuration, and why (for the message).
+ * @throws RangeError naming `who`: not a positive integer, more than 1 outside `infer` mode,
+ *   or above the limit.
+ */
+export function windowBatchOf(
+  options: Pick<CreateModelOptions, 'mode' | 'windowBatch'>,
+  who: string,
+  limit: { max: number; why: string } = { max: Number.POSITIVE_INFINITY, why: '' },
+): number {
+  const b = options.windowBatch ?? 1;
+  if (!Number.isSafeInteger(b) || b < 1)
+    throw new RangeError(`${who}: windowBatch ${String(b)} must be a positive integer`);
+  if (b > 1 && options.mode !== 'infer')
+    throw new RangeError(
+      `${who}: windowBatch ${b} is for 'infer' mode (sliding windows), not '${options.mode}'`,
+    );
+  if (b > limit.max)
+    throw new RangeError(
+      `${who}: windowBatch ${b}, but it runs at most ${limit.max} window(s) per call (${limit.why})`,
+    );
+  return b;
 }
 
 /** A built, compiled model: its resolved configuration and its graph. */
@@ -230,7 +262,16 @@ export interface ModelSpec<
   ): ModelBatch<B>;
   /** Forward, loss, backward and (unless `step: false`) one optimizer step. */
   trainingStep(net: Net, batch: B, options?: ModelStepOptions): Promise<ModelStepResult>;
-  /** Inference on an image of any size >= `minimumInput` (memory bounded by windows). */
+  /**
+   * The most windows `predict` can run in one network call for `config` (`create`'s
+   * `windowBatch`); absent: any number. (DeepSC-COVID's joint variants: 1, their graph takes
+   * one patch region per batch.)
+   */
+  maxWindowBatch?(config: Config): number;
+  /**
+   * Inference on an image of any size >= `minimumInput` (memory bounded by windows), on `net`'s
+   * device, the windows `windowBatch` at a time when `net` was created with it.
+   */
   predict(net: Net, image: GridVolume<Float32Array>, options?: ModelPredictOptions): Promise<ModelPrediction>;
   /** Forward FLOPs of one inference on a scan of the training grid (the study's efficiency table). */
   forwardFlopsPerScan?(config: Config): number;

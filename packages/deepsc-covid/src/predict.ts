@@ -6,8 +6,10 @@
  * blended with Gaussian weights (float32 sums), class probabilities and evidence maps averaged
  * over the windows, and every result resampled back to the input's voxel grid. A
  * `classification-only` network has no patch: its one window is the whole scan. Windows run
- * one at a time on one inference graph, so memory is the graph's arena plus a few buffers of
- * the input's size, whatever the scan's size.
+ * on one inference graph (one at a time; `batch` at a time on an inference network compiled for
+ * a window batch, which only `segmentation-only` can be: the joint graphs take one patch region
+ * per batch), so memory is the graph's arena plus a few buffers of the input's size, whatever
+ * the scan's size.
  * @module
  */
 import { slidingWindowInference, Tensor, type WindowForward } from '@deepsc/core';
@@ -55,7 +57,10 @@ const LESION = 'lesion';
 
 /**
  * Runs the network on `volume` (preprocessed: HU clipped, normalised, lung-masked, as in
- * training). The windows run on an inference copy on `net`'s device, sharing its parameters.
+ * training). An inference network runs the windows itself, `config.batch` at a time
+ * (`segmentation-only`; the other variants need batch 1); a training network (or an inference
+ * one of another batch) through an inference copy of batch 1 on its device, sharing its
+ * parameters, made for the call.
  * @throws RangeError for an empty or mis-filled volume, a bad overlap or a patch grid smaller
  *   than the patch; rejects with engine errors.
  */
@@ -84,13 +89,18 @@ export async function predict(
   // With a patch stream the windows are patches and the whole scan a fixed second input; a
   // classification-only network's one window is the whole scan.
   const wholeScan = hasCls ? resample3d(volume, c.wholeSize) : undefined;
-  const infer = createDeepScCovid(
-    { ...c, batch: 1 },
-    { mode: 'infer', device: net.model.device, shareParametersWith: net, optimizer: null },
-  );
+  const own = net.model.mode === 'infer' && (c.batch === 1 || !hasCls);
+  const infer = own
+    ? net
+    : createDeepScCovid(
+        { ...c, batch: 1 },
+        { mode: 'infer', device: net.model.device, shareParametersWith: net, optimizer: null },
+      );
   const ic = infer.config;
+  const B = ic.batch;
   let whole: Tensor | undefined;
   try {
+    // joint variants: batch 1 (one region per batch), so one copy of the whole scan
     if (wholeScan && hasSeg) whole = Tensor.from(wholeScan.data, [1, 1, ...ic.wholeSize]);
     const wanted = [
       ...(hasSeg ? [OUTPUT_NAMES.segLogits] : []),
@@ -101,41 +111,60 @@ export async function predict(
       ? [1, 2, 3].map((k) => new Float32Array(ic.wholeGrids[k]?.reduce((a, b) => a * b, 1) ?? 0))
       : [];
     let windows = 0;
-    const forward: WindowForward = async (window, place) => {
+    const forward: WindowForward = async (window, place, places) => {
       windows = place.total;
-      const { inputs, owned } = networkInputs(
-        infer,
-        hasSeg
-          ? {
-              ...(whole ? { whole } : {}),
-              patch: window,
-              region: windowRegion(ic, segShape, place.start),
-            }
-          : { whole: window },
-      );
+      const n = places.length;
+      // the last batch may hold fewer windows than the graph: zero windows fill it, their outputs unread
+      const patch = n === B ? window : Tensor.zeros([B, ...window.shape.slice(1)]);
+      if (patch !== window) patch.data.set(window.data);
       let outs: Readonly<Record<string, Tensor>> = {};
       try {
-        outs = await infer.model.forward(inputs, { outputs: wanted });
+        const { inputs, owned } = networkInputs(
+          infer,
+          hasSeg
+            ? {
+                ...(whole ? { whole } : {}),
+                patch,
+                // joint variants run one window per call (B = 1): its region is the batch's
+                region: windowRegion(ic, segShape, place.start),
+              }
+            : { whole: patch },
+        );
+        try {
+          outs = await infer.model.forward(inputs, { outputs: wanted });
+        } finally {
+          for (const t of owned) t.dispose();
+        }
       } finally {
-        for (const t of owned) t.dispose();
+        if (patch !== window) patch.dispose();
       }
       try {
         const logits = outs[OUTPUT_NAMES.logits];
-        if (logits)
-          for (const [k, p] of softmax(logits.data).entries())
-            probs[k] = (probs[k] as number) + p / place.total;
-        for (const [k, dst] of evidence.entries()) {
-          const e = (outs[OUTPUT_NAMES.evidence[k] as string] as Tensor).data;
-          for (let j = 0; j < dst.length; j++) dst[j] = (dst[j] as number) + (e[j] as number) / place.total;
+        const k3 = ic.numClasses;
+        // per window, in window order: the adds of one window per call
+        for (let j = 0; j < n; j++) {
+          if (logits)
+            for (const [k, p] of softmax(logits.data.subarray(j * k3, (j + 1) * k3)).entries())
+              probs[k] = (probs[k] as number) + p / place.total;
+          for (const [k, dst] of evidence.entries()) {
+            const e = (outs[OUTPUT_NAMES.evidence[k] as string] as Tensor).data;
+            const o = j * dst.length;
+            for (let i = 0; i < dst.length; i++)
+              dst[i] = (dst[i] as number) + (e[o + i] as number) / place.total;
+          }
         }
         const blend: Record<string, { data: Float64Array; shape: number[] }> = {};
         const z = outs[OUTPUT_NAMES.segLogits];
         if (z) {
           // softmax over (background, lesion) = sigmoid(z1 - z0), kept in float64 for the blend
-          const v = z.data.length / 2;
-          const p = new Float64Array(v);
-          for (let i = 0; i < v; i++) p[i] = sigmoid((z.data[v + i] as number) - (z.data[i] as number));
-          blend[LESION] = { data: p, shape: [1, 1, ...ic.patchSize] };
+          const v = z.data.length / (2 * B);
+          const p = new Float64Array(n * v);
+          for (let j = 0; j < n; j++)
+            for (let i = 0; i < v; i++)
+              p[j * v + i] = sigmoid(
+                (z.data[(2 * j + 1) * v + i] as number) - (z.data[2 * j * v + i] as number),
+              );
+          blend[LESION] = { data: p, shape: [n, 1, ...ic.patchSize] };
         }
         return blend;
       } finally {
@@ -151,6 +180,7 @@ export async function predict(
         window: hasSeg ? ic.patchSize : ic.wholeSize,
         overlap,
         sums: 'float32',
+        windowBatch: B,
         ...(options.onWindow ? { onWindow: options.onWindow } : {}),
       },
     );
@@ -172,6 +202,6 @@ export async function predict(
     return result;
   } finally {
     whole?.dispose();
-    infer.model.dispose();
+    if (!own) infer.model.dispose();
   }
 }

@@ -16,6 +16,7 @@ import type {
   ModelStepResult,
   ModelTasks,
 } from '@deepsc/core';
+import { windowBatchOf } from '@deepsc/core';
 import { CLASS_NAMES } from './config.js';
 import { forwardFlopsPerScan } from './forward-flops.js';
 import { createDeepScCovid, type DeepScCovidNetwork } from './network.js';
@@ -71,9 +72,23 @@ export const model: DeepScCovidSpec = {
 
   optimizer: (config, optimizer) => paperGroups(config.network.variant, optimizer),
 
+  // a window batch feeds B patches beside B copies of the whole scan; the joint variants' region
+  // matrices are one per batch (one patch region), so their windows (each its own region) run one
+  // at a time; a classification-only network has one window
+  maxWindowBatch: (config) => (!hasClassifier(config.network.variant) ? Number.POSITIVE_INFINITY : 1),
+
   create(config, options): DeepScCovidInstance {
     const train = options.mode === 'train';
-    const network = createDeepScCovid(config.network, {
+    const windowBatch = windowBatchOf(options, 'deepsc-covid', {
+      max: model.maxWindowBatch?.(config) ?? 1,
+      why: `variant ${config.network.variant}: ${
+        hasSegmentation(config.network.variant)
+          ? 'its graph takes one patch region per batch, and each window has its own'
+          : 'its one window is the whole scan'
+      }`,
+    });
+    // an inference network is compiled for its window batch (predict's), not the training batch
+    const network = createDeepScCovid(train ? config.network : { ...config.network, batch: windowBatch }, {
       seed: options.seed,
       mode: options.mode,
       device: options.device,

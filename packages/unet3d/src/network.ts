@@ -6,7 +6,7 @@
  * weighs; He initialisation (a = 0.01), biases zero. Built from core's layer library; the loss is
  * core's deep-supervised Dice + CE, in the graph.
  *
- * Graph inputs: `image` `[1, 1, ...patchSize]` and, training, `target` `[1, 1, ...patchSize]`
+ * Graph inputs: `image` `[1, 1, ...patchSize]` (inference: `[windowBatch, 1, ...patchSize]`) and, training, `target` `[1, 1, ...patchSize]`
  * (0 / 1). Outputs: `logits` `[1, 2, ...patchSize]`; training also `loss`, `dice` and `ce` (the
  * full-resolution terms).
  * @module
@@ -22,6 +22,7 @@ import {
   kaimingNormal,
   type ModelInstance,
   segmentationHead,
+  windowBatchOf,
 } from '@deepsc/core';
 import type { Unet3dConfig } from './config.js';
 
@@ -92,7 +93,8 @@ export function createUnet3d(
 ): Unet3dInstance {
   const train = options.mode === 'train';
   const g = new GraphBuilder({ seed: options.seed });
-  const image = g.input(NAMES.image, [1, 1, ...c.patchSize]);
+  // an inference graph takes `windowBatch` windows per call
+  const image = g.input(NAMES.image, [windowBatchOf(options, 'unet3d'), 1, ...c.patchSize]);
   const heads = buildUnet3d(g, c, image);
   g.output(NAMES.logits, heads[0] as GraphValue);
   if (train) {

@@ -1,8 +1,9 @@
 /**
  * Inference on an image of any size with core's sliding-window inferer: windows of `patchSize`
  * (an image smaller than a window is padded), Gaussian blending of the logits, then softmax:
- * nnU-Net's order. A network built for training predicts through an inference graph that shares
- * its parameters, made for the call and freed after it.
+ * nnU-Net's order. An inference network runs its windows `windowBatch` at a time (as compiled);
+ * a network built for training predicts through an inference graph that shares its parameters,
+ * one window at a time, made for the call and freed after it.
  * @module
  */
 import {
@@ -35,6 +36,8 @@ export async function unet3dPredict(
       { data: image.data, shape: [1, nk, nj, ni] },
       {
         window: net.config.patchSize,
+        // as many windows per call as the inference graph was compiled for (create's windowBatch)
+        windowBatch: (infer.model.inputs[NAMES.image] as readonly number[])[0] as number,
         ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
         ...(options.onWindow ? { onWindow: options.onWindow } : {}),
       },
