@@ -139,6 +139,7 @@ export {
   type ModelTasks,
   type RandomSource,
   type TrainingOptimizer,
+  WindowBatchError,
   windowBatchOf,
 } from './model-spec.js';
 export type { HyperParams, OptimizerConfig, ParamGroupConfig, ParamSelector } from './optimizer.js';

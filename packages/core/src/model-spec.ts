@@ -117,11 +117,19 @@ export interface CreateModelOptions {
   windowBatch?: number;
 }
 
+/** A window batch a model cannot compile for (not a positive integer, outside `infer` mode, above its limit). */
+export class WindowBatchError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WindowBatchError';
+  }
+}
+
 /**
  * The windows per call a model's `create` compiles for: `options.windowBatch` (default 1),
  * checked against the model's limit.
  * @param limit - the spec's `maxWindowBatch` for the configuration, and why (for the message).
- * @throws RangeError naming `who`: not a positive integer, more than 1 outside `infer` mode,
+ * @throws WindowBatchError naming `who`: not a positive integer, more than 1 outside `infer` mode,
  *   or above the limit.
  */
 export function windowBatchOf(
@@ -131,13 +139,13 @@ export function windowBatchOf(
 ): number {
   const b = options.windowBatch ?? 1;
   if (!Number.isSafeInteger(b) || b < 1)
-    throw new RangeError(`${who}: windowBatch ${String(b)} must be a positive integer`);
+    throw new WindowBatchError(`${who}: windowBatch ${String(b)} must be a positive integer`);
   if (b > 1 && options.mode !== 'infer')
-    throw new RangeError(
+    throw new WindowBatchError(
       `${who}: windowBatch ${b} is for 'infer' mode (sliding windows), not '${options.mode}'`,
     );
   if (b > limit.max)
-    throw new RangeError(
+    throw new WindowBatchError(
       `${who}: windowBatch ${b}, but it runs at most ${limit.max} window(s) per call (${limit.why})`,
     );
   return b;

@@ -4,11 +4,17 @@
  * with), built for inference with the checkpoint's weights.
  * @module
  */
-import type { Device } from '@deepsc/core';
+import { WindowBatchError } from '@deepsc/core';
 import { CheckpointError, type CheckpointState, checkpointModel, loadCheckpoint } from './checkpoint.js';
 import { ConfigError } from './config/config-error.js';
 import { resolveTrainingModel, type TrainingModel } from './config/training-model.js';
 import { type Predictor, predictorOf } from './infer.js';
+import {
+  checkPredictDevice,
+  PredictorOptionError,
+  type PredictorOptions,
+  resolveWindowBatch,
+} from './predictor-options.js';
 
 /**
  * The model a checkpoint's state records.
@@ -41,23 +47,37 @@ export async function checkpointTrainingModel(path: string, state: CheckpointSta
 }
 
 /**
- * Builds the checkpoint's model for inference with its weights.
- * @param device - where it runs; default `cpu`.
- * @returns the model, ready to predict; the caller disposes `predictor.net.model`.
- * @throws as {@link checkpointTrainingModel} and `loadCheckpoint`.
+ * Builds the checkpoint's model for inference with its weights, compiled once for the device
+ * and the window batch (it then predicts any number of scans).
+ * @param options - device (default `cpu`) and window batch (default 1 on the CPU, 4 on `cuda`,
+ *   capped by the model's limit).
+ * @returns the model, ready to predict, and the window batch it runs; the caller disposes
+ *   `predictor.net.model`.
+ * @throws PredictorOptionError (before anything is read) for a device that is not cpu / cuda or
+ *   not available here (no CUDA backend, no GPU), or a window batch that is not a positive
+ *   integer or above what the model batches (naming why); as {@link checkpointTrainingModel}
+ *   and `loadCheckpoint`.
  */
 export async function loadPredictor(
   path: string,
   state: CheckpointState,
-  device: Device = 'cpu',
-): Promise<{ model: TrainingModel; predictor: Predictor }> {
+  options: PredictorOptions = {},
+): Promise<{ model: TrainingModel; predictor: Predictor; windowBatch: number }> {
+  const device = checkPredictDevice(options.device ?? 'cpu');
   const model = await checkpointTrainingModel(path, state);
-  const net = model.spec.create(model.config, { seed: state.config.seed, mode: 'infer', device });
+  const windowBatch = resolveWindowBatch(model.spec, model.config, device, options.windowBatch);
+  let net: ReturnType<typeof model.spec.create>;
+  try {
+    net = model.spec.create(model.config, { seed: state.config.seed, mode: 'infer', device, windowBatch });
+  } catch (err) {
+    if (err instanceof WindowBatchError) throw new PredictorOptionError(err.message);
+    throw err;
+  }
   try {
     await loadCheckpoint(path, net.model, { optimizer: 'skip' });
   } catch (err) {
     net.model.dispose();
     throw err;
   }
-  return { model, predictor: predictorOf(model.spec, net) };
+  return { model, predictor: predictorOf(model.spec, net), windowBatch };
 }

@@ -41,6 +41,7 @@ export * from './model-registry.js';
 export * from './plugins.js';
 export * from './predict-input.js';
 export * from './predict-volume.js';
+export * from './predictor-options.js';
 export * from './prediction-error.js';
 export * from './prepare-volume.js';
 export * from './progress.js';

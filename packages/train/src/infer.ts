@@ -32,14 +32,20 @@ export interface GridPrediction {
 /**
  * Runs the model on a prepared image (any size of at least the model's `minimumInput`).
  * @param overlap - of neighbouring windows, default 0.5.
+ * @param onWindow - called after each window (windows done, their total), for progress.
  * @throws RangeError for an image the model cannot take; rejects with the engine's errors.
  */
 export async function predictPrepared(
   model: Predictor,
   image: Volume<Float32Array>,
   overlap = 0.5,
+  onWindow?: (done: number, total: number) => void,
 ): Promise<GridPrediction> {
-  const p = await model.spec.predict(model.net, { dims: image.dims, data: image.data }, { overlap });
+  const p = await model.spec.predict(
+    model.net,
+    { dims: image.dims, data: image.data },
+    { overlap, ...(onWindow ? { onWindow } : {}) },
+  );
   const vol = (data: Float32Array) => createVolume(data, image.dims, image.affine);
   const maps: Record<string, Volume<Float32Array>> = {};
   for (const [name, data] of Object.entries(p.maps ?? {})) maps[name] = vol(data);

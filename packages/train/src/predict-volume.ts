@@ -26,6 +26,8 @@ export interface PredictVolumeOptions {
   overlap?: number;
   /** NaN or infinite voxels: `error` (default) refuses the scan; `replace` reads them as air (-1000 HU). */
   nonFiniteVoxels?: NonFiniteVoxelPolicy;
+  /** Called after each sliding window with the windows done and their total (progress). */
+  onWindow?: (done: number, total: number) => void;
 }
 
 /** A prediction on the input's grid. */
@@ -52,7 +54,8 @@ export interface VolumePrediction {
 }
 
 /**
- * Predicts one CT volume (HU) with a model.
+ * Predicts one CT volume (HU) with a model, on the device and with the window batch the model
+ * was built for ({@link loadPredictor}'s options).
  * @param preprocess - the training run's preprocessing (`preprocessOptions(config, model)`).
  * @throws PredictionError for a scan with fewer voxels along an axis than the model needs, a
  *   voxel size outside [0.01, 50] mm, non-finite voxels (under the default policy), or a
@@ -70,7 +73,7 @@ export async function predictVolume(
   if (!(t > 0 && t < 1)) throw new RangeError(`predict: threshold must lie in (0, 1), got ${t}`);
   const checked = checkPredictInput(ct, model.spec.minimumInput(model.net.config), options.nonFiniteVoxels);
   const prepared = prepareVolume(checked.volume, preprocess, options.lung);
-  const g = await predictPrepared(model, prepared.image, options.overlap ?? 0.5);
+  const g = await predictPrepared(model, prepared.image, options.overlap ?? 0.5, options.onWindow);
   assertFiniteOutput(g);
   const grid = { dims: ct.dims, affine: ct.affine };
   const probabilities = g.probabilities;
