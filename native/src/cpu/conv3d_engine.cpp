@@ -538,7 +538,22 @@ struct WgradPlan {
   Plan p;
   bool by_units = true;
   int64_t Kpad = 0, dyT = 0, partial = 0, per_task = 0, tasks = 1;
+  /// Pixel-vectorised path (few output channels): a unit's gradient rows are copied to the
+  /// task's dyT area, channel k at k * pxStride, when pxPack (see px_channel_stride).
+  bool pxPack = false;
+  int64_t pxStride = 0;
 };
+
+/// The pixel-vectorised kernel reads one vector from each of up to kPxMaxK gradient channels
+/// per step. In place they lie a whole channel apart, and a channel of a power-of-two volume is
+/// a multiple of 4 KiB: every channel's vector then maps to the same L1 set, and with the
+/// input rows they read beside them they overflow its ways (measured: the same backward-weight
+/// call 75 or 124 us by where the arrays happen to lie). Copied at this stride, channel k
+/// starts k cache lines into the 4 KiB period, so the channels use different sets.
+int64_t px_channel_stride(int64_t unit_floats) { return round_up(unit_floats, 1024) + 16; }
+
+/// Copying pays where the kernel reads the gradient rows many times: once per NE entries.
+constexpr int64_t kPxPackMinEntries = 8;
 
 /// Partial sums at most this large (floats) are split by units.
 constexpr int64_t kUnitSplitMaxPartial = int64_t(1) << 18;
@@ -548,6 +563,11 @@ WgradPlan make_wgrad_plan(const Job& j, int64_t N, int64_t threads) {
   w.Kpad = round_up(j.Ko, kGradBlock);
   w.p = make_plan(j, w.Kpad);
   w.dyT = w.p.npix * w.Kpad;
+  if (j.Ko <= kPxMaxK) {
+    w.pxPack = j.Ko > 1 && w.p.E >= kPxPackMinEntries;
+    w.pxStride = px_channel_stride(w.p.rows * j.ax[2].J);
+    if (w.pxPack) w.dyT = std::max(w.dyT, j.Ko * w.pxStride);
+  }
   w.partial = w.p.E * w.Kpad;
   w.by_units = w.partial <= kUnitSplitMaxPartial;
   if (w.by_units) {
@@ -675,10 +695,19 @@ void backward_weight(const Geometry& g, const float* x, const float* dy, float* 
         const int64_t ea = std::max(e0, er.e0), eb = std::max(ea, std::min(e1, er.e1));
         const float* dyu = dyg + n * g.K * out_sp + (jd * A1.J + jh0) * A2.J;
         if (px) {
-          // Few output channels: vectorised along pixels, reading dy in place.
-          if (ea < eb)
-            wgrad_px_kernel(WgradPxArgs{slab, xoff.data() + ea, eb - ea, dyu, out_sp, A2.J, Kg, nrows, A2.J, p.Wq,
-                                        part + ea * wp.Kpad, wp.Kpad});
+          // Few output channels: vectorised along pixels, reading dy in place, or its copy at
+          // a stride that spreads the channels over the cache's sets (WgradPlan::pxPack).
+          if (ea >= eb) continue;
+          const float* dyk = dyu;
+          int64_t kstride = out_sp;
+          if (wp.pxPack) {
+            for (int64_t k = 0; k < Kg; ++k)
+              std::memcpy(dyT + k * wp.pxStride, dyu + k * out_sp, sizeof(float) * nrows * A2.J);
+            dyk = dyT;
+            kstride = wp.pxStride;
+          }
+          wgrad_px_kernel(WgradPxArgs{slab, xoff.data() + ea, eb - ea, dyk, kstride, A2.J, Kg, nrows, A2.J, p.Wq,
+                                      part + ea * wp.Kpad, wp.Kpad});
           continue;
         }
         // dyT[i * Wq + w][k]: written at every pixel the kernel reads (rows < nrows, columns
