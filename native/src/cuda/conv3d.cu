@@ -16,6 +16,10 @@
 //                        register-staged prefetch, gathers from per-step row tables and
 //                        per-thread column offsets (no division per element), backward-data
 //                        split into stride residue classes (no zero taps), split-K
+//   conv3d_lowp.h / .cu  the TF32 / bf16 tensor-core kernels (conv3d_lowp.cuh): launched instead
+//                        of the fp32 kernel when the compiled graph's precision is tf32 / bf16
+//                        (graph::running_precision(), set by the executor around its steps) and
+//                        lowp_takes(plan); same plan, splits, split sum and bias
 //   conv3d_tc.cuh        the optional tensor-core multiply (3xTF32 mma.sync, fp32-accurate),
 //                        for the 32-row and larger tilings; off unless DEEPSC_CONV3D_MATH=3xtf32
 //                        (passes test/cuda_emu/gpu on an H200, 0-15% faster than FFMA there)
@@ -31,8 +35,9 @@
 // 1, 3 and 70 splits, two thread orders), test/cuda_emu/gpu checks the fast kernel against
 // the simple one on a GPU.
 //
-// Deterministic: no atomics. Each output element (or split partial) is summed by one thread in
-// a fixed order (fp32 FMA), the splits are added in split order (double), the bias gradient
+// Deterministic in every precision: no atomics. Each output element (or split partial) is summed
+// by one thread in a fixed order (fp32 FMA; tf32 / bf16: one lane's mma instructions in
+// reduction order), the splits are added in split order (double), the bias gradient
 // in double by a fixed tree and then in chunk order. The split count depends on the shapes
 // only, so results are bitwise the same on every run and every GPU.
 //
@@ -88,12 +93,14 @@
 #include <string>
 
 #include "cuda/check.cuh"
+#include "cuda/conv3d_lowp.h"
 #include "cuda/conv3d_plan.cuh"
 #include "cuda/conv3d_reduce.cuh"
 #include "cuda/conv3d_scratch.cuh"
 #include "cuda/conv3d_simple.cuh"
 #include "cuda/memory.h"
 #include "cuda/op_api.h"
+#include "graph/precision.h"
 
 namespace deepsc::cuda {
 
@@ -140,11 +147,21 @@ bool want_3xtf32() {
        std::string("DEEPSC_CONV3D_MATH must be \"fp32\" or \"3xtf32\", got \"") + v + "\"");
 }
 
-// One pass as a GEMM of M rows per group, NC columns and a reduction of R (conv3d_plan.cuh
-// picks the kernel).
+// The fast kernel's pass P of plan pl: the TF32 / bf16 tensor-core kernel (conv3d_lowp.h) when
+// the graph runs in that precision and the plan is one it takes, else the fp32 kernel.
 template <int P>
-void run_pass(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, const float* A, const float* B,
-              const float* bias, float* out) {
+void launch_pass(Precision pr, const Plan& pl, const float* A, const float* B, const float* bias, float* out,
+                 float* scratch) {
+  if (pr != Precision::fp32 && lowp_takes(pl)) return launch_lowp(pr, P, pl, A, B, bias, out, scratch);
+  launch_fast<P>(pl, A, B, bias, out, scratch);
+}
+
+// One pass as a GEMM of M rows per group, NC columns and a reduction of R (conv3d_plan.cuh
+// picks the kernel) in precision pr (graph::running_precision(): fp32 outside a compiled
+// graph). The plan, the split count and the split sum do not depend on the precision.
+template <int P>
+void run_pass(Precision pr, const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, const float* A,
+              const float* B, const float* bias, float* out) {
   if (M == 0 || NC == 0) return;
   if (R == 0) {  // an empty reduction (no input channels, or no batch in backward-weight)
     const int64_t total = groups * M * NC;
@@ -166,10 +183,10 @@ void run_pass(const Dims& D, int64_t groups, int64_t M, int64_t NC, int64_t R, c
     DEEPSC_CUDA_CHECK(cudaGetLastError());
     return;
   }
-  if (pl.geo.splits == 1) return launch_fast<P>(pl, A, B, bias, out, nullptr);
+  if (pl.geo.splits == 1) return launch_pass<P>(pr, pl, A, B, bias, out, nullptr);
   ScratchLease lease(pl.scratch_floats * static_cast<int64_t>(sizeof(float)));
   float* part = static_cast<float*>(lease.get());
-  launch_fast<P>(pl, A, B, nullptr, out, part);
+  launch_pass<P>(pr, pl, A, B, nullptr, out, part);
   const int64_t total = pl.geo.total;
   const int64_t blocks = (total + kSplitSumX - 1) / kSplitSumX;
   const dim3 threads(kSplitSumX, static_cast<unsigned>(split_sum_rows(pl.geo.splits)));
@@ -202,7 +219,7 @@ void conv3d_forward(const Conv3dParams& p, const OpArgs& a) {
   const ConvGeometry geo = Conv3d::geometry(p, std::span<const Shape>(shapes, a.in.size()));
   const Dims D = make_dims(geo);
   const float* bias = a.in.size() > 2 && a.in[2].present() ? a.in[2].data : nullptr;
-  run_pass<kFwd>(D, geo.groups, D.Kg, D.N * D.out_sp, D.Cg * D.kvol, a.in[1].data, a.in[0].data, bias,
+  run_pass<kFwd>(graph::running_precision(), D, geo.groups, D.Kg, D.N * D.out_sp, D.Cg * D.kvol, a.in[1].data, a.in[0].data, bias,
                  a.out[0].data);
 }
 
@@ -211,11 +228,12 @@ void conv3d_backward(const Conv3dParams& p, const OpGradArgs& a) {
   const ConvGeometry geo = Conv3d::geometry(p, std::span<const Shape>(shapes, a.in.size()));
   const Dims D = make_dims(geo);
   const float* dy = a.grad_out[0].data;
+  const Precision pr = graph::running_precision();
   if (a.grad_in[0].present())
-    run_pass<kBwdData>(D, geo.groups, D.Cg, D.N * D.in_sp, D.Kg * D.kvol, a.in[1].data, dy, nullptr,
+    run_pass<kBwdData>(pr, D, geo.groups, D.Cg, D.N * D.in_sp, D.Kg * D.kvol, a.in[1].data, dy, nullptr,
                        a.grad_in[0].data);
   if (a.grad_in[1].present())
-    run_pass<kBwdWeight>(D, geo.groups, D.Kg, D.Cg * D.kvol, D.N * D.out_sp, dy, a.in[0].data, nullptr,
+    run_pass<kBwdWeight>(pr, D, geo.groups, D.Kg, D.Cg * D.kvol, D.N * D.out_sp, dy, a.in[0].data, nullptr,
                          a.grad_in[1].data);
   if (a.grad_in.size() > 2 && a.grad_in[2].present()) bias_grad(D, dy, a.grad_in[2].data);
 }

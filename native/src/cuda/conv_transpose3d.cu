@@ -8,6 +8,9 @@
 //   backward-weight  dw = conv3d backward-weight (x := dy, dy := x)
 //   bias gradient    db[c] = sum over n and space of dy[n, c]: one block per channel (double
 //                    partials, fixed tree; deterministic, no atomics)
+// The passes through conv3d run in the compiled graph's precision (graph::running_precision():
+// conv3d.cu reads it, so tf32 / bf16 reach its tensor-core kernels here too); the direct kernels,
+// the bias and its gradient stay fp32.
 // conv3d.cu derives its geometry from the shapes, and it derives ours except when an output
 // padding reaches a stride (allowed when the dilation is larger: then conv3d would see one more
 // output position). That rare case runs the direct kernels of conv_transpose3d.cuh (one

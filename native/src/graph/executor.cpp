@@ -53,7 +53,7 @@ int find_named(const Graph& g, const std::string& name, const char* what) {
 
 Executor::Executor(Graph g, const CompileOptions& opt, const std::map<std::string, const float*>& init,
                    const Executor* share_from)
-    : graph_(std::move(g)), backend_(opt.backend), accum_(opt.backend) {
+    : graph_(std::move(g)), backend_(opt.backend), precision_(opt.precision), accum_(opt.backend) {
   if (backend_ == Backend::cuda && !backend_available(Backend::cuda))
     fail(ErrorKind::Runtime, "compile",
          "device 'cuda' is not available (no CUDA backend in this build or no visible GPU); use device 'cpu'");
@@ -448,6 +448,7 @@ void Executor::parameters_changed() {
 
 void Executor::run_steps(int begin, int end, const std::vector<std::vector<float>>* seeds) {
   const auto& nodes = graph_.nodes();
+  const RunningPrecision precision(precision_);  // what the CUDA conv3d computes in
   for (int s = begin; s < end; ++s) {
     const Step& st = program_.steps[static_cast<size_t>(s)];
     StepViews& sv = views_[static_cast<size_t>(s)];

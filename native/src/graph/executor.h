@@ -60,7 +60,7 @@ struct CompileOptions {
   std::optional<BackwardOrder> backward_order;
   /// Recompute cheap values (graph/cheap_recompute.h); none: plan both, keep the smaller arena.
   std::optional<bool> recompute_cheap;
-  Precision precision = Precision::fp32;  ///< checked by graph/precision.h (fp32 only today)
+  Precision precision = Precision::fp32;  ///< checked by graph/precision.h; run as graph::RunningPrecision
 };
 
 class Executor {
@@ -164,6 +164,7 @@ class Executor {
   int64_t floats_without_recompute_ = 0;
   int64_t floats_of_reference_choice_ = 0;
   Backend backend_;
+  Precision precision_;  ///< the steps run inside a graph::RunningPrecision of it (the CUDA conv3d reads it)
   bool has_backward_ = false;
   bool sync_each_step_ = false;
   TrackedBuffer arena_;
