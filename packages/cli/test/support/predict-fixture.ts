@@ -18,13 +18,23 @@ import {
 } from '@deepsc/io';
 import { resolveTrainConfig, resolveTrainingModel, runVersions, saveCheckpoint } from '@deepsc/train';
 
-/** Writes an initialised `tiny` checkpoint (seeded, finite weights) to the folder `dir`. */
-export async function writeTinyCheckpoint(dir: string): Promise<void> {
+/**
+ * Writes an initialised checkpoint (seeded, finite weights) to the folder `dir`: DeepSC-COVID's
+ * `tiny` unless `model` (a training configuration's model section) says otherwise.
+ */
+export async function writeTinyCheckpoint(
+  dir: string,
+  model: Record<string, unknown> = { preset: 'tiny' },
+): Promise<void> {
   const config = resolveTrainConfig({
     seed: 3,
     out: 'run',
-    model: { preset: 'tiny' },
+    model,
     data: { manifest: 'manifest.json' },
+    // a model without a classifier is ranked by Dice
+    ...(model.variant === 'segmentation-only' || model.name === 'unet3d'
+      ? { training: { bestMetric: 'dice' } }
+      : {}),
   });
   // the model as the trainer builds it, through the registry
   const { spec, config: modelConfig } = await resolveTrainingModel(config);
