@@ -9,7 +9,7 @@
  * fastest in memory, which is the network's [D, H, W] = [k, j, i] row-major (W fastest).
  * @module
  */
-import type { MemoryPlanOptions } from './builder.js';
+import type { CompileOptions, MemoryPlanOptions } from './builder.js';
 import type { Device } from './device.js';
 import type { CompiledModel, StepReport } from './model.js';
 import type { OptimizerConfig } from './optimizer.js';
@@ -109,6 +109,11 @@ export interface CreateModelOptions {
   optimizer?: OptimizerConfig;
   /** Activation memory planning (`train` mode). */
   memoryPlan?: MemoryPlanOptions;
+  /**
+   * The precision of the network's matrix products, handed to its compile (`CompileOptions.precision`;
+   * docs/architecture.md, "Precision"); default `fp32`. The trainer passes `training.precision`.
+   */
+  precision?: CompileOptions['precision'];
   /**
    * `infer` mode: sliding windows per network call (the graph is compiled for that batch;
    * `predict` runs its windows that many at a time); default 1. At most the spec's

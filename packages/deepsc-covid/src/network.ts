@@ -5,6 +5,7 @@
  */
 import {
   type CompiledModel,
+  type CompileOptions,
   type Device,
   GraphBuilder,
   type MemoryPlanOptions,
@@ -37,6 +38,8 @@ export interface CreateNetworkOptions {
   mode?: 'train' | 'infer';
   /** Default `cpu`. */
   device?: Device;
+  /** The precision of the matrix products (`CompileOptions.precision`); default `fp32`. */
+  precision?: CompileOptions['precision'];
   /**
    * Default: Adam (0.9, 0.999) with the paper's two learning rates, 2e-3 (stems, classifier) and
    * 5e-3 (lesion subnet, cross-stitch). Pass `null` for none.
@@ -87,6 +90,7 @@ export function createDeepScCovid(
   const model = g.compile({
     mode,
     device,
+    ...(options.precision ? { precision: options.precision } : {}),
     ...(options.memoryPlan ?? {}),
     ...(optimizer ? { optimizer } : {}),
     ...(options.shareParametersWith ? { shareParametersWith: options.shareParametersWith.model } : {}),

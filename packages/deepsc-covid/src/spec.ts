@@ -92,6 +92,7 @@ export const model: DeepScCovidSpec = {
       seed: options.seed,
       mode: options.mode,
       device: options.device,
+      ...(options.precision ? { precision: options.precision } : {}),
       // a training network given no optimizer trains with the paper's (createDeepScCovid's default)
       ...(train ? (options.optimizer ? { optimizer: options.optimizer } : {}) : { optimizer: null }),
       // the loss's options are compiled into a training network's graph

@@ -59,6 +59,7 @@ export * from './study/study-record-file.js';
 export * from './study/study-spec.js';
 export * from './trainer.js';
 export * from './training-device.js';
+export * from './training-precision.js';
 export * from './validate.js';
 export * from './write-prediction.js';
 

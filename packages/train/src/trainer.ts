@@ -72,6 +72,7 @@ import { writeRunInfo } from './run-info.js';
 import { acquireRunLock, type RunLock } from './run-lock.js';
 import { RunWriteError } from './run-write-error.js';
 import { checkTrainingDevice } from './training-device.js';
+import { checkTrainingPrecision } from './training-precision.js';
 import { validate } from './validate.js';
 
 /** Version of this package. */
@@ -205,8 +206,9 @@ export function runVersions(): Record<string, string> {
  * Trains as `config` says, writing the run folder `config.out` (held locked throughout):
  * `run.json`, `split.json`, `metrics.jsonl` and `checkpoints/{last,best,epoch-NNNN}`.
  * @throws ConfigError for an unknown model or a configuration it cannot take, a plugin library (`plugins`)
- *   that does not load, or `training.device: 'cuda'`
- *   where the engine has no CUDA build or sees no GPU (before anything is written);
+ *   that does not load, `training.device: 'cuda'` where the engine has no CUDA build or sees no
+ *   GPU, or a `training.precision` the engine does not compute in on that device (before
+ *   anything is written);
  *   RunLockedError when another command holds the folder; RunFolderConflictError for a new run
  *   into a non-empty folder (without `overwrite`) and the other refusals of `prepareRunFolder`;
  *   CheckpointError for a bad or mismatched checkpoint (another model, another configuration
@@ -220,6 +222,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const model = await resolveTrainingModel(config);
   if (options.distributed) localMicroBatches(config.training.accumulate, options.distributed.worldSize);
   checkTrainingDevice(config.training.device);
+  checkTrainingPrecision(config.training.precision, config.training.device);
   trainingMemoryPlan(model, config.training.recompute);
   const split = await splitManifest(config);
   if (split.train.length === 0)
@@ -290,6 +293,7 @@ async function trainLocked(
     seed: config.seed,
     mode: 'train',
     device,
+    precision: config.training.precision,
     optimizer: optimizer.config,
     memoryPlan: config.training.recompute.length > 0 ? { recompute: config.training.recompute } : {},
   });

@@ -110,6 +110,7 @@ export function createUnet3d(
   const model = g.compile({
     device: options.device,
     mode: options.mode,
+    ...(options.precision ? { precision: options.precision } : {}),
     ...(train && options.optimizer ? { optimizer: options.optimizer } : {}),
     ...(train && options.memoryPlan ? options.memoryPlan : {}),
     ...(shareParametersWith ? { shareParametersWith } : {}),

@@ -171,17 +171,13 @@ export const trainingSchema = z
      */
     device: z.enum(['cpu', 'cuda']).default('cpu'),
     /**
-     * Precision of the networks' matrix products (`precision` of `@deepsc/core`'s compile
-     * options; docs/architecture.md, "Precision"): `fp32`, the default and the only one this
-     * version runs. `tf32` and `bf16` (conv3d on the GPU's tensor cores, fp32 accumulation) are
-     * refused here until the engine uses its tensor-core kernels and the trainer passes this on.
+     * Precision of the networks' matrix products, passed to the model's compile (`precision` of
+     * `@deepsc/core`'s compile options; docs/architecture.md, "Precision"): `fp32` (default);
+     * `tf32` and `bf16` (conv3d on the GPU's tensor cores, fp32 accumulation) only with
+     * `device: cuda` and an engine built with DEEPSC_CUDA_LOWP (their kernels await checks on a
+     * GPU): training refuses them elsewhere before anything is written (checkTrainingPrecision).
      */
-    precision: z
-      .enum(['fp32', 'tf32', 'bf16'])
-      .refine((p) => p === 'fp32', {
-        message: 'not available in this version (the networks compute in fp32 only); use "fp32"',
-      })
-      .default('fp32'),
+    precision: z.enum(['fp32', 'tf32', 'bf16']).default('fp32'),
     /**
      * Activation checkpointing: segments of the network (node-name prefixes such as
      * `lesion.enc1`, `stem_whole`, `classifier.block1`) whose activations are recomputed in the
