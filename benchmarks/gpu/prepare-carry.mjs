@@ -12,7 +12,10 @@
 //   carry: [".gpu-carry", "native/build/bin"]
 //   command: set -o pipefail; bash benchmarks/gpu/run.sh 2>&1 | tee $OUT/run.log
 // Needs nvcc (the addon must be built with CUDA: DEEPSC_CUDA=1 is set here).
-//   node benchmarks/gpu/prepare-carry.mjs
+//   node benchmarks/gpu/prepare-carry.mjs [--lowp]
+// --lowp: the addon with the CMake option DEEPSC_CUDA_LOWP=ON too (compile takes precision tf32 /
+// bf16 on the GPU), in its own build folder native/build/cmake-lowp, for benchmarks/gpu/lowp.sh
+// (which then skips its build). A whole CUDA build takes about 40 minutes on a 2-core machine.
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,22 +26,38 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const carry = join(root, '.gpu-carry');
 mkdirSync(carry, { recursive: true });
 const say = (msg) => console.log(`[prepare-carry] ${msg}`);
+const args = process.argv.slice(2);
+for (const a of args)
+  if (a !== '--lowp') {
+    console.error(`prepare-carry: unknown argument '${a}' (the only option is --lowp)`);
+    process.exit(2);
+  }
+const lowp = args.includes('--lowp');
+const buildDir = lowp ? 'cmake-lowp' : 'cmake';
 
 // 1. The addon with CUDA (incremental: only what changed is rebuilt).
 // Only the H100/H200's architecture (sm_90 code and its PTX): the release default compiles seven
 // architectures, several times the nvcc time. DEEPSC_CUDA_ARCHS from the caller wins.
-say('building the addon with DEEPSC_CUDA=1');
-execFileSync(process.execPath, [join(root, 'native', 'scripts', 'build-addon.mjs')], {
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    DEEPSC_CUDA: '1',
-    DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual',
+say(
+  `building the addon with DEEPSC_CUDA=1${lowp ? ' and DEEPSC_CUDA_LOWP=ON' : ''} in native/build/${buildDir}`,
+);
+execFileSync(
+  process.execPath,
+  [join(root, 'native', 'scripts', 'build-addon.mjs'), '--build-dir', join('build', buildDir)],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      DEEPSC_CUDA: '1',
+      // cmake-js passes npm_config_cmake_X as -DX (when it configures the folder)
+      ...(lowp ? { npm_config_cmake_DEEPSC_CUDA_LOWP: 'ON' } : {}),
+      DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual',
+    },
   },
-});
+);
 
 // 2. cuda_check, linked against the engine library the addon build just made.
-const lib = join(root, 'native', 'build', 'cmake', 'libdeepsc_engine.a');
+const lib = join(root, 'native', 'build', buildDir, 'libdeepsc_engine.a');
 if (!existsSync(lib)) throw new Error(`expected the engine library at ${lib} after the addon build`);
 const nvcc = process.env.CUDACXX || 'nvcc';
 say('building .gpu-carry/cuda_check');

@@ -90,32 +90,9 @@ else
   say "PyTorch: $python ($("$python" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version())'))"
 fi
 
-# --- 0. Node.js and node_modules ---------------------------------------------------------------
-if [ -f .gpu-carry/node.xz ]; then
-  say "using the carried Node.js and node_modules (.gpu-carry, from prepare-carry.mjs)"
-  mkdir -p /tmp/deepsc-node/bin
-  if command -v xz >/dev/null; then
-    xz -d -c .gpu-carry/node.xz >/tmp/deepsc-node/bin/node
-  else
-    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
-      .gpu-carry/node.xz /tmp/deepsc-node/bin/node
-  fi
-  chmod +x /tmp/deepsc-node/bin/node
-  export PATH="/tmp/deepsc-node/bin:$PATH"
-  if [ ! -d node_modules ]; then
-    if command -v xz >/dev/null; then
-      xz -d -c .gpu-carry/node_modules.tar.xz | tar -x
-    else
-      python3 -c 'import lzma, sys, tarfile; tarfile.open(fileobj=lzma.open(sys.argv[1])).extractall(".")' \
-        .gpu-carry/node_modules.tar.xz
-    fi
-  fi
-fi
-command -v node >/dev/null || die "Node.js not found: install Node >= 20 and run npm ci, or carry what benchmarks/gpu/prepare-carry.mjs packs"
-[ -d node_modules ] || die "node_modules not found: run npm ci first (or carry .gpu-carry from prepare-carry.mjs)"
-say "Node: $(node --version)"
-vitest=(node node_modules/vitest/vitest.mjs)
-tsx=(node node_modules/tsx/dist/cli.mjs --conditions=source)
+# --- 0. Node.js and node_modules (node-env.sh: the repository's, or the carried ones) ------------
+# shellcheck source=benchmarks/gpu/node-env.sh
+. benchmarks/gpu/node-env.sh
 
 # --- 1. the addon with CUDA and the conv3d timer ---------------------------------------------
 cuda_built() { node -e 'const i=require(process.argv[1]).info(); process.exit(i.cudaBuilt ? 0 : 1)' "$1" 2>/dev/null; }
