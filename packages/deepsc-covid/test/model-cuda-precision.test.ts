@@ -118,8 +118,10 @@ describe.skipIf(!lowp.built)(
           `exp_avg_sq ${e.expAvgSq.toExponential(2)}, Adam vs float64 ${e.adamVsReference.toFixed(3)} of its bound`,
       );
       expect(s.failures).toEqual([]);
-      // the precision reached the kernels: a step bitwise equal to fp32 would mean it did not
-      expect(e.outputs, 'outputs bitwise equal to fp32').toBeGreaterThan(0);
+      // the precision reached the kernels: the cpu preset's wider layers (8 to 64 channels) have
+      // passes lowp_takes, so a step bitwise equal to fp32 would mean it did not (the tiny
+      // preset's 4 to 8 channels leave most passes on the fp32 kernels: no such claim there)
+      if (preset === 'cpu') expect(e.outputs, 'outputs bitwise equal to fp32').toBeGreaterThan(0);
     });
 
     it.each(['tf32', 'bf16'] as const)(
