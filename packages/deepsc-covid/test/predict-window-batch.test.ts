@@ -5,7 +5,7 @@
  * the CLI runs it; a batch-1 inference network predicts bitwise what a training network does.
  * The joint and classification-only variants refuse a window batch above 1, saying why.
  */
-import { mulberry32 } from '@deepsc/core';
+import { mulberry32, WindowBatchError } from '@deepsc/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Variant } from '../src/config.js';
 import { createDeepScCovid } from '../src/network.js';
@@ -131,7 +131,7 @@ describe('window batch limits', () => {
     ['segmentation-only', 'infer', 1.5, 'deepsc-covid: windowBatch 1.5 must be a positive integer'],
   ] as const)('%s in %s mode refuses windowBatch %s', (variant, mode, windowBatch, message) => {
     expect(() => model.create(config(variant), { seed: 1, mode, device: 'cpu', windowBatch })).toThrow(
-      new RangeError(message),
+      new WindowBatchError(message),
     );
   });
 });

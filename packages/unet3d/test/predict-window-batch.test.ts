@@ -4,7 +4,7 @@
  * whose window count is not a multiple of B, an image smaller than the window); bad window
  * batches refused naming the model.
  */
-import { mulberry32 } from '@deepsc/core';
+import { mulberry32, WindowBatchError } from '@deepsc/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { model, resolveUnet3dConfig, type Unet3dInstance } from '../src/index.js';
 
@@ -75,7 +75,7 @@ describe('unet3d: windowBatch refused', () => {
     ['train', 2, "unet3d: windowBatch 2 is for 'infer' mode (sliding windows), not 'train'"],
   ] as const)('%s mode, windowBatch %s', (mode, windowBatch, message) => {
     expect(() => model.create(tiny, { seed: 1, mode, device: 'cpu', windowBatch })).toThrow(
-      new RangeError(message),
+      new WindowBatchError(message),
     );
   });
 });
