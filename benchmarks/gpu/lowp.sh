@@ -92,7 +92,7 @@ check_bin=.gpu-carry/cuda_check
 plan() {
   echo "lowp.sh plan (budget ${budget}s):"
   echo "  1. build: unless native/build/bin's addon takes tf32 on the GPU:"
-  echo "       npm_config_cmake_DEEPSC_CUDA_LOWP=ON DEEPSC_CUDA=1 DEEPSC_CUDA_ARCHS=90-real \\"
+  echo "       DEEPSC_CUDA_LOWP=1 DEEPSC_CUDA=1 DEEPSC_CUDA_ARCHS=90-real \\"
   echo "         node native/scripts/build-addon.mjs --build-dir build/cmake-lowp   (at most 300 s)"
   echo "     then $check_bin (else native/build/cuda_check from $build_dir/libdeepsc_engine.a) and"
   echo "     $lowp_bin (else native/build/conv3d_lowp_gpu from its two sources)"
@@ -154,9 +154,9 @@ else
   t="$(cap 300)"
   [ "$t" -gt 0 ] || die "no time left for the build"
   say "building the addon with CUDA and DEEPSC_CUDA_LOWP=ON into $build_dir (at most ${t}s; log $build_log)"
-  # a fresh folder: cmake-js takes -D options only when it configures one
+  # a fresh folder: the option is read when a folder is first configured
   rm -rf "$build_dir"
-  npm_config_cmake_DEEPSC_CUDA_LOWP=ON DEEPSC_CUDA=1 DEEPSC_CUDA_ARCHS=90-real CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+  DEEPSC_CUDA_LOWP=1 DEEPSC_CUDA=1 DEEPSC_CUDA_ARCHS=90-real CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
     timeout "$t" node native/scripts/build-addon.mjs --build-dir build/cmake-lowp >"$build_log" 2>&1 ||
     { tail -n 40 "$build_log" >&2; die "the lowp addon build failed or ran out of time (log above)"; }
   takes_tf32 || die "the addon built with DEEPSC_CUDA_LOWP=ON still refuses tf32 on the GPU"

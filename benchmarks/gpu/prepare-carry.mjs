@@ -49,8 +49,8 @@ execFileSync(
     env: {
       ...process.env,
       DEEPSC_CUDA: '1',
-      // cmake-js passes npm_config_cmake_X as -DX (when it configures the folder)
-      ...(lowp ? { npm_config_cmake_DEEPSC_CUDA_LOWP: 'ON' } : {}),
+      // read by native/CMakeLists.txt when it configures the folder
+      ...(lowp ? { DEEPSC_CUDA_LOWP: '1' } : {}),
       DEEPSC_CUDA_ARCHS: process.env.DEEPSC_CUDA_ARCHS ?? '90-real;90-virtual',
     },
   },
