@@ -56,7 +56,7 @@ describe('unet3d: windowBatch B is bitwise batch 1 (CPU)', () => {
       expect(total).toBe(windows);
       const a = p.lesion as Float32Array;
       const b = ref.lesion as Float32Array;
-      expect(a.length).toBe(dims[0] * dims[1] * dims[2]);
+      expect(a.length).toBe(dims.reduce((x: number, y: number) => x * y, 1));
       expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     },
   );
