@@ -11,7 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, checkTrainingPrecision, resolveTrainConfig, train } from '../src/index.js';
+import {
+  ConfigError,
+  checkTrainingPrecision,
+  resolveTrainConfig,
+  resolveTrainingModel,
+  train,
+} from '../src/index.js';
 
 const base = { data: { manifest: 'm.json' } };
 
@@ -97,6 +103,32 @@ describe('train() with a precision the engine refuses', () => {
       );
       await expect(train(config, { progress: { style: 'off' } })).rejects.toBeInstanceOf(ConfigError);
       expect(existsSync(out)).toBe(false);
+    },
+  );
+});
+
+describe('spec.create passes precision to the compile (both models, tiny presets, on the CPU)', () => {
+  it.each(['deepsc-covid', 'unet3d'])(
+    '%s: fp32 compiles and is reported; tf32 reaches the engine',
+    async (name) => {
+      const m = await resolveTrainingModel(
+        resolveTrainConfig({
+          data: { manifest: 'm.json' },
+          model: { name, preset: 'tiny' },
+          training: { bestMetric: 'dice' },
+        }),
+      );
+      const options = { seed: 1, mode: 'train', device: 'cpu' } as const;
+      const net = m.spec.create(m.config, { ...options, precision: 'fp32' });
+      try {
+        expect(net.model.precision).toBe('fp32');
+      } finally {
+        net.model.dispose();
+      }
+      // the engine's refusal proves the option arrived (a spec that dropped it would compile in fp32)
+      expect(() => m.spec.create(m.config, { ...options, precision: 'tf32' })).toThrow(
+        /precision 'tf32' is not available on device 'cpu'/,
+      );
     },
   );
 });
