@@ -157,6 +157,37 @@ describe('loadPredictor with a window batch', () => {
     expect(resolveWindowBatch(s, config, 'cuda', undefined)).toBe(1);
   });
 
+  // on a GPU (skipped elsewhere): the same predictions within float32 rounding, whatever the
+  // window batch; each window batch deterministic run to run
+  it.skipIf(!haveGpu)(
+    'on cuda: the CPU prediction within 1e-4, window batch 3 within 1e-5 of 1, bitwise run to run',
+    async () => {
+      const path = paths.unet3d as string;
+      const { state } = await readCheckpointState(path);
+      const cpu = await loadPredictor(path, state);
+      const g1 = await loadPredictor(path, state, { device: 'cuda', windowBatch: 1 });
+      const g3b = await loadPredictor(path, state, { device: 'cuda', windowBatch: 3 });
+      const gDefault = await loadPredictor(path, state, { device: 'cuda' });
+      try {
+        expect(g1.predictor.net.model.device).toBe('cuda');
+        expect(gDefault.windowBatch).toBe(CUDA_WINDOW_BATCH);
+        const pre = preprocessOptions(state.config, cpu.model);
+        const maxDiff = (x: Float32Array, y: Float32Array) =>
+          x.reduce((m, v, i) => Math.max(m, Math.abs(v - (y[i] as number))), 0);
+        for (const ct of scans) {
+          const lesion = async (l: Awaited<ReturnType<typeof loadPredictor>>) =>
+            (await predictVolume(l.predictor, ct, pre)).lesionProbability?.data as Float32Array;
+          const [c, a, b, b2] = [await lesion(cpu), await lesion(g1), await lesion(g3b), await lesion(g3b)];
+          expect(maxDiff(a, c)).toBeLessThan(1e-4);
+          expect(maxDiff(b, a)).toBeLessThan(1e-5);
+          expect(Buffer.from(b2.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+        }
+      } finally {
+        for (const l of [cpu, g1, g3b, gDefault]) l.predictor.net.model.dispose();
+      }
+    },
+  );
+
   it.skipIf(haveGpu)('device cuda is refused before the checkpoint is read', async () => {
     const { state } = await readCheckpointState(paths.unet3d as string);
     await expect(loadPredictor(join(dir, 'missing'), state, { device: 'cuda' })).rejects.toThrow(
