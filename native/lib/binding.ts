@@ -49,6 +49,12 @@ export interface EngineInfo {
   cudaBuilt: boolean;
   /** Visible CUDA devices, e.g. `NVIDIA H100 (sm_90, 81559 MiB)`; empty without a GPU. */
   cudaDevices: string[];
+  /**
+   * The compile precisions the CUDA device accepts: `['fp32']` in a released engine,
+   * `['fp32', 'tf32', 'bf16']` in one built with the CMake option `DEEPSC_CUDA_LOWP` (the
+   * tensor-core kernels, not yet checked on a GPU); empty without the CUDA backend.
+   */
+  cudaPrecisions: ('fp32' | 'tf32' | 'bf16')[];
   /** Names of all registered ops. */
   ops: string[];
 }

@@ -96,9 +96,10 @@ export interface NativeCompileOptions {
   declaredReads?: boolean;
   /**
    * The precision of the matrix products: `fp32` (default); `tf32` / `bf16` round conv3d's
-   * operands to TF32 / bfloat16 for the GPU's tensor cores (fp32 accumulation). This version
-   * runs only `fp32`, on every device: `tf32` and `bf16` are refused (RangeError naming the
-   * precision and the device), as is any other name (RangeError) or a non-string (TypeError).
+   * operands to TF32 / bfloat16 for the GPU's tensor cores (fp32 accumulation). Accepted only on
+   * CUDA by an engine built with `DEEPSC_CUDA_LOWP` (`info().cudaPrecisions`); elsewhere `tf32`
+   * and `bf16` are refused (RangeError naming the precision and the device), as is any other
+   * name (RangeError) or a non-string (TypeError).
    */
   precision?: 'fp32' | 'tf32' | 'bf16';
   /**

@@ -46,9 +46,18 @@ describe('cuda: the op list', () => {
       expect(withCases.sort()).toEqual([...cudaDef].sort());
     },
   );
-  it.skipIf(info.cudaBuilt)('an addon without CUDA lists no CUDA ops', () => {
+  it.skipIf(info.cudaBuilt)('an addon without CUDA lists no CUDA ops and no CUDA precision', () => {
     expect(cudaOps()).toEqual([]);
+    expect(info.cudaPrecisions).toEqual([]);
   });
+  it.skipIf(!info.cudaBuilt)(
+    info.cudaBuilt
+      ? 'a CUDA engine accepts fp32, and tf32/bf16 exactly when built with DEEPSC_CUDA_LOWP'
+      : `${skipReason}: no precisions to check`,
+    () => {
+      expect([['fp32'], ['fp32', 'tf32', 'bf16']]).toContainEqual(info.cudaPrecisions);
+    },
+  );
 });
 
 // The device option of the eager calls, each call as forward, backward and timeOp take it.

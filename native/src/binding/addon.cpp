@@ -13,6 +13,7 @@
 #include "deepsc/cpu_features.h"
 #include "deepsc/registry.h"
 #include "deepsc/threadpool.h"
+#include "graph/precision.h"
 #ifdef DEEPSC_HAVE_CUDA
 #include "cuda/kernels.h"
 #endif
@@ -39,6 +40,17 @@ Napi::Value info_js(const Napi::CallbackInfo& info) {
     o.Set("cudaBuilt", false);
 #endif
     o.Set("cudaDevices", devices);
+    // The precisions a CUDA compile accepts (graph/precision.h): tf32 and bf16 only in an engine
+    // built with DEEPSC_CUDA_LOWP; none without the CUDA backend.
+    Napi::Array precisions = Napi::Array::New(env);
+#ifdef DEEPSC_HAVE_CUDA
+    precisions.Set(0u, "fp32");
+    if (graph::lowp_enabled()) {
+      precisions.Set(1u, "tf32");
+      precisions.Set(2u, "bf16");
+    }
+#endif
+    o.Set("cudaPrecisions", precisions);
     auto ops = op_names();
     Napi::Array arr = Napi::Array::New(env, ops.size());
     for (size_t i = 0; i < ops.size(); ++i) arr.Set(static_cast<uint32_t>(i), ops[i]);

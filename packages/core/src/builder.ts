@@ -43,10 +43,12 @@ export interface CompileOptions extends MemoryPlanOptions {
   device?: Device;
   /**
    * The precision of the matrix products (docs/architecture.md, "Precision"): `fp32`, the
-   * default, computes everything in fp32. `tf32` and `bf16` (conv3d's operands rounded for the
-   * GPU's tensor cores, fp32 accumulation) are not available in this version: compile throws a
-   * RangeError naming the precision and the device for them on every device (the CPU kernels
-   * are fp32 only; the CUDA tensor-core kernels are not yet used), and for any other name.
+   * default, computes everything in fp32. `tf32` and `bf16` round conv3d's operands for the
+   * GPU's tensor cores (fp32 accumulation). The CPU kernels are fp32 only, and a released
+   * engine refuses them on CUDA too: its tensor-core kernels have not yet been checked on a GPU,
+   * and only an engine built with the CMake option `DEEPSC_CUDA_LOWP` takes them
+   * (`info().cudaPrecisions` of `@deepsc/native` lists what the CUDA device accepts). A refusal
+   * is a RangeError naming the precision and the device; any other name is a RangeError too.
    */
   precision?: 'fp32' | 'tf32' | 'bf16';
   /**

@@ -1,9 +1,11 @@
 /**
  * The compile option `precision`: `fp32` (the default) compiles on the CPU; `tf32` and `bf16`
- * are refused on every device in this version with a RangeError naming the option, the
- * precision and the device, as are other names (RangeError) and non-strings (TypeError). The
- * checks are the engine's (native/src/graph/precision.cpp, the binding's option parsing).
+ * are refused on the CPU with a RangeError naming the option, the precision and the device,
+ * and on CUDA unless the engine was built with DEEPSC_CUDA_LOWP; other names are refused
+ * (RangeError), as are non-strings (TypeError). The checks are the engine's
+ * (native/src/graph/precision.cpp, the binding's option parsing).
  */
+import { loadBinding } from '@deepsc/native';
 import { describe, expect, it } from 'vitest';
 import { type CompileOptions, cudaAvailable, GraphBuilder } from '../src/index.js';
 
@@ -64,14 +66,28 @@ describe('compile option precision', () => {
     expect(() => compile(options)).toThrow(message);
   });
 
-  it.skipIf(!cudaAvailable())(
+  // What a CUDA engine accepts depends on its build (`info().cudaPrecisions`): a released
+  // engine refuses tf32/bf16 naming the CMake option that enables them; an engine built with it
+  // compiles them.
+  const cudaPrecisions = cudaAvailable() ? loadBinding().info().cudaPrecisions : [];
+  it.skipIf(!cudaAvailable() || cudaPrecisions.includes('bf16'))(
     cudaAvailable()
-      ? "refuses bf16 on 'cuda' until the tensor-core kernels are used"
+      ? "refuses bf16 on 'cuda' in a released engine, naming DEEPSC_CUDA_LOWP"
       : 'SKIPPED: no CUDA device',
     () => {
       expect(() => compile({ device: 'cuda', precision: 'bf16' })).toThrow(
-        /precision 'bf16' is not available on device 'cuda'/,
+        /precision 'bf16' is not available on device 'cuda'.*DEEPSC_CUDA_LOWP/,
       );
+    },
+  );
+  it.skipIf(!cudaPrecisions.includes('bf16'))(
+    cudaPrecisions.includes('bf16')
+      ? "compiles bf16 on 'cuda' in an engine built with DEEPSC_CUDA_LOWP"
+      : 'SKIPPED: no CUDA device with a DEEPSC_CUDA_LOWP engine',
+    () => {
+      const m = compile({ device: 'cuda', precision: 'bf16' });
+      expect(m.precision).toBe('bf16');
+      m.dispose();
     },
   );
 });
