@@ -15,17 +15,11 @@
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { prepare, timeOp } from '@deepsc/native';
-import { attrsOf, type ConvPass, PASSES, randomTensor } from './kernels/conv3d-deepsc.js';
+import { timeOp } from '@deepsc/native';
+import { type ConvPass, NEED_GRAD, PASSES, preparedPasses } from './kernels/conv3d-deepsc.js';
 import { type ConvLayer, layers, type Preset } from './layers.js';
 import { writeResult } from './script-io.js';
 import { median } from './stats.js';
-
-const NEED_GRAD: Record<ConvPass, readonly boolean[] | null> = {
-  forward: null,
-  backward_data: [true, false, false],
-  backward_weight: [false, true, true],
-};
 
 /** Milliseconds of work per timed block. */
 const BLOCK_MS = 3;
@@ -46,28 +40,9 @@ export interface PassResult {
 }
 
 function measure(l: ConvLayer, rounds: number): PassResult[] {
-  const attrs = attrsOf(l);
-  const x = randomTensor([l.N, l.C, ...l.in], 1);
-  const w = randomTensor([l.K, l.C / l.groups, ...l.k], 2);
-  const b = randomTensor([l.K], 3);
-  const conv = prepare('conv3d', attrs, [x.shape, w.shape, b.shape]);
+  const { run, tensors, dispose } = preparedPasses(l);
+  const { x, w, b, attrs } = tensors;
   try {
-    const inputs = [x.data, w.data, b.data];
-    const [outShape] = conv.outputShapes as [number[]];
-    const y = new Float32Array(outShape.reduce((a, n) => a * n, 1));
-    conv.forward(inputs, [y]);
-    const dy = randomTensor(outShape, 4).data;
-    const dst = [new Float32Array(y.length)];
-    const dx = new Float32Array(x.data.length);
-    const dw = new Float32Array(w.data.length);
-    const db = new Float32Array(b.data.length);
-    const outs = [y];
-    const gouts = [dy];
-    const run: Record<ConvPass, () => unknown> = {
-      forward: () => conv.forward(inputs, dst),
-      backward_data: () => conv.backward(inputs, outs, gouts, [dx, null, null]),
-      backward_weight: () => conv.backward(inputs, outs, gouts, [null, dw, db]),
-    };
     return PASSES.map((p) => {
       const t0 = performance.now();
       for (let i = 0; i < 5; i++) run[p]();
@@ -108,7 +83,7 @@ function measure(l: ConvLayer, rounds: number): PassResult[] {
       return out;
     });
   } finally {
-    conv.dispose();
+    dispose();
   }
 }
 

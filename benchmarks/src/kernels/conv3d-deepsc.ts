@@ -33,13 +33,6 @@ export const attrsOf = (l: ConvLayer): Conv3dAttrs => ({
   groups: l.groups,
 });
 
-/** The gradients each pass computes, as `needGrad` of conv3d's inputs (x, w, b). */
-const NEED_GRAD: Record<ConvPass, readonly boolean[] | null> = {
-  forward: null,
-  backward_data: [true, false, false],
-  backward_weight: [false, true, true],
-};
-
 /** The layer's seeded input, weight and bias, and its attributes (the same for both series). */
 function layerTensors(l: ConvLayer) {
   return {
@@ -50,40 +43,67 @@ function layerTensors(l: ConvLayer) {
   };
 }
 
+/** The prepared eager call of each pass of a layer, on arrays it allocated once. */
+export interface PreparedPasses {
+  /** One eager call of the pass. */
+  run: Record<ConvPass, () => unknown>;
+  /** The layer's input, weight and bias (the same values `timeDeepscResident` times). */
+  tensors: { x: RawTensor; w: RawTensor; b: RawTensor; attrs: Conv3dAttrs };
+  dispose(): void;
+}
+
 /**
- * Milliseconds of each timed eager call, per pass: a prepared call (`prepare`: op, attributes
- * and shapes bound once) on caller-owned arrays reused by every call, as a loop over batches
- * would hold them.
+ * A prepared `conv3d` (`prepare`: op, attributes and shapes bound once) of layer `l` and one
+ * call per pass on caller-owned arrays reused by every call, as a loop over batches would hold
+ * them.
  */
+export function preparedPasses(l: ConvLayer): PreparedPasses {
+  const tensors = layerTensors(l);
+  const { x, w, b, attrs } = tensors;
+  const conv = prepare('conv3d', attrs, [x.shape, w.shape, b.shape]);
+  const inputs = [x.data, w.data, b.data];
+  const [outShape] = conv.outputShapes as [number[]];
+  const y = new Float32Array(outShape.reduce((a, n) => a * n, 1));
+  conv.forward(inputs, [y]);
+  const outs = [y];
+  const gouts = [randomTensor(outShape, 4).data];
+  const dst = [new Float32Array(y.length)];
+  const dx = new Float32Array(x.data.length);
+  const dw = new Float32Array(w.data.length);
+  const db = new Float32Array(b.data.length);
+  return {
+    run: {
+      forward: () => conv.forward(inputs, dst),
+      backward_data: () => conv.backward(inputs, outs, gouts, [dx, null, null]),
+      backward_weight: () => conv.backward(inputs, outs, gouts, [null, dw, db]),
+    },
+    tensors,
+    dispose: () => conv.dispose(),
+  };
+}
+
+/** Milliseconds of each timed eager call (`preparedPasses`), per pass. */
 export function timeDeepsc(
   l: ConvLayer,
   passes: readonly ConvPass[],
   r: Repeats,
 ): Record<ConvPass, number[]> {
-  const { x, w, b, attrs } = layerTensors(l);
-  const conv = prepare('conv3d', attrs, [x.shape, w.shape, b.shape]);
+  const p = preparedPasses(l);
   try {
-    const inputs = [x.data, w.data, b.data];
-    const [outShape] = conv.outputShapes as [number[]];
-    const y = new Float32Array(outShape.reduce((a, n) => a * n, 1));
-    conv.forward(inputs, [y]);
-    const dy = randomTensor(outShape, 4).data;
-    const dst = new Float32Array(y.length);
-    const dx = new Float32Array(x.data.length);
-    const dw = new Float32Array(w.data.length);
-    const db = new Float32Array(b.data.length);
-    const run: Record<ConvPass, () => unknown> = {
-      forward: () => conv.forward(inputs, [dst]),
-      backward_data: () => conv.backward(inputs, [y], [dy], [dx, null, null]),
-      backward_weight: () => conv.backward(inputs, [y], [dy], [null, dw, db]),
-    };
     const out = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
-    for (const p of passes) out[p] = timeRuns(run[p], r);
+    for (const pass of passes) out[pass] = timeRuns(p.run[pass], r);
     return out;
   } finally {
-    conv.dispose();
+    p.dispose();
   }
 }
+
+/** `timeOp`'s `needGrad` of each pass: null (forward) or which of x, w, b get gradients. */
+export const NEED_GRAD: Record<ConvPass, readonly boolean[] | null> = {
+  forward: null,
+  backward_data: [true, false, false],
+  backward_weight: [false, true, true],
+};
 
 /**
  * Milliseconds of each timed engine-resident call (`timeOp`: the kernel alone on buffers
