@@ -15,7 +15,7 @@
 //
 // Usage: node scripts/run-tests.mjs [extra turbo arguments, e.g. --filter @deepsc/io]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,12 +29,20 @@ const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
 const statusOf = (code, signal) =>
   code ?? (signal ? 128 + ({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }[signal] ?? 1) : 1);
 
-// Its own process group (detached), so that stopping it stops cmake and the compilers below it.
+// Its own process group (detached: a new session), so that stopping it stops cmake and the
+// compilers below it. On Linux a new session is also a new scheduler autogroup, and autogroups
+// share the CPU equally whatever the nice values inside them: the group itself gets nice 10 too
+// (/proc/<pid>/autogroup; without autogroups, the processes' own nice 10 does the same).
 const sanitizer = spawn(
   'nice',
   ['-n', '10', process.execPath, join(root, 'native', 'scripts', 'native-tests.mjs'), '--sanitize'],
   { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
 );
+try {
+  if (sanitizer.pid !== undefined) writeFileSync(`/proc/${sanitizer.pid}/autogroup`, '10');
+} catch {
+  // no autogroups here (another OS, or the kernel's sched_autogroup off): nice alone applies
+}
 const sanitizerLog = [];
 sanitizer.stdout.on('data', (d) => sanitizerLog.push(d));
 sanitizer.stderr.on('data', (d) => sanitizerLog.push(d));
