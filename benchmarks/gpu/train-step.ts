@@ -25,6 +25,11 @@
  * A per-op GPU breakdown is not measured: the executor has no per-node timing hook (profile
  * with Nsight Systems for one).
  *
+ * Peak memory, beside the times: on CUDA ours is the compiled model's arena + persistent
+ * (parameters) bytes plus the optimizer state (`model.memory`, `nativeMemory().optimizer`),
+ * PyTorch's torch.cuda.max_memory_allocated of each TF32 run (its parameters, gradients, Adam
+ * state and activations); on the CPU, each side's process peak RSS.
+ *
  * Sizes: `paper` (default) unless our first step there takes longer than --max-step-s (default
  * 20) or runs out of device memory: then it says so and uses `mid` (whole 48x128x128, half the
  * widths), and PyTorch runs the size ours ran. Steps are cut (never below one) to fit
@@ -36,7 +41,15 @@
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -183,7 +196,16 @@ interface Ours {
   arena_bytes: number;
   persistent_bytes: number;
   optimizer_bytes: number;
+  /** Our peak device memory: arena + persistent (parameters) + optimizer state bytes. */
+  peak_device_bytes: number;
+  /** This process's peak RSS (VmHWM): our side's memory on the CPU. */
+  peak_rss_bytes: number;
   compile_s: number;
+}
+
+function peakRss(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
 }
 
 /** A batch like the CPU benchmark's: uniform inputs, a sparse mask, the patch in the middle half of depth. */
@@ -269,6 +291,8 @@ async function runOurs(size: SizeName, o: Options, say: (s: string) => void): Pr
       arena_bytes: m.memory.arenaBytes,
       persistent_bytes: m.memory.persistentBytes,
       optimizer_bytes: mem.optimizer,
+      peak_device_bytes: m.memory.arenaBytes + m.memory.persistentBytes + mem.optimizer,
+      peak_rss_bytes: peakRss(),
       compile_s: compileS,
     };
   } finally {
@@ -284,6 +308,8 @@ interface TorchRun {
   times_s: number[];
   loss: number;
   peak_gpu_bytes: number;
+  /** The PyTorch process's peak RSS (ru_maxrss): its memory on the CPU. */
+  peak_rss_bytes?: number;
 }
 interface TorchResult {
   gpu: string;
@@ -385,14 +411,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   const f32 = torch?.runs.find((r) => !r.tf32);
   const t32 = torch?.runs.find((r) => r.tf32);
   const c = SIZES[size];
-  const rows: [string, string, string, string][] = [['', 'median step', 'steps', 'ours / this (time)']];
   const onGpu = o.device === 'cuda';
+  const rows: [string, string, string, string, string][] = [
+    ['', 'median step', 'steps', 'ours / this (time)', onGpu ? 'peak device memory' : 'peak RSS'],
+  ];
   if (ours)
     rows.push([
       `${onGpu ? 'ours (CUDA, fp32 FMA' : 'ours (CPU'}, loss in graph)`,
       sec(ours.median_s),
       String(ours.times_s.length),
       '1.00',
+      mib(onGpu ? ours.peak_device_bytes : ours.peak_rss_bytes),
     ]);
   for (const [name, r] of [
     [onGpu ? 'PyTorch + cuDNN, fp32 (TF32 off)' : 'PyTorch (CPU)', f32],
@@ -404,8 +433,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
         sec(r.median_s),
         String(r.times_s.length),
         ours ? (ours.median_s / r.median_s).toFixed(2) : '-',
+        mib(onGpu ? r.peak_gpu_bytes : (r.peak_rss_bytes ?? 0)),
       ]);
-  const widths = [0, 1, 2, 3].map((k) => Math.max(...rows.map((r) => r[k]?.length ?? 0)));
+  const widths = [0, 1, 2, 3, 4].map((k) => Math.max(...rows.map((r) => r[k]?.length ?? 0)));
   console.log(
     `\nDeepSC-COVID training step at ${size}: whole ${c.wholeSize.join('x')}, patch ${c.patchSize.join('x')}, ` +
       `stem ${c.stemWidth}, U-Net ${c.unetWidths.join('-')}, classifier ${c.clsWidths.join('-')}, groups ${c.groups}; GPU ${gpu}`,
@@ -424,6 +454,19 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
           : ''),
     );
   }
+  // peak memory: ours (arena + parameters + optimizer state) against PyTorch's peak allocation
+  // (parameters, gradients, Adam state and activations) at the same precision; RSS on the CPU
+  const memRatio = (r: TorchRun | undefined) =>
+    ours && r
+      ? onGpu
+        ? ours.peak_device_bytes / r.peak_gpu_bytes
+        : ours.peak_rss_bytes / (r.peak_rss_bytes ?? Number.NaN)
+      : undefined;
+  const memFp32 = memRatio(f32);
+  if (memFp32 !== undefined)
+    console.log(
+      `  peak memory, ours / PyTorch fp32: ${memFp32.toFixed(2)}x (${onGpu ? 'our arena + parameters + optimizer state against torch.cuda.max_memory_allocated' : "each process's peak RSS"})`,
+    );
   const ratio = ours && f32 ? ours.median_s / f32.median_s : undefined;
   if (ratio !== undefined)
     console.log(
@@ -457,6 +500,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     torchError: o.torch ? (torchError ?? null) : 'not run (--no-torch)',
     oursOverTorchFp32Time: ratio ?? null,
     oursOverTorchTf32Time: ours && t32 ? ours.median_s / t32.median_s : null,
+    memory: onGpu
+      ? 'ours.peak_device_bytes = arena + persistent (parameters) + optimizer state; PyTorch runs[].peak_gpu_bytes = torch.cuda.max_memory_allocated'
+      : "peak RSS of each side's process (ours.peak_rss_bytes, torch.runs[].peak_rss_bytes)",
+    oursOverTorchFp32PeakMemory: memFp32 ?? null,
+    oursOverTorchTf32PeakMemory: memRatio(t32) ?? null,
   };
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
