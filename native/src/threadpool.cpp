@@ -76,7 +76,10 @@ ThreadPool::~ThreadPool() { stop(); }
 
 void ThreadPool::start(int threads) {
   quit_.store(false);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  // A worker started by resize() must not take the jobs run before it for a new one: it starts
+  // from the current generation (no run() is in progress here: resize holds run_mu_).
+  const uint64_t now = generation_.load(std::memory_order_acquire);
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { worker_loop(i, now); });
 }
 
 void ThreadPool::stop() {
@@ -110,9 +113,8 @@ void ThreadPool::drain(int worker) {
   }
 }
 
-void ThreadPool::worker_loop(int index) {
+void ThreadPool::worker_loop(int index, uint64_t seen) {
   t_inside_task = true;
-  uint64_t seen = 0;
   for (;;) {
     auto posted = [&] { return quit_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
     if (!spin_until(spin_us_, posted)) {

@@ -54,7 +54,7 @@ class ThreadPool {
  private:
   void start(int threads);
   void stop();
-  void worker_loop(int index);
+  void worker_loop(int index, uint64_t seen);  // seen: the generation it starts after
   void drain(int worker);
 
   std::vector<std::thread> workers_;

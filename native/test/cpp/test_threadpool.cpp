@@ -16,15 +16,19 @@ using namespace deepsc::test;
 namespace {
 
 // Runs `jobs` jobs of `tasks` tasks each, `gap` apart, and checks that every task of every job
-// ran exactly once and on a valid worker index.
+// ran exactly once, on a valid worker index, and had finished when run() returned (each task
+// counts itself only at its end, after a few microseconds of work).
 void check_jobs(ThreadPool& pool, int jobs, int tasks, std::chrono::microseconds gap) {
   std::vector<std::atomic<int>> ran(static_cast<size_t>(tasks));
   for (int j = 0; j < jobs; ++j) {
     for (auto& r : ran) r.store(0);
     std::atomic<int> bad_worker{0};
     pool.run(tasks, [&](int64_t t, int w) {
-      ran[static_cast<size_t>(t)].fetch_add(1);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(3);
+      while (std::chrono::steady_clock::now() < until) {
+      }
       if (w < 0 || w >= pool.size()) bad_worker.fetch_add(1);
+      ran[static_cast<size_t>(t)].fetch_add(1);
     });
     for (int t = 0; t < tasks; ++t)
       DEEPSC_EXPECT(ran[static_cast<size_t>(t)].load() == 1,
@@ -94,11 +98,15 @@ DEEPSC_TEST(threadpool_runs_nested_jobs_serially_and_resizes_between_jobs) {
   std::atomic<int> inner{0};
   pool.run(4, [&](int64_t, int) { pool.run(5, [&](int64_t, int) { inner.fetch_add(1); }); });
   DEEPSC_EXPECT(inner.load() == 20, "a run() inside a task runs its tasks in that task");
-  for (int threads : {1, 4, 2}) {
-    pool.resize(threads);
-    DEEPSC_EXPECT(pool.size() == threads, "size after resize");
-    check_jobs(pool, 100, 6, std::chrono::microseconds(0));
-  }
+  // Workers started by resize() begin after the jobs already run: a new worker that took the
+  // last job's generation for a new one would drain nothing and count itself out of the next
+  // job, whose run() could then return before its tasks finished.
+  for (int round = 0; round < 20; ++round)
+    for (int threads : {1, 4, 2, 3}) {
+      pool.resize(threads);
+      DEEPSC_EXPECT(pool.size() == threads, "size after resize");
+      check_jobs(pool, 5, 6, std::chrono::microseconds(0));
+    }
 }
 
 DEEPSC_TEST(threadpool_reads_its_polling_time_from_the_environment) {
