@@ -18,7 +18,13 @@
 #   4. benchmarks/gpu/train-step.ts: one DeepSC-COVID training step at the paper's sizes, ours on
 #      CUDA against the PyTorch twin on CUDA/cuDNN (TF32 off and on), a table, and
 #      benchmarks/results/gpu-train-step-<GPU>-<time>.json,
-#   5. native/test/cuda_emu/gpu/run.sh: the fast conv3d kernel against the simple one (plans,
+#   5. benchmarks/gpu/infer.ts: scans per minute of DeepSC-COVID's whole-scan prediction at the
+#      paper preset, ours on CUDA (window batch 1 for the joint network, 1 and 4 for
+#      segmentation-only) against the PyTorch twin's sliding window (fp32, TF32, bf16 autocast),
+#      peak device memory of both, an agreement check of the two predictions, a table, and
+#      benchmarks/results/gpu-infer-<GPU>-<time>.json (written without a GPU: not run yet;
+#      about 60 s on an H100 by estimate, capped at 120 s),
+#   6. native/test/cuda_emu/gpu/run.sh: the fast conv3d kernel against the simple one (plans,
 #      splits, determinism, times), the opt-in 3xTF32 path, and the TF32 / bf16 kernels against
 #      their host emulation and float64 (conv3d_lowp_gpu check), when time is left.
 # Budget: 350 s in all (each step's timeout fits in what is left), so it ends inside 6 minutes.
@@ -166,7 +172,25 @@ else
 fi
 [ "$step_rc" = 0 ] || rc=1
 
-# --- 5. the conv3d kernels in detail (native/test/cuda_emu/gpu) --------------------------------
+# --- 5. inference throughput (benchmarks/gpu/infer.ts) ------------------------------------------
+# Scans per minute of whole-scan prediction, ours vs the PyTorch twin's sliding window, each side
+# in its own process per case; writes benchmarks/results/gpu-infer-<GPU>-<time>.json and copies
+# it to $OUT itself. Estimated 60 s on an H100 (process starts, compiles, cudnn.benchmark's
+# search, 6 scans a case and precision); its own budget ends 10 s before the cap, so it reports
+# what it measured (later cases marked skipped) instead of being killed.
+tl="$(cap 120)"
+if [ "$tl" -lt 45 ]; then
+  say "SKIPPED the inference benchmark: ${tl}s of the ${budget}s budget left (it needs about 45-120s)"
+  rc=1
+else
+  say "inference: ours vs the PyTorch twin's sliding window (${tl}s)"
+  infer_rc=0
+  timeout "$tl" "${tsx[@]}" benchmarks/gpu/infer.ts --python "$python" \
+    --budget-s $((tl - 10)) --case-timeout-s $((tl / 2 < 60 ? tl / 2 : 60)) || infer_rc=$?
+  [ "$infer_rc" = 0 ] || { say "ERROR: the inference benchmark ended with status $infer_rc (1: a case failed or was skipped; 124: timed out)"; rc=1; }
+fi
+
+# --- 6. the conv3d kernels in detail (native/test/cuda_emu/gpu) --------------------------------
 # The fast kernel against the simple one on edge cases and the paper's layers (plans, splits,
 # determinism, times), then the opt-in 3xTF32 tensor-core path; only the default path's
 # failures count. Skipped when little time is left.
@@ -181,5 +205,5 @@ else
   REPEATS=3 timeout "$tl" "${gpu_bin[@]}" bash native/test/cuda_emu/gpu/run.sh 2>&1 | tee "${OUT:-/tmp}/conv3d-kernels.txt" ||
     { say "ERROR: the conv3d kernel check failed (above)"; rc=1; }
 fi
-[ "$rc" = 0 ] || die "the CUDA tests, the training-step benchmark or the conv3d kernel check failed (see above)"
+[ "$rc" = 0 ] || die "the CUDA tests, the training-step or inference benchmark or the conv3d kernel check failed (see above)"
 say "done"
