@@ -410,10 +410,14 @@ function runChild(
   const r = spawnSync(cmd, args, {
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: timeoutS * 1000,
+    timeout: Math.max(1, Math.round(timeoutS * 1000)),
     killSignal: 'SIGKILL',
     maxBuffer: 1 << 24,
   });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT')
+    throw new Error(
+      `${what} timed out after ${Number(timeoutS.toFixed(1))} s (--case-timeout-s, or the budget left)`,
+    );
   if (r.error) throw new Error(`${what} (${cmd}): ${r.error.message}`);
   if (r.signal)
     throw new Error(

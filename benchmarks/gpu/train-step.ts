@@ -325,7 +325,7 @@ function runTorch(config: DeepScCovidConfig, o: Options, timeoutS: number): Torc
   const r = spawnSync(o.python, [PEER, JSON.stringify(args), '--device', o.device, '--tf32', 'both'], {
     encoding: 'utf8',
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    timeout: timeoutS * 1000,
+    timeout: Math.max(1, Math.round(timeoutS * 1000)),
     killSignal: 'SIGKILL',
     maxBuffer: 1 << 24,
   });
