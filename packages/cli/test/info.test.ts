@@ -38,6 +38,7 @@ const info: EngineInfo = {
   threads: 4,
   cudaBuilt: true,
   cudaDevices: ['NVIDIA H100 (sm_90, 81559 MiB)'],
+  cudaPrecisions: ['fp32'],
   ops: ['relu', 'conv3d'],
 };
 const build = {
@@ -66,7 +67,7 @@ describe('infoReport and formatInfo', () => {
       lines: [
         /^engine +prebuilt \(@deepsc\/native-linux-x64-gnu\) 0\.1\.0$/m,
         /^isa +avx2 \(cpu supports avx512\)$/m,
-        /^cuda +built in: 80-real 90-real 120-virtual$/m,
+        /^cuda +built in: 80-real 90-real 120-virtual; precisions fp32$/m,
         /^devices +NVIDIA H100/m,
         /^glibc +>= 2\.34$/m,
       ],
@@ -79,9 +80,16 @@ describe('infoReport and formatInfo', () => {
         source: 'local',
         path: '/x/build/bin/linux-x64/deepsc_native-v0.1.0.node',
         build: undefined,
-        info: { ...info, cudaBuilt: false, cudaDevices: [] },
+        info: { ...info, cudaBuilt: false, cudaDevices: [], cudaPrecisions: [] },
       },
-      json: { engine: 'local', cudaBuilt: false, cudaArchitectures: [], glibcFloor: null, cudaDevices: [] },
+      json: {
+        engine: 'local',
+        cudaBuilt: false,
+        cudaArchitectures: [],
+        glibcFloor: null,
+        cudaDevices: [],
+        cudaPrecisions: [],
+      },
       lines: [
         /^engine +local 0\.1\.0$/m,
         /^cuda +not built in$/m,
@@ -93,7 +101,20 @@ describe('infoReport and formatInfo', () => {
       name: 'CUDA build whose architectures were not recorded',
       status: { found: true, target, source: 'env', path: '/dev/k.node', build: undefined, info },
       json: { engine: 'DEEPSC_NATIVE_PATH', cudaArchitectures: null },
-      lines: [/^engine +DEEPSC_NATIVE_PATH 0\.1\.0$/m, /^cuda +built in: not recorded$/m],
+      lines: [/^engine +DEEPSC_NATIVE_PATH 0\.1\.0$/m, /^cuda +built in: not recorded; precisions fp32$/m],
+    },
+    {
+      name: 'CUDA build with the tensor-core precisions (DEEPSC_CUDA_LOWP)',
+      status: {
+        found: true,
+        target,
+        source: 'local',
+        path: '/x/k.node',
+        build: undefined,
+        info: { ...info, cudaPrecisions: ['fp32', 'tf32', 'bf16'] },
+      },
+      json: { cudaPrecisions: ['fp32', 'tf32', 'bf16'] },
+      lines: [/^cuda +built in: not recorded; precisions fp32 tf32 bf16$/m],
     },
     {
       name: 'no engine',

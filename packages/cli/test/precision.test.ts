@@ -2,7 +2,8 @@
  * `training.precision` from the command line: fp32 trains on the CPU (the run gets past the
  * precision check to the data: a missing manifest, exit 3); tf32 and bf16 on the CPU stop
  * `deepsc train` with exit 2 naming the field, the device and the reason before anything is
- * written; a value that is not a precision is a usage error (exit 2) naming the allowed ones.
+ * written, naming the configuration file; a value that is not a precision is a usage error
+ * (exit 2) naming the allowed ones.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -54,6 +55,10 @@ describe('training.precision on the command line (device cpu)', () => {
     const r = await runCli('train', '--config', config, '--progress', 'off', ...extra);
     expect(r.err).toMatch(message);
     expect(r.code).toBe(code);
-    if (code === 2) expect(existsSync(out)).toBe(false);
+    if (code === 2) {
+      expect(existsSync(out)).toBe(false);
+      // the message names the configuration file the value came from
+      expect(r.err).toContain(config);
+    }
   });
 });

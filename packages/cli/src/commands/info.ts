@@ -26,6 +26,8 @@ export interface InfoReport {
   /** CUDA code compiled in (`90-real` machine code, `120-virtual` PTX); null when the build did not record it. */
   cudaArchitectures: string[] | null;
   cudaDevices: string[];
+  /** The compile precisions the CUDA device accepts (`fp32`; `tf32`, `bf16` in a DEEPSC_CUDA_LOWP build); empty without CUDA. */
+  cudaPrecisions: string[];
   /** Newest glibc the engine needs; null when unknown or not on glibc. */
   glibcFloor: string | null;
   ops: number | null;
@@ -53,6 +55,7 @@ export function infoReport(status: EngineStatus): InfoReport {
       cudaBuilt: null,
       cudaArchitectures: null,
       cudaDevices: [],
+      cudaPrecisions: [],
       glibcFloor: null,
       ops: null,
     };
@@ -69,6 +72,7 @@ export function infoReport(status: EngineStatus): InfoReport {
     cudaBuilt: info.cudaBuilt,
     cudaArchitectures: info.cudaBuilt ? (build?.cudaArchitectures ?? null) : [],
     cudaDevices: info.cudaDevices,
+    cudaPrecisions: info.cudaPrecisions,
     glibcFloor: build?.glibcFloor ?? null,
     ops: info.ops.length,
   };
@@ -93,7 +97,7 @@ export function formatInfo(r: InfoReport): string {
       ['path', r.enginePath ?? ''],
       ['threads', String(r.threads)],
       ['isa', `${r.isa} (cpu supports ${r.detectedIsa})`],
-      ['cuda', r.cudaBuilt ? `built in: ${archs}` : 'not built in'],
+      ['cuda', r.cudaBuilt ? `built in: ${archs}; precisions ${r.cudaPrecisions.join(' ')}` : 'not built in'],
       ['devices', r.cudaDevices.join(', ') || '(none)'],
       ['glibc', r.glibcFloor ? `>= ${r.glibcFloor}` : 'not recorded'],
       ['ops', String(r.ops)],

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import {
   checkTrainingDevice,
+  checkTrainingPrecision,
   isModulePath,
   loadTrainConfig,
   localMicroBatches,
@@ -173,8 +174,9 @@ const readConfig = async (opts: TrainOptions) => {
  */
 async function runTrain(opts: TrainOptions, extra: TrainerOptions): Promise<void> {
   const config = await readConfig(opts);
-  // train() checks this too; here the message can name the file
+  // train() checks these too; here the message can name the file
   checkTrainingDevice(config.training.device, opts.config);
+  checkTrainingPrecision(config.training.precision, config.training.device, opts.config);
   const r = await train(config, {
     ...extra,
     progress: { style: opts.progress as 'auto' },
@@ -222,6 +224,7 @@ async function launchJob(
   try {
     const config = await readConfig(opts);
     checkTrainingDevice(config.training.device, opts.config);
+    checkTrainingPrecision(config.training.precision, config.training.device, opts.config);
     localMicroBatches(config.training.accumulate, plan.worldSize, opts.config);
     if (config.training.device === 'cuda') gpus = gpuAssignment(plan.nproc);
   } catch (err) {
