@@ -2,10 +2,12 @@
  * Eager conv3d calls against engine-resident ones (issue 14's target: every benchmark layer's
  * eager call within 1.2x of `timeOp`), interleaved: each round times one short block of prepared
  * eager calls (`prepare`, caller-owned arrays reused, as `run.ts`'s eager series) and one block
- * of `timeOp` calls of the same pass on the same layer, back to back, so both series see the
- * same load. Blocks are short (about 3 ms) and rounds many, so a slow drift in the machine's
- * load hits both alike. Per pass it reports the median over rounds of the per-round ratio of
- * block medians, the range of that ratio, and the ratio of each series' fastest block.
+ * of `timeOp` calls of the same pass on the same layer, back to back and in alternating order,
+ * so both series see the same load. Blocks are short (about 20 ms, at least 3 calls) and rounds
+ * many, so a slow drift in the machine's load hits both alike; each round's eager calls get
+ * fresh arrays, as each `timeOp` call allocates fresh buffers. Per pass it reports the median
+ * over rounds of the per-round ratio of block medians, the range of that ratio, and the ratio
+ * of each series' fastest block.
  *
  *     npx tsx --conditions=source src/eager-vs-resident.ts [--preset cpu|paper|all]
  *         [--filter S] [--rounds N] [--out NAME.json]
@@ -22,7 +24,7 @@ import { writeResult } from './script-io.js';
 import { median } from './stats.js';
 
 /** Milliseconds of work per timed block. */
-const BLOCK_MS = 3;
+const BLOCK_MS = 20;
 
 /** One pass of one layer. */
 export interface PassResult {
@@ -40,51 +42,82 @@ export interface PassResult {
 }
 
 function measure(l: ConvLayer, rounds: number): PassResult[] {
-  const { run, tensors, dispose } = preparedPasses(l);
-  const { x, w, b, attrs } = tensors;
+  // Calls per block, from a first prepared op's calls.
+  const first = preparedPasses(l);
+  const calls = {} as Record<ConvPass, number>;
   try {
-    return PASSES.map((p) => {
+    for (const p of PASSES) {
       const t0 = performance.now();
-      for (let i = 0; i < 5; i++) run[p]();
+      for (let i = 0; i < 5; i++) first.run[p]();
       const one = (performance.now() - t0) / 5;
-      const calls = Math.max(3, Math.min(2000, Math.round(BLOCK_MS / one)));
-      const eager: number[] = [];
-      const resident: number[] = [];
-      const ratios: number[] = [];
-      const times = new Array<number>(calls);
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < calls; i++) {
-          const s = performance.now();
-          run[p]();
-          times[i] = performance.now() - s;
-        }
-        const e = median(times);
-        const res = median(timeOp('conv3d', attrs, [x, w, b], NEED_GRAD[p], 2, calls));
-        eager.push(e);
-        resident.push(res);
-        ratios.push(e / res);
-      }
-      const out: PassResult = {
-        layer: l.name,
-        pass: p,
-        eagerMs: median(eager),
-        residentMs: median(resident),
-        ratio: median(ratios),
-        ratioRange: [Math.min(...ratios), Math.max(...ratios)],
-        ratioOfFastest: Math.min(...eager) / Math.min(...resident),
-        callsPerBlock: calls,
-      };
-      const us = (ms: number) => (ms * 1e3).toFixed(1).padStart(9);
-      console.log(
-        `${l.name.padEnd(28)} ${p.padEnd(15)} eager ${us(out.eagerMs)} us  resident ${us(out.residentMs)} us` +
-          `  ratio ${out.ratio.toFixed(3)} [${out.ratioRange.map((v) => v.toFixed(2)).join(', ')}]` +
-          `  fastest ${out.ratioOfFastest.toFixed(3)}`,
-      );
-      return out;
-    });
+      calls[p] = Math.max(3, Math.min(2000, Math.round(BLOCK_MS / one)));
+    }
   } finally {
-    dispose();
+    first.dispose();
   }
+  const eager = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
+  const resident = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
+  const ratios = { forward: [], backward_data: [], backward_weight: [] } as Record<ConvPass, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    // Fresh arrays every round, as timeOp allocates its buffers on every call: where an array
+    // lies (its pages' cache sets) moves a memory-bound layer's time by up to a third, and
+    // one placement kept for the whole run would weigh the eager series by its luck alone.
+    const { run, tensors, dispose } = preparedPasses(l);
+    const { x, w, b, attrs } = tensors;
+    try {
+      for (const p of PASSES) {
+        const eagerBlock = () => {
+          // two warm-up calls, as timeOp makes before its timed ones
+          run[p]();
+          run[p]();
+          const times = new Array<number>(calls[p]);
+          for (let i = 0; i < calls[p]; i++) {
+            const s = performance.now();
+            run[p]();
+            times[i] = performance.now() - s;
+          }
+          return median(times);
+        };
+        const residentBlock = () => median(timeOp('conv3d', attrs, [x, w, b], NEED_GRAD[p], 2, calls[p]));
+        // Which series goes first alternates by round: what ran just before (the other pass's
+        // buffers in the caches, an arena just freed) moved a memory-bound pass by up to a
+        // quarter, and always in favour of the same series.
+        let e: number;
+        let res: number;
+        if (r % 2 === 0) {
+          e = eagerBlock();
+          res = residentBlock();
+        } else {
+          res = residentBlock();
+          e = eagerBlock();
+        }
+        eager[p].push(e);
+        resident[p].push(res);
+        ratios[p].push(e / res);
+      }
+    } finally {
+      dispose();
+    }
+  }
+  return PASSES.map((p) => {
+    const out: PassResult = {
+      layer: l.name,
+      pass: p,
+      eagerMs: median(eager[p]),
+      residentMs: median(resident[p]),
+      ratio: median(ratios[p]),
+      ratioRange: [Math.min(...ratios[p]), Math.max(...ratios[p])],
+      ratioOfFastest: Math.min(...eager[p]) / Math.min(...resident[p]),
+      callsPerBlock: calls[p],
+    };
+    const us = (ms: number) => (ms * 1e3).toFixed(1).padStart(9);
+    console.log(
+      `${l.name.padEnd(28)} ${p.padEnd(15)} eager ${us(out.eagerMs)} us  resident ${us(out.residentMs)} us` +
+        `  ratio ${out.ratio.toFixed(3)} [${out.ratioRange.map((v) => v.toFixed(2)).join(', ')}]` +
+        `  fastest ${out.ratioOfFastest.toFixed(3)}`,
+    );
+    return out;
+  });
 }
 
 function main(): void {
