@@ -70,6 +70,8 @@ import {
   type Variant,
 } from '@deepsc/deepsc-covid';
 import { loadBinding } from '@deepsc/native';
+import { twinNetworkArgs } from '../src/peers/twin-args.js';
+import { intOption, numberOption, UsageError } from './options.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEER = join(HERE, '..', 'peers', 'deepsc_infer_torch.py');
@@ -106,23 +108,6 @@ export interface Options {
   torch: boolean;
   out?: string;
 }
-
-/** A bad command line (exit status 2). */
-export class UsageError extends Error {}
-
-const int = (name: string, v: string | undefined, def: number, lo: number, hi: number): number => {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi)
-    throw new UsageError(`--${name} is '${v}', expected an integer in [${lo}, ${hi}]`);
-  return n;
-};
-const num = (name: string, v: string | undefined, def: number, ok: (n: number) => boolean, want: string) => {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (v.trim() === '' || !ok(n)) throw new UsageError(`--${name} is '${v}', expected ${want}`);
-  return n;
-};
 
 /**
  * Reads the command line. `--quick`: the `cpu` preset, 1 warm-up scan, 2 timed (a check of
@@ -164,17 +149,23 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return {
     device,
     preset: preset as Options['preset'],
-    warmup: int('warmup', values.warmup as string | undefined, 1, 0, 100),
-    scans: int('scans', values.scans as string | undefined, quick ? 2 : 5, 1, 100),
-    overlap: num(
+    warmup: intOption('warmup', values.warmup as string | undefined, 1, 0, 100),
+    scans: intOption('scans', values.scans as string | undefined, quick ? 2 : 5, 1, 100),
+    overlap: numberOption(
       'overlap',
       values.overlap as string | undefined,
       0.5,
       (n) => n >= 0 && n < 1,
       'a number in [0, 1)',
     ),
-    budgetS: num('budget-s', values['budget-s'] as string | undefined, 150, seconds, 'seconds in (0, 3600]'),
-    caseTimeoutS: num(
+    budgetS: numberOption(
+      'budget-s',
+      values['budget-s'] as string | undefined,
+      150,
+      seconds,
+      'seconds in (0, 3600]',
+    ),
+    caseTimeoutS: numberOption(
       'case-timeout-s',
       values['case-timeout-s'] as string | undefined,
       60,
@@ -575,12 +566,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       }
       if (o.torch) {
         const args = {
-          whole: config.wholeSize,
-          patch: config.patchSize,
-          stem: config.stemWidth,
-          unet: config.unetWidths,
-          cls: config.clsWidths,
-          groups: config.groups,
+          ...twinNetworkArgs(config),
           variant: c.variant,
           window_batch: c.windowBatch,
           overlap: o.overlap,

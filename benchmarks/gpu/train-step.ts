@@ -64,6 +64,7 @@ import {
 } from '@deepsc/deepsc-covid';
 import { loadBinding } from '@deepsc/native';
 import { twinStepArgs } from '../src/peers/twin-args.js';
+import { intOption, secondsOption, UsageError } from './options.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEER = join(HERE, '..', 'peers', 'deepsc_train_step_torch.py');
@@ -100,24 +101,6 @@ export interface Options {
   device: 'cuda' | 'cpu';
   out?: string;
 }
-
-/** Thrown for a bad command line (exit status 64). */
-export class UsageError extends Error {}
-
-const int = (name: string, v: string | undefined, def: number, lo: number, hi: number): number => {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < lo || n > hi)
-    throw new UsageError(`--${name} is '${v}', expected an integer in [${lo}, ${hi}]`);
-  return n;
-};
-const seconds = (name: string, v: string | undefined, def: number): number => {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 3600)
-    throw new UsageError(`--${name} is '${v}', expected seconds in (0, 3600]`);
-  return n;
-};
 
 /**
  * Reads the command line.
@@ -157,11 +140,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return {
     preset: preset as SizeName,
     device,
-    warmup: int('warmup', values.warmup as string | undefined, 2, 0, 100),
-    steps: int('steps', values.steps as string | undefined, 5, 1, 100),
-    budgetS: seconds('budget-s', values['budget-s'] as string | undefined, 40),
-    maxStepS: seconds('max-step-s', values['max-step-s'] as string | undefined, 20),
-    torchTimeoutS: seconds('torch-timeout-s', values['torch-timeout-s'] as string | undefined, 75),
+    warmup: intOption('warmup', values.warmup as string | undefined, 2, 0, 100),
+    steps: intOption('steps', values.steps as string | undefined, 5, 1, 100),
+    budgetS: secondsOption('budget-s', values['budget-s'] as string | undefined, 40),
+    maxStepS: secondsOption('max-step-s', values['max-step-s'] as string | undefined, 20),
+    torchTimeoutS: secondsOption('torch-timeout-s', values['torch-timeout-s'] as string | undefined, 75),
     python: (values.python as string | undefined) ?? env.DEEPSC_TORCH_PYTHON ?? 'python3',
     torch: !values['no-torch'],
     ...(values.out ? { out: values.out as string } : {}),

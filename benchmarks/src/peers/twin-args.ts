@@ -1,13 +1,13 @@
 /**
- * The arguments of the PyTorch twin's training-step script (benchmarks/peers/
- * deepsc_train_step_torch.py) for one DeepSC-COVID configuration, shared by the CPU and the GPU
- * training-step benchmarks.
+ * The arguments of the PyTorch twin's scripts (benchmarks/peers/) for one DeepSC-COVID
+ * configuration: its network (every script), and the training step's (deepsc_train_step_torch.py,
+ * shared by the CPU and the GPU training-step benchmarks).
  * @module
  */
 import type { DeepScCovidConfig } from '@deepsc/deepsc-covid';
 
-/** The twin's sizes and widths from `config`, with the run's threads and step counts. */
-export function twinStepArgs(config: DeepScCovidConfig, threads: number, warmup: number, steps: number) {
+/** The twin's sizes and widths from `config` (what every twin script builds its network from). */
+export function twinNetworkArgs(config: DeepScCovidConfig) {
   return {
     whole: config.wholeSize,
     patch: config.patchSize,
@@ -15,8 +15,10 @@ export function twinStepArgs(config: DeepScCovidConfig, threads: number, warmup:
     unet: config.unetWidths,
     cls: config.clsWidths,
     groups: config.groups,
-    threads,
-    warmup,
-    steps,
   };
+}
+
+/** The twin's sizes and widths from `config`, with the run's threads and step counts. */
+export function twinStepArgs(config: DeepScCovidConfig, threads: number, warmup: number, steps: number) {
+  return { ...twinNetworkArgs(config), threads, warmup, steps };
 }
