@@ -38,23 +38,23 @@ bool spin_until(int us, Ready ready) {
     if (now >= yield_after) sched_yield();
   }
 }
+
+// The integer in environment variable `name` when it is set, a whole decimal number and in
+// [lo, hi]; else `fallback`.
+int env_int(const char* name, long lo, long hi, int fallback) {
+  if (const char* env = std::getenv(name)) {
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && v >= lo && v <= hi) return static_cast<int>(v);
+  }
+  return fallback;
+}
 }  // namespace
 
-int ThreadPool::spin_us() {
-  if (const char* env = std::getenv("DEEPSC_POOL_SPIN_US")) {
-    char* end = nullptr;
-    long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 0 && v <= 100000) return static_cast<int>(v);
-  }
-  return 50;
-}
+int ThreadPool::spin_us() { return env_int("DEEPSC_POOL_SPIN_US", 0, 100000, 50); }
 
 int ThreadPool::default_threads() {
-  if (const char* env = std::getenv("DEEPSC_NUM_THREADS")) {
-    char* end = nullptr;
-    long v = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && v >= 1 && v <= 1024) return static_cast<int>(v);
-  }
+  if (const int n = env_int("DEEPSC_NUM_THREADS", 1, 1024, 0); n > 0) return n;
 #ifdef __linux__
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) {
