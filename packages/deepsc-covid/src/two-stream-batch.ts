@@ -5,22 +5,8 @@
  * (the paper: 60%, >= 1% of its voxels).
  * @module
  */
-import {
-  checkScanGrid,
-  type GridVolume,
-  type ModelBatch,
-  type ModelScan,
-  type RandomSource,
-  Tensor,
-} from '@deepsc/core';
-import {
-  createVolume,
-  cropOrPad,
-  PatchSampler,
-  rngFromSource,
-  type Volume,
-  type VoxelArray,
-} from '@deepsc/io';
+import { checkScanGrid, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
+import { createVolume, cropMask, cropOrPad, maskVolume, PatchSampler, rngFromSource } from '@deepsc/io';
 import type { CLASS_NAMES, ResolvedConfig } from './config.js';
 import type { TrainingBatch } from './training-step.js';
 
@@ -59,16 +45,6 @@ const fraction = (v: unknown, field: string, fallback: number): number => {
   return v;
 };
 
-const binary = (v: ArrayLike<number>): Float32Array => {
-  const out = new Float32Array(v.length);
-  for (let o = 0; o < v.length; o++) out[o] = (v[o] as number) > 0 ? 1 : 0;
-  return out;
-};
-
-/** A mask as an io volume on the scan's grid (identity geometry: only voxel positions matter here). */
-const asVolume = (v: GridVolume<ArrayLike<number>>): Volume<VoxelArray> =>
-  createVolume(ArrayBuffer.isView(v.data) ? (v.data as VoxelArray) : Float32Array.from(v.data), v.dims);
-
 /**
  * One training batch from `scan` (on the network's grid, {@link scanGridOf}), the patch drawn
  * from `random`. For a run to draw as `@deepsc/train` did before models were packages, `random`
@@ -101,8 +77,8 @@ export function twoStreamBatch(
       batch.whole = own(Tensor.from(Float32Array.from(scan.image.data), [1, 1, D, H, W]));
     if (c.variant !== 'classification-only') {
       const image = createVolume(scan.image.data, scan.image.dims);
-      const lesion = scan.lesion ? asVolume(scan.lesion) : undefined;
-      const lung = scan.lung ? asVolume(scan.lung) : undefined;
+      const lesion = scan.lesion ? maskVolume(scan.lesion.data, scan.lesion.dims) : undefined;
+      const lung = scan.lung ? maskVolume(scan.lung.data, scan.lung.dims) : undefined;
       const sampler = new PatchSampler(grid, lesion, {
         size: [pW, pH, pD],
         lesionProbability,
@@ -114,9 +90,9 @@ export function twoStreamBatch(
       const shape = [1, 1, pD, pH, pW];
       batch.patch = own(Tensor.from(Float32Array.from(cropOrPad(image, box, 0).data), shape));
       batch.lesionMask = own(
-        Tensor.from(lesion ? binary(cropOrPad(lesion, box, 0).data) : new Float32Array(pD * pH * pW), shape),
+        Tensor.from(lesion ? cropMask(lesion, box) : new Float32Array(pD * pH * pW), shape),
       );
-      if (lung) batch.lungMask = own(Tensor.from(binary(cropOrPad(lung, box, 0).data), shape));
+      if (lung) batch.lungMask = own(Tensor.from(cropMask(lung, box), shape));
       batch.hasMask = [scan.lesion ? 1 : 0];
       const [i0, j0, k0] = box.start;
       batch.region = { lo: [k0, j0, i0], hi: [k0 + pD, j0 + pH, i0 + pW] };

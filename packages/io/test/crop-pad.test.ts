@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centerCropOrPad, cropOrPad, padVolume } from '../src/preprocess/crop-pad.js';
+import { centerCropOrPad, cropMask, cropOrPad, maskVolume, padVolume } from '../src/preprocess/crop-pad.js';
 import { cropToMask, maskBoundingBox, maskCropBox } from '../src/preprocess/crop-to-mask.js';
 import { type Affine, createVolume, voxelToWorld } from '../src/volume.js';
 
@@ -87,5 +87,42 @@ describe('cropping to a mask', () => {
   it('an empty mask is an error that says so', () => {
     expect(() => maskCropBox(createVolume(new Uint8Array(120), dims), 5)).toThrow(/empty/);
     expect(() => cropToMask([createVolume(new Uint8Array(8), [2, 2, 2])], mask)).toThrow(/dims/);
+  });
+});
+
+describe('masks on a grid: maskVolume and cropMask', () => {
+  // 2 x 2 x 2 grid; voxel o holds values[o]
+  const values = [0, 3, -1, 0.5, 0, 0, 2, 0];
+  it.each([
+    { name: 'a plain array (copied to Float32Array)', data: values, type: Float32Array },
+    {
+      name: 'a Uint8Array (used as it is)',
+      data: Uint8Array.from([0, 3, 0, 1, 0, 0, 2, 0]),
+      type: Uint8Array,
+    },
+    { name: 'a Float32Array (used as it is)', data: Float32Array.from(values), type: Float32Array },
+  ])('maskVolume takes $name', ({ data, type }) => {
+    const v = maskVolume(data, [2, 2, 2]);
+    expect(v.data).toBeInstanceOf(type);
+    expect(Array.from(v.data)).toEqual(Array.from(data));
+    if (ArrayBuffer.isView(data)) expect(v.data).toBe(data);
+  });
+  it('maskVolume refuses data that does not fill the grid', () => {
+    expect(() => maskVolume([1, 2, 3], [2, 2, 2])).toThrow(/3 voxels do not match dims \[2, 2, 2\]/);
+  });
+  it.each([
+    { name: 'the whole grid', box: { start: [0, 0, 0], size: [2, 2, 2] }, want: [0, 1, 0, 1, 0, 0, 1, 0] },
+    { name: 'one k plane', box: { start: [0, 0, 1], size: [2, 2, 1] }, want: [0, 0, 1, 0] },
+    {
+      name: 'a box reaching outside (padding is 0)',
+      box: { start: [1, 1, 1], size: [2, 1, 1] },
+      want: [0, 0],
+    },
+    { name: 'a box starting before the grid', box: { start: [-1, 0, 0], size: [2, 1, 1] }, want: [0, 0] },
+    { name: 'voxel (1, 0, 0)', box: { start: [1, 0, 0], size: [1, 1, 1] }, want: [1] },
+  ] as const)('cropMask of $name: 1 where > 0, else 0', ({ box, want }) => {
+    const out = cropMask(maskVolume(values, [2, 2, 2]), box);
+    expect(out).toBeInstanceOf(Float32Array);
+    expect(Array.from(out)).toEqual(want);
   });
 });

@@ -5,22 +5,8 @@
  * io's `PatchSampler` chooses the box.
  * @module
  */
-import {
-  checkScanGrid,
-  type GridVolume,
-  type ModelBatch,
-  type ModelScan,
-  type RandomSource,
-  Tensor,
-} from '@deepsc/core';
-import {
-  createVolume,
-  cropOrPad,
-  PatchSampler,
-  rngFromSource,
-  type Volume,
-  type VoxelArray,
-} from '@deepsc/io';
+import { checkScanGrid, type ModelBatch, type ModelScan, type RandomSource, Tensor } from '@deepsc/core';
+import { createVolume, cropMask, cropOrPad, maskVolume, PatchSampler, rngFromSource } from '@deepsc/io';
 import type { Unet3dConfig } from './config.js';
 
 /** The tensors of a batch: `image` and `target`, each `[1, 1, ...patchSize]`. */
@@ -36,9 +22,6 @@ export const scanGridOf = (c: Pick<Unet3dConfig, 'scanSize'>): [number, number, 
   c.scanSize[0],
 ];
 
-const asVolume = (v: GridVolume<ArrayLike<number>>): Volume<VoxelArray> =>
-  createVolume(ArrayBuffer.isView(v.data) ? (v.data as VoxelArray) : Float32Array.from(v.data), v.dims);
-
 /**
  * The batch of `scan` (on the grid {@link scanGridOf}), every draw from `random`.
  * @throws RangeError naming the scan when its image or mask is off the grid, or it has no
@@ -52,7 +35,7 @@ export function patchBatch(c: Unet3dConfig, scan: ModelScan, random: RandomSourc
       `scan ${scan.id}: no lesion mask; the U-Net trains on lesion masks only (give a scan without lesion an empty mask)`,
     );
   const [pD, pH, pW] = c.patchSize;
-  const lesion = asVolume(scan.lesion);
+  const lesion = maskVolume(scan.lesion.data, scan.lesion.dims);
   const sampler = new PatchSampler(grid, lesion, {
     size: [pW, pH, pD],
     lesionProbability: c.foregroundProbability,
@@ -67,10 +50,7 @@ export function patchBatch(c: Unet3dConfig, scan: ModelScan, random: RandomSourc
   );
   let target: Tensor;
   try {
-    const t = cropOrPad(lesion, choice.box, 0).data;
-    const binary = new Float32Array(t.length);
-    for (let o = 0; o < t.length; o++) binary[o] = (t[o] as number) > 0 ? 1 : 0;
-    target = Tensor.from(binary, shape);
+    target = Tensor.from(cropMask(lesion, choice.box), shape);
   } catch (err) {
     image.dispose();
     throw err;

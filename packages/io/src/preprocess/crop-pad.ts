@@ -97,3 +97,21 @@ export function centerCropOrPad<T extends VoxelArray>(
   ) as unknown as Vec3;
   return cropOrPad(volume, { start, size }, padValue);
 }
+
+/**
+ * A mask on a grid of `dims` voxels (any array of numbers) as a volume with the identity
+ * geometry, for {@link cropOrPad} and the patch sampler, where only voxel positions matter.
+ * A typed array is used as it is, anything else copied to a Float32Array.
+ * @throws RangeError when the data's length does not match `dims`.
+ */
+export function maskVolume(data: ArrayLike<number>, dims: Vec3): Volume<VoxelArray> {
+  return createVolume(ArrayBuffer.isView(data) ? (data as VoxelArray) : Float32Array.from(data), dims);
+}
+
+/** The box of `mask` as 0/1 floats: 1 where its voxel is > 0, 0 elsewhere and in the padding. */
+export function cropMask(mask: Volume, box: VoxelBox): Float32Array {
+  const v = cropOrPad(mask, box, 0).data;
+  const out = new Float32Array(v.length);
+  for (let o = 0; o < v.length; o++) out[o] = (v[o] as number) > 0 ? 1 : 0;
+  return out;
+}
